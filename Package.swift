@@ -1,0 +1,50 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "MetaGRAPPA",
+    products: [
+        .library(name: "MRICore", targets: ["MRICore"]),
+        .library(name: "MRIIO", targets: ["MRIIO"]),
+        .library(name: "GRAPPA", targets: ["GRAPPA"]),
+        .executable(name: "metagrappa", targets: ["metagrappa"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Private C shims over Debian's system libraries.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // k-space types and operations: FFT, masks, coil combination, metrics, simulation.
+        .target(name: "MRICore", dependencies: [
+            "CBLAS", "CFFTW",
+            .product(name: "Numerics", package: "swift-numerics"),
+        ]),
+        // File formats: .npy in and out, PNG out.
+        .target(name: "MRIIO", dependencies: [
+            "MRICore", "CZlib",
+            .product(name: "Numerics", package: "swift-numerics"),
+        ]),
+        // GRAPPA calibration and application.
+        .target(name: "GRAPPA", dependencies: [
+            "MRICore", "CBLAS", "CFFTW",
+            .product(name: "Numerics", package: "swift-numerics"),
+        ]),
+        // The command-line tool: one ArgumentParser type per subcommand.
+        .executableTarget(name: "metagrappa", dependencies: [
+            "MRICore", "MRIIO", "GRAPPA",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Numerics", package: "swift-numerics"),
+        ]),
+
+        .testTarget(name: "MRICoreTests", dependencies: ["MRICore"]),
+        .testTarget(name: "MRIIOTests", dependencies: ["MRIIO", "MRICore"]),
+        .testTarget(name: "GRAPPATests", dependencies: ["GRAPPA", "MRICore", "MRIIO"]),
+        .testTarget(name: "CLITests", dependencies: ["metagrappa", "MRIIO", "MRICore"]),
+    ]
+)

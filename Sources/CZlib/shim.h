@@ -1,0 +1,4 @@
+#ifndef METAGRAPPA_CZLIB_SHIM_H
+#define METAGRAPPA_CZLIB_SHIM_H
+#include <zlib.h>
+#endif

@@ -1,0 +1,194 @@
+import MRICore
+import Numerics
+
+/// GRAPPA (Griswold et al., MRM 2002): each missing k-space point is a linear
+/// combination of acquired neighbours across all coils, with weights fitted on the
+/// auto-calibration signal (ACS) by Tikhonov-regularised least squares.
+///
+/// ```swift
+/// let mask = try SamplingMask.uniform(ny: k.ny, acceleration: 4, acsLines: 32)
+/// let full = try Grappa(kernel: .init(readout: 5, lines: 4)).reconstruct(k.masked(by: mask), mask: mask)
+/// ```
+public struct Grappa: Sendable {
+    /// How the regularised normal equations are solved.
+    public enum Solver: String, Sendable, CaseIterable {
+        /// `(AᴴA + λI) W = AᴴB` by Cholesky (`cherk` + `cgemm` + `cposv`): the fast default.
+        case cholesky
+        /// `[A; √λ I] W ≈ [B; 0]` by QR (`cgels`): slower, better conditioned; for checking.
+        case qr
+    }
+
+    /// Default relative Tikhonov weight, chosen by measurement over the shared data
+    /// (see BENCHMARKS.md, "GRAPPA regularisation").
+    public static let defaultRegularization = 1e-3
+
+    /// Kernel shape.
+    public var kernel: GrappaKernelGeometry
+    /// Relative Tikhonov weight λ_rel: λ = λ_rel · trace(AᴴA) / number of unknowns.
+    public var regularization: Double
+    /// Linear solver.
+    public var solver: Solver
+
+    /// Creates a GRAPPA reconstructor.
+    public init(kernel: GrappaKernelGeometry = .init(), regularization: Double = Grappa.defaultRegularization,
+                solver: Solver = .cholesky) {
+        self.kernel = kernel
+        self.regularization = regularization
+        self.solver = solver
+    }
+
+    /// Fits a kernel on the ACS block of `k` (the longest run of acquired lines of `mask`).
+    public func calibrate(_ k: KSpace, mask: SamplingMask) throws -> GrappaKernel {
+        try kernel.validate()
+        guard regularization >= 0, regularization.isFinite else {
+            throw MRIError(.invalidArgument, "regularisation must be a finite number ≥ 0, found \(regularization)")
+        }
+        guard mask.ny == k.ny else {
+            throw MRIError(.invalidArgument, "mask has \(mask.ny) lines but the k-space has \(k.ny)")
+        }
+        let r = try mask.lattice().acceleration
+        guard r >= 2 else { throw MRIError(.invalidArgument, "the mask is fully sampled: there is nothing to calibrate for") }
+        guard let acs = mask.autoCalibrationRegion(), acs.count >= kernel.minimumACSLines(acceleration: r) else {
+            let found = mask.autoCalibrationRegion()?.count ?? 0
+            throw MRIError(.invalidArgument,
+                           "ACS of \(found) lines is too small for a \(kernel) kernel at R=\(r): at least \(kernel.minimumACSLines(acceleration: r)) lines are needed")
+        }
+        guard k.nx >= kernel.readout else {
+            throw MRIError(.invalidArgument, "readout of \(k.nx) samples is narrower than the kernel's \(kernel.readout)")
+        }
+        let system = CalibrationSystem(k: k, acs: acs, acceleration: r, geometry: kernel)
+        let weights = try solve(system)
+        return try GrappaKernel(geometry: kernel, acceleration: r, coils: k.coils, regularization: regularization,
+                                weights: weights)
+    }
+
+    /// Calibrates on the ACS and fills every missing line of `k`; acquired lines are
+    /// returned exactly as measured. `k` may hold anything on missing lines (they are
+    /// not read): a zero-filled acquisition or a fully sampled scan to undersample.
+    public func reconstruct(_ k: KSpace, mask: SamplingMask) throws -> KSpace {
+        try calibrate(k, mask: mask).apply(to: k, mask: mask)
+    }
+
+    private func solve(_ s: CalibrationSystem) throws -> [Complex<Float>] {
+        let n = s.sources, nrhs = s.targets
+        switch solver {
+        case .cholesky:
+            var gram = [Complex<Float>](repeating: .zero, count: n * n)
+            var rhs = [Complex<Float>](repeating: .zero, count: n * nrhs)
+            BLASThreads.all {
+                s.a.withUnsafeBufferPointer { a in
+                    s.b.withUnsafeBufferPointer { b in
+                        gram.withUnsafeMutableBufferPointer { g in
+                            ComplexLinearAlgebra.gramUpper(a: a.baseAddress!, rows: s.rows, cols: n, lda: s.rows,
+                                                           c: g.baseAddress!, ldc: n)
+                        }
+                        rhs.withUnsafeMutableBufferPointer { w in
+                            ComplexLinearAlgebra.gemm(.conjugateTranspose, .none, m: n, n: nrhs, k: s.rows,
+                                                      a: a.baseAddress!, lda: s.rows, b: b.baseAddress!, ldb: s.rows,
+                                                      c: w.baseAddress!, ldc: n)
+                        }
+                    }
+                }
+            }
+            var trace = 0.0
+            for i in 0..<n { trace += Double(gram[i * n + i].real) }
+            let lambda = Float(regularization * trace / Double(n))
+            for i in 0..<n { gram[i * n + i] += Complex(lambda, 0) }
+            let ok = BLASThreads.all {
+                gram.withUnsafeMutableBufferPointer { g in
+                    rhs.withUnsafeMutableBufferPointer { w in
+                        ComplexLinearAlgebra.solveHermitianPositiveDefinite(g: g.baseAddress!, n: n, ldg: n,
+                                                                            b: w.baseAddress!, nrhs: nrhs, ldb: n)
+                    }
+                }
+            }
+            guard ok else {
+                throw MRIError(.numerical,
+                               "GRAPPA calibration matrix is singular (regularisation \(regularization)); use a larger --lambda")
+            }
+            return rhs
+        case .qr:
+            // Stack √λ·I under A and zeros under B: the same minimiser, without forming AᴴA.
+            var trace = 0.0
+            for v in s.a { trace += Double(v.real * v.real + v.imaginary * v.imaginary) }
+            let root = Float((regularization * trace / Double(n)).squareRoot())
+            let m = s.rows + n
+            var a = [Complex<Float>](repeating: .zero, count: m * n)
+            var b = [Complex<Float>](repeating: .zero, count: m * nrhs)
+            for col in 0..<n {
+                for row in 0..<s.rows { a[col * m + row] = s.a[col * s.rows + row] }
+                a[col * m + s.rows + col] = Complex(root, 0)
+            }
+            for col in 0..<nrhs {
+                for row in 0..<s.rows { b[col * m + row] = s.b[col * s.rows + row] }
+            }
+            let ok = BLASThreads.all {
+                a.withUnsafeMutableBufferPointer { ap in
+                    b.withUnsafeMutableBufferPointer { bp in
+                        ComplexLinearAlgebra.leastSquaresQR(a: ap.baseAddress!, m: m, n: n, lda: m,
+                                                            b: bp.baseAddress!, nrhs: nrhs, ldb: m)
+                    }
+                }
+            }
+            guard ok else {
+                throw MRIError(.numerical, "GRAPPA calibration matrix is rank-deficient; use a larger --lambda")
+            }
+            return (0..<nrhs).flatMap { col in b[(col * m)..<(col * m + n)] }
+        }
+    }
+}
+
+/// The least-squares problem `A·W ≈ B` cut from the ACS block. A row is one
+/// calibration position `(y0, x)`: `A` holds its source samples (all coils, source
+/// lines `y0 + R·j`, readout `x + d`), `B` its targets (all coils, lines `y0 + m`).
+/// Both column-major.
+struct CalibrationSystem {
+    let rows: Int
+    let sources: Int
+    let targets: Int
+    let a: [Complex<Float>]
+    let b: [Complex<Float>]
+
+    init(k: KSpace, acs: Range<Int>, acceleration r: Int, geometry g: GrappaKernelGeometry) {
+        let hx = g.halfReadout
+        let xs = k.nx - 2 * hx
+        // Positions whose sources and targets (m = 1 … R−1) all lie inside the ACS block.
+        let lowest = acs.lowerBound - r * g.firstLine
+        let highest = acs.upperBound - 1 - max(r * g.lastLine, r - 1)
+        let bases = Array(lowest...highest)
+        rows = bases.count * xs
+        sources = k.coils * g.lines * g.readout
+        targets = k.coils * (r - 1)
+        var a = [Complex<Float>](repeating: .zero, count: rows * sources)
+        var b = [Complex<Float>](repeating: .zero, count: rows * targets)
+        let nx = k.nx, ny = k.ny, coils = k.coils, rows = rows
+        k.data.withUnsafeBufferPointer { kd in
+            a.withUnsafeMutableBufferPointer { ap in
+                for c in 0..<coils {
+                    for (ji, j) in (g.firstLine...g.lastLine).enumerated() {
+                        for d in 0..<g.readout {
+                            let col = (c * g.lines + ji) * g.readout + d
+                            for (bi, y0) in bases.enumerated() {
+                                let src = kd.baseAddress! + (c * ny + y0 + r * j) * nx + d
+                                (ap.baseAddress! + col * rows + bi * xs).update(from: src, count: xs)
+                            }
+                        }
+                    }
+                }
+            }
+            b.withUnsafeMutableBufferPointer { bp in
+                for c in 0..<coils {
+                    for m in 1..<r {
+                        let col = c * (r - 1) + m - 1
+                        for (bi, y0) in bases.enumerated() {
+                            let src = kd.baseAddress! + (c * ny + y0 + m) * nx + hx
+                            (bp.baseAddress! + col * rows + bi * xs).update(from: src, count: xs)
+                        }
+                    }
+                }
+            }
+        }
+        self.a = a
+        self.b = b
+    }
+}

@@ -1,0 +1,227 @@
+import CFFTW
+import Foundation
+import MRICore
+import Numerics
+
+extension GrappaKernel {
+    /// Fills every missing line of `k` with the kernel; acquired lines (the uniform
+    /// lattice and the ACS block) are returned exactly as measured. Missing lines of the
+    /// input are never read. Edges are zero-padded: a source line or readout sample
+    /// outside the matrix contributes zero.
+    ///
+    /// The readout convolution is done as a product in hybrid space (lines × readout
+    /// frequency): each row is zero-padded to a length `L ≥ nx + readout/2` so that the
+    /// circular convolution equals the zero-padded linear one, then one small GEMM per
+    /// frequency applies all coils, lines and distances at once.
+    public func apply(to k: KSpace, mask: SamplingMask) throws -> KSpace {
+        guard k.coils == coils else {
+            throw MRIError(.invalidArgument, "kernel was calibrated for \(coils) coils, the k-space has \(k.coils)")
+        }
+        guard mask.ny == k.ny else {
+            throw MRIError(.invalidArgument, "mask has \(mask.ny) lines but the k-space has \(k.ny)")
+        }
+        let lattice = try mask.lattice()
+        if lattice.acceleration == 1 { return k }
+        guard lattice.acceleration == acceleration else {
+            throw MRIError(.invalidArgument,
+                           "kernel was calibrated for R=\(acceleration), the mask is undersampled by R=\(lattice.acceleration)")
+        }
+        let plan = HybridPlan(kernel: self, ny: k.ny, nx: k.nx, offset: lattice.offset)
+        let spectrum = plan.forwardTransform(k)
+        let hybridWeights = plan.hybridWeights(self)
+        let estimates = plan.estimate(spectrum: spectrum, weights: hybridWeights)
+        return plan.inverseTransform(estimates, into: k, mask: mask)
+    }
+}
+
+/// Sizes and index maps of one application of a kernel to one k-space.
+struct HybridPlan {
+    let r: Int, s: Int, ny: Int, nx: Int, coils: Int
+    let geometry: GrappaKernelGeometry
+    /// Padded readout length of the hybrid transform.
+    let length: Int
+    /// Lattice indices `l` of the base lines `s + r·l` that have a missing line below them.
+    let firstBase: Int, bases: Int
+    /// Number of lattice lines that exist in the matrix (`l` in `0..<latticeLines`).
+    let latticeLines: Int
+    /// Lattice lines held in the padded hybrid array, and the index of `l = 0` in it.
+    let paddedLines: Int, paddedZero: Int
+    var sourcesPerFrequency: Int { coils * geometry.lines }
+    var targets: Int { coils * (r - 1) }
+
+    init(kernel: GrappaKernel, ny: Int, nx: Int, offset: Int) {
+        r = kernel.acceleration
+        s = offset
+        self.ny = ny
+        self.nx = nx
+        coils = kernel.coils
+        geometry = kernel.geometry
+        length = Self.transformLength(atLeast: nx + geometry.halfReadout)
+        // Base b = s + r·l needs b + r − 1 ≥ 0 and b + 1 ≤ ny − 1.
+        firstBase = s == 0 ? 0 : -1
+        let lastBase = Self.floorDivide(ny - 2 - s, r)
+        bases = lastBase - firstBase + 1
+        latticeLines = (ny - 1 - s) / r + 1
+        paddedZero = -(firstBase + geometry.firstLine)
+        paddedLines = (lastBase + geometry.lastLine) + paddedZero + 1
+    }
+
+    /// Row FFTs of the acquired lattice lines, stored `[frequency][coil][padded line]`
+    /// (zeros for lines outside the matrix).
+    func forwardTransform(_ k: KSpace) -> [Complex<Float>] {
+        let L = length, nLat = latticeLines, nPad = paddedLines
+        let fft = FFTPlanCache.shared.plan1D(n: L, howMany: nLat, stride: 1, distance: L, forward: true)
+        let rows = UnsafeSendable(fftwf_alloc_complex(coils * nLat * L)!)
+        defer { fftwf_free(rows.value) }
+        var hybrid = [Complex<Float>](repeating: .zero, count: L * coils * nPad)
+        let (ny, nx, r, s, coils, zero) = (ny, nx, r, s, coils, paddedZero)
+        k.data.withUnsafeBufferPointer { kd in
+            hybrid.withUnsafeMutableBufferPointer { hd in
+                let src = UnsafeSendable(kd.baseAddress!), dst = UnsafeSendable(hd.baseAddress!)
+                Parallel.forEach(coils) { c in
+                    let block = UnsafeMutableRawPointer(rows.value + c * nLat * L).bindMemory(to: Complex<Float>.self, capacity: nLat * L)
+                    block.initialize(repeating: .zero, count: nLat * L)
+                    for l in 0..<nLat {
+                        (block + l * L).update(from: src.value + (c * ny + s + r * l) * nx, count: nx)
+                    }
+                    let p = UnsafeMutableRawPointer(block).assumingMemoryBound(to: fftwf_complex.self)
+                    fftwf_execute_dft(fft.value, p, p)
+                    for l in 0..<nLat {
+                        let row = block + l * L
+                        var out = dst.value + c * nPad + l + zero
+                        for f in 0..<L {
+                            out.pointee = row[f]
+                            out += coils * nPad
+                        }
+                    }
+                }
+            }
+        }
+        return hybrid
+    }
+
+    /// The kernel in hybrid space: for each frequency f a `targets × (lines·coils)`
+    /// row-major matrix `Ŵ_f = Σ_d W_d · e^{+2πi f d / L}`, computed as one GEMM.
+    func hybridWeights(_ kernel: GrappaKernel) -> [Complex<Float>] {
+        let bx = geometry.readout, hx = geometry.halfReadout, by = geometry.lines
+        let nSrc = sourcesPerFrequency, nTrg = targets, block = nTrg * nSrc
+        // Rearranged weights: [d][target][line·coils + coil].
+        var w = [Complex<Float>](repeating: .zero, count: bx * block)
+        for c in 0..<coils {
+            for m in 1..<r {
+                let t = c * (r - 1) + m - 1
+                for sc in 0..<coils {
+                    for j in 0..<by {
+                        for d in 0..<bx {
+                            w[(d * nTrg + t) * nSrc + j * coils + sc] =
+                                kernel.weight(sourceCoil: sc, line: j, readout: d, targetCoil: c, distance: m)
+                        }
+                    }
+                }
+            }
+        }
+        let L = length
+        var phase = [Complex<Float>](repeating: .zero, count: bx * L)
+        for f in 0..<L {
+            for d in 0..<bx {
+                let angle = 2 * Double.pi * Double(f * (d - hx)) / Double(L)
+                phase[f * bx + d] = Complex(Float(cos(angle)), Float(sin(angle)))
+            }
+        }
+        var out = [Complex<Float>](repeating: .zero, count: L * block)
+        BLASThreads.all {
+            w.withUnsafeBufferPointer { wp in
+                phase.withUnsafeBufferPointer { pp in
+                    out.withUnsafeMutableBufferPointer { op in
+                        ComplexLinearAlgebra.gemm(.none, .none, m: block, n: L, k: bx, a: wp.baseAddress!, lda: block,
+                                                  b: pp.baseAddress!, ldb: bx, c: op.baseAddress!, ldc: block)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Estimates of every target for every base line, `[frequency][target][base]`.
+    func estimate(spectrum: [Complex<Float>], weights: [Complex<Float>]) -> [Complex<Float>] {
+        let nSrc = sourcesPerFrequency, nTrg = targets, nb = bases, nPad = paddedLines
+        let by = geometry.lines, coils = coils
+        var out = [Complex<Float>](repeating: .zero, count: length * nTrg * nb)
+        spectrum.withUnsafeBufferPointer { hs in
+            weights.withUnsafeBufferPointer { ws in
+                out.withUnsafeMutableBufferPointer { os in
+                    let h = UnsafeSendable(hs.baseAddress!), w = UnsafeSendable(ws.baseAddress!)
+                    let o = UnsafeSendable(os.baseAddress!)
+                    Parallel.forEach(length) { f in
+                        withUnsafeTemporaryAllocation(of: Complex<Float>.self, capacity: nSrc * nb) { gather in
+                            let g = gather.baseAddress!
+                            let hf = h.value + f * coils * nPad
+                            // Row (line j, coil c) of the source matrix: lattice lines base + j.
+                            for j in 0..<by {
+                                for c in 0..<coils {
+                                    (g + (j * coils + c) * nb).update(from: hf + c * nPad + j, count: nb)
+                                }
+                            }
+                            // Column-major view: Oᵀ (nb × nTrg) = Sᵀ (nb × nSrc) · Ŵᵀ (nSrc × nTrg).
+                            ComplexLinearAlgebra.gemm(.none, .none, m: nb, n: nTrg, k: nSrc, a: g, lda: nb,
+                                                      b: w.value + f * nTrg * nSrc, ldb: nSrc,
+                                                      c: o.value + f * nTrg * nb, ldc: nb)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Back to k-space: inverse row FFTs of the estimates, written into every missing
+    /// line of a copy of `k`.
+    func inverseTransform(_ estimates: [Complex<Float>], into k: KSpace, mask: SamplingMask) -> KSpace {
+        let L = length, nb = bases, nTrg = targets
+        let ifft = FFTPlanCache.shared.plan1D(n: L, howMany: nb, stride: 1, distance: L, forward: false)
+        var out = k
+        let (ny, nx, r, s, first) = (ny, nx, r, s, firstBase)
+        let scale = 1 / Float(L)
+        let buffers = UnsafeSendable(fftwf_alloc_complex(coils * nb * L)!)
+        defer { fftwf_free(buffers.value) }
+        estimates.withUnsafeBufferPointer { es in
+            out.data.withUnsafeMutableBufferPointer { od in
+                let e = UnsafeSendable(es.baseAddress!), o = UnsafeSendable(od.baseAddress!)
+                Parallel.forEach(coils) { c in
+                    let rows = UnsafeMutableRawPointer(buffers.value + c * nb * L).bindMemory(to: Complex<Float>.self, capacity: nb * L)
+                    for m in 1..<r {
+                        let t = c * (r - 1) + m - 1
+                        for f in 0..<L {
+                            let src = e.value + (f * nTrg + t) * nb
+                            for b in 0..<nb { rows[b * L + f] = src[b] }
+                        }
+                        let p = UnsafeMutableRawPointer(rows).assumingMemoryBound(to: fftwf_complex.self)
+                        fftwf_execute_dft(ifft.value, p, p)
+                        for b in 0..<nb {
+                            let y = s + r * (first + b) + m
+                            guard y >= 0, y < ny, !mask.acquired[y] else { continue }
+                            let dst = o.value + (c * ny + y) * nx, row = rows + b * L
+                            for x in 0..<nx { dst[x] = Complex(row[x].real * scale, row[x].imaginary * scale) }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Smallest even length ≥ `n` whose only prime factors are 2, 3, 5 and 7 (fast for FFTW).
+    static func transformLength(atLeast n: Int) -> Int {
+        var m = max(2, n + (n & 1))
+        while true {
+            var v = m
+            for p in [2, 3, 5, 7] { while v % p == 0 { v /= p } }
+            if v == 1 { return m }
+            m += 2
+        }
+    }
+
+    static func floorDivide(_ a: Int, _ b: Int) -> Int {
+        a >= 0 ? a / b : -((-a + b - 1) / b)
+    }
+}

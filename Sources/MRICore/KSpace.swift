@@ -1,0 +1,95 @@
+import Numerics
+
+/// Multi-coil Cartesian k-space, `[coils, ky, kx]`, contiguous in C order, complex64.
+///
+/// `ky` (axis 1) is the phase-encode axis that is undersampled; `kx` (axis 2) is the
+/// fully sampled readout. The DC sample sits at `(ny/2, nx/2)` (integer division).
+public struct KSpace: Sendable, Equatable {
+    /// Number of receive coils.
+    public let coils: Int
+    /// Number of phase-encode lines.
+    public let ny: Int
+    /// Number of readout samples per line.
+    public let nx: Int
+    /// Samples, index `(c * ny + y) * nx + x`.
+    public var data: [Complex<Float>]
+
+    /// Creates k-space from its samples; `data.count` must be `coils * ny * nx`.
+    public init(coils: Int, ny: Int, nx: Int, data: [Complex<Float>]) throws {
+        guard coils > 0, ny > 0, nx > 0 else {
+            throw MRIError(.invalidArgument, "k-space dimensions must be positive, found [\(coils), \(ny), \(nx)]")
+        }
+        guard data.count == coils * ny * nx else {
+            throw MRIError(.invalidArgument,
+                           "k-space of shape [\(coils), \(ny), \(nx)] needs \(coils * ny * nx) samples, found \(data.count)")
+        }
+        self.coils = coils
+        self.ny = ny
+        self.nx = nx
+        self.data = data
+    }
+
+    /// All-zero k-space of the given shape.
+    public init(zerosCoils coils: Int, ny: Int, nx: Int) {
+        precondition(coils > 0 && ny > 0 && nx > 0, "k-space dimensions must be positive")
+        self.coils = coils
+        self.ny = ny
+        self.nx = nx
+        self.data = [Complex<Float>](repeating: .zero, count: coils * ny * nx)
+    }
+
+    /// `[coils, ny, nx]`.
+    public var shape: [Int] { [coils, ny, nx] }
+
+    /// Sample at coil `c`, line `y`, readout position `x`.
+    @inlinable
+    public subscript(c: Int, y: Int, x: Int) -> Complex<Float> {
+        get { data[(c * ny + y) * nx + x] }
+        set { data[(c * ny + y) * nx + x] = newValue }
+    }
+
+    /// The first sample that is NaN or infinite, as `(coil, ky, kx)`, or nil.
+    public func firstNonFinite() -> (coil: Int, ky: Int, kx: Int)? {
+        data.withUnsafeBufferPointer { buf -> (Int, Int, Int)? in
+            for i in 0..<buf.count where !(buf[i].real.isFinite && buf[i].imaginary.isFinite) {
+                return (i / (ny * nx), (i / nx) % ny, i % nx)
+            }
+            return nil
+        }
+    }
+
+    /// Throws a clear error naming `source` if any sample is NaN or infinite.
+    public func validateFinite(source: String) throws {
+        if let (c, y, x) = firstNonFinite() {
+            throw MRIError(.format, "\(source): k-space contains NaN or Inf (first at coil \(c), ky \(y), kx \(x))")
+        }
+    }
+
+    /// A copy with every line not in `mask` set to zero (zero-filled acquisition).
+    public func masked(by mask: SamplingMask) -> KSpace {
+        precondition(mask.ny == ny, "mask length must equal ny")
+        var out = self
+        out.data.withUnsafeMutableBufferPointer { buf in
+            for c in 0..<coils {
+                for y in 0..<ny where !mask.acquired[y] {
+                    let base = (c * ny + y) * nx
+                    for x in 0..<nx { buf[base + x] = .zero }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Sum over lines of `|k|²` per coil (a quick look at the coil array).
+    public func coilEnergies() -> [Double] {
+        data.withUnsafeBufferPointer { buf in
+            (0..<coils).map { c in
+                var e = 0.0
+                for i in (c * ny * nx)..<((c + 1) * ny * nx) {
+                    e += Double(buf[i].real * buf[i].real + buf[i].imaginary * buf[i].imaginary)
+                }
+                return e
+            }
+        }
+    }
+}

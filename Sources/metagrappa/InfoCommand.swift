@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import MRICore
+import MRIIO
+
+struct InfoCommand: ReportingCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Describe an .npy file: shape, dtype, per-coil energy, and the sampling it appears to have.")
+
+    @Argument(help: "An .npy file (k-space or mask).")
+    var file: String
+
+    func execute() throws {
+        let header = try NpyFile.read(file).header
+        print("file   \(file)")
+        print("dtype  \(header.elementType.descr)\(header.bigEndian ? " (big-endian)" : "")\(header.fortranOrder ? ", Fortran order" : "")")
+        print("shape  \(header.shape)")
+        if header.elementType.isComplex && header.shape.count == 3 {
+            let (k, _) = try NpyFile.readKSpace(file)
+            describe(k)
+        } else if header.shape.count == 1 {
+            let mask = try NpyFile.readMask(file)
+            print("mask   \(mask.acquiredCount)/\(mask.ny) lines acquired; \(samplingSummary(mask))")
+        }
+    }
+
+    private func describe(_ k: KSpace) {
+        print("layout [coils, ky, kx] = [\(k.coils), \(k.ny), \(k.nx)]")
+        let energies = k.coilEnergies()
+        let total = energies.reduce(0, +)
+        let peak = k.data.lazy.map { $0.length }.max() ?? 0
+        print(String(format: "max |k| %.4g at DC-centred k-space; total energy %.4g", peak, total))
+        print("coil energy (% of total):")
+        for (c, e) in energies.enumerated() {
+            print(String(format: "  coil %3d  %6.2f %%", c, total > 0 ? 100 * e / total : 0))
+        }
+        // Only a description: reconstructions never infer a mask from zeros.
+        let lines = SamplingMask(acquired: (0..<k.ny).map { y in
+            (0..<k.coils).contains { c in (0..<k.nx).contains { x in k[c, y, x] != .zero } }
+        })
+        print("lines with non-zero samples: \(lines.acquiredCount)/\(k.ny); \(samplingSummary(lines)) (inferred from zeros; pass --mask to recon)")
+    }
+
+    private func samplingSummary(_ mask: SamplingMask) -> String {
+        guard let acs = mask.autoCalibrationRegion() else { return "no line acquired" }
+        guard let lattice = try? mask.lattice() else { return "not a uniform pattern" }
+        if lattice.acceleration == 1 { return "fully sampled" }
+        return "uniform R=\(lattice.acceleration) (offset \(lattice.offset)), ACS block of \(acs.count) lines [\(acs.lowerBound), \(acs.upperBound))"
+    }
+}
