@@ -42,9 +42,13 @@ let package = Package(
             .product(name: "Numerics", package: "swift-numerics"),
         ]),
 
-        .testTarget(name: "MRICoreTests", dependencies: ["MRICore"]),
-        .testTarget(name: "MRIIOTests", dependencies: ["MRIIO", "MRICore"]),
-        .testTarget(name: "GRAPPATests", dependencies: ["GRAPPA", "MRICore", "MRIIO"]),
-        .testTarget(name: "CLITests", dependencies: ["metagrappa", "MRIIO", "MRICore"]),
+        // Helpers shared by the test targets (temporary files, processes, shared data).
+        .target(name: "TestSupport", dependencies: ["MRICore",
+                                                    .product(name: "Numerics", package: "swift-numerics")],
+                path: "Tests/TestSupport"),
+        .testTarget(name: "MRICoreTests", dependencies: ["MRICore", "TestSupport"]),
+        .testTarget(name: "MRIIOTests", dependencies: ["MRIIO", "MRICore", "TestSupport"]),
+        .testTarget(name: "GRAPPATests", dependencies: ["GRAPPA", "MRICore", "MRIIO", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["metagrappa", "GRAPPA", "MRIIO", "MRICore", "TestSupport"]),
     ]
 )

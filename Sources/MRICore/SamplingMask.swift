@@ -80,15 +80,16 @@ public struct SamplingMask: Sendable, Equatable {
             throw MRIError(.format,
                            "mask is not uniform: only the block of lines \(acs.lowerBound)..<\(acs.upperBound) is acquired")
         }
-        // Consecutive lines outside the block, not straddling it, are R apart.
+        // Consecutive lines outside the block, not straddling it, are R apart; the most
+        // common gap and residue win, so that a stray line is reported, not obeyed.
         let gaps = zip(outside, outside.dropFirst())
             .filter { a, b in !(a < acs.lowerBound && b >= acs.upperBound) }
             .map { a, b in b - a }
-        guard let r = gaps.min() else {
+        guard let r = Self.mostCommon(gaps) else {
             throw MRIError(.format,
                            "mask is not uniform: too few acquired lines outside the ACS block \(acs.lowerBound)..<\(acs.upperBound) to tell the acceleration")
         }
-        let s = outside[0] % r
+        let s = Self.mostCommon(outside.map { $0 % r })!
         let lattice = UndersamplingLattice(acceleration: r, offset: s)
         for y in 0..<ny {
             let onLattice = lattice.contains(y)
@@ -102,6 +103,12 @@ public struct SamplingMask: Sendable, Equatable {
             }
         }
         return lattice
+    }
+
+    /// The most frequent value (the largest among equally frequent ones), or nil if empty.
+    private static func mostCommon(_ values: [Int]) -> Int? {
+        let counts = Dictionary(values.map { ($0, 1) }, uniquingKeysWith: +)
+        return counts.max { a, b in (a.value, a.key) < (b.value, b.key) }?.key
     }
 }
 

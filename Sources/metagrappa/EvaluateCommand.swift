@@ -88,7 +88,8 @@ struct EvaluateCommand: ReportingCommand {
         print("method         NRMSE    PSNR/dB   SSIM     seconds")
         let zfRow = Result(method: "zero-filled", nrmse: zf.nrmse, psnr: zf.psnr, ssim: zf.ssim, seconds: 0)
         for r in [zfRow] + results {
-            print(String(format: "%-12@ %7.4f %9.2f %7.4f %9.3f", r.method as NSString, r.nrmse, r.psnr, r.ssim, r.seconds))
+            let name = r.method.padding(toLength: 12, withPad: " ", startingAt: 0)
+            print(name + String(format: " %7.4f %9.2f %7.4f %9.3f", r.nrmse, r.psnr, r.ssim, r.seconds))
         }
         if let json {
             let encoder = JSONEncoder()

@@ -1,0 +1,109 @@
+import Foundation
+import MRICore
+import MRIIO
+import Testing
+import TestSupport
+
+/// Every bad input gets one line on stderr naming the problem, an exit code in 1…127,
+/// and leaves no output file (nor a temporary) behind.
+@Suite struct BadInputTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let name: String
+        let setup: @Sendable (TemporaryDirectory) throws -> [String]
+        let expected: String
+        var testDescription: String { name }
+    }
+
+    static func writeBytes(_ dir: TemporaryDirectory, _ name: String, _ bytes: [UInt8]) -> String {
+        FileManager.default.createFile(atPath: dir.file(name), contents: Data(bytes))
+        return dir.file(name)
+    }
+
+    static let cases: [Case] = [
+        Case(name: "missing input", setup: { d in ["recon", d.file("nope.npy"), "-o", d.file("out.npy"), "--accel", "2"] },
+             expected: "cannot open"),
+        Case(name: "empty input", setup: { d in ["recon", writeBytes(d, "e.npy", []), "-o", d.file("out.npy"), "--accel", "2"] },
+             expected: "empty"),
+        Case(name: "random bytes", setup: { d in
+            ["recon", writeBytes(d, "r.npy", (0..<500).map { UInt8(($0 * 37) & 0xFF) }), "-o", d.file("out.npy"), "--accel", "2"] },
+             expected: "not a .npy file"),
+        Case(name: "truncated", setup: { d in
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: d.file("full.npy")))
+            return ["recon", writeBytes(d, "t.npy", Array(bytes.prefix(bytes.count / 2))), "-o", d.file("out.npy"), "--accel", "2"] },
+             expected: "truncated"),
+        Case(name: "absurd shape", setup: { d in
+            let header = NpyHeader.encode(elementType: .complex64, shape: [100000, 100000, 100000])
+            return ["recon", writeBytes(d, "huge.npy", header + [1, 2, 3]), "-o", d.file("out.npy"), "--accel", "2"] },
+             expected: "needs"),
+        Case(name: "wrong dtype", setup: { d in
+            try NpyFile.write([Float](repeating: 1, count: 64), shape: [4, 4, 4], to: d.file("f.npy"))
+            return ["recon", d.file("f.npy"), "-o", d.file("out.npy"), "--accel", "2"] },
+             expected: "expected complex k-space"),
+        Case(name: "wrong rank", setup: { d in
+            let header = NpyHeader.encode(elementType: .complex64, shape: [16, 16])
+            return ["recon", writeBytes(d, "r2.npy", header + [UInt8](repeating: 0, count: 2048)), "-o", d.file("out.npy"), "--accel", "2"] },
+             expected: "rank 3"),
+        Case(name: "NaN in data", setup: { d in
+            var (k, _) = try NpyFile.readKSpace(d.file("full.npy"))
+            k.data[100] = .init(.nan, 0)
+            try NpyFile.write(k, to: d.file("nan.npy"))
+            return ["recon", d.file("nan.npy"), "-o", d.file("out.npy"), "--accel", "2"] },
+             expected: "NaN or Inf"),
+        Case(name: "accel below 2", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "1"] },
+             expected: "--accel must be at least 2"),
+        Case(name: "accel too large", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "40"] },
+             expected: "too large"),
+        Case(name: "ACS too small for the kernel", setup: { d in
+            ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "4", "--acs", "8"] },
+             expected: "at least 13 lines"),
+        Case(name: "ACS larger than ny", setup: { d in
+            ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--acs", "100"] },
+             expected: "larger than the 64"),
+        Case(name: "mask of the wrong length", setup: { d in
+            try NpyFile.write(SamplingMask.uniform(ny: 32, acceleration: 2, acsLines: 8), to: d.file("m.npy"))
+            return ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--mask", d.file("m.npy")] },
+             expected: "32 entries but the k-space has 64"),
+        Case(name: "mask with accel", setup: { d in
+            try NpyFile.write(SamplingMask.uniform(ny: 64, acceleration: 2, acsLines: 8), to: d.file("m.npy"))
+            return ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--mask", d.file("m.npy"), "--accel", "2"] },
+             expected: "not both"),
+        Case(name: "neither mask nor accel", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.npy")] },
+             expected: "--accel"),
+        Case(name: "unknown method", setup: { d in
+            ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--method", "sense"] },
+             expected: "sense"),
+        Case(name: "unknown method in evaluate", setup: { d in
+            ["evaluate", d.file("full.npy"), "--accel", "2", "--methods", "grappa,magic", "--json", d.file("out.json")] },
+             expected: "unknown method 'magic'"),
+        Case(name: "even kernel width", setup: { d in
+            ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--kernel-readout", "4"] },
+             expected: "odd"),
+        Case(name: "negative lambda", setup: { d in
+            ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--lambda", "-1"] },
+             expected: "--lambda"),
+        Case(name: "output over the input", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("full.npy"), "--accel", "2"] },
+             expected: "overwrite the input"),
+        Case(name: "output in a missing directory", setup: { d in
+            ["recon", d.file("full.npy"), "-o", d.file("no/such/dir/out.npy"), "--accel", "2"] },
+             expected: "does not exist"),
+        Case(name: "unsupported output format", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.txt"), "--accel", "2"] },
+             expected: "not supported"),
+    ]
+
+    @Test(arguments: cases)
+    func refusedWithOneClearLine(_ c: Case) throws {
+        let dir = try scanDirectory()
+        defer { dir.cleanup() }
+        let arguments = try c.setup(dir)
+        let inputBefore = try Data(contentsOf: URL(fileURLWithPath: dir.file("full.npy")))
+        let before = listing(dir)
+        let run = try runProcess(metagrappaPath, arguments)
+        #expect((1...127).contains(run.status), "\(c.name): exit \(run.status)")
+        #expect(run.stderr.contains(c.expected), "\(c.name): stderr was \(run.stderr)")
+        let errorLines = run.stderr.split(separator: "\n").filter { $0.contains("rror") }
+        #expect(errorLines.count == 1, "\(c.name): \(run.stderr)")
+        // No output, no temporary left over, input untouched.
+        #expect(listing(dir) == before, "\(c.name): files changed: \(listing(dir).symmetricDifference(before))")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("full.npy"))) == inputBefore)
+    }
+}

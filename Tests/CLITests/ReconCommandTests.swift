@@ -1,0 +1,94 @@
+import Foundation
+import GRAPPA
+import MRICore
+import MRIIO
+import Testing
+import TestSupport
+
+@Suite struct ReconCommandTests {
+    @Test func reconKeepsMeasuredSamplesAndMatchesTheLibrary() throws {
+        let dir = try scanDirectory()
+        defer { dir.cleanup() }
+        let run = try metagrappa("recon", dir.file("full.npy"), "-o", dir.file("out.npy"), "--method", "grappa",
+                                 "--accel", "3", "--acs", "20")
+        #expect(run.status == 0, "\(run.stderr)")
+        let (full, _) = try NpyFile.readKSpace(dir.file("full.npy"))
+        let (out, stored) = try NpyFile.readKSpace(dir.file("out.npy"))
+        #expect(stored == .complex64 && out.shape == full.shape)
+        let mask = try SamplingMask.uniform(ny: 64, acceleration: 3, acsLines: 20)
+        let library = try Grappa().reconstruct(full.masked(by: mask), mask: mask)
+        #expect(out == library)
+        for c in 0..<8 { for y in 0..<64 where mask.acquired[y] { for x in 0..<48 { #expect(out[c, y, x] == full[c, y, x]) } } }
+        let reference = CenteredFFT.rssImage(of: full)
+        let nrmse = ImageMetrics.nrmse(CenteredFFT.rssImage(of: out), reference)
+        let zeroFilled = ImageMetrics.nrmse(CenteredFFT.rssImage(of: full.masked(by: mask)), reference)
+        #expect(nrmse < zeroFilled / 2, "GRAPPA \(nrmse) vs zero-filled \(zeroFilled)")
+    }
+
+    @Test func maskFileGivesTheSameResultAsAccelAndACS() throws {
+        let dir = try scanDirectory()
+        defer { dir.cleanup() }
+        let mask = try SamplingMask.uniform(ny: 64, acceleration: 4, acsLines: 24)
+        try NpyFile.write(mask, to: dir.file("mask.npy"))
+        let (full, _) = try NpyFile.readKSpace(dir.file("full.npy"))
+        try NpyFile.write(full.masked(by: mask), to: dir.file("acquired.npy"))
+        let a = try metagrappa("recon", dir.file("full.npy"), "-o", dir.file("a.npy"), "--accel", "4", "--acs", "24")
+        let b = try metagrappa("recon", dir.file("acquired.npy"), "-o", dir.file("b.npy"), "--mask", dir.file("mask.npy"))
+        #expect(a.status == 0 && b.status == 0, "\(a.stderr) \(b.stderr)")
+        #expect(try NpyFile.readKSpace(dir.file("a.npy")).kspace == NpyFile.readKSpace(dir.file("b.npy")).kspace)
+    }
+
+    @Test func complex128InputGivesComplex128Output() throws {
+        let dir = try scanDirectory()
+        defer { dir.cleanup() }
+        let (full, _) = try NpyFile.readKSpace(dir.file("full.npy"))
+        try NpyFile.write(full, to: dir.file("wide.npy"), as: .complex128)
+        let run = try metagrappa("recon", dir.file("wide.npy"), "-o", dir.file("out.npy"), "--accel", "2", "--acs", "16")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try NpyFile.readKSpace(dir.file("out.npy")).storedAs == .complex128)
+    }
+
+    @Test func evaluateWritesTheDocumentedJSON() throws {
+        let dir = try scanDirectory()
+        defer { dir.cleanup() }
+        let run = try metagrappa("evaluate", dir.file("full.npy"), "--accel", "2", "--acs", "16", "--methods", "grappa",
+                                 "--json", dir.file("r.json"), "--png", dir.file("r.png"))
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("grappa") && run.stdout.contains("zero-filled"))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.file("r.json")))) as! [String: Any]
+        #expect(json["accel"] as? Int == 2 && json["acs"] as? Int == 16)
+        let methods = json["methods"] as! [[String: Any]]
+        #expect(methods.count == 1 && methods[0]["method"] as? String == "grappa")
+        // The NRMSE reported equals one computed here from the library's reconstruction.
+        let (full, _) = try NpyFile.readKSpace(dir.file("full.npy"))
+        let mask = try SamplingMask.uniform(ny: 64, acceleration: 2, acsLines: 16)
+        let out = try Grappa().reconstruct(full.masked(by: mask), mask: mask)
+        let nrmse = ImageMetrics.nrmse(CenteredFFT.rssImage(of: out), CenteredFFT.rssImage(of: full))
+        #expect(abs((methods[0]["nrmse"] as! Double) - nrmse) < 1e-12)
+        for key in ["psnr", "ssim", "seconds"] { #expect(methods[0][key] is Double) }
+        #expect(FileManager.default.fileExists(atPath: dir.file("r.png")))
+    }
+
+    @Test func infoDetectsTheSampling() throws {
+        let dir = try scanDirectory()
+        defer { dir.cleanup() }
+        let mask = try SamplingMask.uniform(ny: 64, acceleration: 4, acsLines: 16)
+        let (full, _) = try NpyFile.readKSpace(dir.file("full.npy"))
+        try NpyFile.write(full.masked(by: mask), to: dir.file("acquired.npy"))
+        let run = try metagrappa("info", dir.file("acquired.npy"))
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("[8, 64, 48]") && run.stdout.contains("uniform R=4"))
+    }
+
+    @Test func simulateIsDeterministic() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        for name in ["a.npy", "b.npy"] {
+            let run = try metagrappa("simulate", "-o", dir.file(name), "--matrix", "32", "--coils", "4", "--seed", "3")
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        let a = try Data(contentsOf: URL(fileURLWithPath: dir.file("a.npy")))
+        #expect(a == (try Data(contentsOf: URL(fileURLWithPath: dir.file("b.npy")))))
+        #expect(try NpyFile.readKSpace(dir.file("a.npy")).kspace.shape == [4, 32, 32])
+    }
+}

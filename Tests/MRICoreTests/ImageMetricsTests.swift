@@ -1,0 +1,78 @@
+import Foundation
+import MRICore
+import Testing
+
+/// SSIM written the slow, obvious way: for every valid position, weighted sums over the
+/// full 2-D window (no separable filtering), straight from Wang et al. (2004).
+func directSSIM(_ a: RealImage, _ b: RealImage) -> Double {
+    let r = ImageMetrics.ssimRadius, g = ImageMetrics.ssimWindow()
+    let lo = Double(b.pixels.min()!), hi = Double(b.pixels.max()!)
+    let c1 = pow(0.01 * (hi - lo), 2), c2 = pow(0.03 * (hi - lo), 2)
+    var total = 0.0, count = 0
+    for y in r..<(a.ny - r) {
+        for x in r..<(a.nx - r) {
+            var mx = 0.0, my = 0.0
+            for i in -r...r { for j in -r...r {
+                let w = g[i + r] * g[j + r]
+                mx += w * Double(a[y + i, x + j]); my += w * Double(b[y + i, x + j])
+            } }
+            var vx = 0.0, vy = 0.0, cxy = 0.0
+            for i in -r...r { for j in -r...r {
+                let w = g[i + r] * g[j + r]
+                let dx = Double(a[y + i, x + j]) - mx, dy = Double(b[y + i, x + j]) - my
+                vx += w * dx * dx; vy += w * dy * dy; cxy += w * dx * dy
+            } }
+            total += (2 * mx * my + c1) * (2 * cxy + c2) / ((mx * mx + my * my + c1) * (vx + vy + c2))
+            count += 1
+        }
+    }
+    return total / Double(count)
+}
+
+@Suite struct ImageMetricsTests {
+    func randomImage(_ ny: Int, _ nx: Int, seed: UInt64) -> RealImage {
+        var rng = SeededGenerator(seed: seed)
+        return RealImage(ny: ny, nx: nx, pixels: (0..<(ny * nx)).map { _ in Float(rng.uniform()) })
+    }
+
+    @Test func nrmseAndPSNRByHand() {
+        let ref = RealImage(ny: 1, nx: 4, pixels: [1, 2, 3, 4])
+        let img = RealImage(ny: 1, nx: 4, pixels: [1, 2, 3, 5])
+        #expect(abs(ImageMetrics.nrmse(img, ref) - 1 / 30.0.squareRoot()) < 1e-12)
+        // RMSE = sqrt(1/4) = 0.5, peak 4: 20·log10(8).
+        #expect(abs(ImageMetrics.psnr(img, ref) - 20 * log10(8.0)) < 1e-9)
+    }
+
+    @Test func ssimOfIdenticalImagesIsOne() {
+        let a = randomImage(20, 24, seed: 3)
+        #expect(abs(ImageMetrics.ssim(a, a) - 1) < 1e-12)
+    }
+
+    @Test func ssimOfConstantImagesHasTheClosedForm() {
+        // Both constant: no variance, so SSIM = (2ab + C1)/(a² + b² + C1) with L from the reference.
+        // The reference needs a range, so give it one bright pixel outside the valid window.
+        var ref = RealImage(ny: 16, nx: 16, pixels: Array(repeating: 0.5, count: 256))
+        ref[0, 0] = 1.5
+        var img = RealImage(ny: 16, nx: 16, pixels: Array(repeating: 0.8, count: 256))
+        img[0, 0] = 0.8
+        let c1 = pow(0.01 * 1.0, 2)
+        let expected = (2 * 0.8 * 0.5 + c1) / (0.64 + 0.25 + c1)
+        // Positions whose window covers (0, 0) see variance; exclude them by comparing to the direct form too.
+        #expect(abs(ImageMetrics.ssim(img, ref) - directSSIM(img, ref)) < 1e-9)
+        let far = RealImage(ny: 30, nx: 30, pixels: Array(repeating: 0.5, count: 900))
+        var refFar = far
+        refFar[0, 0] = 1.5
+        var imgFar = RealImage(ny: 30, nx: 30, pixels: Array(repeating: 0.8, count: 900))
+        imgFar[0, 0] = 0.8
+        let s = ImageMetrics.ssim(imgFar, refFar)
+        // 20×20 valid positions; those within the window of (0,0) differ, the rest equal `expected`.
+        #expect(s < 1 && abs(s - expected) < 0.05)
+    }
+
+    @Test func ssimMatchesTheDirectDefinition() {
+        let a = randomImage(23, 19, seed: 5), b = randomImage(23, 19, seed: 6)
+        let blurred = RealImage(ny: 23, nx: 19, pixels: zip(a.pixels, b.pixels).map { 0.7 * $0 + 0.3 * $1 })
+        #expect(abs(ImageMetrics.ssim(blurred, a) - directSSIM(blurred, a)) < 1e-9)
+        #expect(abs(ImageMetrics.ssim(b, a) - directSSIM(b, a)) < 1e-9)
+    }
+}

@@ -1,0 +1,56 @@
+import MRICore
+import Testing
+
+@Suite struct SamplingMaskTests {
+    @Test func uniformMaskFollowsTheContract() throws {
+        for (ny, r, n) in [(288, 4, 32), (96, 3, 24), (257, 5, 17), (64, 2, 1)] {
+            let mask = try SamplingMask.uniform(ny: ny, acceleration: r, acsLines: n)
+            let a0 = ny / 2 - n / 2
+            for y in 0..<ny {
+                let expected = (y - ny / 2) % r == 0 || (a0..<(a0 + n)).contains(y)
+                #expect(mask.acquired[y] == expected, "ny \(ny) R \(r) ACS \(n) line \(y)")
+            }
+            let lattice = try mask.lattice()
+            #expect(lattice.acceleration == r)
+            #expect(lattice.contains(ny / 2))
+            if n > r { #expect(mask.autoCalibrationRegion()!.contains(a0) && mask.autoCalibrationRegion()!.count >= n) }
+        }
+    }
+
+    @Test func badSettingsAreRefused() {
+        #expect(throws: MRIError.self) { try SamplingMask.uniform(ny: 64, acceleration: 1, acsLines: 8) }
+        #expect(throws: MRIError.self) { try SamplingMask.uniform(ny: 64, acceleration: 33, acsLines: 8) }
+        #expect(throws: MRIError.self) { try SamplingMask.uniform(ny: 64, acceleration: 4, acsLines: 0) }
+        #expect(throws: MRIError.self) { try SamplingMask.uniform(ny: 64, acceleration: 4, acsLines: 65) }
+    }
+
+    @Test func latticeWithOffsetIsDetected() throws {
+        var flags = (0..<50).map { $0 % 3 == 1 }
+        for y in 20..<32 { flags[y] = true }
+        let lattice = try SamplingMask(acquired: flags).lattice()
+        #expect(lattice == UndersamplingLattice(acceleration: 3, offset: 1))
+    }
+
+    @Test func nonUniformMaskIsRefusedNamingTheLine() {
+        var flags = (0..<64).map { $0 % 4 == 0 }
+        for y in 28..<36 { flags[y] = true }
+        flags[9] = true  // a stray line
+        #expect {
+            try SamplingMask(acquired: flags).lattice()
+        } throws: { error in
+            (error as? MRIError)?.message.contains("line 9") == true
+        }
+        var missing = (0..<64).map { $0 % 4 == 0 }
+        for y in 28..<36 { missing[y] = true }
+        missing[48] = false
+        #expect {
+            try SamplingMask(acquired: missing).lattice()
+        } throws: { error in
+            (error as? MRIError)?.message.contains("line 48") == true
+        }
+    }
+
+    @Test func fullySampledMaskHasAccelerationOne() throws {
+        #expect(try SamplingMask(acquired: Array(repeating: true, count: 16)).lattice().acceleration == 1)
+    }
+}

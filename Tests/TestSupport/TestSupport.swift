@@ -1,0 +1,74 @@
+import Foundation
+import MRICore
+import Numerics
+
+/// A fresh temporary directory, removed by `cleanup()`.
+public struct TemporaryDirectory {
+    public let path: String
+
+    public init() throws {
+        path = NSTemporaryDirectory() + "metagrappa-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    public func file(_ name: String) -> String { path + "/" + name }
+
+    public func cleanup() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Result of running a child process.
+public struct ProcessResult {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+}
+
+/// Runs `executable` with `arguments` and collects its output.
+public func runProcess(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    let input = Pipe()
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    // Read both pipes to the end before waiting, so a chatty child cannot block.
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// Runs a Python 3 script (numpy available) and returns its result.
+public func runPython(_ script: String) throws -> ProcessResult {
+    try runProcess("/usr/bin/env", ["python3", "-c", script])
+}
+
+/// The package's root directory.
+public let packageRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+}()
+
+/// `../shared/data/NAME` relative to the package root.
+public func sharedData(_ name: String) -> String {
+    URL(fileURLWithPath: packageRoot).deletingLastPathComponent().appendingPathComponent("shared/data/\(name)").path
+}
+
+/// A small deterministic random k-space (complex Gaussian samples).
+public func randomKSpace(coils: Int, ny: Int, nx: Int, seed: UInt64) -> KSpace {
+    var rng = SeededGenerator(seed: seed)
+    let data = (0..<(coils * ny * nx)).map { _ in Complex(Float(rng.normal()), Float(rng.normal())) }
+    return try! KSpace(coils: coils, ny: ny, nx: nx, data: data)
+}
+
+/// Largest |a − b| over two equal-length complex arrays.
+public func maxAbsDifference(_ a: [Complex<Float>], _ b: [Complex<Float>]) -> Float {
+    zip(a, b).reduce(0) { max($0, ($1.0 - $1.1).length) }
+}
