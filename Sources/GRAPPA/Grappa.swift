@@ -56,8 +56,7 @@ public struct Grappa: Sendable {
         guard k.nx >= kernel.readout else {
             throw MRIError(.invalidArgument, "readout of \(k.nx) samples is narrower than the kernel's \(kernel.readout)")
         }
-        let system = CalibrationSystem(k: k, acs: acs, acceleration: r, geometry: kernel)
-        let weights = try solve(system)
+        let weights = try solve(k, acs: acs, acceleration: r)
         return try GrappaKernel(geometry: kernel, acceleration: r, coils: k.coils, regularization: regularization,
                                 weights: weights)
     }
@@ -69,46 +68,36 @@ public struct Grappa: Sendable {
         try calibrate(k, mask: mask).apply(to: k, mask: mask)
     }
 
-    private func solve(_ s: CalibrationSystem) throws -> [Complex<Float>] {
-        let n = s.sources, nrhs = s.targets
+    private func solve(_ k: KSpace, acs: Range<Int>, acceleration r: Int) throws -> [Complex<Float>] {
         switch solver {
         case .cholesky:
-            var gram = [Complex<Float>](repeating: .zero, count: n * n)
-            var rhs = [Complex<Float>](repeating: .zero, count: n * nrhs)
-            BLASThreads.all {
-                s.a.withUnsafeBufferPointer { a in
-                    s.b.withUnsafeBufferPointer { b in
-                        gram.withUnsafeMutableBufferPointer { g in
-                            ComplexLinearAlgebra.gramUpper(a: a.baseAddress!, rows: s.rows, cols: n, lda: s.rows,
-                                                           c: g.baseAddress!, ldc: n)
-                        }
-                        rhs.withUnsafeMutableBufferPointer { w in
-                            ComplexLinearAlgebra.gemm(.conjugateTranspose, .none, m: n, n: nrhs, k: s.rows,
-                                                      a: a.baseAddress!, lda: s.rows, b: b.baseAddress!, ldb: s.rows,
-                                                      c: w.baseAddress!, ldc: n)
-                        }
-                    }
-                }
-            }
+            var system = CalibrationNormalEquations(k: k, acs: acs, acceleration: r, geometry: kernel)
+            let n = system.unknowns, nrhs = system.targets
             var trace = 0.0
-            for i in 0..<n { trace += Double(gram[i * n + i].real) }
+            for i in 0..<n { trace += Double(system.gram[i * n + i].real) }
             let lambda = Float(regularization * trace / Double(n))
-            for i in 0..<n { gram[i * n + i] += Complex(lambda, 0) }
-            let ok = BLASThreads.all {
-                gram.withUnsafeMutableBufferPointer { g in
-                    rhs.withUnsafeMutableBufferPointer { w in
-                        ComplexLinearAlgebra.solveHermitianPositiveDefinite(g: g.baseAddress!, n: n, ldg: n,
-                                                                            b: w.baseAddress!, nrhs: nrhs, ldb: n)
-                    }
-                }
+            for i in 0..<n { system.gram[i * n + i] += Complex(lambda, 0) }
+            let ok = system.gram.withUnsafeMutableBufferPointer { g in
+                ComplexLinearAlgebra.choleskyFactor(g: g.baseAddress!, n: n, ldg: n)
             }
             guard ok else {
                 throw MRIError(.numerical,
                                "GRAPPA calibration matrix is singular (regularisation \(regularization)); use a larger --lambda")
             }
-            return rhs
+            system.gram.withUnsafeBufferPointer { g in
+                system.rhs.withUnsafeMutableBufferPointer { w in
+                    let (factor, rhs) = (UnsafeSendable(g.baseAddress!), UnsafeSendable(w.baseAddress!))
+                    Parallel.forEachChunk(nrhs) { cols in
+                        ComplexLinearAlgebra.choleskySolve(factor: factor.value, n: n, ldf: n,
+                                                           b: rhs.value + cols.lowerBound * n, nrhs: cols.count, ldb: n)
+                    }
+                }
+            }
+            return system.rhs
         case .qr:
             // Stack √λ·I under A and zeros under B: the same minimiser, without forming AᴴA.
+            let s = CalibrationSystem(k: k, acs: acs, acceleration: r, geometry: kernel)
+            let n = s.sources, nrhs = s.targets
             var trace = 0.0
             for v in s.a { trace += Double(v.real * v.real + v.imaginary * v.imaginary) }
             let root = Float((regularization * trace / Double(n)).squareRoot())
@@ -122,12 +111,10 @@ public struct Grappa: Sendable {
             for col in 0..<nrhs {
                 for row in 0..<s.rows { b[col * m + row] = s.b[col * s.rows + row] }
             }
-            let ok = BLASThreads.all {
-                a.withUnsafeMutableBufferPointer { ap in
-                    b.withUnsafeMutableBufferPointer { bp in
-                        ComplexLinearAlgebra.leastSquaresQR(a: ap.baseAddress!, m: m, n: n, lda: m,
-                                                            b: bp.baseAddress!, nrhs: nrhs, ldb: m)
-                    }
+            let ok = a.withUnsafeMutableBufferPointer { ap in
+                b.withUnsafeMutableBufferPointer { bp in
+                    ComplexLinearAlgebra.leastSquaresQR(a: ap.baseAddress!, m: m, n: n, lda: m,
+                                                        b: bp.baseAddress!, nrhs: nrhs, ldb: m)
                 }
             }
             guard ok else {
@@ -138,7 +125,9 @@ public struct Grappa: Sendable {
     }
 }
 
-/// The least-squares problem `A·W ≈ B` cut from the ACS block. A row is one
+/// The least-squares problem `A·W ≈ B` cut from the ACS block, formed explicitly (for
+/// the QR solver; the Cholesky path builds `AᴴA` and `AᴴB` directly, see
+/// ``CalibrationNormalEquations``). A row is one
 /// calibration position `(y0, x)`: `A` holds its source samples (all coils, source
 /// lines `y0 + R·j`, readout `x + d`), `B` its targets (all coils, lines `y0 + m`).
 /// Both column-major.

@@ -28,8 +28,7 @@ extension GrappaKernel {
         }
         let plan = HybridPlan(kernel: self, ny: k.ny, nx: k.nx, offset: lattice.offset)
         let spectrum = plan.forwardTransform(k)
-        let hybridWeights = plan.hybridWeights(self)
-        let estimates = plan.estimate(spectrum: spectrum, weights: hybridWeights)
+        let estimates = plan.estimate(spectrum: spectrum, weights: plan.weightsByReadoutOffset(self))
         return plan.inverseTransform(estimates, into: k, mask: mask)
     }
 }
@@ -100,61 +99,48 @@ struct HybridPlan {
         return hybrid
     }
 
-    /// The kernel in hybrid space: for each frequency f a `targets × (lines·coils)`
-    /// row-major matrix `Ŵ_f = Σ_d W_d · e^{+2πi f d / L}`, computed as one GEMM.
-    func hybridWeights(_ kernel: GrappaKernel) -> [Complex<Float>] {
-        let bx = geometry.readout, hx = geometry.halfReadout, by = geometry.lines
-        let nSrc = sourcesPerFrequency, nTrg = targets, block = nTrg * nSrc
-        // Rearranged weights: [d][target][line·coils + coil].
-        var w = [Complex<Float>](repeating: .zero, count: bx * block)
-        for c in 0..<coils {
-            for m in 1..<r {
-                let t = c * (r - 1) + m - 1
+    /// The kernel rearranged as `[readout offset d][target][line·coils + coil]`, the
+    /// layout from which each frequency's hybrid-space matrix is summed.
+    func weightsByReadoutOffset(_ kernel: GrappaKernel) -> [Complex<Float>] {
+        let bx = geometry.readout, by = geometry.lines
+        let nSrc = sourcesPerFrequency, nTrg = targets, all = kernel.sourceCount
+        var w = [Complex<Float>](repeating: .zero, count: bx * nTrg * nSrc)
+        kernel.weights.withUnsafeBufferPointer { src in
+            for t in 0..<nTrg {
                 for sc in 0..<coils {
                     for j in 0..<by {
-                        for d in 0..<bx {
-                            w[(d * nTrg + t) * nSrc + j * coils + sc] =
-                                kernel.weight(sourceCoil: sc, line: j, readout: d, targetCoil: c, distance: m)
-                        }
+                        let from = t * all + (sc * by + j) * bx
+                        for d in 0..<bx { w[(d * nTrg + t) * nSrc + j * coils + sc] = src[from + d] }
                     }
                 }
             }
         }
-        let L = length
-        var phase = [Complex<Float>](repeating: .zero, count: bx * L)
-        for f in 0..<L {
-            for d in 0..<bx {
-                let angle = 2 * Double.pi * Double(f * (d - hx)) / Double(L)
-                phase[f * bx + d] = Complex(Float(cos(angle)), Float(sin(angle)))
-            }
-        }
-        var out = [Complex<Float>](repeating: .zero, count: L * block)
-        BLASThreads.all {
-            w.withUnsafeBufferPointer { wp in
-                phase.withUnsafeBufferPointer { pp in
-                    out.withUnsafeMutableBufferPointer { op in
-                        ComplexLinearAlgebra.gemm(.none, .none, m: block, n: L, k: bx, a: wp.baseAddress!, lda: block,
-                                                  b: pp.baseAddress!, ldb: bx, c: op.baseAddress!, ldc: block)
-                    }
-                }
-            }
-        }
-        return out
+        return w
     }
 
-    /// Estimates of every target for every base line, `[frequency][target][base]`.
+    /// Estimates of every target for every base line, `[frequency][target][base]`: per
+    /// frequency f, the hybrid kernel `Ŵ_f = Σ_d W_d · e^{+2πi f d / L}` (a
+    /// `targets × lines·coils` matrix, built in a small per-thread buffer) times the
+    /// source lines around each base.
     func estimate(spectrum: [Complex<Float>], weights: [Complex<Float>]) -> [Complex<Float>] {
         let nSrc = sourcesPerFrequency, nTrg = targets, nb = bases, nPad = paddedLines
-        let by = geometry.lines, coils = coils
-        var out = [Complex<Float>](repeating: .zero, count: length * nTrg * nb)
+        let by = geometry.lines, bx = geometry.readout, hx = geometry.halfReadout, coils = coils, L = length
+        let block = nTrg * nSrc
+        var out = [Complex<Float>](repeating: .zero, count: L * nTrg * nb)
         spectrum.withUnsafeBufferPointer { hs in
             weights.withUnsafeBufferPointer { ws in
                 out.withUnsafeMutableBufferPointer { os in
                     let h = UnsafeSendable(hs.baseAddress!), w = UnsafeSendable(ws.baseAddress!)
                     let o = UnsafeSendable(os.baseAddress!)
-                    Parallel.forEach(length) { f in
-                        withUnsafeTemporaryAllocation(of: Complex<Float>.self, capacity: nSrc * nb) { gather in
-                            let g = gather.baseAddress!
+                    Parallel.forEach(L) { f in
+                        withUnsafeTemporaryAllocation(of: Complex<Float>.self, capacity: nSrc * nb + block) { scratch in
+                            let g = scratch.baseAddress!, wf = scratch.baseAddress! + nSrc * nb
+                            wf.initialize(repeating: .zero, count: block)
+                            for d in 0..<bx {
+                                let angle = 2 * Double.pi * Double(f * (d - hx)) / Double(L)
+                                ComplexLinearAlgebra.axpy(count: block, alpha: Complex(Float(cos(angle)), Float(sin(angle))),
+                                                          x: w.value + d * block, y: wf)
+                            }
                             let hf = h.value + f * coils * nPad
                             // Row (line j, coil c) of the source matrix: lattice lines base + j.
                             for j in 0..<by {
@@ -164,8 +150,8 @@ struct HybridPlan {
                             }
                             // Column-major view: Oᵀ (nb × nTrg) = Sᵀ (nb × nSrc) · Ŵᵀ (nSrc × nTrg).
                             ComplexLinearAlgebra.gemm(.none, .none, m: nb, n: nTrg, k: nSrc, a: g, lda: nb,
-                                                      b: w.value + f * nTrg * nSrc, ldb: nSrc,
-                                                      c: o.value + f * nTrg * nb, ldc: nb)
+                                                      b: wf, ldb: nSrc, c: o.value + f * nTrg * nb, ldc: nb,
+                                                      threeMultiplications: true)
                         }
                     }
                 }
@@ -175,7 +161,8 @@ struct HybridPlan {
     }
 
     /// Back to k-space: inverse row FFTs of the estimates, written into every missing
-    /// line of a copy of `k`.
+    /// line of a copy of `k`. The `[frequency][target][base]` estimates are transposed
+    /// to rows in tiles of 8 frequencies, so that reads and writes both stay in cache lines.
     func inverseTransform(_ estimates: [Complex<Float>], into k: KSpace, mask: SamplingMask) -> KSpace {
         let L = length, nb = bases, nTrg = targets
         let ifft = FFTPlanCache.shared.plan1D(n: L, howMany: nb, stride: 1, distance: L, forward: false)
@@ -191,9 +178,11 @@ struct HybridPlan {
                     let rows = UnsafeMutableRawPointer(buffers.value + c * nb * L).bindMemory(to: Complex<Float>.self, capacity: nb * L)
                     for m in 1..<r {
                         let t = c * (r - 1) + m - 1
-                        for f in 0..<L {
-                            let src = e.value + (f * nTrg + t) * nb
-                            for b in 0..<nb { rows[b * L + f] = src[b] }
+                        for f0 in stride(from: 0, to: L, by: 8) {
+                            let f1 = min(f0 + 8, L)
+                            for b in 0..<nb {
+                                for f in f0..<f1 { rows[b * L + f] = e.value[(f * nTrg + t) * nb + b] }
+                            }
                         }
                         let p = UnsafeMutableRawPointer(rows).assumingMemoryBound(to: fftwf_complex.self)
                         fftwf_execute_dft(ifft.value, p, p)

@@ -16,51 +16,55 @@ public struct UnsafeSendable<T>: @unchecked Sendable {
 ///
 /// Work is split statically (item `i` goes to worker `i mod workers`), so a given
 /// input always produces the same arithmetic in the same order per item: results do
-/// not depend on scheduling.
+/// not depend on scheduling or on the number of workers.
+///
+/// OpenBLAS is kept single-threaded for the whole process: its own thread pool spins
+/// (`sched_yield`) between calls and steals the cores from these workers, which cost a
+/// quarter of all CPU time when the two were mixed. Large BLAS calls are split here instead.
 public enum Parallel {
     /// Number of workers used by ``forEach(_:_:)``; defaults to the active core count.
     /// Set `METAGRAPPA_THREADS` to override.
     nonisolated(unsafe) public static var workers: Int = {
+        BLASThreading.ensureSingleThreaded()
         if let s = ProcessInfo.processInfo.environment["METAGRAPPA_THREADS"], let n = Int(s), n >= 1 { return n }
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 
     /// Runs `body(i)` for `i` in `0..<count`, spread over ``workers`` threads.
-    /// BLAS is held to one thread meanwhile so that the two levels of threading
-    /// do not oversubscribe the cores.
     public static func forEach(_ count: Int, _ body: (Int) -> Void) {
         let w = min(workers, count)
         if w <= 1 {
             for i in 0..<count { body(i) }
             return
         }
-        BLASThreads.with(1) {
-            withoutActuallyEscaping(body) { body in
-                let box = UnsafeSendable(body)
-                DispatchQueue.concurrentPerform(iterations: w) { t in
-                    var i = t
-                    while i < count {
-                        box.value(i)
-                        i += w
-                    }
+        withoutActuallyEscaping(body) { body in
+            let box = UnsafeSendable(body)
+            DispatchQueue.concurrentPerform(iterations: w) { t in
+                var i = t
+                while i < count {
+                    box.value(i)
+                    i += w
                 }
             }
         }
     }
+
+    /// Splits `0..<count` into ``workers`` contiguous chunks (fewer if `count` is small)
+    /// and runs `body` on each, in parallel.
+    public static func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
+        let w = max(1, min(workers, count))
+        forEach(w) { i in body((i * count / w)..<((i + 1) * count / w)) }
+    }
 }
 
-/// Control of OpenBLAS's own thread pool.
-public enum BLASThreads {
-    /// Runs `body` with OpenBLAS limited to `n` threads, then restores the previous count.
-    public static func with<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
-        let previous = openblas_get_num_threads()
-        openblas_set_num_threads(Int32(n))
-        defer { openblas_set_num_threads(previous) }
-        return try body()
-    }
+/// Keeps OpenBLAS on one thread (see ``Parallel``). Called by every BLAS wrapper.
+public enum BLASThreading {
+    private static let once: Void = {
+        openblas_set_num_threads(1)
+        // Single-threaded calls never dispatch to the pool, so it is not restarted.
+        _ = blas_thread_shutdown_()
+    }()
 
-    /// Runs `body` with OpenBLAS using ``Parallel/workers`` threads.
-    public static func all<R>(_ body: () throws -> R) rethrows -> R {
-        try with(Parallel.workers, body)
-    }
+    /// Sets OpenBLAS to one thread, the first time it is called.
+    public static func ensureSingleThreaded() { once }
 }

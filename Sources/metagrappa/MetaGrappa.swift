@@ -18,6 +18,7 @@ protocol ReportingCommand: ParsableCommand {
 
 extension ReportingCommand {
     mutating func run() throws {
+        BLASThreading.ensureSingleThreaded()
         do {
             try execute()
         } catch let error as MRIError {

@@ -1,0 +1,193 @@
+import CFFTW
+import Foundation
+import MRICore
+import Numerics
+
+/// The GRAPPA calibration's normal equations, `G = AᴴA` and `H = AᴴB`, computed without
+/// forming the `positions × unknowns` matrix `A` (for a 32-coil 288² slice at R = 4 that
+/// matrix is 5680 × 640 and `AᴴA` alone is ~9 GFLOP).
+///
+/// Every entry of `G` and `H` pairs two ACS lines (a source line, or a target line) at
+/// readout offsets `d₁`, `d₂`: it is their cross-correlation at lag `δ = d₂ − d₁`, summed
+/// over the calibration positions. The readout FFT turns all lags into one small
+/// cross-spectral product per frequency, `S(f) = M(f)ᴴ M(f)`; `F(δ) = Σ_f S(f) e^{2πifδ/L}/L`
+/// then gives the full-readout correlations, and subtracting the few terms in the
+/// `readout/2` edge columns that the textbook window `x ∈ [hx, nx − hx)` leaves out makes
+/// the result equal, up to rounding, to `AᴴA` and `AᴴB` of ``CalibrationSystem``.
+struct CalibrationNormalEquations {
+    /// Number of unknowns per target, `coils · lines · readout`.
+    let unknowns: Int
+    /// Number of targets, `coils · (R − 1)`.
+    let targets: Int
+    /// `AᴴA`, `unknowns × unknowns`, column-major, both triangles.
+    var gram: [Complex<Float>]
+    /// `AᴴB`, `unknowns × targets`, column-major.
+    var rhs: [Complex<Float>]
+
+    init(k: KSpace, acs: Range<Int>, acceleration r: Int, geometry g: GrappaKernelGeometry) {
+        let coils = k.coils, nx = k.nx, ny = k.ny
+        let hx = g.halfReadout, bx = g.readout, by = g.lines
+        let lowest = acs.lowerBound - r * g.firstLine
+        let nb = acs.upperBound - 1 - max(r * g.lastLine, r - 1) - lowest + 1
+        let nSrc = coils * by, nAll = nSrc + coils * (r - 1), block = nSrc * nAll
+        let lags = 4 * hx + 1
+        let length = HybridPlan.transformLength(atLeast: nx + 2 * hx)
+        unknowns = nSrc * bx
+        targets = coils * (r - 1)
+
+        // Column w of the line set: a source line (coil, y0 + r·j) or a target line (coil, y0 + m).
+        let columns: [(coil: Int, offset: Int)] = (0..<nAll).map { w in
+            w < nSrc ? (w / by, r * (g.firstLine + w % by))
+                     : ((w - nSrc) / (r - 1), (w - nSrc) % (r - 1) + 1)
+        }
+        let spectrum = Self.acsSpectrum(k, acs: acs, length: length)
+        let correlations = Self.correlations(spectrum: spectrum, columns: columns, sources: nSrc, bases: nb,
+                                             firstLine: lowest - acs.lowerBound, acsLines: acs.count, coils: coils,
+                                             length: length, lags: lags)
+        // Edge columns: the first and last 2·hx readout positions.
+        let edgeColumns = Array(Set(Array(0..<min(2 * hx, nx)) + Array(max(0, nx - 2 * hx)..<nx))).sorted()
+        var edgeIndex = [Int](repeating: -1, count: nx)
+        for (i, u) in edgeColumns.enumerated() { edgeIndex[u] = i }
+        let edges = Self.edgeTerms(k, columns: columns, sources: nSrc, bases: nb, lowest: lowest,
+                                   edgeColumns: edgeColumns, lags: lags, halfReadout: hx, ny: ny, nx: nx)
+
+        // Entry at lag δ for source column p and line-set column w, minus the edge terms
+        // u ∈ [0, hx + d₁) ∪ [nx − hx + d₁, nx) that the window excludes.
+        func entry(_ p: Int, _ w: Int, _ d1: Int, _ delta: Int) -> Complex<Float> {
+            let lag = delta + 2 * hx
+            var v = correlations[lag * block + w * nSrc + p]
+            for u in 0..<(hx + d1) { v -= edges[(edgeIndex[u] * lags + lag) * block + w * nSrc + p] }
+            for u in (nx - hx + d1)..<nx { v -= edges[(edgeIndex[u] * lags + lag) * block + w * nSrc + p] }
+            return v
+        }
+        let n = unknowns
+        var gram = [Complex<Float>](repeating: .zero, count: n * n)
+        var rhs = [Complex<Float>](repeating: .zero, count: n * targets)
+        for s2 in 0..<n {
+            let (p2, d2) = (s2 / bx, s2 % bx - hx)
+            for s1 in 0..<n {
+                let (p1, d1) = (s1 / bx, s1 % bx - hx)
+                gram[s1 + s2 * n] = entry(p1, p2, d1, d2 - d1)
+            }
+        }
+        for q in 0..<targets {
+            for s1 in 0..<n {
+                let (p1, d1) = (s1 / bx, s1 % bx - hx)
+                rhs[s1 + q * n] = entry(p1, nSrc + q, d1, -d1)
+            }
+        }
+        self.gram = gram
+        self.rhs = rhs
+    }
+
+    /// Row FFTs (length `length`, zero-padded) of every ACS line, as `[frequency][coil][line]`.
+    private static func acsSpectrum(_ k: KSpace, acs: Range<Int>, length: Int) -> [Complex<Float>] {
+        let na = acs.count, coils = k.coils, nx = k.nx, ny = k.ny, a0 = acs.lowerBound
+        let fft = FFTPlanCache.shared.plan1D(n: length, howMany: na, stride: 1, distance: length, forward: true)
+        let rows = UnsafeSendable(fftwf_alloc_complex(coils * na * length)!)
+        defer { fftwf_free(rows.value) }
+        var out = [Complex<Float>](repeating: .zero, count: length * coils * na)
+        k.data.withUnsafeBufferPointer { kd in
+            out.withUnsafeMutableBufferPointer { od in
+                let src = UnsafeSendable(kd.baseAddress!), dst = UnsafeSendable(od.baseAddress!)
+                Parallel.forEach(coils) { c in
+                    let buf = UnsafeMutableRawPointer(rows.value + c * na * length)
+                        .bindMemory(to: Complex<Float>.self, capacity: na * length)
+                    buf.initialize(repeating: .zero, count: na * length)
+                    for l in 0..<na { (buf + l * length).update(from: src.value + (c * ny + a0 + l) * nx, count: nx) }
+                    let p = UnsafeMutableRawPointer(buf).assumingMemoryBound(to: fftwf_complex.self)
+                    fftwf_execute_dft(fft.value, p, p)
+                    for l in 0..<na {
+                        for f in 0..<length { dst.value[(f * coils + c) * na + l] = buf[l * length + f] }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// `F(δ)[p, w] = Σ_y0 Σ_u conj(a_p(u)) a_w(u + δ)` over the full readout, for every lag
+    /// `δ ∈ [−2hx, 2hx]`, laid out `[lag][w][p]`. Frequencies are taken in fixed blocks so
+    /// that the summation order does not depend on the number of threads.
+    private static func correlations(spectrum: [Complex<Float>], columns: [(coil: Int, offset: Int)], sources: Int,
+                                     bases: Int, firstLine: Int, acsLines: Int, coils: Int, length: Int,
+                                     lags: Int) -> [Complex<Float>] {
+        let nAll = columns.count, block = sources * nAll, chunk = 32
+        let halfLag = (lags - 1) / 2
+        var out = [Complex<Float>](repeating: .zero, count: lags * block)
+        var products = [Complex<Float>](repeating: .zero, count: chunk * block)
+        var phases = [Complex<Float>](repeating: .zero, count: chunk * lags)
+        spectrum.withUnsafeBufferPointer { sp in
+            let spec = UnsafeSendable(sp.baseAddress!)
+            for f0 in stride(from: 0, to: length, by: chunk) {
+                let nf = min(chunk, length - f0)
+                products.withUnsafeMutableBufferPointer { pp in
+                    let prod = UnsafeSendable(pp.baseAddress!)
+                    Parallel.forEach(nf) { i in
+                        withUnsafeTemporaryAllocation(of: Complex<Float>.self, capacity: bases * nAll) { m in
+                            let f = f0 + i
+                            for (w, col) in columns.enumerated() {
+                                let line = spec.value + (f * coils + col.coil) * acsLines + firstLine + col.offset
+                                (m.baseAddress! + w * bases).update(from: line, count: bases)
+                            }
+                            ComplexLinearAlgebra.gemm(.conjugateTranspose, .none, m: sources, n: nAll, k: bases,
+                                                      a: m.baseAddress!, lda: bases, b: m.baseAddress!, ldb: bases,
+                                                      c: prod.value + i * block, ldc: sources)
+                        }
+                    }
+                }
+                for i in 0..<nf {
+                    for l in 0..<lags {
+                        let angle = 2 * Double.pi * Double((f0 + i) * (l - halfLag)) / Double(length)
+                        phases[i + l * nf] = Complex(Float(cos(angle) / Double(length)), Float(sin(angle) / Double(length)))
+                    }
+                }
+                products.withUnsafeBufferPointer { pp in
+                    phases.withUnsafeBufferPointer { ph in
+                        out.withUnsafeMutableBufferPointer { op in
+                            let (a, b, c) = (UnsafeSendable(pp.baseAddress!), UnsafeSendable(ph.baseAddress!),
+                                             UnsafeSendable(op.baseAddress!))
+                            Parallel.forEachChunk(block) { rows in
+                                ComplexLinearAlgebra.gemm(.none, .none, m: rows.count, n: lags, k: nf,
+                                                          a: a.value + rows.lowerBound, lda: block, b: b.value, ldb: nf,
+                                                          beta: f0 == 0 ? .zero : .one,
+                                                          c: c.value + rows.lowerBound, ldc: block)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// `E(u, δ)[p, w] = Σ_y0 conj(a_p(u)) a_w(u + δ)` for the edge columns `u`, laid out
+    /// `[edge column][lag][w][p]`; samples beyond the readout count as zero.
+    private static func edgeTerms(_ k: KSpace, columns: [(coil: Int, offset: Int)], sources: Int, bases: Int,
+                                  lowest: Int, edgeColumns: [Int], lags: Int, halfReadout hx: Int,
+                                  ny: Int, nx: Int) -> [Complex<Float>] {
+        let nAll = columns.count, block = sources * nAll
+        var out = [Complex<Float>](repeating: .zero, count: edgeColumns.count * lags * block)
+        k.data.withUnsafeBufferPointer { kd in
+            out.withUnsafeMutableBufferPointer { op in
+                let (src, dst) = (UnsafeSendable(kd.baseAddress!), UnsafeSendable(op.baseAddress!))
+                Parallel.forEach(edgeColumns.count * lags) { job in
+                    let u = edgeColumns[job / lags], v = u + job % lags - 2 * hx
+                    withUnsafeTemporaryAllocation(of: Complex<Float>.self, capacity: bases * (sources + nAll)) { m in
+                        let x = m.baseAddress!, y = m.baseAddress! + bases * sources
+                        for (w, col) in columns.enumerated() {
+                            for i in 0..<bases {
+                                let row = (col.coil * ny + lowest + i + col.offset) * nx
+                                if w < sources { x[w * bases + i] = src.value[row + u] }
+                                y[w * bases + i] = v >= 0 && v < nx ? src.value[row + v] : .zero
+                            }
+                        }
+                        ComplexLinearAlgebra.gemm(.conjugateTranspose, .none, m: sources, n: nAll, k: bases,
+                                                  a: x, lda: bases, b: y, ldb: bases, c: dst.value + job * block, ldc: sources)
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
