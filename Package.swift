@@ -19,10 +19,11 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CMalloc"),
 
         // k-space types and operations: FFT, masks, coil combination, metrics, simulation.
         .target(name: "MRICore", dependencies: [
-            "CBLAS", "CFFTW",
+            "CBLAS", "CFFTW", "CMalloc",
             .product(name: "Numerics", package: "swift-numerics"),
         ]),
         // File formats: .npy in and out, PNG out.
@@ -46,6 +47,10 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["MRICore",
                                                     .product(name: "Numerics", package: "swift-numerics")],
                 path: "Tests/TestSupport"),
+        // Stage timings of GRAPPA in release builds (see BENCHMARKS.md).
+        .executableTarget(name: "grappa-bench", dependencies: ["MRICore", "MRIIO", "GRAPPA"],
+                          path: "Benchmarks/GrappaBench"),
+
         .testTarget(name: "MRICoreTests", dependencies: ["MRICore", "TestSupport"]),
         .testTarget(name: "MRIIOTests", dependencies: ["MRIIO", "MRICore", "TestSupport"]),
         .testTarget(name: "GRAPPATests", dependencies: ["GRAPPA", "MRICore", "MRIIO", "TestSupport"]),

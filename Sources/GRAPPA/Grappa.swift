@@ -64,8 +64,9 @@ public struct Grappa: Sendable {
     /// Calibrates on the ACS and fills every missing line of `k`; acquired lines are
     /// returned exactly as measured. `k` may hold anything on missing lines (they are
     /// not read): a zero-filled acquisition or a fully sampled scan to undersample.
-    public func reconstruct(_ k: KSpace, mask: SamplingMask) throws -> KSpace {
-        try calibrate(k, mask: mask).apply(to: k, mask: mask)
+    public func reconstruct(_ k: consuming KSpace, mask: SamplingMask) throws -> KSpace {
+        let kernel = try calibrate(k, mask: mask)
+        return try kernel.apply(to: k, mask: mask)
     }
 
     private func solve(_ k: KSpace, acs: Range<Int>, acceleration r: Int) throws -> [Complex<Float>] {

@@ -13,7 +13,7 @@ extension GrappaKernel {
     /// frequency): each row is zero-padded to a length `L ≥ nx + readout/2` so that the
     /// circular convolution equals the zero-padded linear one, then one small GEMM per
     /// frequency applies all coils, lines and distances at once.
-    public func apply(to k: KSpace, mask: SamplingMask) throws -> KSpace {
+    public func apply(to k: consuming KSpace, mask: SamplingMask) throws -> KSpace {
         guard k.coils == coils else {
             throw MRIError(.invalidArgument, "kernel was calibrated for \(coils) coils, the k-space has \(k.coils)")
         }
@@ -163,10 +163,10 @@ struct HybridPlan {
     /// Back to k-space: inverse row FFTs of the estimates, written into every missing
     /// line of a copy of `k`. The `[frequency][target][base]` estimates are transposed
     /// to rows in tiles of 8 frequencies, so that reads and writes both stay in cache lines.
-    func inverseTransform(_ estimates: [Complex<Float>], into k: KSpace, mask: SamplingMask) -> KSpace {
+    func inverseTransform(_ estimates: [Complex<Float>], into k: consuming KSpace, mask: SamplingMask) -> KSpace {
         let L = length, nb = bases, nTrg = targets
         let ifft = FFTPlanCache.shared.plan1D(n: L, howMany: nb, stride: 1, distance: L, forward: false)
-        var out = k
+        var out = consume k
         let (ny, nx, r, s, first) = (ny, nx, r, s, firstBase)
         let scale = 1 / Float(L)
         let buffers = UnsafeSendable(fftwf_alloc_complex(coils * nb * L)!)

@@ -1,4 +1,5 @@
 import CBLAS
+import CMalloc
 import Dispatch
 import Foundation
 
@@ -67,4 +68,16 @@ public enum BLASThreading {
 
     /// Sets OpenBLAS to one thread, the first time it is called.
     public static func ensureSingleThreaded() { once }
+}
+
+/// Process-wide memory settings for one-shot reconstructions.
+public enum MemoryPolicy {
+    /// Serves buffers up to 32 MiB (glibc's ceiling) from the heap instead of fresh
+    /// `mmap`s, and keeps freed memory, so that a later stage reuses the pages an earlier
+    /// one freed instead of faulting in new ones. Measured on a 32-coil 288² slice:
+    /// 22k → 16k page faults, whole `recon` ~220 → ~180 ms.
+    public static func reuseFreedMemory() {
+        _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
+        _ = mallopt(M_TRIM_THRESHOLD, 512 << 20)
+    }
 }

@@ -68,7 +68,7 @@ enum Method: String, CaseIterable, ExpressibleByArgument {
 
     /// Runs the method on acquired data; returns the reconstructed k-space and the
     /// seconds spent in calibration and application.
-    func reconstruct(_ k: KSpace, mask: SamplingMask, grappa: Grappa) throws -> (KSpace, calibrate: Double, apply: Double) {
+    func reconstruct(_ k: consuming KSpace, mask: SamplingMask, grappa: Grappa) throws -> (KSpace, calibrate: Double, apply: Double) {
         switch self {
         case .grappa:
             let t0 = Stopwatch()

@@ -19,6 +19,7 @@ protocol ReportingCommand: ParsableCommand {
 extension ReportingCommand {
     mutating func run() throws {
         BLASThreading.ensureSingleThreaded()
+        MemoryPolicy.reuseFreedMemory()
         do {
             try execute()
         } catch let error as MRIError {

@@ -40,7 +40,7 @@ struct ReconCommand: ReportingCommand {
         let (k, storedAs) = try NpyFile.readKSpace(input)
         let read = tRead.seconds
         let mask = try acquisition.resolve(ny: k.ny)
-        let (out, calibrate, apply) = try method.reconstruct(k, mask: mask, grappa: grappaOptions.grappa)
+        let (out, calibrate, apply) = try method.reconstruct(consume k, mask: mask, grappa: grappaOptions.grappa)
         let tWrite = Stopwatch()
         try NpyFile.write(out, to: output, as: storedAs)
         if let png {
