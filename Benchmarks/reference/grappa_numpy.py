@@ -10,7 +10,7 @@ lam = lam_rel * trace(A^H A) / unknowns, normal equations solved by numpy, every
 point estimated by a zero-padded k-space convolution, measured lines kept. complex64
 throughout (like the data). numpy only.
 
-Usage: grappa_numpy.py INPUT.npy --accel R --acs N [--lam 1e-3] [--out OUT.npy] [--repeat K]
+Usage: grappa_numpy.py INPUT.npy --accel R --acs N [--lam 1e-4] [--out OUT.npy] [--repeat K]
 Prints compute seconds (min over repeats; file I/O excluded) and NRMSE of the RSS image.
 """
 import argparse
@@ -25,7 +25,7 @@ def uniform_mask(ny, r, acs):
     return ((y - ny // 2) % r == 0) | ((y >= a0) & (y < a0 + acs))
 
 
-def grappa(k, mask, r, acs_block, lines=4, readout=5, lam=1e-3):
+def grappa(k, mask, r, acs_block, lines=4, readout=5, lam=1e-4):
     nc, ny, nx = k.shape
     hx = readout // 2
     js = np.arange(-((lines - 1) // 2), -((lines - 1) // 2) + lines)
@@ -75,7 +75,7 @@ def main():
     p.add_argument("input")
     p.add_argument("--accel", type=int, required=True)
     p.add_argument("--acs", type=int, default=32)
-    p.add_argument("--lam", type=float, default=1e-3)
+    p.add_argument("--lam", type=float, default=1e-4)  # MetaGRAPPA's default
     p.add_argument("--out")
     p.add_argument("--repeat", type=int, default=3)
     a = p.parse_args()

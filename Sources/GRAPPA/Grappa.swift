@@ -20,7 +20,7 @@ public struct Grappa: Sendable {
 
     /// Default relative Tikhonov weight, chosen by measurement over the shared data
     /// (see BENCHMARKS.md, "GRAPPA regularisation").
-    public static let defaultRegularization = 1e-3
+    public static let defaultRegularization = 1e-4
 
     /// Kernel shape.
     public var kernel: GrappaKernelGeometry

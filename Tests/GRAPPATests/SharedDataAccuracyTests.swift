@@ -11,7 +11,9 @@ import TestSupport
     static let cases: [(String, Int, Int, Double)] = [
         ("brain_16ch_96x96_mchiew.npy", 24, 2, 0.006), ("brain_16ch_96x96_mchiew.npy", 24, 3, 0.011),
         ("brain_16ch_96x96_mchiew.npy", 24, 4, 0.021),
-        ("phantom_8ch_256x256_bydder.npy", 32, 2, 0.026), ("phantom_8ch_256x256_bydder.npy", 32, 4, 0.148),
+        ("phantom_8ch_256x256_bydder.npy", 32, 2, 0.026), ("phantom_8ch_256x256_bydder.npy", 32, 3, 0.058),
+        ("phantom_8ch_256x256_bydder.npy", 32, 4, 0.148),
+        ("sim_brain_32ch_288x288_ch2.npy", 32, 2, 0.021), ("sim_brain_32ch_288x288_ch2.npy", 32, 3, 0.029),
         ("sim_brain_32ch_288x288_ch2.npy", 32, 4, 0.037),
     ]
 
