@@ -7,6 +7,8 @@ let package = Package(
         .library(name: "MRICore", targets: ["MRICore"]),
         .library(name: "MRIIO", targets: ["MRIIO"]),
         .library(name: "GRAPPA", targets: ["GRAPPA"]),
+        .library(name: "NeuralNetwork", targets: ["NeuralNetwork"]),
+        .library(name: "RAKI", targets: ["RAKI"]),
         .executable(name: "metagrappa", targets: ["metagrappa"]),
     ],
     dependencies: [
@@ -36,9 +38,17 @@ let package = Package(
             "MRICore", "CBLAS", "CFFTW",
             .product(name: "Numerics", package: "swift-numerics"),
         ]),
+        // A small neural-network core: shift-GEMM convolutions with hand-written backward
+        // passes, activations, MSE, Adam; parameters as one flat vector.
+        .target(name: "NeuralNetwork", dependencies: ["MRICore"]),
+        // RAKI: a CNN trained per scan on its ACS.
+        .target(name: "RAKI", dependencies: [
+            "MRICore", "NeuralNetwork",
+            .product(name: "Numerics", package: "swift-numerics"),
+        ]),
         // The command-line tool: one ArgumentParser type per subcommand.
         .executableTarget(name: "metagrappa", dependencies: [
-            "MRICore", "MRIIO", "GRAPPA",
+            "MRICore", "MRIIO", "GRAPPA", "RAKI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Numerics", package: "swift-numerics"),
         ]),
@@ -54,6 +64,8 @@ let package = Package(
         .testTarget(name: "MRICoreTests", dependencies: ["MRICore", "TestSupport"]),
         .testTarget(name: "MRIIOTests", dependencies: ["MRIIO", "MRICore", "TestSupport"]),
         .testTarget(name: "GRAPPATests", dependencies: ["GRAPPA", "MRICore", "MRIIO", "TestSupport"]),
+        .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "MRICore", "TestSupport"]),
+        .testTarget(name: "RAKITests", dependencies: ["RAKI", "GRAPPA", "MRICore", "MRIIO", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["metagrappa", "GRAPPA", "MRIIO", "MRICore", "TestSupport"]),
     ]
 )

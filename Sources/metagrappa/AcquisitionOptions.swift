@@ -3,6 +3,7 @@ import Foundation
 import GRAPPA
 import MRICore
 import MRIIO
+import RAKI
 
 /// How the input was (or is to be) undersampled: `--accel R --acs N` or `--mask FILE`.
 struct AcquisitionOptions: ParsableArguments {
@@ -62,21 +63,92 @@ struct GrappaOptions: ParsableArguments {
 
 extension Grappa.Solver: ExpressibleByArgument {}
 
+/// RAKI settings shared by the subcommands that run it.
+struct RakiOptions: ParsableArguments {
+    @Option(help: "RAKI: most Adam iterations (training stops earlier on a loss plateau).")
+    var iterations = Raki.Options().iterations
+
+    @Option(name: .customLong("learning-rate"), help: "RAKI: Adam learning rate.")
+    var learningRate = Raki.Options().learningRate
+
+    @Option(help: "RAKI: seed of the initial weights (same seed, same result).")
+    var seed = Raki.Options().seed
+
+    @Option(name: .customLong("hidden"), help: "RAKI: channels of the two hidden layers, as A,B.")
+    var hidden: String = "\(Raki.Options().hiddenChannels.0),\(Raki.Options().hiddenChannels.1)"
+
+    @Option(name: .customLong("plateau-window"),
+            help: "RAKI: stop when the loss has not improved by 0.1 % over this many iterations.")
+    var plateauWindow = Raki.Options().plateauWindow
+
+    func validate() throws {
+        guard hiddenChannels != nil else { throw ValidationError("--hidden must be two positive integers A,B, found '\(hidden)'") }
+        do { try raki.options.validate() } catch let e as MRIError { throw ValidationError(e.message) }
+    }
+
+    private var hiddenChannels: (Int, Int)? {
+        let parts = hidden.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, parts.allSatisfy({ $0 >= 1 && $0 <= 4096 }) else { return nil }
+        return (parts[0], parts[1])
+    }
+
+    var raki: Raki {
+        var o = Raki.Options()
+        o.iterations = iterations
+        o.learningRate = learningRate
+        o.seed = seed
+        o.plateauWindow = plateauWindow
+        if let h = hiddenChannels { o.hiddenChannels = h }
+        return Raki(options: o)
+    }
+}
+
+/// Everything the methods need besides the data.
+struct MethodSettings {
+    let grappa: Grappa
+    let raki: Raki
+}
+
 /// The reconstruction methods available.
 enum Method: String, CaseIterable, ExpressibleByArgument {
-    case grappa
+    case grappa, raki
 
     /// Runs the method on acquired data; returns the reconstructed k-space and the
-    /// seconds spent in calibration and application.
-    func reconstruct(_ k: consuming KSpace, mask: SamplingMask, grappa: Grappa) throws -> (KSpace, calibrate: Double, apply: Double) {
+    /// seconds spent calibrating (or training) and applying.
+    func reconstruct(_ k: consuming KSpace, mask: SamplingMask,
+                     settings: MethodSettings) throws -> (KSpace, calibrate: Double, apply: Double) {
+        let t0 = Stopwatch()
         switch self {
         case .grappa:
-            let t0 = Stopwatch()
-            let kernel = try grappa.calibrate(k, mask: mask)
+            let kernel = try settings.grappa.calibrate(k, mask: mask)
             let calibration = t0.seconds
             let t1 = Stopwatch()
             let out = try kernel.apply(to: k, mask: mask)
             return (out, calibration, t1.seconds)
+        case .raki:
+            let model = try settings.raki.train(k, mask: mask, progress: TrainingProgress.reporter(maxIterations: settings.raki.options.iterations))
+            let training = t0.seconds
+            let t1 = Stopwatch()
+            let out = try model.apply(to: k, mask: mask)
+            return (out, training, t1.seconds)
+        }
+    }
+}
+
+/// Training progress on stderr (iteration, loss, ETA), only when stderr is a terminal.
+enum TrainingProgress {
+    static func reporter(maxIterations: Int) -> Raki.Progress? {
+        guard isatty(STDERR_FILENO) == 1 else { return nil }
+        let clock = Stopwatch()
+        return { iteration, loss, done in
+            guard iteration % 10 == 0 || done else { return }
+            let elapsed = clock.seconds
+            // An upper bound: a loss plateau may end training earlier.
+            let eta = elapsed / Double(iteration) * Double(maxIterations - iteration)
+            let line = done
+                ? String(format: "\rRAKI %d iterations, loss %.3e, %.1f s            \n", iteration, loss, elapsed)
+                : String(format: "\rRAKI iteration %d/%d  loss %.3e  ETA ≤ %.0f s ", iteration, maxIterations, loss, eta)
+            FileHandle.standardError.write(Data(line.utf8))
         }
     }
 }

@@ -33,7 +33,8 @@ struct EvaluateCommand: ReportingCommand {
     @Option(help: "Write a PNG strip: reference, zero-filled, then each method (common grey scale).")
     var png: String?
 
-    @OptionGroup var grappaOptions: GrappaOptions
+    @OptionGroup(title: "GRAPPA") var grappaOptions: GrappaOptions
+    @OptionGroup(title: "RAKI") var rakiOptions: RakiOptions
 
     func parsedMethods() throws -> [Method] {
         let names = methods.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -77,7 +78,7 @@ struct EvaluateCommand: ReportingCommand {
         var images: [RealImage] = [reference, zeroFilled]
         for method in chosen {
             let clock = Stopwatch()
-            let (out, _, _) = try method.reconstruct(acquired, mask: mask, grappa: grappaOptions.grappa)
+            let (out, _, _) = try method.reconstruct(acquired, mask: mask, settings: MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki))
             let seconds = clock.seconds
             let image = CenteredFFT.rssImage(of: out)
             let m = ImageMetrics(image: image, reference: reference)

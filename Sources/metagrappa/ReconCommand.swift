@@ -24,7 +24,8 @@ struct ReconCommand: ReportingCommand {
     var method: Method = .grappa
 
     @OptionGroup var acquisition: AcquisitionOptions
-    @OptionGroup var grappaOptions: GrappaOptions
+    @OptionGroup(title: "GRAPPA") var grappaOptions: GrappaOptions
+    @OptionGroup(title: "RAKI") var rakiOptions: RakiOptions
 
     @Option(help: "Also write the RSS magnitude image of the result as an 8-bit PNG.")
     var png: String?
@@ -40,7 +41,7 @@ struct ReconCommand: ReportingCommand {
         let (k, storedAs) = try NpyFile.readKSpace(input)
         let read = tRead.seconds
         let mask = try acquisition.resolve(ny: k.ny)
-        let (out, calibrate, apply) = try method.reconstruct(consume k, mask: mask, grappa: grappaOptions.grappa)
+        let (out, calibrate, apply) = try method.reconstruct(consume k, mask: mask, settings: MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki))
         let tWrite = Stopwatch()
         try NpyFile.write(out, to: output, as: storedAs)
         if let png {

@@ -81,6 +81,12 @@ import TestSupport
         Case(name: "negative lambda", setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--lambda", "-1"] },
              expected: "--lambda"),
+        Case(name: "RAKI with zero iterations", setup: { d in
+            ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--method", "raki", "--iterations", "0"] },
+             expected: "--iterations must be at least 1"),
+        Case(name: "RAKI with a negative learning rate", setup: { d in
+            ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--method", "raki", "--learning-rate=-0.1"] },
+             expected: "--learning-rate must be a positive number"),
         Case(name: "output over the input", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("full.npy"), "--accel", "2"] },
              expected: "overwrite the input"),
         Case(name: "output in a missing directory", setup: { d in

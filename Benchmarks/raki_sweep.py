@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""RAKI against GRAPPA and zero-filling on the shared data, for hidden widths at equal
+training time on the 32-coil slice (early stopping off, so the budget is what runs).
+
+Usage (after `swift build -c release`): python3 Benchmarks/raki_sweep.py
+Prints Markdown tables: NRMSE (and RAKI's seconds) per setting, then RAKI and GRAPPA
+over the ACS size.
+"""
+import json
+import os
+import subprocess
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+DATA = os.path.join(ROOT, "..", "shared", "data")
+BINARY = os.path.join(ROOT, ".build", "release", "metagrappa")
+FILES = [("brain_16ch_96x96_mchiew.npy", 24), ("phantom_8ch_256x256_bydder.npy", 32),
+         ("sim_brain_32ch_288x288_ch2.npy", 32)]
+
+
+def run(path, r, acs, methods, extra=()):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "r.json")
+        subprocess.run([BINARY, "evaluate", path, "--accel", str(r), "--acs", str(acs), "--methods", methods,
+                        "--json", out] + list(extra), check=True, capture_output=True)
+        j = json.load(open(out))
+        return j["zero_filled"]["nrmse"], {m["method"]: (m["nrmse"], m["seconds"]) for m in j["methods"]}
+
+
+def main():
+    # Equal time on the 32-coil slice (~30 s): the joint network needs width (see BENCHMARKS.md).
+    settings = [("32,8", 900), ("64,32", 450), ("128,64", 260)]
+    print("| file | R | zero-filled | GRAPPA | " + " | ".join(f"RAKI {h}, {it} it" for h, it in settings) + " |")
+    print("|---|---|---|---|" + "---|" * len(settings))
+    for name, acs in FILES:
+        path = os.path.join(DATA, name)
+        for r in (2, 3, 4):
+            zf, g = run(path, r, acs, "grappa")
+            cells = []
+            for hidden, it in settings:
+                _, res = run(path, r, acs, "raki", ["--hidden", hidden, "--iterations", str(it), "--plateau-window", str(it)])
+                cells.append(f"{res['raki'][0]:.4f} ({res['raki'][1]:.1f} s)")
+            print(f"| {name} | {r} | {zf:.4f} | {g['grappa'][0]:.4f} | " + " | ".join(cells) + " |", flush=True)
+    print("\nACS size, sim_brain_32ch_288x288_ch2.npy, R = 4, RAKI 64,32 with 450 iterations:\n")
+    print("| ACS lines | zero-filled | GRAPPA | RAKI |\n|---|---|---|---|")
+    path = os.path.join(DATA, "sim_brain_32ch_288x288_ch2.npy")
+    for acs in (24, 32, 48, 64):
+        zf, g = run(path, 4, acs, "grappa")
+        _, res = run(path, 4, acs, "raki", ["--hidden", "64,32", "--iterations", "450", "--plateau-window", "450"])
+        print(f"| {acs} | {zf:.4f} | {g['grappa'][0]:.4f} | {res['raki'][0]:.4f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+import Foundation
+import MRICore
+
+/// A chain of ``Conv2D`` layers, each followed by an ``Activation``, whose weights and
+/// biases live in **one flat vector** ``parameters`` (layer by layer, each layer's
+/// weights tap-major then its biases) and whose gradient lands in one flat vector of
+/// the same layout. The meta-learner treats that vector as the LSTM cell state θ.
+///
+/// `forward` keeps what `backward` needs; `backward` must follow the `forward` whose
+/// output it differentiates.
+public struct ConvNet: Sendable {
+    /// One layer and the activation after it.
+    public struct Layer: Sendable, Equatable, Codable {
+        /// The convolution.
+        public let convolution: Conv2D
+        /// The activation applied to its output.
+        public let activation: Activation
+
+        /// Pairs a convolution with its activation.
+        public init(_ convolution: Conv2D, _ activation: Activation) {
+            self.convolution = convolution
+            self.activation = activation
+        }
+    }
+
+    /// The layers, input to output.
+    public let layers: [Layer]
+    /// All weights and biases.
+    public var parameters: [Float]
+    /// ∂loss/∂parameters from the last ``backward(outputGradient:)``.
+    public private(set) var gradient: [Float]
+
+    /// Offset of each layer's parameters in the flat vector.
+    public let offsets: [Int]
+
+    private var inputs: [FeatureMap] = []
+    private var preActivations: [FeatureMap] = []
+    private var dilation = 1
+    private var firstLayerColumns: Conv2D.Columns?
+
+    /// A network with He-uniform initial weights (`±sqrt(6 / fan-in)`) and zero biases,
+    /// deterministic for a seed.
+    public init(layers: [Layer], seed: UInt64) {
+        for (a, b) in zip(layers, layers.dropFirst()) {
+            precondition(a.convolution.outChannels == b.convolution.inChannels, "layer channel counts do not chain")
+        }
+        self.layers = layers
+        var offsets: [Int] = []
+        var total = 0
+        for l in layers {
+            offsets.append(total)
+            total += l.convolution.parameterCount
+        }
+        self.offsets = offsets
+        var rng = SeededGenerator(seed: seed)
+        var p = [Float](repeating: 0, count: total)
+        for (l, offset) in zip(layers, offsets) {
+            let c = l.convolution
+            let fanIn = Double(c.inChannels * c.kernelHeight * c.kernelWidth)
+            let bound = (6 / fanIn).squareRoot()
+            for i in 0..<(c.outChannels * c.inChannels * c.kernelHeight * c.kernelWidth) {
+                p[offset + i] = Float((2 * rng.uniform() - 1) * bound)
+            }
+        }
+        parameters = p
+        gradient = [Float](repeating: 0, count: total)
+    }
+
+    /// Number of parameters, the length of θ.
+    public var parameterCount: Int { parameters.count }
+
+    /// Runs the network; `dilation` spaces the kernel rows of every layer. When the
+    /// first layer's unfolded input is given (``Conv2D/columns(of:dilation:)`` of
+    /// `input`, made once for an input used many times), layer 1 runs as one GEMM.
+    public mutating func forward(_ input: FeatureMap, dilation: Int = 1,
+                                 firstLayerColumns: Conv2D.Columns? = nil) -> FeatureMap {
+        self.dilation = dilation
+        self.firstLayerColumns = firstLayerColumns
+        inputs = []
+        preActivations = []
+        var x = input
+        parameters.withUnsafeBufferPointer { p in
+            for (index, (l, offset)) in zip(layers, offsets).enumerated() {
+                inputs.append(x)
+                var z = index == 0 && firstLayerColumns != nil
+                    ? l.convolution.forward(firstLayerColumns!, parameters: p.baseAddress! + offset)
+                    : l.convolution.forward(x, dilation: dilation, parameters: p.baseAddress! + offset)
+                preActivations.append(z)
+                l.activation.forward(&z.data, count: z.count)
+                x = z
+            }
+        }
+        return x
+    }
+
+    /// Runs the network without keeping anything for a backward pass.
+    public func predict(_ input: FeatureMap, dilation: Int = 1) -> FeatureMap {
+        var x = input
+        parameters.withUnsafeBufferPointer { p in
+            for (l, offset) in zip(layers, offsets) {
+                x = l.convolution.forward(x, dilation: dilation, parameters: p.baseAddress! + offset)
+                l.activation.forward(&x.data, count: x.count)
+            }
+        }
+        return x
+    }
+
+    /// Back-propagates `outputGradient` (∂loss/∂output, zero outside the valid columns)
+    /// through the last forward pass into ``gradient``.
+    public mutating func backward(outputGradient: FeatureMap) {
+        precondition(inputs.count == layers.count, "backward needs a forward pass first")
+        var g = outputGradient
+        let (layers, offsets, inputs, pre, dilation) = (layers, offsets, inputs, preActivations, dilation)
+        let columns = firstLayerColumns
+        parameters.withUnsafeBufferPointer { p in
+            gradient.withUnsafeMutableBufferPointer { grad in
+                for index in stride(from: layers.count - 1, through: 0, by: -1) {
+                    layers[index].activation.backward(&g.data, preActivation: pre[index].data, count: g.count)
+                    if index == 0, let columns {
+                        layers[0].convolution.backward(columns, outputGradient: g, gradient: grad.baseAddress! + offsets[0])
+                        break
+                    }
+                    let next = layers[index].convolution.backward(
+                        input: inputs[index], outputGradient: g, dilation: dilation,
+                        parameters: p.baseAddress! + offsets[index], gradient: grad.baseAddress! + offsets[index],
+                        needInputGradient: index > 0)
+                    if let next { g = next }
+                }
+            }
+        }
+    }
+}
+
+/// Mean squared error over the valid columns of all channels.
+public enum MeanSquaredError {
+    /// The loss `mean((prediction − target)²)` and its gradient with respect to the
+    /// prediction (zero outside the valid columns). Shapes must agree.
+    public static func evaluate(prediction: FeatureMap, target: FeatureMap) -> (loss: Float, gradient: FeatureMap) {
+        precondition(prediction.channels == target.channels && prediction.height == target.height
+                     && prediction.validWidth == target.validWidth, "prediction and target differ in shape")
+        var gradient = FeatureMap(channels: prediction.channels, height: prediction.height, width: prediction.width,
+                                  validWidth: prediction.validWidth)
+        let count = prediction.channels * prediction.height * prediction.validWidth
+        let scale = 2 / Float(count)
+        var sum = 0.0
+        for c in 0..<prediction.channels {
+            for y in 0..<prediction.height {
+                for x in 0..<prediction.validWidth {
+                    let d = prediction[c, y, x] - target[c, y, x]
+                    sum += Double(d * d)
+                    gradient[c, y, x] = scale * d
+                }
+            }
+        }
+        return (Float(sum / Double(count)), gradient)
+    }
+}

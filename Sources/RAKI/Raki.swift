@@ -1,0 +1,170 @@
+import Foundation
+import MRICore
+import NeuralNetwork
+import Numerics
+
+/// RAKI (Akçakaya et al., MRM 2019): a three-layer CNN trained for each scan on its own
+/// ACS to estimate the missing lines from the acquired ones (METHOD.md §3).
+///
+/// Complex k-space enters as `2·coils` real channels (real parts, then imaginary parts).
+/// Layer 1: 2C → h₁, 2 × 5, rows dilated by R; ReLU. Layer 2: h₁ → h₂, 1 × 1; ReLU.
+/// Layer 3: h₂ → 2C·(R−1), 2 × 3, dilated by R; (h₁, h₂) = (64, 32) by default, wider than
+/// RAKI's (32, 8) because one network gives all outputs. So an estimate reads the acquired lines
+/// at lattice offsets −1, 0, +1 around a base line and ±3 readout samples, and gives all
+/// coils' R−1 lines below the base at once (one network, joint outputs).
+public struct Raki: Sendable {
+    /// Training settings.
+    public struct Options: Sendable, Equatable {
+        /// Most Adam iterations (400 fits 30 s for 32 coils, 288², R = 4 on 2 cores).
+        public var iterations: Int = 400
+        /// Adam step size.
+        public var learningRate: Float = 3e-3
+        /// Seed of the initial weights.
+        public var seed: UInt64 = 1
+        /// Stop when the loss has not improved by `plateauTolerance` (relative) over this many iterations.
+        public var plateauWindow: Int = 100
+        /// Relative improvement that counts as progress.
+        public var plateauTolerance: Float = 1e-3
+        /// Channels of the two hidden layers. RAKI's (32, 8) were for one network per output
+        /// channel; one network for all 2C·(R−1) outputs needs more (measured: BENCHMARKS.md).
+        public var hiddenChannels: (Int, Int) = (64, 32)
+        /// The ACS is scaled to this peak magnitude before training (and the scaling undone after).
+        public var acsPeak: Float = 1
+        /// Learned biases in the convolutions (measured better than none: BENCHMARKS.md).
+        public var bias = true
+        /// Use identity activations (a linear network; for tests and comparisons with GRAPPA).
+        public var linear = false
+
+        /// Default options.
+        public init() {}
+
+        public static func == (a: Options, b: Options) -> Bool {
+            a.iterations == b.iterations && a.learningRate == b.learningRate && a.seed == b.seed
+                && a.plateauWindow == b.plateauWindow && a.plateauTolerance == b.plateauTolerance
+                && a.hiddenChannels == b.hiddenChannels && a.linear == b.linear && a.acsPeak == b.acsPeak && a.bias == b.bias
+        }
+
+        /// Throws a clear error for out-of-range settings.
+        public func validate() throws {
+            guard iterations >= 1 else { throw MRIError(.invalidArgument, "--iterations must be at least 1, found \(iterations)") }
+            guard learningRate > 0, learningRate.isFinite else {
+                throw MRIError(.invalidArgument, "--learning-rate must be a positive number, found \(learningRate)")
+            }
+            guard plateauWindow >= 1, hiddenChannels.0 >= 1, hiddenChannels.1 >= 1, acsPeak > 0, acsPeak.isFinite else {
+                throw MRIError(.invalidArgument, "RAKI plateau window and hidden channel counts must be positive")
+            }
+        }
+    }
+
+    /// Settings.
+    public var options: Options
+
+    /// Creates a RAKI reconstructor.
+    public init(options: Options = Options()) {
+        self.options = options
+    }
+
+    /// Readout samples consumed on each side by the two wide layers (2 + 1).
+    static let readoutMargin = 3
+
+    /// One training progress report: iteration (1-based), loss, and whether it is the last.
+    public typealias Progress = (_ iteration: Int, _ loss: Float, _ done: Bool) -> Void
+
+    /// Trains on the ACS of `k` and fills every missing line; acquired lines are returned
+    /// as measured.
+    public func reconstruct(_ k: consuming KSpace, mask: SamplingMask, progress: Progress? = nil) throws -> KSpace {
+        let model = try train(k, mask: mask, progress: progress)
+        return try model.apply(to: k, mask: mask)
+    }
+
+    /// Trains a network on the ACS block of `k`.
+    public func train(_ k: KSpace, mask: SamplingMask, progress: Progress? = nil) throws -> RakiModel {
+        try options.validate()
+        guard mask.ny == k.ny else {
+            throw MRIError(.invalidArgument, "mask has \(mask.ny) lines but the k-space has \(k.ny)")
+        }
+        let r = try mask.lattice().acceleration
+        guard r >= 2 else { throw MRIError(.invalidArgument, "the mask is fully sampled: there is nothing to train for") }
+        guard let acs = mask.autoCalibrationRegion(), acs.count >= 2 * r + 1 else {
+            throw MRIError(.invalidArgument,
+                           "ACS of \(mask.autoCalibrationRegion()?.count ?? 0) lines is too small for RAKI at R=\(r): at least \(2 * r + 1) lines are needed")
+        }
+        guard k.nx > 2 * Self.readoutMargin else {
+            throw MRIError(.invalidArgument, "readout of \(k.nx) samples is too short for RAKI (at least 7)")
+        }
+        var peak: Float = 0
+        for c in 0..<k.coils { for y in acs { for x in 0..<k.nx { peak = max(peak, k[c, y, x].length) } } }
+        guard peak > 0 else { throw MRIError(.format, "the ACS block is all zeros") }
+        let scale = options.acsPeak / peak
+
+        let (input, target) = Self.trainingPairs(k, acs: acs, acceleration: r, scale: scale)
+        var network = ConvNet(layers: Self.layers(coils: k.coils, acceleration: r, options: options), seed: options.seed)
+        var adam = Adam(count: network.parameterCount, learningRate: options.learningRate)
+        let columns = network.layers[0].convolution.columns(of: input, dilation: r)
+        var history: [Float] = []
+        var best = (loss: Float.infinity, parameters: network.parameters)
+        for iteration in 1...options.iterations {
+            let prediction = network.forward(input, dilation: r, firstLayerColumns: columns)
+            let (loss, gradient) = MeanSquaredError.evaluate(prediction: prediction, target: target)
+            guard loss.isFinite else {
+                throw MRIError(.numerical, "RAKI training diverged at iteration \(iteration); use a smaller --learning-rate")
+            }
+            if loss < best.loss { best = (loss, network.parameters) }
+            history.append(loss)
+            // Plateau: the last `window` iterations did not beat the best before them by `tolerance`.
+            let window = options.plateauWindow
+            let plateau = history.count > window
+                && history.suffix(window).min()! > history.dropLast(window).min()! * (1 - options.plateauTolerance)
+            let done = iteration == options.iterations || plateau
+            progress?(iteration, loss, done)
+            if done { break }
+            network.backward(outputGradient: gradient)
+            adam.update(&network.parameters, gradient: network.gradient)
+        }
+        network.parameters = best.parameters
+        return RakiModel(network: network, acceleration: r, coils: k.coils, scale: scale, finalLoss: best.loss,
+                         iterations: history.count)
+    }
+
+    /// The three layers for `coils` coils at acceleration `r`.
+    static func layers(coils: Int, acceleration r: Int, options: Options) -> [ConvNet.Layer] {
+        let (h1, h2) = options.hiddenChannels
+        let act: Activation = options.linear ? .identity : .relu
+        return [
+            .init(Conv2D(inChannels: 2 * coils, outChannels: h1, kernelHeight: 2, kernelWidth: 5, bias: options.bias), act),
+            .init(Conv2D(inChannels: h1, outChannels: h2, kernelHeight: 1, kernelWidth: 1, bias: options.bias), act),
+            .init(Conv2D(inChannels: h2, outChannels: 2 * coils * (r - 1), kernelHeight: 2, kernelWidth: 3, bias: options.bias),
+                  .identity),
+        ]
+    }
+
+    /// Input: the whole ACS block as 2C channels; target: for each base row y0 (sources
+    /// y0, y0 + R, y0 + 2R) the lines y0 + R + m, m = 1…R−1, readout shifted by the margin.
+    static func trainingPairs(_ k: KSpace, acs: Range<Int>, acceleration r: Int, scale: Float) -> (FeatureMap, FeatureMap) {
+        let coils = k.coils, nx = k.nx, na = acs.count, margin = readoutMargin
+        var input = FeatureMap(channels: 2 * coils, height: na, width: nx)
+        for c in 0..<coils {
+            for (row, y) in acs.enumerated() {
+                for x in 0..<nx {
+                    let z = k[c, y, x]
+                    input[c, row, x] = z.real * scale
+                    input[coils + c, row, x] = z.imaginary * scale
+                }
+            }
+        }
+        let height = na - 2 * r, width = nx - 2 * margin
+        var target = FeatureMap(channels: 2 * coils * (r - 1), height: height, width: nx, validWidth: width)
+        for m in 1..<r {
+            for c in 0..<coils {
+                for row in 0..<height {
+                    for x in 0..<width {
+                        let z = k[c, acs.lowerBound + row + r + m, x + margin]
+                        target[(m - 1) * 2 * coils + c, row, x] = z.real * scale
+                        target[(m - 1) * 2 * coils + coils + c, row, x] = z.imaginary * scale
+                    }
+                }
+            }
+        }
+        return (input, target)
+    }
+}
