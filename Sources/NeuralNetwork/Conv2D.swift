@@ -113,7 +113,16 @@ public struct Conv2D: Sendable, Equatable, Codable {
                 }
             }
         }
-        guard needInputGradient else { return nil }
+        return needInputGradient
+            ? inputGradient(input: input, outputGradient: outputGradient, dilation: dilation, parameters: parameters)
+            : nil
+    }
+
+    /// The gradient with respect to the input (`outputGradient` zero outside the valid columns).
+    public func inputGradient(input: FeatureMap, outputGradient: FeatureMap, dilation: Int,
+                              parameters: UnsafePointer<Float>) -> FeatureMap {
+        let n = outputGradient.height * input.width, plane = input.height * input.width
+        let used = n - (kernelWidth - 1)  // see forward(_:dilation:parameters:)
         var dx = FeatureMap(channels: inChannels, height: input.height, width: input.width, validWidth: input.validWidth)
         dx.data.withUnsafeMutableBufferPointer { d in
             outputGradient.data.withUnsafeBufferPointer { dy in

@@ -36,7 +36,7 @@ public struct ConvNet: Sendable {
     private var inputs: [FeatureMap] = []
     private var preActivations: [FeatureMap] = []
     private var dilation = 1
-    private var firstLayerColumns: Conv2D.Columns?
+    private var columns: [Conv2D.Columns?] = []
 
     /// A network with He-uniform initial weights (`±sqrt(6 / fan-in)`) and zero biases,
     /// deterministic for a seed.
@@ -69,22 +69,26 @@ public struct ConvNet: Sendable {
     /// Number of parameters, the length of θ.
     public var parameterCount: Int { parameters.count }
 
-    /// Runs the network; `dilation` spaces the kernel rows of every layer. When the
-    /// first layer's unfolded input is given (``Conv2D/columns(of:dilation:)`` of
-    /// `input`, made once for an input used many times), layer 1 runs as one GEMM.
+    /// Runs the network for training; `dilation` spaces the kernel rows of every layer.
+    /// Layers with more than one tap run on their unfolded input (``Conv2D/Columns``), so
+    /// that forward and weight gradient are one GEMM each; for the first layer the caller
+    /// may pass the unfolding of `input`, made once for an input used many times.
     public mutating func forward(_ input: FeatureMap, dilation: Int = 1,
                                  firstLayerColumns: Conv2D.Columns? = nil) -> FeatureMap {
         self.dilation = dilation
-        self.firstLayerColumns = firstLayerColumns
         inputs = []
         preActivations = []
+        columns = []
         var x = input
         parameters.withUnsafeBufferPointer { p in
             for (index, (l, offset)) in zip(layers, offsets).enumerated() {
                 inputs.append(x)
-                var z = index == 0 && firstLayerColumns != nil
-                    ? l.convolution.forward(firstLayerColumns!, parameters: p.baseAddress! + offset)
-                    : l.convolution.forward(x, dilation: dilation, parameters: p.baseAddress! + offset)
+                let conv = l.convolution
+                let unfolded = index == 0 && firstLayerColumns != nil ? firstLayerColumns
+                    : conv.kernelHeight * conv.kernelWidth > 1 ? conv.columns(of: x, dilation: dilation) : nil
+                columns.append(unfolded)
+                var z = unfolded.map { conv.forward($0, parameters: p.baseAddress! + offset) }
+                    ?? conv.forward(x, dilation: dilation, parameters: p.baseAddress! + offset)
                 preActivations.append(z)
                 l.activation.forward(&z.data, count: z.count)
                 x = z
@@ -111,14 +115,19 @@ public struct ConvNet: Sendable {
         precondition(inputs.count == layers.count, "backward needs a forward pass first")
         var g = outputGradient
         let (layers, offsets, inputs, pre, dilation) = (layers, offsets, inputs, preActivations, dilation)
-        let columns = firstLayerColumns
+        let columns = columns
         parameters.withUnsafeBufferPointer { p in
             gradient.withUnsafeMutableBufferPointer { grad in
                 for index in stride(from: layers.count - 1, through: 0, by: -1) {
                     layers[index].activation.backward(&g.data, preActivation: pre[index].data, count: g.count)
-                    if index == 0, let columns {
-                        layers[0].convolution.backward(columns, outputGradient: g, gradient: grad.baseAddress! + offsets[0])
-                        break
+                    let conv = layers[index].convolution
+                    if let unfolded = columns[index] {
+                        conv.backward(unfolded, outputGradient: g, gradient: grad.baseAddress! + offsets[index])
+                        if index > 0 {
+                            g = conv.inputGradient(input: inputs[index], outputGradient: g, dilation: dilation,
+                                                   parameters: p.baseAddress! + offsets[index])
+                        }
+                        continue
                     }
                     let next = layers[index].convolution.backward(
                         input: inputs[index], outputGradient: g, dilation: dilation,
