@@ -61,6 +61,10 @@ let package = Package(
         .executableTarget(name: "grappa-bench", dependencies: ["MRICore", "MRIIO", "GRAPPA"],
                           path: "Benchmarks/GrappaBench"),
 
+        // RAKI variants the CLI does not expose (see BENCHMARKS.md).
+        .executableTarget(name: "raki-probe", dependencies: ["MRICore", "MRIIO", "GRAPPA", "RAKI"],
+                          path: "Benchmarks/RakiProbe"),
+
         .testTarget(name: "MRICoreTests", dependencies: ["MRICore", "TestSupport"]),
         .testTarget(name: "MRIIOTests", dependencies: ["MRIIO", "MRICore", "TestSupport"]),
         .testTarget(name: "GRAPPATests", dependencies: ["GRAPPA", "MRICore", "MRIIO", "TestSupport"]),

@@ -2,13 +2,14 @@
 """RAKI against GRAPPA and zero-filling on the shared data, for hidden widths at equal
 training time on the 32-coil slice (early stopping off, so the budget is what runs).
 
-Usage (after `swift build -c release`): python3 Benchmarks/raki_sweep.py
+Usage (after `swift build -c release`): python3 Benchmarks/raki_sweep.py [--learning-rates]
 Prints Markdown tables: NRMSE (and RAKI's seconds) per setting, then RAKI and GRAPPA
-over the ACS size.
+over the ACS size; with --learning-rates, learning rate x iterations at widths 32, 8.
 """
 import json
 import os
 import subprocess
+import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -28,7 +29,27 @@ def run(path, r, acs, methods, extra=()):
         return j["zero_filled"]["nrmse"], {m["method"]: (m["nrmse"], m["seconds"]) for m in j["methods"]}
 
 
+def learning_rates():
+    """Learning rate x iterations at RAKI's original widths (32, 8)."""
+    settings = [(1e-3, 500), (3e-3, 500), (1e-2, 500), (1e-3, 1000), (3e-3, 1000), (1e-3, 2000), (3e-3, 2000)]
+    print("| file | R | zero-filled | GRAPPA | " + " | ".join(f"lr {lr:g}, {it} it" for lr, it in settings) + " |")
+    print("|---|---|---|---|" + "---|" * len(settings))
+    for name, acs in FILES:
+        path = os.path.join(DATA, name)
+        for r in (2, 3, 4):
+            zf, g = run(path, r, acs, "grappa")
+            cells = []
+            for lr, it in settings:
+                _, res = run(path, r, acs, "raki", ["--hidden", "32,8", "--learning-rate", str(lr), "--iterations", str(it),
+                                                    "--plateau-window", str(it)])
+                cells.append(f"{res['raki'][0]:.4f}")
+            print(f"| {name} | {r} | {zf:.4f} | {g['grappa'][0]:.4f} | " + " | ".join(cells) + " |", flush=True)
+
+
 def main():
+    if "--learning-rates" in sys.argv:
+        learning_rates()
+        return
     # Equal time on the 32-coil slice (~30 s): the joint network needs width (see BENCHMARKS.md).
     settings = [("32,8", 900), ("64,32", 450), ("128,64", 260)]
     print("| file | R | zero-filled | GRAPPA | " + " | ".join(f"RAKI {h}, {it} it" for h, it in settings) + " |")
