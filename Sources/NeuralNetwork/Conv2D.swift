@@ -43,6 +43,22 @@ public struct Conv2D: Sendable, Equatable, Codable {
     private var rowLength: Int { taps * inChannels }
     private var biasOffset: Int { outChannels * rowLength }
 
+    /// Sets every output row to its channel's bias (or leaves the zeros, without biases).
+    private func fillBias(_ out: UnsafeMutablePointer<Float>, rowLength n: Int, parameters: UnsafePointer<Float>) {
+        guard hasBias else { return }
+        for c in 0..<outChannels { (out + c * n).update(repeating: parameters[biasOffset + c], count: n) }
+    }
+
+    /// Bias gradients: the output gradient summed over each channel (zero off the valid columns).
+    private func biasGradient(_ dy: UnsafePointer<Float>, rowLength n: Int, gradient: UnsafeMutablePointer<Float>) {
+        guard hasBias else { return }
+        for c in 0..<outChannels {
+            var s: Float = 0
+            for i in 0..<n { s += dy[c * n + i] }
+            gradient[biasOffset + c] = s
+        }
+    }
+
     /// Output rows for an input of `height` rows.
     public func outputHeight(_ height: Int, dilation: Int) -> Int { height - (kernelHeight - 1) * dilation }
 
@@ -58,12 +74,7 @@ public struct Conv2D: Sendable, Equatable, Codable {
         // them out keeps each shifted matrix inside its channel.
         let used = n - (kernelWidth - 1)
         out.data.withUnsafeMutableBufferPointer { o in
-            if hasBias {
-                for c in 0..<outChannels {
-                    let b = parameters[biasOffset + c]
-                    for i in 0..<n { o[c * n + i] = b }
-                }
-            }
+            fillBias(o.baseAddress!, rowLength: n, parameters: parameters)
             input.data.withUnsafeBufferPointer { x in
                 for i in 0..<kernelHeight {
                     for j in 0..<kernelWidth {
@@ -104,13 +115,7 @@ public struct Conv2D: Sendable, Equatable, Codable {
                         }
                     }
                 }
-                if hasBias {
-                    for c in 0..<outChannels {
-                        var s: Float = 0
-                        for i in 0..<n { s += dy[c * n + i] }
-                        gradient[biasOffset + c] = s
-                    }
-                }
+                biasGradient(dy.baseAddress!, rowLength: n, gradient: gradient)
             }
         }
         return needInputGradient
@@ -191,12 +196,7 @@ public struct Conv2D: Sendable, Equatable, Codable {
                              validWidth: columns.validWidth)
         let n = columns.height * columns.width
         out.data.withUnsafeMutableBufferPointer { o in
-            if hasBias {
-                for c in 0..<outChannels {
-                    let b = parameters[biasOffset + c]
-                    for i in 0..<n { o[c * n + i] = b }
-                }
-            }
+            fillBias(o.baseAddress!, rowLength: n, parameters: parameters)
             columns.data.withUnsafeBufferPointer { x in
                 RealLinearAlgebra.gemmSplittingColumns(transA: false, transB: false, m: outChannels, n: columns.count,
                                                        k: rowLength, a: parameters, lda: rowLength, b: x.baseAddress!,
@@ -216,13 +216,7 @@ public struct Conv2D: Sendable, Equatable, Codable {
                                                        k: columns.count, a: dy.baseAddress!, lda: n, b: x.baseAddress!,
                                                        ldb: columns.count, beta: 0, c: gradient, ldc: rowLength)
             }
-            if hasBias {
-                for c in 0..<outChannels {
-                    var s: Float = 0
-                    for i in 0..<n { s += dy[c * n + i] }
-                    gradient[biasOffset + c] = s
-                }
-            }
+            biasGradient(dy.baseAddress!, rowLength: n, gradient: gradient)
         }
     }
 }

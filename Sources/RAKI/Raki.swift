@@ -15,8 +15,8 @@ import Numerics
 public struct Raki: Sendable {
     /// Training settings.
     public struct Options: Sendable, Equatable {
-        /// Most Adam iterations (400 fits 30 s for 32 coils, 288², R = 4 on 2 cores).
-        public var iterations: Int = 400
+        /// Most Adam iterations; nil chooses ``automaticIterations(coils:acsLines:readout:acceleration:)``.
+        public var iterations: Int?
         /// Adam step size.
         public var learningRate: Float = 3e-3
         /// Seed of the initial weights.
@@ -44,9 +44,27 @@ public struct Raki: Sendable {
                 && a.hiddenChannels == b.hiddenChannels && a.linear == b.linear && a.acsPeak == b.acsPeak && a.bias == b.bias
         }
 
+        /// The default iteration count: as many as ``Raki/automaticBudget`` floating-point
+        /// operations allow for this problem's shape, between 100 and 1500. It depends on
+        /// the shape only, so results stay reproducible (it is not a clock). The cap of 1500
+        /// keeps the 8-coil 256² scan at R = 2, whose small products run at ~28 GFLOP/s,
+        /// under 30 s (2000 took 35 s).
+        public func automaticIterations(coils: Int, acsLines: Int, readout: Int, acceleration r: Int) -> Int {
+            let (h1, h2) = hiddenChannels
+            let out1 = Double((acsLines - r) * readout), out3 = Double((acsLines - 2 * r) * readout)
+            // Forward, weight gradient and (but for layer 1) input gradient: 2 FLOPs per multiply-add.
+            let layer1 = 2 * 2 * Double(2 * coils * 10 * h1) * out1
+            let layer2 = 3 * 2 * Double(h1 * h2) * out1
+            let layer3 = 3 * 2 * Double(h2 * 6 * 2 * coils * (r - 1)) * out3
+            let fit = Int(Raki.automaticBudget / (layer1 + layer2 + layer3))
+            return min(1500, max(100, fit))
+        }
+
         /// Throws a clear error for out-of-range settings.
         public func validate() throws {
-            guard iterations >= 1 else { throw MRIError(.invalidArgument, "--iterations must be at least 1, found \(iterations)") }
+            if let iterations, iterations < 1 {
+                throw MRIError(.invalidArgument, "--iterations must be at least 1, found \(iterations)")
+            }
             guard learningRate > 0, learningRate.isFinite else {
                 throw MRIError(.invalidArgument, "--learning-rate must be a positive number, found \(learningRate)")
             }
@@ -67,8 +85,9 @@ public struct Raki: Sendable {
     /// Readout samples consumed on each side by the two wide layers (2 + 1).
     static let readoutMargin = 3
 
-    /// One training progress report: iteration (1-based), loss, and whether it is the last.
-    public typealias Progress = (_ iteration: Int, _ loss: Float, _ done: Bool) -> Void
+    /// One training progress report: iteration (1-based), the most iterations that will
+    /// run, loss, and whether it is the last.
+    public typealias Progress = (_ iteration: Int, _ maxIterations: Int, _ loss: Float, _ done: Bool) -> Void
 
     /// Trains on the ACS of `k` and fills every missing line; acquired lines are returned
     /// as measured.
@@ -98,12 +117,14 @@ public struct Raki: Sendable {
         let scale = options.acsPeak / peak
 
         let (input, target) = Self.trainingPairs(k, acs: acs, acceleration: r, scale: scale)
+        let maxIterations = options.iterations
+            ?? options.automaticIterations(coils: k.coils, acsLines: acs.count, readout: k.nx, acceleration: r)
         var network = ConvNet(layers: Self.layers(coils: k.coils, acceleration: r, options: options), seed: options.seed)
         var adam = Adam(count: network.parameterCount, learningRate: options.learningRate)
         let columns = network.layers[0].convolution.columns(of: input, dilation: r)
         var history: [Float] = []
         var best = (loss: Float.infinity, parameters: network.parameters)
-        for iteration in 1...options.iterations {
+        for iteration in 1...maxIterations {
             let prediction = network.forward(input, dilation: r, firstLayerColumns: columns)
             let (loss, gradient) = MeanSquaredError.evaluate(prediction: prediction, target: target)
             guard loss.isFinite else {
@@ -115,8 +136,8 @@ public struct Raki: Sendable {
             let window = options.plateauWindow
             let plateau = history.count > window
                 && history.suffix(window).min()! > history.dropLast(window).min()! * (1 - options.plateauTolerance)
-            let done = iteration == options.iterations || plateau
-            progress?(iteration, loss, done)
+            let done = iteration == maxIterations || plateau
+            progress?(iteration, maxIterations, loss, done)
             if done { break }
             network.backward(outputGradient: gradient)
             adam.update(&network.parameters, gradient: network.gradient)
@@ -125,6 +146,12 @@ public struct Raki: Sendable {
         return RakiModel(network: network, acceleration: r, coils: k.coils, scale: scale, finalLoss: best.loss,
                          iterations: history.count)
     }
+
+    /// Training arithmetic for the automatic iteration count: 22 s at the 45 GFLOP/s
+    /// measured on the 2-core machine of BENCHMARKS.md for 32 coils (fewer coils run
+    /// smaller, slower products: 8 coils took 1.3× longer per FLOP), so that every shared
+    /// scan trains in under 30 s there.
+    public static let automaticBudget = 22 * 45e9
 
     /// The three layers for `coils` coils at acceleration `r`.
     static func layers(coils: Int, acceleration r: Int, options: Options) -> [ConvNet.Layer] {

@@ -65,8 +65,8 @@ extension Grappa.Solver: ExpressibleByArgument {}
 
 /// RAKI settings shared by the subcommands that run it.
 struct RakiOptions: ParsableArguments {
-    @Option(help: "RAKI: most Adam iterations (training stops earlier on a loss plateau).")
-    var iterations = Raki.Options().iterations
+    @Option(help: "RAKI: most Adam iterations (training stops earlier on a loss plateau). Default: from the scan's shape, as many as fit ~22 s of arithmetic on 2 cores (100…1500).")
+    var iterations: Int?
 
     @Option(name: .customLong("learning-rate"), help: "RAKI: Adam learning rate.")
     var learningRate = Raki.Options().learningRate
@@ -126,7 +126,7 @@ enum Method: String, CaseIterable, ExpressibleByArgument {
             let out = try kernel.apply(to: k, mask: mask)
             return (out, calibration, t1.seconds)
         case .raki:
-            let model = try settings.raki.train(k, mask: mask, progress: TrainingProgress.reporter(maxIterations: settings.raki.options.iterations))
+            let model = try settings.raki.train(k, mask: mask, progress: TrainingProgress.reporter())
             let training = t0.seconds
             let t1 = Stopwatch()
             let out = try model.apply(to: k, mask: mask)
@@ -137,10 +137,10 @@ enum Method: String, CaseIterable, ExpressibleByArgument {
 
 /// Training progress on stderr (iteration, loss, ETA), only when stderr is a terminal.
 enum TrainingProgress {
-    static func reporter(maxIterations: Int) -> Raki.Progress? {
+    static func reporter() -> Raki.Progress? {
         guard isatty(STDERR_FILENO) == 1 else { return nil }
         let clock = Stopwatch()
-        return { iteration, loss, done in
+        return { iteration, maxIterations, loss, done in
             guard iteration % 10 == 0 || done else { return }
             let elapsed = clock.seconds
             // An upper bound: a loss plateau may end training earlier.

@@ -75,11 +75,7 @@ func randomMap(_ c: Int, _ h: Int, _ w: Int, seed: UInt64, validWidth: Int? = ni
     }
 
     @Test func threeLayerNetworkWithLeakyReLU() {
-        let layers: [ConvNet.Layer] = [
-            .init(Conv2D(inChannels: 4, outChannels: 6, kernelHeight: 2, kernelWidth: 5), .leakyReLU(slope: 0.2)),
-            .init(Conv2D(inChannels: 6, outChannels: 3, kernelHeight: 1, kernelWidth: 1), .leakyReLU(slope: 0.2)),
-            .init(Conv2D(inChannels: 3, outChannels: 6, kernelHeight: 2, kernelWidth: 3), .identity),
-        ]
+        let layers = Self.threeLayers(.leakyReLU(slope: 0.2))
         var c = checker(layers, height: 12, width: 14, dilation: 3, seed: 42)
         let g = c.analytic()
         // h = 5e-4: larger steps cross activation kinks (measured over three seeds: 1e-2
@@ -88,17 +84,19 @@ func randomMap(_ c: Int, _ h: Int, _ w: Int, seed: UInt64, validWidth: Int? = ni
         #expect(c.relativeError(of: g, h: 5e-4) < 5e-3)
     }
 
+    /// RAKI's shape in miniature: 2 × 5 dilated, 1 × 1, 2 × 3 dilated.
+    static func threeLayers(_ a: Activation) -> [ConvNet.Layer] {
+        [.init(Conv2D(inChannels: 4, outChannels: 6, kernelHeight: 2, kernelWidth: 5), a),
+         .init(Conv2D(inChannels: 6, outChannels: 3, kernelHeight: 1, kernelWidth: 1), a),
+         .init(Conv2D(inChannels: 3, outChannels: 6, kernelHeight: 2, kernelWidth: 3), .identity)]
+    }
+
     /// ReLU is the limit of leaky ReLU as the slope goes to 0: the same network with slope
     /// 1e-7 must give the same gradient. (A direct Float finite-difference check of a ReLU
     /// network is dominated by steps across its flat-sided kinks: 4e-2 at h = 5e-4.)
     @Test func reluGradientIsTheLimitOfLeakyReLU() {
-        func layers(_ a: Activation) -> [ConvNet.Layer] {
-            [.init(Conv2D(inChannels: 4, outChannels: 6, kernelHeight: 2, kernelWidth: 5), a),
-             .init(Conv2D(inChannels: 6, outChannels: 3, kernelHeight: 1, kernelWidth: 1), a),
-             .init(Conv2D(inChannels: 3, outChannels: 6, kernelHeight: 2, kernelWidth: 3), .identity)]
-        }
-        var relu = checker(layers(.relu), height: 12, width: 14, dilation: 2, seed: 7)
-        var leaky = checker(layers(.leakyReLU(slope: 1e-7)), height: 12, width: 14, dilation: 2, seed: 7)
+        var relu = checker(Self.threeLayers(.relu), height: 12, width: 14, dilation: 2, seed: 7)
+        var leaky = checker(Self.threeLayers(.leakyReLU(slope: 1e-7)), height: 12, width: 14, dilation: 2, seed: 7)
         let a = relu.analytic(), b = leaky.analytic()
         let num = zip(a, b).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }
         let den = b.reduce(0.0) { $0 + Double($1 * $1) }
@@ -109,11 +107,7 @@ func randomMap(_ c: Int, _ h: Int, _ w: Int, seed: UInt64, validWidth: Int? = ni
     /// The check has teeth: a gradient with the last layer's bias gradients zeroed, or
     /// with a 10 % error on the middle layer's weights, fails it by a wide margin.
     @Test func aBrokenBackwardPassFailsTheCheck() {
-        let layers: [ConvNet.Layer] = [
-            .init(Conv2D(inChannels: 4, outChannels: 6, kernelHeight: 2, kernelWidth: 5), .leakyReLU(slope: 0.2)),
-            .init(Conv2D(inChannels: 6, outChannels: 3, kernelHeight: 1, kernelWidth: 1), .leakyReLU(slope: 0.2)),
-            .init(Conv2D(inChannels: 3, outChannels: 6, kernelHeight: 2, kernelWidth: 3), .identity),
-        ]
+        let layers = Self.threeLayers(.leakyReLU(slope: 0.2))
         var c = checker(layers, height: 12, width: 14, dilation: 3, seed: 42)
         let good = c.analytic()
         var noBias = good

@@ -62,7 +62,7 @@ func nrmse(_ k: KSpace, _ reference: KSpace) -> Double {
         var losses: [Float] = []
         var options = Raki.Options()
         options.iterations = 150
-        let model = try Raki(options: options).train(full.masked(by: mask), mask: mask) { _, loss, _ in losses.append(loss) }
+        let model = try Raki(options: options).train(full.masked(by: mask), mask: mask) { _, _, loss, _ in losses.append(loss) }
         #expect(losses.count == model.iterations && losses.count > 10)
         #expect(losses.last! < 0.2 * losses.first!, "loss \(losses.first!) → \(losses.last!)")
         #expect(model.finalLoss == losses.min()!)
@@ -115,6 +115,11 @@ func nrmse(_ k: KSpace, _ reference: KSpace) -> Double {
         let small = try SamplingMask.uniform(ny: 48, acceleration: 4, acsLines: 6)
         #expect { try Raki().train(full, mask: small) } throws: { ($0 as? MRIError)?.message.contains("at least 9 lines") == true }
         let model = try Raki(options: { var x = Raki.Options(); x.iterations = 2; return x }()).train(full, mask: mask)
+        // The automatic budget gives the largest problems fewer iterations, within 100…1500.
+        let auto = Raki.Options()
+        #expect(auto.automaticIterations(coils: 32, acsLines: 33, readout: 288, acceleration: 4) < 500)
+        #expect(auto.automaticIterations(coils: 16, acsLines: 24, readout: 96, acceleration: 2) == 1500)
+        #expect(auto.automaticIterations(coils: 128, acsLines: 200, readout: 1024, acceleration: 6) == 100)
         let other = try PhantomSimulator(ny: 48, nx: 40, coils: 3, seed: 2).simulate().noisy
         #expect(throws: MRIError.self) { try model.apply(to: other, mask: mask) }
     }
