@@ -50,11 +50,17 @@ public enum Parallel {
         }
     }
 
-    /// Splits `0..<count` into ``workers`` contiguous chunks (fewer if `count` is small)
-    /// and runs `body` on each, in parallel.
+    /// Number of chunks ``forEachChunk(_:_:)`` cuts a range into, whatever the number of
+    /// workers: the same BLAS calls then run with 1 or 2 workers, and results are
+    /// bit-identical (with as many chunks as workers, the sub-matrix shapes changed with
+    /// the worker count and OpenBLAS's edge kernels rounded differently).
+    public static let chunkCount = 4
+
+    /// Splits `0..<count` into ``chunkCount`` contiguous chunks (fewer if `count` is
+    /// smaller) and runs `body` on each, in parallel over the workers.
     public static func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
-        let w = max(1, min(workers, count))
-        forEach(w) { i in body((i * count / w)..<((i + 1) * count / w)) }
+        let chunks = max(1, min(chunkCount, count))
+        forEach(chunks) { i in body((i * count / chunks)..<((i + 1) * count / chunks)) }
     }
 }
 

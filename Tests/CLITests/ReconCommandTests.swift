@@ -48,6 +48,23 @@ import TestSupport
         #expect(try NpyFile.readKSpace(dir.file("out.npy")).storedAs == .complex128)
     }
 
+    /// Work is split into a fixed number of chunks, so 1 and 2 threads run the same
+    /// arithmetic: the outputs must be identical, bit for bit.
+    @Test(arguments: ["grappa", "raki"])
+    func sameOutputWithOneOrTwoThreads(method: String) throws {
+        let dir = try scanDirectory()
+        defer { dir.cleanup() }
+        for threads in ["1", "2"] {
+            let run = try runProcess(metagrappaPath, ["recon", dir.file("full.npy"), "-o", dir.file("out\(threads).npy"),
+                                                      "--method", method, "--accel", "3", "--acs", "20", "--iterations", "15"],
+                                     environment: ["METAGRAPPA_THREADS": threads])
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        let one = try Data(contentsOf: URL(fileURLWithPath: dir.file("out1.npy")))
+        let two = try Data(contentsOf: URL(fileURLWithPath: dir.file("out2.npy")))
+        #expect(one == two)
+    }
+
     @Test func evaluateWritesTheDocumentedJSON() throws {
         let dir = try scanDirectory()
         defer { dir.cleanup() }

@@ -23,11 +23,14 @@ public struct ProcessResult {
     public let stderr: String
 }
 
-/// Runs `executable` with `arguments` and collects its output.
-public func runProcess(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> ProcessResult {
+/// Runs `executable` with `arguments` (and `environment` added to this process's) and
+/// collects its output.
+public func runProcess(_ executable: String, _ arguments: [String], stdin: String? = nil,
+                       environment: [String: String] = [:]) throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
