@@ -8,6 +8,24 @@ struct MetaGrappa: ParsableCommand {
         commandName: "metagrappa",
         abstract: "Scan-specific parallel-MRI reconstruction of uniformly undersampled multi-coil k-space.",
         subcommands: [ReconCommand.self, EvaluateCommand.self, InfoCommand.self, SimulateCommand.self])
+
+    /// Parses and runs a subcommand. A failure is one line on stderr (pipelines read it),
+    /// not ArgumentParser's message followed by the usage; `--help` still prints in full.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+            } else if !(error is ExitCode) {
+                let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+                FileHandle.standardError.write(Data("metagrappa: error: \(text)\n".utf8))
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
 }
 
 /// A subcommand whose failures are reported as one line on stderr with an exit code

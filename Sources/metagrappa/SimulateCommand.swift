@@ -14,6 +14,12 @@ struct SimulateCommand: ReportingCommand {
     @Option(help: "Matrix size (ky and kx).")
     var matrix = 128
 
+    @Option(help: "Phase-encode lines (ky), if different from --matrix.")
+    var ny: Int?
+
+    @Option(help: "Readout samples (kx), if different from --matrix.")
+    var nx: Int?
+
     @Option(help: "Number of coils (rings of up to 8 loops).")
     var coils = 8
 
@@ -32,7 +38,7 @@ struct SimulateCommand: ReportingCommand {
     func execute() throws {
         try validateOutput(output, input: "")
         if let clean { try validateOutput(clean, input: output) }
-        let sim = PhantomSimulator(ny: matrix, nx: matrix, coils: coils, noiseLevel: noise,
+        let sim = PhantomSimulator(ny: ny ?? matrix, nx: nx ?? matrix, coils: coils, noiseLevel: noise,
                                    noiseCorrelation: correlation, seed: seed)
         let result = try sim.simulate()
         try NpyFile.write(result.noisy, to: output)
