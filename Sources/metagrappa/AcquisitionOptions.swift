@@ -114,22 +114,25 @@ enum Method: String, CaseIterable, ExpressibleByArgument {
     case grappa, raki
 
     /// Runs the method on acquired data; returns the reconstructed k-space and the
-    /// seconds spent calibrating (or training) and applying.
-    func reconstruct(_ k: consuming KSpace, mask: SamplingMask,
+    /// seconds spent calibrating (or training) and applying. The method learns on `mask`'s
+    /// ACS and fills the lines missing from `applyMask` (by default `mask`; a mask without
+    /// the ACS block makes it estimate the ACS lines too).
+    func reconstruct(_ k: consuming KSpace, mask: SamplingMask, applyMask: SamplingMask? = nil,
                      settings: MethodSettings) throws -> (KSpace, calibrate: Double, apply: Double) {
         let t0 = Stopwatch()
+        let target = applyMask ?? mask
         switch self {
         case .grappa:
             let kernel = try settings.grappa.calibrate(k, mask: mask)
             let calibration = t0.seconds
             let t1 = Stopwatch()
-            let out = try kernel.apply(to: k, mask: mask)
+            let out = try kernel.apply(to: k, mask: target)
             return (out, calibration, t1.seconds)
         case .raki:
             let model = try settings.raki.train(k, mask: mask, progress: TrainingProgress.reporter())
             let training = t0.seconds
             let t1 = Stopwatch()
-            let out = try model.apply(to: k, mask: mask)
+            let out = try model.apply(to: k, mask: target)
             return (out, training, t1.seconds)
         }
     }

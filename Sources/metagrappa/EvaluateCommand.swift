@@ -7,19 +7,21 @@ import MRIIO
 struct EvaluateCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Undersample a fully sampled scan, reconstruct it with each method, and score the results.",
+        abstract: "Undersample fully sampled scans, reconstruct them with each method, and score and show the results.",
         discussion: """
-            Scores are of the RSS magnitude image against the RSS of INPUT: NRMSE = ‖x̂ − x‖/‖x‖; \
+            Scores are of the RSS magnitude image against the RSS of the input: NRMSE = ‖x̂ − x‖/‖x‖; \
             PSNR = 20·log10(max x / RMSE); SSIM with an 11×11 Gaussian window (σ = 1.5), \
             K1 = 0.01, K2 = 0.03, L = max x − min x. Seconds are the method's wall time \
-            (calibration + application), without file I/O. ACS lines are put back (kept as measured).
+            (calibration or training + application), without file I/O. ACS lines are put back \
+            (kept as measured) unless --no-acs-reinsert. With several inputs or R values a \
+            Markdown summary table is printed.
             """)
 
-    @Argument(help: "Fully sampled k-space (.npy, complex64 [coils, ky, kx]).")
-    var input: String
+    @Argument(help: "Fully sampled k-space files (.npy, complex64 [coils, ky, kx]).")
+    var inputs: [String]
 
-    @Option(help: "Acceleration R.")
-    var accel: Int
+    @Option(help: "Acceleration R, or several: 2,3,4.")
+    var accel: String
 
     @Option(help: "Number of centred ACS lines.")
     var acs = 32
@@ -30,8 +32,20 @@ struct EvaluateCommand: ReportingCommand {
     @Option(help: "Write the results as JSON to this file.")
     var json: String?
 
-    @Option(help: "Write a PNG strip: reference, zero-filled, then each method (common grey scale).")
+    @Option(help: "Write the comparison figure (one input, one R) to this PNG.")
     var png: String?
+
+    @Option(help: "Write results.json, the figures and report.md into this directory (created if missing).")
+    var report: String?
+
+    @Option(name: .customLong("error-scale"), help: "Factor by which error images are amplified in the figures.")
+    var errorScale: Float = 10
+
+    @Flag(help: "Crop the figures to the object (where the reference exceeds 10 % of its maximum).")
+    var crop = false
+
+    @Flag(name: .customLong("no-acs-reinsert"), help: "Score the interpolation alone: estimate the ACS lines too instead of keeping them.")
+    var noAcsReinsert = false
 
     @OptionGroup(title: "GRAPPA") var grappaOptions: GrappaOptions
     @OptionGroup(title: "RAKI") var rakiOptions: RakiOptions
@@ -48,6 +62,14 @@ struct EvaluateCommand: ReportingCommand {
         }
     }
 
+    func parsedAccelerations() throws -> [Int] {
+        let values = accel.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
+            throw MRIError(.invalidArgument, "--accel must be an integer or a comma-separated list of integers, found '\(accel)'")
+        }
+        return values.map { $0! }
+    }
+
     struct Result: Codable {
         let method: String
         let nrmse: Double
@@ -56,63 +78,128 @@ struct EvaluateCommand: ReportingCommand {
         let seconds: Double
     }
 
-    struct Report: Codable {
+    /// One input at one R: the schema of `results.json` (an array of these for several).
+    struct Run: Codable {
         let input: String
         let accel: Int
         let acs: Int
+        let acs_reinserted: Bool
         let zero_filled: Result
         let methods: [Result]
     }
 
     func execute() throws {
-        let chosen = try parsedMethods()
-        if let json { try validateOutput(json, input: input, extensions: ["json"]) }
-        if let png { try validateOutput(png, input: input, extensions: ["png"]) }
-        let (full, _) = try NpyFile.readKSpace(input)
-        let mask = try SamplingMask.uniform(ny: full.ny, acceleration: accel, acsLines: acs)
+        let chosen = try parsedMethods(), rates = try parsedAccelerations()
+        guard errorScale > 0, errorScale.isFinite else { throw MRIError(.invalidArgument, "--error-scale must be positive") }
+        let single = inputs.count == 1 && rates.count == 1
+        if let json { try validateOutput(json, input: inputs[0], extensions: ["json"]) }
+        if let png {
+            guard single else { throw MRIError(.invalidArgument, "--png takes one input and one R; use --report DIR for several") }
+            try validateOutput(png, input: inputs[0], extensions: ["png"])
+        }
+        if let report { try FileManager.default.createDirectory(atPath: report, withIntermediateDirectories: true) }
+        let settings = MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki)
+        var runs: [Run] = []
+        var figures: [String] = []
+        for input in inputs {
+            let (full, _) = try NpyFile.readKSpace(input)
+            for r in rates {
+                let (run, figure) = try evaluate(full, input: input, r: r, methods: chosen, settings: settings)
+                runs.append(run)
+                printTable(run)
+                if let png { try PNGWriter.write(figure, to: png) }
+                if let report {
+                    let name = single ? "figure.png"
+                        : "figure-\(URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent)-R\(r).png"
+                    try PNGWriter.write(figure, to: report + "/" + name)
+                    figures.append(name)
+                }
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = single ? try encoder.encode(runs[0]) : try encoder.encode(runs)
+        if let json { try AtomicFile.write(Array(data) + [0x0A], to: json) }
+        if !single { print("\n" + summary(runs, methods: chosen)) }
+        if let report {
+            try AtomicFile.write(Array(data) + [0x0A], to: report + "/results.json")
+            try AtomicFile.write(Array(markdownReport(runs, methods: chosen, figures: figures).utf8), to: report + "/report.md")
+        }
+    }
+
+    private func evaluate(_ full: KSpace, input: String, r: Int, methods: [Method],
+                          settings: MethodSettings) throws -> (Run, Bitmap) {
+        let mask = try SamplingMask.uniform(ny: full.ny, acceleration: r, acsLines: acs)
+        let lattice = SamplingMask(acquired: (0..<full.ny).map { ((($0 - full.ny / 2) % r) + r) % r == 0 })
         let acquired = full.masked(by: mask)
         let reference = CenteredFFT.rssImage(of: full)
-        let zeroFilled = CenteredFFT.rssImage(of: acquired)
-        let zf = ImageMetrics(image: zeroFilled, reference: reference)
+        let zeroFilledImage = CenteredFFT.rssImage(of: noAcsReinsert ? full.masked(by: lattice) : acquired)
+        let zf = ImageMetrics(image: zeroFilledImage, reference: reference)
         var results: [Result] = []
-        var images: [RealImage] = [reference, zeroFilled]
-        for method in chosen {
+        var rows = [ComparisonFigure.Row(label: "REFERENCE", image: reference, error: nil),
+                    .init(label: String(format: "ZERO-FILLED  NRMSE %.4f", zf.nrmse), image: zeroFilledImage,
+                          error: ComparisonFigure.absoluteError(zeroFilledImage, reference))]
+        for method in methods {
             let clock = Stopwatch()
-            let (out, _, _) = try method.reconstruct(acquired, mask: mask, settings: MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki))
+            let (out, _, _) = try method.reconstruct(acquired, mask: mask, applyMask: noAcsReinsert ? lattice : nil,
+                                                     settings: settings)
             let seconds = clock.seconds
             let image = CenteredFFT.rssImage(of: out)
             let m = ImageMetrics(image: image, reference: reference)
             results.append(Result(method: method.rawValue, nrmse: m.nrmse, psnr: m.psnr, ssim: m.ssim, seconds: seconds))
-            images.append(image)
+            rows.append(.init(label: String(format: "%@  NRMSE %.4f  %.2f S", method.rawValue, m.nrmse, seconds),
+                              image: image, error: ComparisonFigure.absoluteError(image, reference)))
         }
-        print("input \(input)  shape \(full.shape)  R=\(accel)  ACS=\(acs)  acquired \(mask.acquiredCount)/\(full.ny) lines")
+        let run = Run(input: input, accel: r, acs: acs, acs_reinserted: !noAcsReinsert,
+                      zero_filled: Result(method: "zero-filled", nrmse: zf.nrmse, psnr: zf.psnr, ssim: zf.ssim, seconds: 0),
+                      methods: results)
+        let figure = ComparisonFigure.render(rows, window: reference.pixels.max() ?? 1, errorScale: errorScale,
+                                             crop: crop ? ComparisonFigure.objectBounds(reference) : nil)
+        return (run, figure)
+    }
+
+    private func printTable(_ run: Run) {
+        print("input \(run.input)  R=\(run.accel)  ACS=\(run.acs)\(run.acs_reinserted ? "" : "  (ACS not reinserted)")")
         print("method         NRMSE    PSNR/dB   SSIM     seconds")
-        let zfRow = Result(method: "zero-filled", nrmse: zf.nrmse, psnr: zf.psnr, ssim: zf.ssim, seconds: 0)
-        for r in [zfRow] + results {
-            let name = r.method.padding(toLength: 12, withPad: " ", startingAt: 0)
-            print(name + String(format: " %7.4f %9.2f %7.4f %9.3f", r.nrmse, r.psnr, r.ssim, r.seconds))
-        }
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let data = try encoder.encode(Report(input: input, accel: accel, acs: acs, zero_filled: zfRow, methods: results))
-            try AtomicFile.write(Array(data) + [0x0A], to: json)
-        }
-        if let png {
-            try PNGWriter.write(Self.strip(images, high: reference.pixels.max() ?? 1), to: png)
+        for r in [run.zero_filled] + run.methods {
+            print(r.method.padding(toLength: 12, withPad: " ", startingAt: 0)
+                  + String(format: " %7.4f %9.2f %7.4f %9.3f", r.nrmse, r.psnr, r.ssim, r.seconds))
         }
     }
 
-    /// Images side by side with a 4-pixel gap, all on the grey scale `[0, high]`.
-    static func strip(_ images: [RealImage], high: Float) -> Bitmap {
-        let gap = 4, w = images[0].nx, h = images[0].ny
-        var out = Bitmap(width: images.count * w + (images.count - 1) * gap, height: h)
-        for (i, image) in images.enumerated() {
-            let tile = Bitmap(image, low: 0, high: high)
-            for y in 0..<h {
-                for x in 0..<w { out.samples[y * out.width + i * (w + gap) + x] = tile.samples[y * w + x] }
-            }
+    /// NRMSE of every method, one row per input and R, ready to paste into BENCHMARKS.md.
+    private func summary(_ runs: [Run], methods: [Method]) -> String {
+        var lines = ["| input | R | ACS | zero-filled | " + methods.map(\.rawValue).joined(separator: " | ") + " |",
+                     "|---|---|---|---|" + String(repeating: "---|", count: methods.count)]
+        for run in runs {
+            let cells = run.methods.map { String(format: "%.4f (%.2f s)", $0.nrmse, $0.seconds) }
+            lines.append("| \(URL(fileURLWithPath: run.input).lastPathComponent) | \(run.accel) | \(run.acs) | "
+                         + String(format: "%.4f", run.zero_filled.nrmse) + " | " + cells.joined(separator: " | ") + " |")
         }
-        return out
+        return lines.joined(separator: "\n")
+    }
+
+    private func markdownReport(_ runs: [Run], methods: [Method], figures: [String]) -> String {
+        let g = grappaOptions.grappa
+        var text = """
+            # MetaGRAPPA evaluation
+
+            Date \(ISO8601DateFormatter().string(from: Date())); machine \(ProcessInfo.processInfo.hostName), \
+            \(ProcessInfo.processInfo.activeProcessorCount) cores; \(Parallel.workers) worker threads.
+
+            Settings: ACS \(acs) lines, ACS \(noAcsReinsert ? "not reinserted (interpolation alone)" : "reinserted"); \
+            GRAPPA kernel \(g.kernel), λ_rel \(g.regularization), solver \(g.solver.rawValue); \
+            RAKI hidden \(rakiOptions.hidden), learning rate \(rakiOptions.learningRate), \
+            iterations \(rakiOptions.iterations.map(String.init) ?? "automatic"), seed \(rakiOptions.seed). \
+            Errors are shown ×\(errorScale) on the reference's grey scale.
+
+            \(summary(runs, methods: methods))
+
+            PSNR / SSIM: \(runs.map { run in run.methods.map { String(format: "%@ R=%d %.2f dB / %.4f", $0.method, run.accel, $0.psnr, $0.ssim) }.joined(separator: "; ") }.joined(separator: "; "))
+
+
+            """
+        for name in figures { text += "![\(name)](\(name))\n\n" }
+        return text
     }
 }

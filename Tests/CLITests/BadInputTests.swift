@@ -87,6 +87,12 @@ import TestSupport
         Case(name: "RAKI with a negative learning rate", setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--method", "raki", "--learning-rate=-0.1"] },
              expected: "--learning-rate must be a positive number"),
+        Case(name: "malformed accel list", setup: { d in
+            ["evaluate", d.file("full.npy"), "--accel", "2,x", "--json", d.file("out.json")] },
+             expected: "comma-separated list"),
+        Case(name: "png with several R", setup: { d in
+            ["evaluate", d.file("full.npy"), "--accel", "2,3", "--png", d.file("out.png")] },
+             expected: "--png takes one input and one R"),
         Case(name: "output over the input", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("full.npy"), "--accel", "2"] },
              expected: "overwrite the input"),
         Case(name: "output in a missing directory", setup: { d in

@@ -86,6 +86,43 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: dir.file("r.png")))
     }
 
+    @Test func reportHasResultsFiguresAndASummary() throws {
+        let dir = try scanDirectory()
+        defer { dir.cleanup() }
+        let (full, _) = try NpyFile.readKSpace(dir.file("full.npy"))
+        try NpyFile.write(full, to: dir.file("second.npy"))
+        let run = try metagrappa("evaluate", dir.file("full.npy"), dir.file("second.npy"), "--accel", "2,3", "--acs", "20",
+                                 "--methods", "grappa", "--report", dir.file("report"), "--crop")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("| input | R | ACS | zero-filled | grappa |"))
+        let runs = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.file("report/results.json")))) as! [[String: Any]]
+        #expect(runs.count == 4 && Set(runs.map { $0["accel"] as! Int }) == [2, 3])
+        let figures = try FileManager.default.contentsOfDirectory(atPath: dir.file("report")).filter { $0.hasSuffix(".png") }
+        #expect(figures.count == 4)
+        let report = try String(contentsOfFile: dir.file("report/report.md"), encoding: .utf8)
+        #expect(report.contains("λ_rel") && report.contains("![figure-full-R2.png](figure-full-R2.png)"))
+        // The same scan twice gives the same numbers.
+        #expect((runs[0]["methods"] as! [[String: Any]])[0]["nrmse"] as! Double
+                == (runs[2]["methods"] as! [[String: Any]])[0]["nrmse"] as! Double)
+    }
+
+    /// Without reinsertion the ACS lines are estimated too: the output differs from the
+    /// input there, and the interpolation's error can only be larger.
+    @Test func noAcsReinsertScoresTheInterpolationAlone() throws {
+        let dir = try scanDirectory()
+        defer { dir.cleanup() }
+        var nrmse: [Double] = []
+        for extra in [[], ["--no-acs-reinsert"]] {
+            let run = try runProcess(metagrappaPath, ["evaluate", dir.file("full.npy"), "--accel", "3", "--acs", "20",
+                                                      "--json", dir.file("r.json")] + extra)
+            #expect(run.status == 0, "\(run.stderr)")
+            let j = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.file("r.json")))) as! [String: Any]
+            #expect(j["acs_reinserted"] as? Bool == extra.isEmpty)
+            nrmse.append((j["methods"] as! [[String: Any]])[0]["nrmse"] as! Double)
+        }
+        #expect(nrmse[1] > nrmse[0])
+    }
+
     @Test func infoDetectsTheSampling() throws {
         let dir = try scanDirectory()
         defer { dir.cleanup() }
