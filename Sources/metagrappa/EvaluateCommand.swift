@@ -107,7 +107,7 @@ struct EvaluateCommand: ReportingCommand {
                 let (run, figure) = try evaluate(full, input: input, r: r, methods: chosen, settings: settings)
                 runs.append(run)
                 printTable(run)
-                fflush(stdout)  // a table per run as it finishes, also through a pipe
+                fflush(nil)  // a table per run as it finishes, also through a pipe
                 if let png { try PNGWriter.write(figure, to: png) }
                 if let report {
                     let name = single ? "figure.png"
