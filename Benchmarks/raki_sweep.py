@@ -29,40 +29,33 @@ def run(path, r, acs, methods, extra=()):
         return j["zero_filled"]["nrmse"], {m["method"]: (m["nrmse"], m["seconds"]) for m in j["methods"]}
 
 
-def learning_rates():
-    """Learning rate x iterations at RAKI's original widths (32, 8)."""
-    settings = [(1e-3, 500), (3e-3, 500), (1e-2, 500), (1e-3, 1000), (3e-3, 1000), (1e-3, 2000), (3e-3, 2000)]
-    print("| file | R | zero-filled | GRAPPA | " + " | ".join(f"lr {lr:g}, {it} it" for lr, it in settings) + " |")
-    print("|---|---|---|---|" + "---|" * len(settings))
+def table(labels, options, seconds):
+    """One row per file and R: zero-filled, GRAPPA, then RAKI with each option list."""
+    print("| file | R | zero-filled | GRAPPA | " + " | ".join(labels) + " |")
+    print("|---|---|---|---|" + "---|" * len(labels))
     for name, acs in FILES:
         path = os.path.join(DATA, name)
         for r in (2, 3, 4):
             zf, g = run(path, r, acs, "grappa")
             cells = []
-            for lr, it in settings:
-                _, res = run(path, r, acs, "raki", ["--hidden", "32,8", "--learning-rate", str(lr), "--iterations", str(it),
-                                                    "--plateau-window", str(it)])
-                cells.append(f"{res['raki'][0]:.4f}")
+            for extra in options:
+                res = run(path, r, acs, "raki", extra)[1]["raki"]
+                cells.append(f"{res[0]:.4f} ({res[1]:.1f} s)" if seconds else f"{res[0]:.4f}")
             print(f"| {name} | {r} | {zf:.4f} | {g['grappa'][0]:.4f} | " + " | ".join(cells) + " |", flush=True)
 
 
 def main():
     if "--learning-rates" in sys.argv:
-        learning_rates()
+        # Learning rate x iterations at RAKI's original widths (32, 8).
+        settings = [(1e-3, 500), (3e-3, 500), (1e-2, 500), (1e-3, 1000), (3e-3, 1000), (1e-3, 2000), (3e-3, 2000)]
+        table([f"lr {lr:g}, {it} it" for lr, it in settings],
+              [["--hidden", "32,8", "--learning-rate", str(lr), "--iterations", str(it), "--plateau-window", str(it)]
+               for lr, it in settings], seconds=False)
         return
     # Equal time on the 32-coil slice (~30 s): the joint network needs width (see BENCHMARKS.md).
     settings = [("32,8", 900), ("64,32", 450), ("128,64", 260)]
-    print("| file | R | zero-filled | GRAPPA | " + " | ".join(f"RAKI {h}, {it} it" for h, it in settings) + " |")
-    print("|---|---|---|---|" + "---|" * len(settings))
-    for name, acs in FILES:
-        path = os.path.join(DATA, name)
-        for r in (2, 3, 4):
-            zf, g = run(path, r, acs, "grappa")
-            cells = []
-            for hidden, it in settings:
-                _, res = run(path, r, acs, "raki", ["--hidden", hidden, "--iterations", str(it), "--plateau-window", str(it)])
-                cells.append(f"{res['raki'][0]:.4f} ({res['raki'][1]:.1f} s)")
-            print(f"| {name} | {r} | {zf:.4f} | {g['grappa'][0]:.4f} | " + " | ".join(cells) + " |", flush=True)
+    table([f"RAKI {h}, {it} it" for h, it in settings],
+          [["--hidden", h, "--iterations", str(it), "--plateau-window", str(it)] for h, it in settings], seconds=True)
     print("\nACS size, sim_brain_32ch_288x288_ch2.npy, R = 4, RAKI 64,32 with 450 iterations:\n")
     print("| ACS lines | zero-filled | GRAPPA | RAKI |\n|---|---|---|---|")
     path = os.path.join(DATA, "sim_brain_32ch_288x288_ch2.npy")

@@ -27,8 +27,7 @@ public struct Conv2D: Sendable, Equatable, Codable {
 
     /// Creates a layer description.
     public init(inChannels: Int, outChannels: Int, kernelHeight: Int, kernelWidth: Int, bias: Bool = true) {
-        precondition(inChannels > 0 && outChannels > 0 && kernelHeight > 0, "layer sizes must be positive")
-        precondition((1...FeatureMap.slack + 1).contains(kernelWidth), "kernel width must be 1…33")
+        precondition(inChannels > 0 && outChannels > 0 && kernelHeight > 0 && kernelWidth > 0, "layer sizes must be positive")
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernelHeight = kernelHeight

@@ -2,8 +2,7 @@
 ///
 /// `width` is the row stride; only columns `0..<validWidth` hold meaningful values.
 /// Convolutions compute whole rows (see ``Conv2D``), and the columns past `validWidth`
-/// hold values that never reach a valid output. A few zero floats of slack follow the
-/// data so that a shifted read of the last row stays inside the buffer.
+/// hold values that never reach a valid output.
 public struct FeatureMap: Sendable, Equatable {
     /// Number of channels.
     public let channels: Int
@@ -13,11 +12,8 @@ public struct FeatureMap: Sendable, Equatable {
     public let width: Int
     /// Columns holding meaningful values (`≤ width`).
     public let validWidth: Int
-    /// `channels · height · width` values plus ``slack`` trailing zeros.
+    /// `channels · height · width` values.
     public var data: [Float]
-
-    /// Trailing zeros after the data (enough for kernels up to 33 columns wide).
-    public static let slack = 32
 
     /// A zero feature map.
     public init(channels: Int, height: Int, width: Int, validWidth: Int? = nil) {
@@ -26,10 +22,10 @@ public struct FeatureMap: Sendable, Equatable {
         self.height = height
         self.width = width
         self.validWidth = validWidth ?? width
-        data = [Float](repeating: 0, count: channels * height * width + Self.slack)
+        data = [Float](repeating: 0, count: channels * height * width)
     }
 
-    /// Number of values in the channels (without the slack).
+    /// Number of values.
     public var count: Int { channels * height * width }
 
     /// Value at channel `c`, row `y`, column `x`.
