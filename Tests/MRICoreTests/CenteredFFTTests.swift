@@ -28,34 +28,31 @@ func directCentredDFT(_ input: [Complex<Float>], ny: Int, nx: Int, forward: Bool
 }
 
 @Suite struct CenteredFFTTests {
-    @Test(arguments: [(8, 8), (6, 10), (5, 7), (9, 4), (1, 6)])
-    func forwardMatchesDirectDFT(ny: Int, nx: Int) {
-        let k = randomKSpace(coils: 3, ny: ny, nx: nx, seed: UInt64(ny * 100 + nx))
-        let images = CoilImages(coils: 3, ny: ny, nx: nx, data: k.data)
-        let fast = CenteredFFT.kspace(from: images)
-        for c in 0..<3 {
-            let slice = Array(images.data[(c * ny * nx)..<((c + 1) * ny * nx)])
-            let direct = directCentredDFT(slice, ny: ny, nx: nx, forward: true)
+    /// Every coil of `fast` against the direct DFT of the same coil of `input`.
+    func expectMatchesDirectDFT(_ fast: [Complex<Float>], of input: [Complex<Float>], coils: Int, ny: Int, nx: Int,
+                                forward: Bool) {
+        for c in 0..<coils {
+            let slice = Array(input[(c * ny * nx)..<((c + 1) * ny * nx)])
+            let direct = directCentredDFT(slice, ny: ny, nx: nx, forward: forward)
             for i in 0..<(ny * nx) {
-                let f = fast.data[c * ny * nx + i]
+                let f = fast[c * ny * nx + i]
                 let err = (Complex(Double(f.real), Double(f.imaginary)) - direct[i]).length
                 #expect(err < 1e-5, "coil \(c) index \(i): \(f) vs \(direct[i])")
             }
         }
     }
 
+    @Test(arguments: [(8, 8), (6, 10), (5, 7), (9, 4), (1, 6)])
+    func forwardMatchesDirectDFT(ny: Int, nx: Int) {
+        let k = randomKSpace(coils: 3, ny: ny, nx: nx, seed: UInt64(ny * 100 + nx))
+        let images = CoilImages(coils: 3, ny: ny, nx: nx, data: k.data)
+        expectMatchesDirectDFT(CenteredFFT.kspace(from: images).data, of: images.data, coils: 3, ny: ny, nx: nx, forward: true)
+    }
+
     @Test(arguments: [(8, 8), (7, 5), (6, 9)])
     func inverseMatchesDirectDFT(ny: Int, nx: Int) {
         let k = randomKSpace(coils: 2, ny: ny, nx: nx, seed: 7)
-        let fast = CenteredFFT.image(from: k)
-        for c in 0..<2 {
-            let slice = Array(k.data[(c * ny * nx)..<((c + 1) * ny * nx)])
-            let direct = directCentredDFT(slice, ny: ny, nx: nx, forward: false)
-            for i in 0..<(ny * nx) {
-                let f = fast.data[c * ny * nx + i]
-                #expect((Complex(Double(f.real), Double(f.imaginary)) - direct[i]).length < 1e-5)
-            }
-        }
+        expectMatchesDirectDFT(CenteredFFT.image(from: k).data, of: k.data, coils: 2, ny: ny, nx: nx, forward: false)
     }
 
     @Test func roundTripAndParseval() {
