@@ -13,20 +13,6 @@ public enum RealLinearAlgebra {
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 
-    /// The same product with the rows of C split over the workers.
-    public static func gemmSplittingRows(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
-                                         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                                         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        let (pa, pb, pc) = (UnsafeSendable(a), UnsafeSendable(b), UnsafeSendable(c))
-        Parallel.forEachChunk(m) { rows in
-            guard !rows.isEmpty else { return }
-            // Row r of op(A) starts at r·lda (no transpose) or at column r (transpose).
-            let aRows = transA ? pa.value + rows.lowerBound : pa.value + rows.lowerBound * lda
-            gemm(transA: transA, transB: transB, m: rows.count, n: n, k: k, alpha: alpha, a: aRows, lda: lda,
-                 b: pb.value, ldb: ldb, beta: beta, c: pc.value + rows.lowerBound * ldc, ldc: ldc)
-        }
-    }
-
     /// The same product with the columns of C split over the workers.
     public static func gemmSplittingColumns(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,

@@ -61,7 +61,8 @@ public struct Conv2D: Sendable, Equatable, Codable {
     /// Output rows for an input of `height` rows.
     public func outputHeight(_ height: Int, dilation: Int) -> Int { height - (kernelHeight - 1) * dilation }
 
-    /// Forward pass; `parameters` points at this layer's part of the flat vector.
+    /// Forward pass, one GEMM per tap (for a single pass; training uses ``Columns``);
+    /// `parameters` points at this layer's part of the flat vector.
     public func forward(_ input: FeatureMap, dilation: Int, parameters: UnsafePointer<Float>) -> FeatureMap {
         precondition(input.channels == inChannels, "layer expects \(inChannels) channels, got \(input.channels)")
         let h = outputHeight(input.height, dilation: dilation)
@@ -87,39 +88,6 @@ public struct Conv2D: Sendable, Equatable, Codable {
             }
         }
         return out
-    }
-
-    /// Backward pass. `outputGradient` must be zero outside the valid columns. Writes
-    /// (overwrites) this layer's weight and bias gradients into `gradient`, and returns
-    /// the gradient with respect to the input if `needInputGradient`.
-    public func backward(input: FeatureMap, outputGradient: FeatureMap, dilation: Int, parameters: UnsafePointer<Float>,
-                         gradient: UnsafeMutablePointer<Float>, needInputGradient: Bool) -> FeatureMap? {
-        let n = outputGradient.height * input.width, plane = input.height * input.width
-        let used = n - (kernelWidth - 1)  // see forward(_:dilation:parameters:)
-        outputGradient.data.withUnsafeBufferPointer { dy in
-            input.data.withUnsafeBufferPointer { x in
-                for i in 0..<kernelHeight {
-                    for j in 0..<kernelWidth {
-                        // dW_ij (out × in) = dY (out × n) · X_ijᵀ (n × in)
-                        let dw = gradient + (i * kernelWidth + j) * inChannels
-                        let xs = x.baseAddress! + i * dilation * input.width + j
-                        if outChannels >= inChannels {
-                            RealLinearAlgebra.gemmSplittingRows(transA: false, transB: true, m: outChannels, n: inChannels,
-                                                                k: used, a: dy.baseAddress!, lda: n, b: xs, ldb: plane,
-                                                                beta: 0, c: dw, ldc: rowLength)
-                        } else {
-                            RealLinearAlgebra.gemmSplittingColumns(transA: false, transB: true, m: outChannels, n: inChannels,
-                                                                   k: used, a: dy.baseAddress!, lda: n, b: xs, ldb: plane,
-                                                                   beta: 0, c: dw, ldc: rowLength)
-                        }
-                    }
-                }
-                biasGradient(dy.baseAddress!, rowLength: n, gradient: gradient)
-            }
-        }
-        return needInputGradient
-            ? inputGradient(input: input, outputGradient: outputGradient, dilation: dilation, parameters: parameters)
-            : nil
     }
 
     /// The gradient with respect to the input (`outputGradient` zero outside the valid columns).
@@ -152,11 +120,10 @@ public struct Conv2D: Sendable, Equatable, Codable {
     }
 
     /// An input unfolded for this layer ("im2col"): row `(i·kernelWidth + j)·in + c`
-    /// holds input channel `c` shifted by tap `(i, j)`, over the output positions. When
-    /// the same input is used many times (RAKI's ACS, every training iteration) the
-    /// forward pass and the weight gradient each become one GEMM with
-    /// `K = taps · in` instead of one per tap, which writes the output once instead of
-    /// once per tap.
+    /// holds input channel `c` shifted by tap `(i, j)`, over the output positions. The
+    /// forward pass and the weight gradient each become one GEMM with `K = taps · in`
+    /// instead of one per tap, which writes the output once instead of once per tap; an
+    /// input used many times (RAKI's ACS) is unfolded once.
     public struct Columns: Sendable {
         /// `taps · in` rows of `count` values.
         let data: [Float]
@@ -172,6 +139,11 @@ public struct Conv2D: Sendable, Equatable, Codable {
         let h = outputHeight(input.height, dilation: dilation)
         precondition(h > 0 && input.validWidth >= kernelWidth, "input too small for the kernel")
         let used = h * input.width - (kernelWidth - 1), plane = input.height * input.width
+        let geometry = (h, input.width, input.validWidth - kernelWidth + 1)
+        // A 1 × 1 kernel's unfolding is the input itself: share its buffer.
+        if taps == 1 {
+            return Columns(data: input.data, count: plane, height: geometry.0, width: geometry.1, validWidth: geometry.2)
+        }
         var data = [Float](repeating: 0, count: rowLength * used)
         input.data.withUnsafeBufferPointer { x in
             data.withUnsafeMutableBufferPointer { d in
@@ -186,7 +158,7 @@ public struct Conv2D: Sendable, Equatable, Codable {
                 }
             }
         }
-        return Columns(data: data, count: used, height: h, width: input.width, validWidth: input.validWidth - kernelWidth + 1)
+        return Columns(data: data, count: used, height: geometry.0, width: geometry.1, validWidth: geometry.2)
     }
 
     /// Forward pass from an unfolded input: one GEMM.

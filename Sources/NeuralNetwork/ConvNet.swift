@@ -36,7 +36,7 @@ public struct ConvNet: Sendable {
     private var inputs: [FeatureMap] = []
     private var preActivations: [FeatureMap] = []
     private var dilation = 1
-    private var columns: [Conv2D.Columns?] = []
+    private var columns: [Conv2D.Columns] = []
 
     /// A network with He-uniform initial weights (`±sqrt(6 / fan-in)`) and zero biases,
     /// deterministic for a seed.
@@ -70,9 +70,9 @@ public struct ConvNet: Sendable {
     public var parameterCount: Int { parameters.count }
 
     /// Runs the network for training; `dilation` spaces the kernel rows of every layer.
-    /// Layers with more than one tap run on their unfolded input (``Conv2D/Columns``), so
-    /// that forward and weight gradient are one GEMM each; for the first layer the caller
-    /// may pass the unfolding of `input`, made once for an input used many times.
+    /// Every layer runs on its unfolded input (``Conv2D/Columns``), so that forward and
+    /// weight gradient are one GEMM each; for the first layer the caller may pass the
+    /// unfolding of `input`, made once for an input used many times.
     public mutating func forward(_ input: FeatureMap, dilation: Int = 1,
                                  firstLayerColumns: Conv2D.Columns? = nil) -> FeatureMap {
         self.dilation = dilation
@@ -84,11 +84,10 @@ public struct ConvNet: Sendable {
             for (index, (l, offset)) in zip(layers, offsets).enumerated() {
                 inputs.append(x)
                 let conv = l.convolution
-                let unfolded = index == 0 && firstLayerColumns != nil ? firstLayerColumns
-                    : conv.kernelHeight * conv.kernelWidth > 1 ? conv.columns(of: x, dilation: dilation) : nil
+                let unfolded = index == 0 ? firstLayerColumns ?? conv.columns(of: x, dilation: dilation)
+                                          : conv.columns(of: x, dilation: dilation)
                 columns.append(unfolded)
-                var z = unfolded.map { conv.forward($0, parameters: p.baseAddress! + offset) }
-                    ?? conv.forward(x, dilation: dilation, parameters: p.baseAddress! + offset)
+                var z = conv.forward(unfolded, parameters: p.baseAddress! + offset)
                 preActivations.append(z)
                 l.activation.forward(&z.data, count: z.count)
                 x = z
@@ -121,19 +120,11 @@ public struct ConvNet: Sendable {
                 for index in stride(from: layers.count - 1, through: 0, by: -1) {
                     layers[index].activation.backward(&g.data, preActivation: pre[index].data, count: g.count)
                     let conv = layers[index].convolution
-                    if let unfolded = columns[index] {
-                        conv.backward(unfolded, outputGradient: g, gradient: grad.baseAddress! + offsets[index])
-                        if index > 0 {
-                            g = conv.inputGradient(input: inputs[index], outputGradient: g, dilation: dilation,
-                                                   parameters: p.baseAddress! + offsets[index])
-                        }
-                        continue
+                    conv.backward(columns[index], outputGradient: g, gradient: grad.baseAddress! + offsets[index])
+                    if index > 0 {
+                        g = conv.inputGradient(input: inputs[index], outputGradient: g, dilation: dilation,
+                                               parameters: p.baseAddress! + offsets[index])
                     }
-                    let next = layers[index].convolution.backward(
-                        input: inputs[index], outputGradient: g, dilation: dilation,
-                        parameters: p.baseAddress! + offsets[index], gradient: grad.baseAddress! + offsets[index],
-                        needInputGradient: index > 0)
-                    if let next { g = next }
                 }
             }
         }
