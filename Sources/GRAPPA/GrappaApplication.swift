@@ -26,7 +26,7 @@ extension GrappaKernel {
             throw MRIError(.invalidArgument,
                            "kernel was calibrated for R=\(acceleration), the mask is undersampled by R=\(lattice.acceleration)")
         }
-        let plan = HybridPlan(kernel: self, ny: k.ny, nx: k.nx, offset: lattice.offset)
+        let plan = HybridPlan(kernel: self, ny: k.ny, nx: k.nx, lattice: lattice)
         let spectrum = plan.forwardTransform(k)
         let estimates = plan.estimate(spectrum: spectrum, weights: plan.weightsByReadoutOffset(self))
         return plan.inverseTransform(estimates, into: k, mask: mask)
@@ -48,18 +48,18 @@ struct HybridPlan {
     var sourcesPerFrequency: Int { coils * geometry.lines }
     var targets: Int { coils * (r - 1) }
 
-    init(kernel: GrappaKernel, ny: Int, nx: Int, offset: Int) {
+    init(kernel: GrappaKernel, ny: Int, nx: Int, lattice: UndersamplingLattice) {
         r = kernel.acceleration
-        s = offset
+        s = lattice.offset
         self.ny = ny
         self.nx = nx
         coils = kernel.coils
         geometry = kernel.geometry
         length = Self.transformLength(atLeast: nx + geometry.halfReadout)
-        // Base b = s + r·l needs b + r − 1 ≥ 0 and b + 1 ≤ ny − 1.
-        firstBase = s == 0 ? 0 : -1
-        let lastBase = Self.floorDivide(ny - 2 - s, r)
-        bases = lastBase - firstBase + 1
+        let baseRange = lattice.baseIndices(ny: ny)
+        firstBase = baseRange.lowerBound
+        bases = baseRange.count
+        let lastBase = baseRange.upperBound - 1
         latticeLines = (ny - 1 - s) / r + 1
         paddedZero = -(firstBase + geometry.firstLine)
         paddedLines = (lastBase + geometry.lastLine) + paddedZero + 1
@@ -208,9 +208,5 @@ struct HybridPlan {
             if v == 1 { return m }
             m += 2
         }
-    }
-
-    static func floorDivide(_ a: Int, _ b: Int) -> Int {
-        a >= 0 ? a / b : -((-a + b - 1) / b)
     }
 }

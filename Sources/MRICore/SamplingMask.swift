@@ -23,7 +23,8 @@ public struct SamplingMask: Sendable, Equatable {
         try validateUniform(ny: ny, acceleration: acceleration, acsLines: acsLines)
         let centre = ny / 2
         let acs = (centre - acsLines / 2)..<(centre - acsLines / 2 + acsLines)
-        let flags = (0..<ny).map { y in ((y - centre) % acceleration + acceleration) % acceleration == 0 || acs.contains(y) }
+        let lattice = UndersamplingLattice(acceleration: acceleration, offset: centre)
+        let flags = (0..<ny).map { y in lattice.contains(y) || acs.contains(y) }
         return SamplingMask(acquired: flags)
     }
 
@@ -129,5 +130,17 @@ public struct UndersamplingLattice: Sendable, Equatable {
     /// Whether line `y` lies on the lattice.
     public func contains(_ y: Int) -> Bool {
         ((y - offset) % acceleration + acceleration) % acceleration == 0
+    }
+
+    /// Lattice indices `l` of the lines `offset + acceleration·l` that have a missing line
+    /// just after them inside `0..<ny`: the bases from which the `R − 1` lines after each
+    /// acquired line are estimated. Index −1 (a line before the matrix) is included when
+    /// the lines before the first acquired one are missing.
+    public func baseIndices(ny: Int) -> Range<Int> {
+        let first = offset == 0 ? 0 : -1
+        // Last base b = offset + R·l with b + 1 ≤ ny − 1 (floor division).
+        let a = ny - 2 - offset
+        let last = a >= 0 ? a / acceleration : -((-a + acceleration - 1) / acceleration)
+        return first..<max(first, last + 1)
     }
 }

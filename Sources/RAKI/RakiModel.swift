@@ -30,10 +30,8 @@ public struct RakiModel: Sendable {
             throw MRIError(.invalidArgument, "RAKI network was trained for R=\(acceleration), the mask has R=\(lattice.acceleration)")
         }
         let r = acceleration, s = lattice.offset, ny = k.ny, nx = k.nx, margin = Raki.readoutMargin
-        // Base lattice indices l (line s + r·l) that have a missing line below them.
-        let firstBase = s == 0 ? 0 : -1
-        let lastBase = (ny - 2 - s) >= 0 ? (ny - 2 - s) / r : -1
-        let bases = lastBase - firstBase + 1
+        let baseRange = lattice.baseIndices(ny: ny)
+        let firstBase = baseRange.lowerBound, bases = baseRange.count
         var input = FeatureMap(channels: 2 * coils, height: bases + 2, width: nx + 2 * margin)
         for row in 0..<(bases + 2) {
             let y = s + r * (firstBase - 1 + row)

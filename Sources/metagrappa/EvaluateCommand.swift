@@ -131,7 +131,7 @@ struct EvaluateCommand: ReportingCommand {
     private func evaluate(_ full: KSpace, input: String, r: Int, methods: [Method],
                           settings: MethodSettings) throws -> (Run, Bitmap) {
         let mask = try SamplingMask.uniform(ny: full.ny, acceleration: r, acsLines: acs)
-        let lattice = SamplingMask(acquired: (0..<full.ny).map { ((($0 - full.ny / 2) % r) + r) % r == 0 })
+        let lattice = SamplingMask(acquired: (0..<full.ny).map(UndersamplingLattice(acceleration: r, offset: full.ny / 2).contains))
         let acquired = full.masked(by: mask)
         let reference = CenteredFFT.rssImage(of: full)
         let zeroFilledImage = CenteredFFT.rssImage(of: noAcsReinsert ? full.masked(by: lattice) : acquired)

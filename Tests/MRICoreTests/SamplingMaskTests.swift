@@ -50,6 +50,26 @@ import Testing
         }
     }
 
+    /// Every line off the lattice has its base (the acquired line before it) in
+    /// `baseIndices`, and every base there has a line after it inside the matrix.
+    @Test func baseIndicesCoverEveryMissingLineAndNothingMore() {
+        for ny in [7, 16, 67, 96] {
+            for r in 2...6 where r <= ny / 2 {
+                for s in 0..<r {
+                    let lattice = UndersamplingLattice(acceleration: r, offset: s)
+                    let bases = lattice.baseIndices(ny: ny)
+                    for y in 0..<ny where !lattice.contains(y) {
+                        let m = ((y - s) % r + r) % r
+                        #expect(bases.contains((y - m - s) / r), "ny \(ny) R \(r) s \(s) line \(y)")
+                    }
+                    for l in bases {
+                        #expect((1..<r).contains { s + r * l + $0 >= 0 && s + r * l + $0 < ny }, "ny \(ny) R \(r) s \(s) base \(l)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func fullySampledMaskHasAccelerationOne() throws {
         #expect(try SamplingMask(acquired: Array(repeating: true, count: 16)).lattice().acceleration == 1)
     }
