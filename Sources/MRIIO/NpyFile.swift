@@ -34,6 +34,11 @@ public struct NpyArray: Sendable {
 /// byte order). Sizes are checked against the file before anything is allocated, so a
 /// header that claims terabytes is refused, not obeyed.
 public enum NpyFile {
+    /// Reads and checks only the header of an `.npy` file (shape, type, data size).
+    public static func header(of path: String) throws -> NpyHeader {
+        try withOpenFile(path) { fd, size in try readHeader(fd: fd, fileSize: size, source: path) }
+    }
+
     /// Reads the header and the raw elements of any supported `.npy` file.
     public static func read(_ path: String) throws -> NpyArray {
         try withOpenFile(path) { fd, size in

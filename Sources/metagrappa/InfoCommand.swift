@@ -12,7 +12,7 @@ struct InfoCommand: ReportingCommand {
     var file: String
 
     func execute() throws {
-        let header = try NpyFile.read(file).header
+        let header = try NpyFile.header(of: file)
         print("file   \(file)")
         print("dtype  \(header.elementType.descr)\(header.bigEndian ? " (big-endian)" : "")\(header.fortranOrder ? ", Fortran order" : "")")
         print("shape  \(header.shape)")
