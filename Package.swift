@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "GRAPPA", targets: ["GRAPPA"]),
         .library(name: "NeuralNetwork", targets: ["NeuralNetwork"]),
         .library(name: "RAKI", targets: ["RAKI"]),
+        .library(name: "MetaLearner", targets: ["MetaLearner"]),
         .executable(name: "metagrappa", targets: ["metagrappa"]),
     ],
     dependencies: [
@@ -46,9 +47,15 @@ let package = Package(
             "MRICore", "NeuralNetwork",
             .product(name: "Numerics", package: "swift-numerics"),
         ]),
+        // Meta-GRAPPA: the learner CNN, the coordinate-wise LSTM meta-learner, meta-training,
+        // models and their coil-array profiles, and the simulated training tasks.
+        .target(name: "MetaLearner", dependencies: [
+            "MRICore", "NeuralNetwork", "RAKI", "GRAPPA",
+            .product(name: "Numerics", package: "swift-numerics"),
+        ]),
         // The command-line tool: one ArgumentParser type per subcommand.
         .executableTarget(name: "metagrappa", dependencies: [
-            "MRICore", "MRIIO", "GRAPPA", "RAKI",
+            "MRICore", "MRIIO", "GRAPPA", "RAKI", "MetaLearner",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Numerics", package: "swift-numerics"),
         ]),
@@ -70,6 +77,8 @@ let package = Package(
         .testTarget(name: "GRAPPATests", dependencies: ["GRAPPA", "MRICore", "MRIIO", "TestSupport"]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "MRICore", "TestSupport"]),
         .testTarget(name: "RAKITests", dependencies: ["RAKI", "GRAPPA", "MRICore", "MRIIO", "TestSupport"]),
+        .testTarget(name: "MetaLearnerTests", dependencies: ["MetaLearner", "GRAPPA", "RAKI", "NeuralNetwork", "MRICore",
+                                                             "MRIIO", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["metagrappa", "GRAPPA", "MRIIO", "MRICore", "TestSupport"]),
     ]
 )

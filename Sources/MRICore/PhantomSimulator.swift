@@ -182,7 +182,7 @@ public struct PhantomSimulator: Sendable {
     }
 
     /// Lower Cholesky factor of a small symmetric positive-definite matrix (row-major).
-    static func cholesky(_ a: [Double], _ n: Int) -> [Double] {
+    package static func cholesky(_ a: [Double], _ n: Int) -> [Double] {
         var l = [Double](repeating: 0, count: n * n)
         for i in 0..<n {
             for j in 0...i {

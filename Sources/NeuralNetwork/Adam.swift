@@ -1,7 +1,7 @@
 import Foundation
 
 /// Adam (Kingma & Ba, 2015) on a flat parameter vector.
-public struct Adam: Sendable {
+public struct Adam: Sendable, Codable, Equatable {
     /// Step size.
     public var learningRate: Float
     /// First-moment decay.

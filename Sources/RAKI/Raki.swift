@@ -83,7 +83,7 @@ public struct Raki: Sendable {
     }
 
     /// Readout samples consumed on each side by the two wide layers (2 + 1).
-    static let readoutMargin = 3
+    static let readoutMargin = LatticeLineGeometry.readoutMargin
 
     /// One training progress report: iteration (1-based), the most iterations that will
     /// run, loss, and whether it is the last.
@@ -116,7 +116,7 @@ public struct Raki: Sendable {
         guard peak > 0 else { throw MRIError(.format, "the ACS block is all zeros") }
         let scale = options.acsPeak / peak
 
-        let (input, target) = Self.trainingPairs(k, acs: acs, acceleration: r, scale: scale)
+        let (input, target) = LatticeLineGeometry.acsPairs(k, acs: acs, acceleration: r, scale: scale)
         let maxIterations = options.iterations
             ?? options.automaticIterations(coils: k.coils, acsLines: acs.count, readout: k.nx, acceleration: r)
         var network = ConvNet(layers: Self.layers(coils: k.coils, acceleration: r, options: options), seed: options.seed)
@@ -163,35 +163,5 @@ public struct Raki: Sendable {
             .init(Conv2D(inChannels: h2, outChannels: 2 * coils * (r - 1), kernelHeight: 2, kernelWidth: 3, bias: options.bias),
                   .identity),
         ]
-    }
-
-    /// Input: the whole ACS block as 2C channels; target: for each base row y0 (sources
-    /// y0, y0 + R, y0 + 2R) the lines y0 + R + m, m = 1…R−1, readout shifted by the margin.
-    static func trainingPairs(_ k: KSpace, acs: Range<Int>, acceleration r: Int, scale: Float) -> (FeatureMap, FeatureMap) {
-        let coils = k.coils, nx = k.nx, na = acs.count, margin = readoutMargin
-        var input = FeatureMap(channels: 2 * coils, height: na, width: nx)
-        for c in 0..<coils {
-            for (row, y) in acs.enumerated() {
-                for x in 0..<nx {
-                    let z = k[c, y, x]
-                    input[c, row, x] = z.real * scale
-                    input[coils + c, row, x] = z.imaginary * scale
-                }
-            }
-        }
-        let height = na - 2 * r, width = nx - 2 * margin
-        var target = FeatureMap(channels: 2 * coils * (r - 1), height: height, width: nx, validWidth: width)
-        for m in 1..<r {
-            for c in 0..<coils {
-                for row in 0..<height {
-                    for x in 0..<width {
-                        let z = k[c, acs.lowerBound + row + r + m, x + margin]
-                        target[(m - 1) * 2 * coils + c, row, x] = z.real * scale
-                        target[(m - 1) * 2 * coils + coils + c, row, x] = z.imaginary * scale
-                    }
-                }
-            }
-        }
-        return (input, target)
     }
 }

@@ -29,36 +29,10 @@ public struct RakiModel: Sendable {
         guard lattice.acceleration == acceleration else {
             throw MRIError(.invalidArgument, "RAKI network was trained for R=\(acceleration), the mask has R=\(lattice.acceleration)")
         }
-        let r = acceleration, s = lattice.offset, ny = k.ny, nx = k.nx, margin = Raki.readoutMargin
-        let baseRange = lattice.baseIndices(ny: ny)
-        let firstBase = baseRange.lowerBound, bases = baseRange.count
-        var input = FeatureMap(channels: 2 * coils, height: bases + 2, width: nx + 2 * margin)
-        for row in 0..<(bases + 2) {
-            let y = s + r * (firstBase - 1 + row)
-            guard y >= 0, y < ny else { continue }
-            for c in 0..<coils {
-                for x in 0..<nx {
-                    let z = k[c, y, x]
-                    input[c, row, x + margin] = z.real * scale
-                    input[coils + c, row, x + margin] = z.imaginary * scale
-                }
-            }
-        }
+        let (input, bases) = LatticeLineGeometry.latticeInput(k, lattice: lattice, scale: scale)
         let output = network.predict(input, dilation: 1)
         var out = consume k
-        let inverse = 1 / scale
-        for m in 1..<r {
-            for b in 0..<bases {
-                let y = s + r * (firstBase + b) + m
-                guard y >= 0, y < ny, !mask.acquired[y] else { continue }
-                for c in 0..<coils {
-                    for x in 0..<nx {
-                        out[c, y, x] = Complex(output[(m - 1) * 2 * coils + c, b, x] * inverse,
-                                               output[(m - 1) * 2 * coils + coils + c, b, x] * inverse)
-                    }
-                }
-            }
-        }
+        LatticeLineGeometry.fillMissingLines(&out, from: output, lattice: lattice, bases: bases, mask: mask, scale: scale)
         return out
     }
 }

@@ -1,0 +1,155 @@
+import Foundation
+import MRICore
+import Numerics
+
+/// Meta-training tasks on the paper's protocol (issue 4, METHOD.md §7): slices of a real
+/// magnitude brain volume (Colin27), seen by one fixed coil array — the 32 loops (4 rings
+/// × 8) of `shared/data/tools/make_sim.py` — with what varies between scans varied: slice,
+/// left–right and front–back flips, shifts, contrast (a gamma), intensity shading, smooth
+/// phase, noise level from high to low SNR and noise correlation. Deterministic for a seed.
+public struct BrainTaskSimulator: Sendable {
+    /// The volume `[z, y, x]`, uint8.
+    public let volume: [UInt8]
+    /// Volume sizes.
+    public let depth: Int, height: Int, width: Int
+    /// Matrix size of the simulated scans (square).
+    public let matrix: Int
+    /// The array's name, recorded in models.
+    public static let arrayName = "paper-32-loop-4x8"
+    let maps: [Complex<Float>]
+    let centres: [(Double, Double, Double)]
+    /// Coils of the array.
+    public var coils: Int { centres.count }
+
+    /// One simulated scan: noisy k-space (as a scanner gives it) and its noise-free twin,
+    /// both scaled so that the noisy one has max |k| = 1.
+    public struct Scan: Sendable {
+        /// Noisy fully sampled k-space.
+        public let noisy: KSpace
+        /// The same without noise.
+        public let clean: KSpace
+        /// Slice index in the volume.
+        public let slice: Int
+        /// Noise σ relative to the largest coil-image magnitude.
+        public let noiseLevel: Double
+    }
+
+    /// A simulator for `volume` (`[z, y, x]`, each slice no larger than `matrix`).
+    public init(volume: [UInt8], depth: Int, height: Int, width: Int, matrix: Int = 288) throws {
+        guard volume.count == depth * height * width, depth >= 1, height <= matrix, width <= matrix, matrix >= 16 else {
+            throw MRIError(.invalidArgument,
+                           "brain volume of \(depth)×\(height)×\(width) does not fit a \(matrix)² matrix")
+        }
+        self.volume = volume
+        self.depth = depth
+        self.height = height
+        self.width = width
+        self.matrix = matrix
+        (maps, centres) = Self.paperArray(matrix)
+    }
+
+    /// make_sim.py's array: rings at z = −0.3, −0.1, 0.1, 0.3 (half-FOV units), 8 loops on a
+    /// circle of radius 1, rings staggered by 22.5°; |S| ∝ 1/(d² + z²), phase of S = angle
+    /// of (pixel − coil) + 0.7·ring; normalised to peak 1.
+    static func paperArray(_ n: Int) -> ([Complex<Float>], [(Double, Double, Double)]) {
+        var centres: [(Double, Double, Double)] = []
+        var maps = [Complex<Float>](repeating: .zero, count: 32 * n * n)
+        var peak: Float = 0
+        for (r, zr) in [-0.3, -0.1, 0.1, 0.3].enumerated() {
+            for j in 0..<8 {
+                let th = 2 * Double.pi * Double(j) / 8 + (Double.pi / 8) * Double(r % 2)
+                let (cx, cy) = (cos(th), sin(th))
+                let c = centres.count
+                for y in 0..<n {
+                    for x in 0..<n {
+                        let dx = Double(x - n / 2) / Double(n / 2) - cx, dy = Double(y - n / 2) / Double(n / 2) - cy
+                        let mag = 1 / (dx * dx + dy * dy + zr * zr), ph = atan2(dy, dx) + 0.7 * Double(r)
+                        let s = Complex(Float(mag * cos(ph)), Float(mag * sin(ph)))
+                        maps[(c * n + y) * n + x] = s
+                        peak = max(peak, s.length)
+                    }
+                }
+                centres.append((cx, cy, zr))
+            }
+        }
+        for i in 0..<maps.count { maps[i] = Complex(maps[i].real / peak, maps[i].imaginary / peak) }
+        return (maps, centres)
+    }
+
+    /// Simulates slice `z`. `noiseLevel` nil draws one log-uniformly in [0.0015, 0.02]
+    /// (make_sim.py's 0.004 is the middle); `augment` draws flips, shifts, contrast and
+    /// shading (off: the slice as stored, as make_sim.py does).
+    public func scan(slice z: Int, seed: UInt64, noiseLevel: Double? = nil, augment: Bool = true) throws -> Scan {
+        guard (0..<depth).contains(z) else { throw MRIError(.invalidArgument, "slice \(z) is outside the volume's 0..<\(depth)") }
+        var rng = SeededGenerator(seed: seed)
+        let n = matrix
+        let sigmaRel = noiseLevel ?? exp(log(0.0015) + rng.uniform() * (log(0.02) - log(0.0015)))
+        let flipX = augment && rng.uniform() < 0.5, flipY = augment && rng.uniform() < 0.2
+        let shift = augment ? (Int(rng.uniform() * 25) - 12, Int(rng.uniform() * 25) - 12) : (0, 0)
+        let gamma = augment ? 0.7 + 0.7 * rng.uniform() : 1
+        let shading = augment ? (0..<3).map { _ in 0.6 * rng.uniform() - 0.3 } : [0, 0, 0]
+        let phaseCoefficients = (0..<5).map { _ in 2 * rng.uniform() - 1 }
+        let correlation = augment ? 0.5 * rng.uniform() : 0.25
+        var object = [Complex<Float>](repeating: .zero, count: n * n)
+        let (oy, ox) = ((n - height) / 2 + shift.0, (n - width) / 2 + shift.1)
+        for sy in 0..<height {
+            for sx in 0..<width {
+                let v = Double(volume[(z * height + (flipY ? height - 1 - sy : sy)) * width + (flipX ? width - 1 - sx : sx)])
+                guard v > 0 else { continue }
+                let (y, x) = (oy + sy, ox + sx)
+                guard y >= 0, y < n, x >= 0, x < n else { continue }
+                let (X, Y) = (Double(x - n / 2) / Double(n / 2), Double(y - n / 2) / Double(n / 2))
+                let magnitude = pow(v / 254, gamma) * exp(shading[0] * X + shading[1] * Y + shading[2] * X * Y)
+                let c = phaseCoefficients
+                let phase = 0.6 * Double.pi * (c[0] * X + c[1] * Y + c[2] * X * X + c[3] * X * Y + c[4] * Y * Y)
+                object[y * n + x] = Complex(Float(magnitude * cos(phase)), Float(magnitude * sin(phase)))
+            }
+        }
+        var images = [Complex<Float>](repeating: .zero, count: coils * n * n)
+        var peak: Float = 0
+        for c in 0..<coils {
+            for i in 0..<(n * n) {
+                let v = maps[c * n * n + i] * object[i]
+                images[c * n * n + i] = v
+                peak = max(peak, v.length)
+            }
+        }
+        let clean = CenteredFFT.kspace(from: CoilImages(coils: coils, ny: n, nx: n, data: images))
+        var noisy = clean
+        addNoise(&noisy, sigma: sigmaRel * Double(peak), correlation: correlation, rng: &rng)
+        let inverse = 1 / (noisy.data.lazy.map(\.length).max() ?? 1)
+        var scaledClean = clean
+        for i in 0..<noisy.data.count {
+            noisy.data[i] = Complex(noisy.data[i].real * inverse, noisy.data[i].imaginary * inverse)
+            scaledClean.data[i] = Complex(clean.data[i].real * inverse, clean.data[i].imaginary * inverse)
+        }
+        return Scan(noisy: noisy, clean: scaledClean, slice: z, noiseLevel: sigmaRel)
+    }
+
+    /// Complex Gaussian noise with coil covariance σ²(I + ρ·exp(−|c_i − c_j|/0.6)) (make_sim.py's model).
+    func addNoise(_ k: inout KSpace, sigma: Double, correlation: Double, rng: inout SeededGenerator) {
+        let nc = coils, n = k.ny * k.nx
+        var psi = [Double](repeating: 0, count: nc * nc)
+        for i in 0..<nc {
+            for j in 0..<nc {
+                let (a, b) = (centres[i], centres[j])
+                let d = ((a.0 - b.0) * (a.0 - b.0) + (a.1 - b.1) * (a.1 - b.1) + (a.2 - b.2) * (a.2 - b.2)).squareRoot()
+                psi[i * nc + j] = (i == j ? 1 : 0) + correlation * exp(-d / 0.6)
+            }
+        }
+        let l = PhantomSimulator.cholesky(psi, nc)
+        var w = [Double](repeating: 0, count: 2 * nc)
+        let scale = sigma / 2.0.squareRoot()
+        for i in 0..<n {
+            for j in 0..<(2 * nc) { w[j] = rng.normal() * scale }
+            for c in 0..<nc {
+                var re = 0.0, im = 0.0
+                for j in 0...c {
+                    re += l[c * nc + j] * w[2 * j]
+                    im += l[c * nc + j] * w[2 * j + 1]
+                }
+                k.data[c * n + i] += Complex(Float(re), Float(im))
+            }
+        }
+    }
+}

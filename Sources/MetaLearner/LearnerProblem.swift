@@ -1,0 +1,167 @@
+import GRAPPA
+import MRICore
+import NeuralNetwork
+import Numerics
+import RAKI
+
+/// One scan as the learner sees it: the ACS pairs that define `L_train`, and, for a
+/// retrospectively undersampled training scan, the whole-k-space pairs that define
+/// `L_test` (METHOD.md §4).
+///
+/// Conditioning (METHOD.md §7): k-space is scaled to max |ACS| = 1, and both losses are
+/// divided by `ν = mean(Y_ACS²)`, so that a loss of 1 means "as large as the signal"
+/// whatever the scan's intensity. With a linear branch (the `residual` variant) the
+/// learner's targets are what a per-scan least-squares kernel leaves over; `ν` stays
+/// that of the lines themselves.
+public struct LearnerProblem: Sendable {
+    /// The learner.
+    public let learner: LearnerCNN
+    /// Factor applied to k-space before the networks (1 / max |ACS|).
+    public let scale: Float
+    /// `1 / ν`, the per-scan loss normalisation.
+    public let lossScale: Float
+    /// The per-scan least-squares kernel (residual variant), over the learner's support.
+    public let linearBranch: GrappaKernel?
+    let acsColumns: Conv2D.Columns
+    let acsInput: FeatureMap
+    let acsTarget: FeatureMap
+    /// Whole-k-space pairs (meta-training only).
+    let full: WholeKSpacePairs?
+
+    struct WholeKSpacePairs: Sendable {
+        let input: FeatureMap
+        let target: FeatureMap
+        /// Per output row group `(m − 1)·bases + b`: whether that line lies inside the matrix.
+        let lineInside: [Bool]
+        let entries: Int
+    }
+
+    /// The support of the linear branch: the learner's receptive field, three lattice
+    /// lines (base − R, base, base + R) by seven readout samples.
+    public static let linearBranchGeometry = GrappaKernelGeometry(readout: 7, lines: 3)
+
+    /// Prepares `k` (acquired lines and ACS as measured; other lines are not read).
+    /// `linearBranchRegularization` non-nil fits the residual variant's linear branch with
+    /// that relative Tikhonov weight. `truth`, a fully sampled k-space, adds `L_test`.
+    public init(scan k: KSpace, mask: SamplingMask, learner: LearnerCNN,
+                linearBranchRegularization: Double? = nil, truth: KSpace? = nil) throws {
+        let lattice = try mask.lattice()
+        let r = lattice.acceleration
+        guard r == learner.acceleration else {
+            throw MRIError(.invalidArgument, "the model is for R=\(learner.acceleration), the mask has R=\(r)")
+        }
+        guard k.coils == learner.coils else {
+            throw MRIError(.invalidArgument, "the model is for \(learner.coils) coils, the k-space has \(k.coils)")
+        }
+        guard let acs = mask.autoCalibrationRegion(), acs.count >= 2 * r + 1 else {
+            throw MRIError(.invalidArgument,
+                           "ACS of \(mask.autoCalibrationRegion()?.count ?? 0) lines is too small at R=\(r): at least \(2 * r + 1) lines are needed")
+        }
+        guard k.nx > 2 * LatticeLineGeometry.readoutMargin else {
+            throw MRIError(.invalidArgument, "readout of \(k.nx) samples is too short (at least 7)")
+        }
+        var peak: Float = 0
+        for c in 0..<k.coils { for y in acs { for x in 0..<k.nx { peak = max(peak, k[c, y, x].length) } } }
+        guard peak > 0 else { throw MRIError(.format, "the ACS block is all zeros") }
+        self.learner = learner
+        let scale = 1 / peak
+        self.scale = scale
+        let branch = try linearBranchRegularization.map {
+            try Grappa(kernel: Self.linearBranchGeometry, regularization: $0).calibrate(k, mask: mask)
+        }
+        linearBranch = branch
+        let (input, lines) = LatticeLineGeometry.acsPairs(k, acs: acs, acceleration: r, scale: scale)
+        var nu = 0.0
+        for v in lines.data { nu += Double(v * v) }
+        nu /= Double(lines.channels * lines.height * lines.validWidth)
+        guard nu > 0 else { throw MRIError(.format, "the ACS block holds no signal on the lines to estimate") }
+        lossScale = Float(1 / nu)
+        acsInput = input
+        if let branch {
+            let estimates = try Self.acsEstimates(branch, k: k, acs: acs)
+            (_, acsTarget) = LatticeLineGeometry.acsPairs(k, acs: acs, acceleration: r, scale: scale) { c, y, x, m in
+                let base = y - acs.lowerBound - m
+                return k[c, y, x] - estimates[base % r][c, y - acs.lowerBound, x]
+            }
+        } else {
+            acsTarget = lines
+        }
+        let network = learner.network(seed: 0)
+        acsColumns = network.layers[0].convolution.columns(of: input, dilation: r)
+        full = try truth.map { try Self.wholeKSpacePairs(truth: $0, lattice: lattice, scale: scale, branch: branch) }
+    }
+
+    /// The linear branch's estimates on the ACS block for each base-line alignment: the
+    /// ACS rows as a k-space of their own, undersampled with every lattice offset in turn.
+    /// Its sources (base ± R) lie inside the ACS for every ACS pair, so no edge is involved.
+    static func acsEstimates(_ kernel: GrappaKernel, k: KSpace, acs: Range<Int>) throws -> [KSpace] {
+        let r = kernel.acceleration
+        var block = KSpace(zerosCoils: k.coils, ny: acs.count, nx: k.nx)
+        for c in 0..<k.coils { for (row, y) in acs.enumerated() { for x in 0..<k.nx { block[c, row, x] = k[c, y, x] } } }
+        return try (0..<r).map { offset in
+            let mask = SamplingMask(acquired: (0..<acs.count).map { $0 % r == offset })
+            return try kernel.apply(to: block, mask: mask)
+        }
+    }
+
+    /// Lattice-only mask: the acquired lines without the ACS block.
+    static func latticeMask(_ lattice: UndersamplingLattice, ny: Int) -> SamplingMask {
+        SamplingMask(acquired: (0..<ny).map { lattice.contains($0) })
+    }
+
+    static func wholeKSpacePairs(truth: KSpace, lattice: UndersamplingLattice, scale: Float,
+                                 branch: GrappaKernel?) throws -> WholeKSpacePairs {
+        let (input, bases) = LatticeLineGeometry.latticeInput(truth, lattice: lattice, scale: scale)
+        let baseline = try branch.map { try $0.apply(to: truth, mask: latticeMask(lattice, ny: truth.ny)) }
+        let coils = truth.coils, r = lattice.acceleration, nx = truth.nx
+        var target = FeatureMap(channels: 2 * coils * (r - 1), height: bases.count, width: input.width, validWidth: nx)
+        var inside = [Bool](repeating: false, count: (r - 1) * bases.count)
+        var entries = 0
+        LatticeLineGeometry.forEachEstimatedLine(lattice: lattice, bases: bases, ny: truth.ny) { m, b, y in
+            inside[(m - 1) * bases.count + b] = true
+            entries += 2 * coils * nx
+            for c in 0..<coils {
+                for x in 0..<nx {
+                    let z = truth[c, y, x] - (baseline?[c, y, x] ?? .zero)
+                    target[(m - 1) * 2 * coils + c, b, x] = z.real * scale
+                    target[(m - 1) * 2 * coils + coils + c, b, x] = z.imaginary * scale
+                }
+            }
+        }
+        return WholeKSpacePairs(input: input, target: target, lineInside: inside, entries: entries)
+    }
+
+    /// Whether `L_test` is available (a fully sampled scan was given).
+    public var hasTestPairs: Bool { full != nil }
+
+    /// `L_train(θ)` and its gradient, θ being `network.parameters`.
+    public func trainingLoss(_ network: inout ConvNet) -> (loss: Float, gradient: [Float]) {
+        let prediction = network.forward(acsInput, dilation: learner.acceleration, firstLayerColumns: acsColumns)
+        var (loss, dy) = MeanSquaredError.evaluate(prediction: prediction, target: acsTarget)
+        for i in 0..<dy.data.count { dy.data[i] *= lossScale }
+        network.backward(outputGradient: dy)
+        return (loss * lossScale, network.gradient)
+    }
+
+    /// `L_test(θ)` and its gradient over every estimated line of the whole k-space.
+    public func testLoss(_ network: inout ConvNet) -> (loss: Float, gradient: [Float]) {
+        guard let full else { preconditionFailure("L_test needs the fully sampled scan") }
+        let prediction = network.forward(full.input, dilation: 1)
+        var dy = FeatureMap(channels: prediction.channels, height: prediction.height, width: prediction.width,
+                            validWidth: prediction.validWidth)
+        let bases = prediction.height, perDistance = 2 * learner.coils, g = 2 * lossScale / Float(full.entries)
+        var sum = 0.0
+        for ch in 0..<prediction.channels {
+            let m = ch / perDistance
+            for b in 0..<bases where full.lineInside[m * bases + b] {
+                for x in 0..<prediction.validWidth {
+                    let d = prediction[ch, b, x] - full.target[ch, b, x]
+                    sum += Double(d * d)
+                    dy[ch, b, x] = g * d
+                }
+            }
+        }
+        network.backward(outputGradient: dy)
+        return (Float(sum / Double(full.entries)) * lossScale, network.gradient)
+    }
+}

@@ -1,0 +1,74 @@
+import MRICore
+import NeuralNetwork
+import RAKI
+
+/// Meta-GRAPPA reconstruction of one scan (METHOD.md §5, "meta-test"): from the scan's
+/// ACS alone, T gate-driven updates take the learner from θ₀ to θ_T (no matrix inverse,
+/// no hand-tuned learning rate), then `G_{θ_T}` fills every missing line. Acquired lines
+/// are returned as measured.
+///
+///     let model = try MetaModel(serialized: bytes, source: path)
+///     let filled = try MetaGrappa(model: model).reconstruct(k, mask: mask)
+public struct MetaGrappa: Sendable {
+    /// The meta-trained model.
+    public let model: MetaModel
+    /// The update rule of the T steps (the learned gates; plain gradient descent for ablations).
+    public var rule: MetaLearnerLSTM.UpdateRule = .learned
+
+    /// A reconstructor for `model`.
+    public init(model: MetaModel) {
+        self.model = model
+    }
+
+    /// Checks that `k` and `mask` suit the model (coil array, R, ACS) before any work.
+    public func validate(_ k: KSpace, mask: SamplingMask, source: String = "the k-space") throws {
+        guard mask.ny == k.ny else {
+            throw MRIError(.invalidArgument, "mask has \(mask.ny) lines but \(source) has \(k.ny)")
+        }
+        let r = try mask.lattice().acceleration
+        guard r == model.acceleration else {
+            throw MRIError(.invalidArgument,
+                           "the meta model is for R=\(model.acceleration) but the mask of \(source) has R=\(r); train one for R=\(r) with `metagrappa meta-train --accel \(r)`")
+        }
+        guard let acs = mask.autoCalibrationRegion(), acs.count >= 2 * r + 1 else {
+            throw MRIError(.invalidArgument,
+                           "ACS of \(mask.autoCalibrationRegion()?.count ?? 0) lines is too small for the meta model at R=\(r): at least \(2 * r + 1) lines are needed")
+        }
+        try model.array.check(k, acs: acs, source: source)
+    }
+
+    /// The learner adapted to `k`'s ACS: the problem, θ_T, and the inner loop's trace.
+    public func adapt(_ k: KSpace, mask: SamplingMask, record: Bool = false, truth: KSpace? = nil) throws
+        -> (problem: LearnerProblem, theta: [Float], trace: MetaLearnerLSTM.Trace) {
+        let problem = try LearnerProblem(scan: k, mask: mask, learner: model.learner,
+                                         linearBranchRegularization: model.linearBranchRegularization, truth: truth)
+        var network = model.learner.network(seed: 0)
+        let (theta, trace) = model.metaLearner.adapt(model.initialParameters, rule: rule, record: record) { theta in
+            network.parameters = theta
+            return problem.trainingLoss(&network)
+        }
+        return (problem, theta, trace)
+    }
+
+    /// Fills every missing line of `k` with the learner adapted to its ACS.
+    public func reconstruct(_ k: consuming KSpace, mask: SamplingMask, source: String = "the k-space") throws -> KSpace {
+        try validate(k, mask: mask, source: source)
+        let (problem, theta, _) = try adapt(k, mask: mask)
+        return try Self.fill(k, mask: mask, problem: problem, theta: theta)
+    }
+
+    /// Applies `G_θ` (plus the linear branch, for the residual variant) to the whole
+    /// undersampled k-space.
+    static func fill(_ k: consuming KSpace, mask: SamplingMask, problem: LearnerProblem, theta: [Float]) throws -> KSpace {
+        var network = problem.learner.network(seed: 0)
+        network.parameters = theta
+        let lattice = try mask.lattice()
+        let (input, bases) = LatticeLineGeometry.latticeInput(k, lattice: lattice, scale: problem.scale)
+        let output = network.predict(input, dilation: 1)
+        var out = k
+        if let branch = problem.linearBranch { out = try branch.apply(to: out, mask: mask) }
+        LatticeLineGeometry.fillMissingLines(&out, from: output, lattice: lattice, bases: bases, mask: mask,
+                                             scale: problem.scale, add: problem.linearBranch != nil)
+        return out
+    }
+}

@@ -1,0 +1,101 @@
+import MRICore
+import NeuralNetwork
+import Numerics
+
+/// The data layout shared by RAKI and the meta-learner's learner CNN: complex k-space as
+/// `2·coils` real channels (real parts, then imaginary parts), sources on the acquired
+/// lattice lines, targets the `R − 1` lines below each base line.
+public enum LatticeLineGeometry {
+    /// Readout samples consumed on each side by a 2 × 5 then 2 × 3 network (2 + 1).
+    public static let readoutMargin = 3
+
+    /// ACS pairs. Input: the whole ACS block as 2C channels (a network reads it with row
+    /// dilation R); target: for each base row y0 (sources y0, y0 + R, y0 + 2R) the lines
+    /// y0 + R + m, m = 1…R−1, readout shifted by the margin. `target(c, y, x, m)` gives the
+    /// value to learn at coil `c`, line `y` (distance `m` below its base line), readout `x`,
+    /// when it differs from `k` (a residual, say).
+    public static func acsPairs(_ k: KSpace, acs: Range<Int>, acceleration r: Int, scale: Float,
+                                target value: ((Int, Int, Int, Int) -> Complex<Float>)? = nil) -> (FeatureMap, FeatureMap) {
+        let coils = k.coils, nx = k.nx, na = acs.count, margin = readoutMargin
+        var input = FeatureMap(channels: 2 * coils, height: na, width: nx)
+        for c in 0..<coils {
+            for (row, y) in acs.enumerated() {
+                for x in 0..<nx {
+                    let z = k[c, y, x]
+                    input[c, row, x] = z.real * scale
+                    input[coils + c, row, x] = z.imaginary * scale
+                }
+            }
+        }
+        let height = na - 2 * r, width = nx - 2 * margin
+        var target = FeatureMap(channels: 2 * coils * (r - 1), height: height, width: nx, validWidth: width)
+        for m in 1..<r {
+            for c in 0..<coils {
+                for row in 0..<height {
+                    for x in 0..<width {
+                        let (y, kx) = (acs.lowerBound + row + r + m, x + margin)
+                        let z = value?(c, y, kx, m) ?? k[c, y, kx]
+                        target[(m - 1) * 2 * coils + c, row, x] = z.real * scale
+                        target[(m - 1) * 2 * coils + coils + c, row, x] = z.imaginary * scale
+                    }
+                }
+            }
+        }
+        return (input, target)
+    }
+
+    /// The acquired lattice lines stacked (so that a network's row dilation becomes 1),
+    /// zero-padded by one lattice line above and below and by the readout margin on each
+    /// side, so that lines and samples near the edges are estimated too. Output row `b`
+    /// of a network on this input estimates lines `s + R·(bases.lowerBound + b) + m`.
+    public static func latticeInput(_ k: KSpace, lattice: UndersamplingLattice, scale: Float)
+        -> (input: FeatureMap, bases: Range<Int>) {
+        let r = lattice.acceleration, s = lattice.offset, ny = k.ny, nx = k.nx, coils = k.coils
+        let bases = lattice.baseIndices(ny: ny)
+        var input = FeatureMap(channels: 2 * coils, height: bases.count + 2, width: nx + 2 * readoutMargin)
+        for row in 0..<(bases.count + 2) {
+            let y = s + r * (bases.lowerBound - 1 + row)
+            guard y >= 0, y < ny else { continue }
+            for c in 0..<coils {
+                for x in 0..<nx {
+                    let z = k[c, y, x]
+                    input[c, row, x + readoutMargin] = z.real * scale
+                    input[coils + c, row, x + readoutMargin] = z.imaginary * scale
+                }
+            }
+        }
+        return (input, bases)
+    }
+
+    /// Calls `body(m, b, y)` for every line `y` estimated by output row `b` at distance
+    /// `m` that lies inside the matrix.
+    public static func forEachEstimatedLine(lattice: UndersamplingLattice, bases: Range<Int>, ny: Int,
+                                            _ body: (_ m: Int, _ b: Int, _ y: Int) -> Void) {
+        let r = lattice.acceleration, s = lattice.offset
+        for m in 1..<r {
+            for b in 0..<bases.count {
+                let y = s + r * (bases.lowerBound + b) + m
+                guard y >= 0, y < ny else { continue }
+                body(m, b, y)
+            }
+        }
+    }
+
+    /// Writes a network's output (from ``latticeInput(_:lattice:scale:)``) into the lines
+    /// of `k` that `mask` does not hold, undoing `scale`; acquired lines stay as measured.
+    /// `add` adds the output to what `k` holds there instead of replacing it.
+    public static func fillMissingLines(_ k: inout KSpace, from output: FeatureMap, lattice: UndersamplingLattice,
+                                        bases: Range<Int>, mask: SamplingMask, scale: Float, add: Bool = false) {
+        let coils = k.coils, nx = k.nx, inverse = 1 / scale
+        forEachEstimatedLine(lattice: lattice, bases: bases, ny: k.ny) { m, b, y in
+            guard !mask.acquired[y] else { return }
+            for c in 0..<coils {
+                for x in 0..<nx {
+                    let z = Complex(output[(m - 1) * 2 * coils + c, b, x] * inverse,
+                                    output[(m - 1) * 2 * coils + coils + c, b, x] * inverse)
+                    k[c, y, x] = add ? k[c, y, x] + z : z
+                }
+            }
+        }
+    }
+}
