@@ -74,11 +74,14 @@ let package = Package(
 
         .testTarget(name: "MRICoreTests", dependencies: ["MRICore", "TestSupport"]),
         .testTarget(name: "MRIIOTests", dependencies: ["MRIIO", "MRICore", "TestSupport"]),
-        .testTarget(name: "GRAPPATests", dependencies: ["GRAPPA", "MRICore", "MRIIO", "TestSupport"]),
+        .testTarget(name: "GRAPPATests", dependencies: ["GRAPPA", "MRICore", "MRIIO", "TestSupport",
+                                                             .product(name: "Numerics", package: "swift-numerics")]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "MRICore", "TestSupport"]),
-        .testTarget(name: "RAKITests", dependencies: ["RAKI", "GRAPPA", "MRICore", "MRIIO", "TestSupport"]),
+        .testTarget(name: "RAKITests", dependencies: ["RAKI", "GRAPPA", "MRICore", "MRIIO", "TestSupport",
+                                                             .product(name: "Numerics", package: "swift-numerics")]),
         .testTarget(name: "MetaLearnerTests", dependencies: ["MetaLearner", "GRAPPA", "RAKI", "NeuralNetwork", "MRICore",
-                                                             "MRIIO", "TestSupport"]),
+                                                             "MRIIO", "TestSupport",
+                                                             .product(name: "Numerics", package: "swift-numerics")]),
         .testTarget(name: "CLITests", dependencies: ["metagrappa", "GRAPPA", "MRIIO", "MRICore", "TestSupport"]),
     ]
 )

@@ -117,7 +117,9 @@ public struct BrainTaskSimulator: Sendable {
         let clean = CenteredFFT.kspace(from: CoilImages(coils: coils, ny: n, nx: n, data: images))
         var noisy = clean
         addNoise(&noisy, sigma: sigmaRel * Double(peak), correlation: correlation, rng: &rng)
-        let inverse = 1 / (noisy.data.lazy.map(\.length).max() ?? 1)
+        var largest: Float = 0
+        for z in noisy.data { largest = max(largest, z.length) }
+        let inverse = 1 / largest
         var scaledClean = clean
         for i in 0..<noisy.data.count {
             noisy.data[i] = Complex(noisy.data[i].real * inverse, noisy.data[i].imaginary * inverse)
@@ -137,18 +139,31 @@ public struct BrainTaskSimulator: Sendable {
                 psi[i * nc + j] = (i == j ? 1 : 0) + correlation * exp(-d / 0.6)
             }
         }
-        let l = PhantomSimulator.cholesky(psi, nc)
-        var w = [Double](repeating: 0, count: 2 * nc)
-        let scale = sigma / 2.0.squareRoot()
-        for i in 0..<n {
-            for j in 0..<(2 * nc) { w[j] = rng.normal() * scale }
-            for c in 0..<nc {
-                var re = 0.0, im = 0.0
-                for j in 0...c {
-                    re += l[c * nc + j] * w[2 * j]
-                    im += l[c * nc + j] * w[2 * j + 1]
+        let l = PhantomSimulator.cholesky(psi, nc).map { Float($0) }
+        let scale = sigma / 2.0.squareRoot(), base = rng.next()
+        k.data.withUnsafeMutableBufferPointer { buffer in
+            let out = UnsafeSendable(buffer.baseAddress!)
+            // Fixed chunks with their own streams: the same noise whatever the thread count.
+            Parallel.forEachChunk(n) { pixels in
+                var chunkRng = SeededGenerator(seed: base &+ UInt64(pixels.lowerBound))
+                var w = [Float](repeating: 0, count: 2 * nc)
+                for i in pixels {
+                    // Box–Muller, both values of each pair used.
+                    for j in stride(from: 0, to: 2 * nc, by: 2) {
+                        let u1 = max(chunkRng.uniform(), 0x1.0p-60), u2 = chunkRng.uniform()
+                        let radius = (-2 * Foundation.log(u1)).squareRoot() * scale, angle = 2 * Double.pi * u2
+                        w[j] = Float(radius * Foundation.cos(angle))
+                        w[j + 1] = Float(radius * Foundation.sin(angle))
+                    }
+                    for c in 0..<nc {
+                        var re: Float = 0, im: Float = 0
+                        for j in 0...c {
+                            re += l[c * nc + j] * w[2 * j]
+                            im += l[c * nc + j] * w[2 * j + 1]
+                        }
+                        out.value[c * n + i] += Complex(re, im)
+                    }
                 }
-                k.data[c * n + i] += Complex(Float(re), Float(im))
             }
         }
     }

@@ -54,12 +54,14 @@ public struct MetaGrappa: Sendable {
     public func reconstruct(_ k: consuming KSpace, mask: SamplingMask, source: String = "the k-space") throws -> KSpace {
         try validate(k, mask: mask, source: source)
         let (problem, theta, _) = try adapt(k, mask: mask)
-        return try Self.fill(k, mask: mask, problem: problem, theta: theta)
+        return try Self.apply(theta: theta, problem: problem, to: k, mask: mask)
     }
 
     /// Applies `G_θ` (plus the linear branch, for the residual variant) to the whole
-    /// undersampled k-space.
-    static func fill(_ k: consuming KSpace, mask: SamplingMask, problem: LearnerProblem, theta: [Float]) throws -> KSpace {
+    /// undersampled k-space, filling the lines `mask` does not hold (a mask without the
+    /// ACS block makes it estimate the ACS lines too).
+    public static func apply(theta: [Float], problem: LearnerProblem, to k: consuming KSpace,
+                             mask: SamplingMask) throws -> KSpace {
         var network = problem.learner.network(seed: 0)
         network.parameters = theta
         let lattice = try mask.lattice()

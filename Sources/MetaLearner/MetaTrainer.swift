@@ -54,8 +54,8 @@ public struct MetaTrainer: Sendable {
         public var gates: [Float]
         var thetaOptimizer: Adam
         var gateOptimizer: Adam
-        /// Best validation NRMSE so far, its iteration, and Φ then.
-        public var bestValidation = Double.infinity
+        /// Best validation NRMSE so far (nil before the first), its iteration, and Φ then.
+        public var bestValidation: Double?
         public var bestIteration = 0
         public var bestTheta0: [Float]
         public var bestGates: [Float]
@@ -144,7 +144,7 @@ public struct MetaTrainer: Sendable {
 
     /// Records a validation result; returns whether it is the best so far (Φ kept then).
     public mutating func recordValidation(_ nrmse: Double) -> Bool {
-        guard nrmse < state.bestValidation else {
+        guard nrmse < state.bestValidation ?? .infinity else {
             state.validationsSinceBest += 1
             return false
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GRAPPA
+import MetaLearner
 import MRICore
 import MRIIO
 import RAKI
@@ -107,11 +108,13 @@ struct RakiOptions: ParsableArguments {
 struct MethodSettings {
     let grappa: Grappa
     let raki: Raki
+    /// The meta model, loaded before any data is read (nil when meta is not used).
+    var meta: MetaModel? = nil
 }
 
 /// The reconstruction methods available.
 enum Method: String, CaseIterable, ExpressibleByArgument {
-    case grappa, raki
+    case grappa, raki, meta
 
     /// Runs the method on acquired data; returns the reconstructed k-space and the
     /// seconds spent calibrating (or training) and applying. The method learns on `mask`'s
@@ -134,6 +137,15 @@ enum Method: String, CaseIterable, ExpressibleByArgument {
             let t1 = Stopwatch()
             let out = try model.apply(to: k, mask: target)
             return (out, training, t1.seconds)
+        case .meta:
+            guard let model = settings.meta else { preconditionFailure("the meta model is loaded before reconstruction") }
+            let meta = MetaGrappa(model: model)
+            try meta.validate(k, mask: mask)
+            let (problem, theta, _) = try meta.adapt(k, mask: mask)
+            let adaptation = t0.seconds
+            let t1 = Stopwatch()
+            let out = try MetaGrappa.apply(theta: theta, problem: problem, to: k, mask: target)
+            return (out, adaptation, t1.seconds)
         }
     }
 }

@@ -49,6 +49,7 @@ struct EvaluateCommand: ReportingCommand {
 
     @OptionGroup(title: "GRAPPA") var grappaOptions: GrappaOptions
     @OptionGroup(title: "RAKI") var rakiOptions: RakiOptions
+    @OptionGroup(title: "Meta-GRAPPA") var metaOptions: MetaOptions
 
     func parsedMethods() throws -> [Method] {
         let names = methods.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -98,7 +99,8 @@ struct EvaluateCommand: ReportingCommand {
             try validateOutput(png, input: inputs[0], extensions: ["png"])
         }
         if let report { try FileManager.default.createDirectory(atPath: report, withIntermediateDirectories: true) }
-        let settings = MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki)
+        let settings = MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki,
+                                      meta: chosen.contains(.meta) ? try metaOptions.load() : nil)
         var runs: [Run] = []
         var figures: [String] = []
         for input in inputs {

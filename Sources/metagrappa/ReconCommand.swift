@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GRAPPA
+import MetaLearner
 import MRICore
 import MRIIO
 
@@ -26,6 +27,7 @@ struct ReconCommand: ReportingCommand {
     @OptionGroup var acquisition: AcquisitionOptions
     @OptionGroup(title: "GRAPPA") var grappaOptions: GrappaOptions
     @OptionGroup(title: "RAKI") var rakiOptions: RakiOptions
+    @OptionGroup(title: "Meta-GRAPPA") var metaOptions: MetaOptions
 
     @Option(help: "Also write the RSS magnitude image of the result as an 8-bit PNG.")
     var png: String?
@@ -37,11 +39,12 @@ struct ReconCommand: ReportingCommand {
         try validateOutput(output, input: input)
         if let png { try validateOutput(png, input: input, extensions: ["png"]) }
         let total = Stopwatch()
+        let meta = method == .meta ? try metaOptions.load() : nil
         let tRead = Stopwatch()
         let (k, storedAs) = try NpyFile.readKSpace(input)
         let read = tRead.seconds
         let mask = try acquisition.resolve(ny: k.ny)
-        let (out, calibrate, apply) = try method.reconstruct(consume k, mask: mask, settings: MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki))
+        let (out, calibrate, apply) = try method.reconstruct(consume k, mask: mask, settings: MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki, meta: meta))
         let tWrite = Stopwatch()
         try NpyFile.write(out, to: output, as: storedAs)
         if let png {

@@ -1,0 +1,75 @@
+import Foundation
+import MetaLearner
+import MRICore
+import MRIIO
+
+/// Where meta-training gets its scans: simulated paper-array slices of the Colin27 volume
+/// (train z ∈ [20, 100), validate z ∈ {100, 102, …, 108}; z ≥ 110 is the reserved test
+/// subject and is never read), or a user's own fully sampled scans.
+struct MetaTrainingTasks {
+    let coils: Int
+    let arrayName: String
+    /// Fully sampled training scan number `i` (deterministic for the seed).
+    let training: (Int) throws -> KSpace
+    /// Validation scans with the image each is judged against.
+    let validation: [(scan: KSpace, reference: RealImage)]
+
+    /// Validation slices and their noise levels (high, middle, low SNR, cycled).
+    static let validationSlices = [100, 102, 104, 106, 108]
+    static let validationNoise = [0.002, 0.005, 0.0125, 0.002, 0.005]
+    static let trainingSlices = 20..<100
+
+    static func simulated(volumePath: String, seed: UInt64) throws -> MetaTrainingTasks {
+        let volume = try NpyFile.read(volumePath)
+        let shape = volume.header.shape
+        guard shape.count == 3, volume.header.elementType == .uint8, !volume.header.fortranOrder else {
+            throw MRIError(.format, "\(volumePath): expected a C-order uint8 volume [z, y, x], found \(volume.header.elementType) \(shape)")
+        }
+        guard shape[0] >= 110 else {
+            throw MRIError(.format, "\(volumePath): expected the Colin27 volume (≥ 110 slices), found \(shape[0])")
+        }
+        let simulator = try BrainTaskSimulator(volume: volume.bytes, depth: shape[0], height: shape[1], width: shape[2])
+        let validation = try zip(validationSlices, validationNoise).enumerated().map { i, sz in
+            let scan = try simulator.scan(slice: sz.0, seed: 9_000 + UInt64(i), noiseLevel: sz.1, augment: false)
+            return (scan.noisy, CenteredFFT.rssImage(of: scan.clean))
+        }
+        return MetaTrainingTasks(coils: simulator.coils, arrayName: BrainTaskSimulator.arrayName, training: { i in
+            var rng = SeededGenerator(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(i))
+            let z = trainingSlices.lowerBound + Int(rng.next() % UInt64(trainingSlices.count))
+            return try simulator.scan(slice: z, seed: rng.next()).noisy
+        }, validation: validation)
+    }
+
+    /// The user's scans: the last one validates (against its own fully sampled image),
+    /// the others train, in turn.
+    static func files(_ paths: [String]) throws -> MetaTrainingTasks {
+        guard paths.count >= 2 else {
+            throw MRIError(.invalidArgument, "--data needs at least two fully sampled scans (the last one validates), found \(paths.count)")
+        }
+        let scans = try paths.map { try NpyFile.readKSpace($0).kspace }
+        for (path, k) in zip(paths, scans) where k.coils != scans[0].coils {
+            throw MRIError(.invalidArgument, "\(path) has \(k.coils) coils, \(paths[0]) has \(scans[0].coils): one model belongs to one coil array")
+        }
+        let train = Array(scans.dropLast())
+        let name = "user:" + URL(fileURLWithPath: paths[0]).lastPathComponent
+        return MetaTrainingTasks(coils: scans[0].coils, arrayName: name, training: { train[$0 % train.count] },
+                                 validation: [(scans.last!, CenteredFFT.rssImage(of: scans.last!))])
+    }
+
+    /// The coil-array profile: mean fingerprint over the validation scans and the first
+    /// training scans, accepting twice the largest distance seen among them (at least 0.05).
+    func profile(acsLines: Int, samples: Int = 16) throws -> CoilArrayProfile {
+        var scans = validation.map(\.scan)
+        for i in 0..<samples { scans.append(try training(i)) }
+        let signatures = scans.map { k in
+            CoilArrayProfile.signature(of: k, acs: (k.ny / 2 - acsLines / 2)..<(k.ny / 2 - acsLines / 2 + acsLines))
+        }
+        var mean = [Float](repeating: 0, count: coils)
+        for s in signatures { for c in 0..<coils { mean[c] += s[c] / Float(signatures.count) } }
+        let norm = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        mean = mean.map { $0 / norm }
+        let draft = CoilArrayProfile(name: arrayName, coils: coils, signature: mean, tolerance: 0)
+        let spread = signatures.map(draft.distance(to:)).max() ?? 0
+        return CoilArrayProfile(name: arrayName, coils: coils, signature: mean, tolerance: max(0.05, 2 * spread))
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import MetaLearner
+import MRICore
+import Numerics
+import NeuralNetwork
+import Testing
+import TestSupport
+
+/// Model files: bit-exact round trip, corrupt files refused, mismatched scans refused.
+@Suite struct MetaModelTests {
+    static func smallModel(variant: MetaVariant = .paper) throws -> MetaModel {
+        let learner = try LearnerCNN(coils: 2, acceleration: 2, hiddenChannels: [4, 3])
+        var rng = SeededGenerator(seed: 11)
+        let theta = (0..<learner.parameterCount).map { _ in Float(rng.normal()) * 0.1 }
+        let gates = (0..<21).map { _ in Float(rng.normal()) }
+        return try MetaModel(variant: variant, learner: learner, metaLearner: MetaLearnerLSTM(steps: 4, gates: gates),
+                             initialParameters: theta,
+                             array: CoilArrayProfile(name: "test", coils: 2, signature: [0.6, 0.8], tolerance: 0.1),
+                             linearBranchRegularization: variant == .residual ? 1e-3 : nil, provenance: ["note": "test"])
+    }
+
+    @Test func saveAndLoadIsBitExact() throws {
+        for variant in MetaVariant.allCases {
+            let model = try Self.smallModel(variant: variant)
+            let bytes = try model.serialized()
+            let loaded = try MetaModel(serialized: bytes, source: "test")
+            #expect(loaded == model)
+            #expect(loaded.initialParameters.map(\.bitPattern) == model.initialParameters.map(\.bitPattern))
+            #expect(loaded.metaLearner.gates.map(\.bitPattern) == model.metaLearner.gates.map(\.bitPattern))
+            #expect(try loaded.serialized() == bytes)
+        }
+    }
+
+    @Test func corruptFilesAreRefusedWithAReason() throws {
+        let bytes = try Self.smallModel().serialized()
+        let headerLength = Int(bytes[12]) | Int(bytes[13]) << 8
+        var nan = bytes
+        nan[16 + headerLength + 3] = 0x7F; nan[16 + headerLength + 2] = 0xC0
+        var badJSON = bytes
+        badJSON[17] = UInt8(ascii: "#")
+        var badVersion = bytes
+        badVersion[8] = 9
+        let cases: [([UInt8], String)] = [
+            ([], "magic"), (Array("hello world, not a model".utf8), "magic"),
+            (Array(bytes.prefix(20)), "truncated"), (Array(bytes.dropLast(4)), "payload"),
+            (bytes + [0, 0, 0, 0], "payload"), (nan, "NaN"), (badJSON, "JSON"), (badVersion, "version"),
+        ]
+        for (data, expected) in cases {
+            do {
+                _ = try MetaModel(serialized: data, source: "m.mgmeta")
+                Issue.record("a corrupt model (\(expected)) was accepted")
+            } catch let error as MRIError {
+                #expect(error.message.contains("m.mgmeta") && error.message.contains(expected), "\(error.message)")
+            }
+        }
+    }
+
+    @Test func scansOfAnotherArrayOrRAreRefused() throws {
+        let model = try Self.smallModel()
+        let meta = MetaGrappa(model: model)
+        let mask = try SamplingMask.uniform(ny: 24, acceleration: 2, acsLines: 12)
+        func message(_ body: () throws -> Void) -> String {
+            do { try body(); return "" } catch { return "\(error)" }
+        }
+        // Coil count.
+        let threeCoils = randomKSpace(coils: 3, ny: 24, nx: 12, seed: 1)
+        #expect(message { try meta.validate(threeCoils, mask: mask) }.contains("3 coils"))
+        #expect(message { try meta.validate(threeCoils, mask: mask) }.contains("meta-train"))
+        // Fingerprint: coil 1 ten times stronger than coil 0 is far from (0.6, 0.8).
+        var k = randomKSpace(coils: 2, ny: 24, nx: 12, seed: 2)
+        for y in 0..<24 { for x in 0..<12 { k[1, y, x] = k[1, y, x] * Complex(10, 0) } }
+        #expect(message { try meta.validate(k, mask: mask) }.contains("fingerprint"))
+        // R.
+        let r3 = try SamplingMask.uniform(ny: 24, acceleration: 3, acsLines: 12)
+        #expect(message { try meta.validate(k, mask: r3) }.contains("R=2"))
+        // A matching scan passes: coil 1 scaled so that the RMS ratio is 0.8 : 0.6.
+        var match = randomKSpace(coils: 2, ny: 24, nx: 12, seed: 3)
+        let rms = CoilArrayProfile.signature(of: match, acs: 6..<18)
+        let factor = (0.8 / 0.6) * rms[0] / rms[1]
+        for y in 0..<24 { for x in 0..<12 { match[1, y, x] = match[1, y, x] * Complex(factor, 0) } }
+        #expect(message { try meta.validate(match, mask: mask) } == "")
+    }
+}
