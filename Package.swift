@@ -72,6 +72,10 @@ let package = Package(
         .executableTarget(name: "raki-probe", dependencies: ["MRICore", "MRIIO", "GRAPPA", "RAKI"],
                           path: "Benchmarks/RakiProbe"),
 
+        // The paper's comparison on reserved slices (see BENCHMARKS.md).
+        .executableTarget(name: "meta-bench", dependencies: ["MRICore", "MRIIO", "GRAPPA", "RAKI", "MetaLearner"],
+                          path: "Benchmarks/MetaBench"),
+
         .testTarget(name: "MRICoreTests", dependencies: ["MRICore", "TestSupport"]),
         .testTarget(name: "MRIIOTests", dependencies: ["MRIIO", "MRICore", "TestSupport"]),
         .testTarget(name: "GRAPPATests", dependencies: ["GRAPPA", "MRICore", "MRIIO", "TestSupport",
@@ -82,6 +86,6 @@ let package = Package(
         .testTarget(name: "MetaLearnerTests", dependencies: ["MetaLearner", "GRAPPA", "RAKI", "NeuralNetwork", "MRICore",
                                                              "MRIIO", "TestSupport",
                                                              .product(name: "Numerics", package: "swift-numerics")]),
-        .testTarget(name: "CLITests", dependencies: ["metagrappa", "GRAPPA", "MRIIO", "MRICore", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["metagrappa", "GRAPPA", "MetaLearner", "MRIIO", "MRICore", "TestSupport"]),
     ]
 )

@@ -97,7 +97,6 @@ struct MetaTrainCommand: ReportingCommand {
         guard iterations >= 1, validateEvery >= 1, patience >= 1 else {
             throw MRIError(.invalidArgument, "--iterations, --validate-every and --patience must be at least 1")
         }
-        try SamplingMask.validateUniform(ny: 288, acceleration: accel, acsLines: acs)
         let options = try options
         let checkpointPath = checkpoint ?? output + ".checkpoint"
         let clock = Stopwatch()

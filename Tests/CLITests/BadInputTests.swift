@@ -1,4 +1,5 @@
 import Foundation
+import MetaLearner
 import MRICore
 import MRIIO
 import Testing
@@ -100,7 +101,46 @@ import TestSupport
              expected: "does not exist"),
         Case(name: "unsupported output format", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.txt"), "--accel", "2"] },
              expected: "not supported"),
+        Case(name: "meta model file missing", setup: { d in
+            ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--method", "meta", "--model", d.file("no.mgmeta")] },
+             expected: "cannot read the meta model"),
+        Case(name: "corrupt meta model", setup: { d in
+            ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--method", "meta",
+             "--model", writeBytes(d, "bad.mgmeta", Array("MGMETA\r\n garbage".utf8))] },
+             expected: "bad.mgmeta"),
+        Case(name: "meta model of another coil array", setup: { d in
+            ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--acs", "12", "--method", "meta",
+             "--model", try writeModel(d, coils: 2, r: 2)] },
+             expected: "8 coils but the meta model is for the 2-coil array"),
+        Case(name: "meta model for another R", setup: { d in
+            ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "3", "--acs", "12", "--method", "meta",
+             "--model", try writeModel(d, coils: 8, r: 2)] },
+             expected: "the meta model is for R=2"),
+        Case(name: "shipped meta model on an 8-coil scan", setup: { d in
+            ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "4", "--acs", "16", "--method", "meta"] },
+             expected: "train a model for this scanner"),
+        Case(name: "meta-train with one data file", setup: { d in
+            ["meta-train", "--data", d.file("full.npy"), "-o", d.file("m.mgmeta"), "--accel", "2"] },
+             expected: "at least two"),
+        Case(name: "meta-train resume without checkpoint", setup: { d in
+            ["meta-train", "--data", d.file("full.npy"), d.file("full.npy"), "-o", d.file("m.mgmeta"), "--resume"] },
+             expected: "no checkpoint"),
+        Case(name: "meta-train model name", setup: { d in
+            ["meta-train", "--data", d.file("full.npy"), d.file("full.npy"), "-o", d.file("m.npy")] },
+             expected: "not supported"),
     ]
+
+    /// A small meta model (random Φ) for `coils` coils at R = `r`, written into `d`.
+    static func writeModel(_ d: TemporaryDirectory, coils: Int, r: Int) throws -> String {
+        let learner = try LearnerCNN(coils: coils, acceleration: r, hiddenChannels: [4, 4])
+        let model = try MetaModel(variant: .paper, learner: learner, metaLearner: MetaLearnerLSTM(),
+                                  initialParameters: learner.network(seed: 1).parameters,
+                                  array: CoilArrayProfile(name: "test", coils: coils,
+                                                          signature: [Float](repeating: 1 / Float(coils).squareRoot(), count: coils),
+                                                          tolerance: 2),
+                                  linearBranchRegularization: nil)
+        return writeBytes(d, "model\(coils)x\(r).mgmeta", try model.serialized())
+    }
 
     @Test(arguments: cases)
     func refusedWithOneClearLine(_ c: Case) throws {

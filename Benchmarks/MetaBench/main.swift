@@ -1,0 +1,106 @@
+import Foundation
+import GRAPPA
+import MetaLearner
+import MRICore
+import MRIIO
+import RAKI
+
+// The paper's comparison on the paper's protocol (issue 4): reserved Colin27 slices
+// (z ≥ 110, never used for training, validation or tuning) of the 32-loop array at R = 4,
+// 32 ACS, at three noise levels. GRAPPA's λ and the SGD ablation's step are chosen on the
+// validation slices (z ∈ [100, 110)) per noise level, then applied to the test slices.
+//
+// usage: meta-bench VOLUME PAPER_MODEL RESIDUAL_MODEL OUT_DIR [--raki-slices 110,130,150]
+
+let args = CommandLine.arguments
+guard args.count >= 5 else {
+    print("usage: meta-bench VOLUME PAPER_MODEL RESIDUAL_MODEL OUT_DIR [--raki-slices z,z,…]")
+    exit(64)
+}
+BLASThreading.ensureSingleThreaded()
+let volume = try NpyFile.read(args[1])
+let shape = volume.header.shape
+let simulator = try BrainTaskSimulator(volume: volume.bytes, depth: shape[0], height: shape[1], width: shape[2])
+func load(_ path: String) throws -> MetaModel {
+    try MetaModel(serialized: Array(FileManager.default.contents(atPath: path)!), source: path)
+}
+let paper = try load(args[2]), residual = try load(args[3])
+let outDir = args[4]
+try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+let rakiSlices: Set<Int> = args.firstIndex(of: "--raki-slices").map { Set(args[$0 + 1].split(separator: ",").compactMap { Int($0) }) } ?? [110, 130, 150]
+
+let noiseLevels: [(String, Double)] = [("high SNR", 0.002), ("mid SNR", 0.005), ("low SNR", 0.0125)]
+let testSlices = Array(stride(from: 110, through: 155, by: 5))
+let validationSlices = [100, 102, 104, 106, 108]
+let mask = try SamplingMask.uniform(ny: 288, acceleration: 4, acsLines: 32)
+let lambdas = [0.0, 1e-5, 1e-4, 1e-3, 1e-2, 3e-2, 1e-1]
+let sgdRates: [Float] = [1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
+
+struct Scan { let z: Int; let noisy: KSpace; let clean: RealImage; let noisyRef: RealImage }
+func scans(_ slices: [Int], noise: Double, seedBase: UInt64) throws -> [Scan] {
+    try slices.map { z in
+        let s = try simulator.scan(slice: z, seed: seedBase + UInt64(z), noiseLevel: noise, augment: false)
+        return Scan(z: z, noisy: s.noisy, clean: CenteredFFT.rssImage(of: s.clean), noisyRef: CenteredFFT.rssImage(of: s.noisy))
+    }
+}
+func nrmse(_ k: KSpace, _ s: Scan) -> (clean: Double, noisy: Double) {
+    let image = CenteredFFT.rssImage(of: k)
+    return (ImageMetrics.nrmse(image, s.clean), ImageMetrics.nrmse(image, s.noisyRef))
+}
+func meta(_ model: MetaModel, _ s: Scan, rule: MetaLearnerLSTM.UpdateRule = .learned) throws -> KSpace {
+    var m = MetaGrappa(model: model)
+    m.rule = rule
+    return try m.reconstruct(s.noisy.masked(by: mask), mask: mask)
+}
+
+var markdown = "| noise | method | mean NRMSE vs noise-free | mean NRMSE vs noisy | slices better than GRAPPA | mean seconds |\n|---|---|---|---|---|---|\n"
+var perSlice = "noise,z,method,nrmse_clean,nrmse_noisy,seconds\n"
+for (label, noise) in noiseLevels {
+    let validation = try scans(validationSlices, noise: noise, seedBase: 50_000)
+    // GRAPPA's best λ and the SGD ablation's best step, on validation only.
+    let bestLambda = try lambdas.min { a, b in
+        let f = { (l: Double) in try validation.reduce(0.0) { $0 + nrmse(try Grappa(regularization: l).reconstruct($1.noisy.masked(by: mask), mask: mask), $1).clean } }
+        return try f(a) < f(b)
+    }!
+    let bestRate = try sgdRates.min { a, b in
+        let f = { (r: Float) in try validation.reduce(0.0) { $0 + nrmse(try meta(paper, $1, rule: .gradientDescent(rate: r)), $1).clean } }
+        return try f(a) < f(b)
+    }!
+    print("\(label): GRAPPA λ = \(bestLambda), SGD step = \(bestRate) (chosen on validation)")
+    let test = try scans(testSlices, noise: noise, seedBase: 70_000)
+    var results: [String: [(Double, Double, Double)]] = [:]
+    var order: [String] = []
+    func record(_ name: String, _ s: Scan, _ body: () throws -> KSpace) rethrows {
+        let t = Date()
+        let k = try body()
+        let seconds = Date().timeIntervalSince(t)
+        let e = nrmse(k, s)
+        if results[name] == nil { order.append(name) }
+        results[name, default: []].append((e.clean, e.noisy, seconds))
+        perSlice += String(format: "%@,%d,%@,%.5f,%.5f,%.3f\n", label, s.z, name, e.clean, e.noisy, seconds)
+    }
+    for s in test {
+        try record("zero-filled", s) { s.noisy.masked(by: mask) }
+        try record(String(format: "GRAPPA 4×5, λ=%g", bestLambda), s) { try Grappa(regularization: bestLambda).reconstruct(s.noisy.masked(by: mask), mask: mask) }
+        try record("GRAPPA 4×5, λ=1e-4 (default)", s) { try Grappa().reconstruct(s.noisy.masked(by: mask), mask: mask) }
+        try record("meta paper", s) { try meta(paper, s) }
+        try record(String(format: "ablation: paper θ₀, SGD step %g, same T", bestRate), s) { try meta(paper, s, rule: .gradientDescent(rate: bestRate)) }
+        try record("ablation: paper θ₀, no update (T=0)", s) { try meta(paper, s, rule: .gradientDescent(rate: 0)) }
+        try record("meta residual", s) { try meta(residual, s) }
+        if rakiSlices.contains(s.z) {
+            try record("RAKI (z ∈ \(rakiSlices.sorted()))", s) { try Raki().reconstruct(s.noisy.masked(by: mask), mask: mask) }
+        }
+        print("z=\(s.z) \(label) done")
+    }
+    let grappaName = order[1]
+    let grappa = results[grappaName]!
+    for name in order {
+        let r = results[name]!
+        let mean = { (f: ((Double, Double, Double)) -> Double) in r.map(f).reduce(0, +) / Double(r.count) }
+        let wins = name.hasPrefix("RAKI") ? "–" : "\(zip(r, grappa).filter { $0.0.0 < $0.1.0 }.count)/\(r.count)"
+        markdown += String(format: "| %@ | %@ | %.4f | %.4f | %@ | %.3f |\n", label, name, mean { $0.0 }, mean { $0.1 }, wins, mean { $0.2 })
+    }
+}
+try markdown.write(toFile: outDir + "/summary.md", atomically: true, encoding: .utf8)
+try perSlice.write(toFile: outDir + "/per-slice.csv", atomically: true, encoding: .utf8)
+print(markdown)
