@@ -45,6 +45,9 @@ public struct LearnerCNN: Sendable, Equatable, Codable {
     /// A network with He-uniform initial weights for `seed` (the start of θ₀ in meta-training).
     public func network(seed: UInt64) -> ConvNet { ConvNet(layers: layers, seed: seed) }
 
+    /// The network with weights and biases θ.
+    public func network(parameters theta: [Float]) -> ConvNet { ConvNet(layers: layers, parameters: theta) }
+
     /// Length `P` of θ.
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.convolution.parameterCount } }
 }

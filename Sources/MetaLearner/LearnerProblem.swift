@@ -8,11 +8,14 @@ import RAKI
 /// retrospectively undersampled training scan, the whole-k-space pairs that define
 /// `L_test` (METHOD.md §4).
 ///
-/// Conditioning (METHOD.md §7): k-space is scaled to max |ACS| = 1, and both losses are
-/// divided by `ν = mean(Y_ACS²)`, so that a loss of 1 means "as large as the signal"
-/// whatever the scan's intensity. With a linear branch (the `residual` variant) the
-/// learner's targets are what a per-scan least-squares kernel leaves over; `ν` stays
-/// that of the lines themselves.
+/// Conditioning (METHOD.md §7): k-space is scaled to max |ACS| = 1, and each loss is
+/// divided by the mean energy of its own lines (`L_train` by `mean(Y_ACS²)`, `L_test` by
+/// `mean(Y_full²)`), so that a loss of 1 means "as large as the signal" whatever the
+/// scan's intensity. (Dividing `L_test` by the ACS energy, as a first version did, made
+/// it ~20× smaller than `L_train`: meta-training then fitted the ACS and validation
+/// NRMSE got worse while the meta-loss fell.) With a linear branch (the `residual`
+/// variant) the learner's targets are what a per-scan least-squares kernel leaves over;
+/// the normalisations stay those of the lines themselves.
 public struct LearnerProblem: Sendable {
     /// The learner.
     public let learner: LearnerCNN
@@ -34,6 +37,8 @@ public struct LearnerProblem: Sendable {
         /// Per output row group `(m − 1)·bases + b`: whether that line lies inside the matrix.
         let lineInside: [Bool]
         let entries: Int
+        /// `1 / mean(Y_full²)` over the lines themselves (not a residual).
+        let lossScale: Float
     }
 
     /// The support of the linear branch: the learner's receptive field, three lattice
@@ -86,8 +91,7 @@ public struct LearnerProblem: Sendable {
         } else {
             acsTarget = lines
         }
-        let network = learner.network(seed: 0)
-        acsColumns = network.layers[0].convolution.columns(of: input, dilation: r)
+        acsColumns = learner.layers[0].convolution.columns(of: input, dilation: r)
         full = try truth.map { try Self.wholeKSpacePairs(truth: $0, lattice: lattice, scale: scale, branch: branch) }
     }
 
@@ -117,18 +121,22 @@ public struct LearnerProblem: Sendable {
         var target = FeatureMap(channels: 2 * coils * (r - 1), height: bases.count, width: input.width, validWidth: nx)
         var inside = [Bool](repeating: false, count: (r - 1) * bases.count)
         var entries = 0
+        var energy = 0.0
         LatticeLineGeometry.forEachEstimatedLine(lattice: lattice, bases: bases, ny: truth.ny) { m, b, y in
             inside[(m - 1) * bases.count + b] = true
             entries += 2 * coils * nx
             for c in 0..<coils {
                 for x in 0..<nx {
+                    energy += Double(truth[c, y, x].lengthSquared * scale * scale)
                     let z = truth[c, y, x] - (baseline?[c, y, x] ?? .zero)
                     target[(m - 1) * 2 * coils + c, b, x] = z.real * scale
                     target[(m - 1) * 2 * coils + coils + c, b, x] = z.imaginary * scale
                 }
             }
         }
-        return WholeKSpacePairs(input: input, target: target, lineInside: inside, entries: entries)
+        guard energy > 0 else { throw MRIError(.format, "the fully sampled scan has no signal on the lines to estimate") }
+        return WholeKSpacePairs(input: input, target: target, lineInside: inside, entries: entries,
+                                lossScale: Float(Double(entries) / energy))
     }
 
     /// Whether `L_test` is available (a fully sampled scan was given).
@@ -137,10 +145,9 @@ public struct LearnerProblem: Sendable {
     /// `L_train(θ)` and its gradient, θ being `network.parameters`.
     public func trainingLoss(_ network: inout ConvNet) -> (loss: Float, gradient: [Float]) {
         let prediction = network.forward(acsInput, dilation: learner.acceleration, firstLayerColumns: acsColumns)
-        var (loss, dy) = MeanSquaredError.evaluate(prediction: prediction, target: acsTarget)
-        for i in 0..<dy.data.count { dy.data[i] *= lossScale }
+        let (loss, dy) = MeanSquaredError.evaluate(prediction: prediction, target: acsTarget, weight: lossScale)
         network.backward(outputGradient: dy)
-        return (loss * lossScale, network.gradient)
+        return (loss, network.gradient)
     }
 
     /// `L_test(θ)` and its gradient over every estimated line of the whole k-space.
@@ -149,7 +156,7 @@ public struct LearnerProblem: Sendable {
         let prediction = network.forward(full.input, dilation: 1)
         var dy = FeatureMap(channels: prediction.channels, height: prediction.height, width: prediction.width,
                             validWidth: prediction.validWidth)
-        let bases = prediction.height, perDistance = 2 * learner.coils, g = 2 * lossScale / Float(full.entries)
+        let bases = prediction.height, perDistance = 2 * learner.coils, g = 2 * full.lossScale / Float(full.entries)
         var sum = 0.0
         for ch in 0..<prediction.channels {
             let m = ch / perDistance
@@ -162,6 +169,6 @@ public struct LearnerProblem: Sendable {
             }
         }
         network.backward(outputGradient: dy)
-        return (Float(sum / Double(full.entries)) * lossScale, network.gradient)
+        return (Float(sum / Double(full.entries)) * full.lossScale, network.gradient)
     }
 }

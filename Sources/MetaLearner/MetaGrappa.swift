@@ -42,7 +42,7 @@ public struct MetaGrappa: Sendable {
         -> (problem: LearnerProblem, theta: [Float], trace: MetaLearnerLSTM.Trace) {
         let problem = try LearnerProblem(scan: k, mask: mask, learner: model.learner,
                                          linearBranchRegularization: model.linearBranchRegularization, truth: truth)
-        var network = model.learner.network(seed: 0)
+        var network = model.learner.network(parameters: model.initialParameters)
         let (theta, trace) = model.metaLearner.adapt(model.initialParameters, rule: rule, record: record) { theta in
             network.parameters = theta
             return problem.trainingLoss(&network)
@@ -62,8 +62,7 @@ public struct MetaGrappa: Sendable {
     /// ACS block makes it estimate the ACS lines too).
     public static func apply(theta: [Float], problem: LearnerProblem, to k: consuming KSpace,
                              mask: SamplingMask) throws -> KSpace {
-        var network = problem.learner.network(seed: 0)
-        network.parameters = theta
+        let network = problem.learner.network(parameters: theta)
         let lattice = try mask.lattice()
         let (input, bases) = LatticeLineGeometry.latticeInput(k, lattice: lattice, scale: problem.scale)
         let output = network.predict(input, dilation: 1)

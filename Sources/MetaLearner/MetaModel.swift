@@ -29,7 +29,7 @@ public struct MetaModel: Sendable, Equatable {
     public var provenance: [String: String]
 
     /// How k-space and losses are normalised (recorded in the file for readers).
-    public static let normalisation = "k-space scaled by 1/max|ACS|; L_train and L_test divided by mean(Y_ACS^2)"
+    public static let normalisation = "k-space scaled by 1/max|ACS|; L_train divided by mean(Y_ACS^2), L_test by mean(Y_full^2)"
 
     /// Creates a model; checks that the sizes agree.
     public init(variant: MetaVariant, learner: LearnerCNN, metaLearner: MetaLearnerLSTM, initialParameters: [Float],
@@ -37,7 +37,7 @@ public struct MetaModel: Sendable, Equatable {
         guard initialParameters.count == learner.parameterCount else {
             throw MRIError(.format, "θ₀ has \(initialParameters.count) values, the learner needs \(learner.parameterCount)")
         }
-        guard array.coils == learner.coils, array.signature.count == learner.coils else {
+        guard array.coils == learner.coils, array.signature.count == learner.coils * (learner.coils - 1) / 2 else {
             throw MRIError(.format, "the coil-array profile is for \(array.coils) coils, the learner for \(learner.coils)")
         }
         guard (variant == .residual) == (linearBranchRegularization != nil) else {

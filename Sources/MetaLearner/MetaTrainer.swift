@@ -77,7 +77,13 @@ public struct MetaTrainer: Sendable {
         try options.validate()
         self.options = options
         learner = try LearnerCNN(coils: coils, acceleration: options.acceleration, hiddenChannels: options.hiddenChannels)
-        let theta = learner.network(seed: options.seed).parameters
+        var theta = learner.network(seed: options.seed).parameters
+        if options.variant == .residual {
+            // The residual learner starts at zero output, so the untrained model is exactly
+            // its linear branch (GRAPPA over the learner's support) and training departs from there.
+            let network = learner.network(seed: options.seed)
+            for i in network.offsets[2]..<theta.count { theta[i] = 0 }
+        }
         let b = options.gateBiases
         let gates = MetaLearnerLSTM(steps: options.steps, forgetBias: b[0], inputBias: b[1], momentumBias: b[2]).gates
         state = State(theta0: theta, gates: gates,
@@ -113,7 +119,7 @@ public struct MetaTrainer: Sendable {
                                              ? options.linearBranchRegularization : nil,
                                          truth: scan)
         let lstm = MetaLearnerLSTM(steps: options.steps, gates: gates)
-        var network = learner.network(seed: 0)
+        var network = learner.network(parameters: theta0)
         let (theta, trace) = lstm.adapt(theta0, record: true) { theta in
             network.parameters = theta
             return problem.trainingLoss(&network)

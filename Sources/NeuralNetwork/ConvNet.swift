@@ -41,6 +41,10 @@ public struct ConvNet: Sendable {
     /// A network with He-uniform initial weights (`±sqrt(6 / fan-in)`) and zero biases,
     /// deterministic for a seed.
     public init(layers: [Layer], seed: UInt64) {
+        self.init(layers: layers, seed: seed, initialise: true)
+    }
+
+    private init(layers: [Layer], seed: UInt64, initialise: Bool) {
         for (a, b) in zip(layers, layers.dropFirst()) {
             precondition(a.convolution.outChannels == b.convolution.inChannels, "layer channel counts do not chain")
         }
@@ -54,7 +58,7 @@ public struct ConvNet: Sendable {
         self.offsets = offsets
         var rng = SeededGenerator(seed: seed)
         var p = [Float](repeating: 0, count: total)
-        for (l, offset) in zip(layers, offsets) {
+        for (l, offset) in zip(layers, offsets) where initialise {
             let c = l.convolution
             let fanIn = Double(c.inChannels * c.kernelHeight * c.kernelWidth)
             let bound = (6 / fanIn).squareRoot()
@@ -64,6 +68,13 @@ public struct ConvNet: Sendable {
         }
         parameters = p
         gradient = [Float](repeating: 0, count: total)
+    }
+
+    /// A network with the given flat parameter vector (its length must match the layers).
+    public init(layers: [Layer], parameters: [Float]) {
+        self.init(layers: layers, seed: 0, initialise: false)
+        precondition(parameters.count == self.parameters.count, "parameter vector of \(parameters.count), the layers need \(self.parameters.count)")
+        self.parameters = parameters
     }
 
     /// Number of parameters, the length of θ.
@@ -133,25 +144,34 @@ public struct ConvNet: Sendable {
 
 /// Mean squared error over the valid columns of all channels.
 public enum MeanSquaredError {
-    /// The loss `mean((prediction − target)²)` and its gradient with respect to the
-    /// prediction (zero outside the valid columns). Shapes must agree.
-    public static func evaluate(prediction: FeatureMap, target: FeatureMap) -> (loss: Float, gradient: FeatureMap) {
+    /// The loss `weight · mean((prediction − target)²)` and its gradient with respect to
+    /// the prediction (zero outside the valid columns). Shapes must agree.
+    public static func evaluate(prediction: FeatureMap, target: FeatureMap,
+                                weight: Float = 1) -> (loss: Float, gradient: FeatureMap) {
         precondition(prediction.channels == target.channels && prediction.height == target.height
                      && prediction.validWidth == target.validWidth, "prediction and target differ in shape")
         var gradient = FeatureMap(channels: prediction.channels, height: prediction.height, width: prediction.width,
                                   validWidth: prediction.validWidth)
         let count = prediction.channels * prediction.height * prediction.validWidth
-        let scale = 2 / Float(count)
+        let scale = 2 * weight / Float(count), rows = prediction.channels * prediction.height, valid = prediction.validWidth
         var sum = 0.0
-        for c in 0..<prediction.channels {
-            for y in 0..<prediction.height {
-                for x in 0..<prediction.validWidth {
-                    let d = prediction[c, y, x] - target[c, y, x]
-                    sum += Double(d * d)
-                    gradient[c, y, x] = scale * d
+        prediction.data.withUnsafeBufferPointer { p in
+            target.data.withUnsafeBufferPointer { t in
+                gradient.data.withUnsafeMutableBufferPointer { g in
+                    for row in 0..<rows {
+                        let (pp, tp, gp) = (p.baseAddress! + row * prediction.width, t.baseAddress! + row * target.width,
+                                            g.baseAddress! + row * prediction.width)
+                        var rowSum: Float = 0
+                        for x in 0..<valid {
+                            let d = pp[x] - tp[x]
+                            rowSum += d * d
+                            gp[x] = scale * d
+                        }
+                        sum += Double(rowSum)
+                    }
                 }
             }
         }
-        return (Float(sum / Double(count)), gradient)
+        return (Float(sum / Double(count)) * weight, gradient)
     }
 }

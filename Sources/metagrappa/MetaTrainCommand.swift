@@ -112,12 +112,17 @@ struct MetaTrainCommand: ReportingCommand {
                           trainer.learner.parameterCount, grappa))
         let startIteration = trainer.state.iteration, startSeconds = trainer.state.seconds
         var recentLoss: [Float] = []
+        // A fresh run validates its starting point too (for the residual variant, that is its linear branch alone).
+        var validateNow = trainer.state.iteration == 0
         while trainer.state.iteration < iterations && trainer.state.validationsSinceBest < patience {
-            let scan = try tasks.training(trainer.state.iteration)
-            let mask = try SamplingMask.uniform(ny: scan.ny, acceleration: accel, acsLines: acs)
-            recentLoss.append(try trainer.step(scan: scan, mask: mask))
-            trainer.state.seconds = startSeconds + clock.seconds
-            guard trainer.state.iteration % validateEvery == 0 || trainer.state.iteration == iterations else { continue }
+            if !validateNow {
+                let scan = try tasks.training(trainer.state.iteration)
+                let mask = try SamplingMask.uniform(ny: scan.ny, acceleration: accel, acsLines: acs)
+                recentLoss.append(try trainer.step(scan: scan, mask: mask))
+                trainer.state.seconds = startSeconds + clock.seconds
+                guard trainer.state.iteration % validateEvery == 0 || trainer.state.iteration == iterations else { continue }
+            }
+            validateNow = false
             let model = try trainer.model(array: profile, best: false)
             let nrmse = try MetaValidation.nrmse(model, tasks.validation, masks: masks)
             let improved = trainer.recordValidation(nrmse)
@@ -133,10 +138,10 @@ struct MetaTrainCommand: ReportingCommand {
             }
             try MetaCheckpoint.write(trainer, to: checkpointPath)
             let done = trainer.state.iteration - startIteration
-            let eta = clock.seconds / Double(done) * Double(iterations - trainer.state.iteration)
-            let meanLoss = recentLoss.reduce(0, +) / Float(max(1, recentLoss.count))
+            let eta = clock.seconds / Double(max(done, 1)) * Double(iterations - trainer.state.iteration)
+            let meanLoss = recentLoss.isEmpty ? "–" : String(format: "%.4f", recentLoss.reduce(0, +) / Float(recentLoss.count))
             recentLoss = []
-            printError(String(format: "step %d/%d  meta-loss %.4f  validation NRMSE %.4f (GRAPPA %.4f)%@  best %.4f @%d  %.0f s  ETA ≤ %.0f s",
+            printError(String(format: "step %d/%d  meta-loss %@  validation NRMSE %.4f (GRAPPA %.4f)%@  best %.4f @%d  %.0f s  ETA ≤ %.0f s",
                               trainer.state.iteration, iterations, meanLoss, nrmse, grappa, improved ? " *" : "",
                               trainer.state.bestValidation ?? nrmse, trainer.state.bestIteration, trainer.state.seconds, eta))
         }

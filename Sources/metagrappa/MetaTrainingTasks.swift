@@ -57,19 +57,17 @@ struct MetaTrainingTasks {
     }
 
     /// The coil-array profile: mean fingerprint over the validation scans and the first
-    /// training scans, accepting twice the largest distance seen among them (at least 0.05).
+    /// training scans, accepting 1.5× the largest distance seen among them (at least 0.03).
     func profile(acsLines: Int, samples: Int = 16) throws -> CoilArrayProfile {
         var scans = validation.map(\.scan)
         for i in 0..<samples { scans.append(try training(i)) }
         let signatures = scans.map { k in
             CoilArrayProfile.signature(of: k, acs: (k.ny / 2 - acsLines / 2)..<(k.ny / 2 - acsLines / 2 + acsLines))
         }
-        var mean = [Float](repeating: 0, count: coils)
-        for s in signatures { for c in 0..<coils { mean[c] += s[c] / Float(signatures.count) } }
-        let norm = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        mean = mean.map { $0 / norm }
+        var mean = [Float](repeating: 0, count: signatures[0].count)
+        for s in signatures { for i in 0..<mean.count { mean[i] += s[i] / Float(signatures.count) } }
         let draft = CoilArrayProfile(name: arrayName, coils: coils, signature: mean, tolerance: 0)
         let spread = signatures.map(draft.distance(to:)).max() ?? 0
-        return CoilArrayProfile(name: arrayName, coils: coils, signature: mean, tolerance: max(0.05, 2 * spread))
+        return CoilArrayProfile(name: arrayName, coils: coils, signature: mean, tolerance: max(0.03, 1.5 * spread))
     }
 }

@@ -136,7 +136,7 @@ import TestSupport
         let model = try MetaModel(variant: .paper, learner: learner, metaLearner: MetaLearnerLSTM(),
                                   initialParameters: learner.network(seed: 1).parameters,
                                   array: CoilArrayProfile(name: "test", coils: coils,
-                                                          signature: [Float](repeating: 1 / Float(coils).squareRoot(), count: coils),
+                                                          signature: [Float](repeating: 0.5, count: coils * (coils - 1) / 2),
                                                           tolerance: 2),
                                   linearBranchRegularization: nil)
         return writeBytes(d, "model\(coils)x\(r).mgmeta", try model.serialized())

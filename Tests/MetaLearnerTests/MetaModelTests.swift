@@ -15,7 +15,7 @@ import TestSupport
         let gates = (0..<21).map { _ in Float(rng.normal()) }
         return try MetaModel(variant: variant, learner: learner, metaLearner: MetaLearnerLSTM(steps: 4, gates: gates),
                              initialParameters: theta,
-                             array: CoilArrayProfile(name: "test", coils: 2, signature: [0.6, 0.8], tolerance: 0.1),
+                             array: CoilArrayProfile(name: "test", coils: 2, signature: [0.05], tolerance: 0.15),
                              linearBranchRegularization: variant == .residual ? 1e-3 : nil, provenance: ["note": "test"])
     }
 
@@ -66,18 +66,16 @@ import TestSupport
         let threeCoils = randomKSpace(coils: 3, ny: 24, nx: 12, seed: 1)
         #expect(message { try meta.validate(threeCoils, mask: mask) }.contains("3 coils"))
         #expect(message { try meta.validate(threeCoils, mask: mask) }.contains("meta-train"))
-        // Fingerprint: coil 1 ten times stronger than coil 0 is far from (0.6, 0.8).
-        var k = randomKSpace(coils: 2, ny: 24, nx: 12, seed: 2)
-        for y in 0..<24 { for x in 0..<12 { k[1, y, x] = k[1, y, x] * Complex(10, 0) } }
-        #expect(message { try meta.validate(k, mask: mask) }.contains("fingerprint"))
+        // Fingerprint: two independent random coils correlate weakly (≈ 0.05, accepted);
+        // a coil that copies the other correlates fully (1 > 0.05 + 0.15, refused).
+        let independent = randomKSpace(coils: 2, ny: 24, nx: 12, seed: 2)
+        #expect(message { try meta.validate(independent, mask: mask) } == "")
+        var copied = independent
+        for y in 0..<24 { for x in 0..<12 { copied[1, y, x] = copied[0, y, x] * Complex(0, 3) } }
+        #expect(CoilArrayProfile.signature(of: copied, acs: 6..<18)[0] > 0.999)
+        #expect(message { try meta.validate(copied, mask: mask) }.contains("fingerprint"))
         // R.
         let r3 = try SamplingMask.uniform(ny: 24, acceleration: 3, acsLines: 12)
-        #expect(message { try meta.validate(k, mask: r3) }.contains("R=2"))
-        // A matching scan passes: coil 1 scaled so that the RMS ratio is 0.8 : 0.6.
-        var match = randomKSpace(coils: 2, ny: 24, nx: 12, seed: 3)
-        let rms = CoilArrayProfile.signature(of: match, acs: 6..<18)
-        let factor = (0.8 / 0.6) * rms[0] / rms[1]
-        for y in 0..<24 { for x in 0..<12 { match[1, y, x] = match[1, y, x] * Complex(factor, 0) } }
-        #expect(message { try meta.validate(match, mask: mask) } == "")
+        #expect(message { try meta.validate(independent, mask: r3) }.contains("R=2"))
     }
 }

@@ -1,0 +1,78 @@
+import Foundation
+import MetaLearner
+import MRICore
+import MRIIO
+import Testing
+import TestSupport
+
+/// The models shipped for the paper's array (32 loops, R = 4): embedded bytes equal the
+/// files in Models/, they beat zero-filling by ≥ 3× on paper-array slices, their T steps
+/// lower the ACS loss of a scan they never saw, and scans of another array are refused.
+@Suite struct ShippedModelTests {
+    static let mask = try! SamplingMask.uniform(ny: 288, acceleration: 4, acsLines: 32)
+
+    static func simulator() throws -> BrainTaskSimulator {
+        let volume = try NpyFile.read(sharedData("ch2_colin27_t1_181x217x181_uint8.npy"))
+        let s = volume.header.shape
+        return try BrainTaskSimulator(volume: volume.bytes, depth: s[0], height: s[1], width: s[2])
+    }
+
+    @Test(arguments: MetaVariant.allCases)
+    func embeddedModelEqualsTheFileInModels(variant: MetaVariant) throws {
+        let file = try Data(contentsOf: URL(fileURLWithPath: packageRoot + "/Models/paper-array-R4-\(variant.rawValue).mgmeta"))
+        #expect(ShippedModels.bytes(for: variant) == Array(file), "run scripts/embed-models after changing Models/")
+        let model = try #require(try ShippedModels.model(for: variant))
+        #expect(model.variant == variant && model.acceleration == 4 && model.learner.coils == 32)
+    }
+
+    /// The shared simulated slice (Colin27 z = 95 through make_sim.py) and a validation
+    /// slice (z = 104) simulated here: NRMSE against the fully sampled image.
+    @Test(arguments: MetaVariant.allCases)
+    func beatsZeroFillingThreefoldOnPaperArraySlices(variant: MetaVariant) throws {
+        let model = try #require(try ShippedModels.model(for: variant))
+        let shared = try NpyFile.readKSpace(sharedData("sim_brain_32ch_288x288_ch2.npy")).kspace
+        let simulated = try Self.simulator().scan(slice: 104, seed: 424_242, noiseLevel: 0.004, augment: false)
+        for (name, scan, reference) in [("shared z=95", shared, CenteredFFT.rssImage(of: shared)),
+                                        ("simulated z=104", simulated.noisy, CenteredFFT.rssImage(of: simulated.clean))] {
+            let acquired = scan.masked(by: Self.mask)
+            let meta = ImageMetrics.nrmse(CenteredFFT.rssImage(of: try MetaGrappa(model: model).reconstruct(acquired, mask: Self.mask)),
+                                          reference)
+            let zeroFilled = ImageMetrics.nrmse(CenteredFFT.rssImage(of: acquired), reference)
+            #expect(3 * meta <= zeroFilled, "\(variant) on \(name): meta \(meta), zero-filled \(zeroFilled)")
+        }
+    }
+
+    @Test(arguments: MetaVariant.allCases)
+    func innerLoopLowersTheACSLossOnAFreshScan(variant: MetaVariant) throws {
+        let model = try #require(try ShippedModels.model(for: variant))
+        let scan = try Self.simulator().scan(slice: 107, seed: 777_777, noiseLevel: 0.006, augment: true)
+        let (problem, theta, trace) = try MetaGrappa(model: model).adapt(scan.noisy.masked(by: Self.mask), mask: Self.mask)
+        var network = model.learner.network(parameters: theta)
+        let after = problem.trainingLoss(&network).loss
+        #expect(trace.losses.count == model.metaLearner.steps)
+        #expect(after < trace.losses[0], "\(variant): L_train \(trace.losses[0]) at θ₀ → \(after) at θ_T")
+    }
+
+    @Test func anotherArrayIsRefusedAndThePaperArrayAccepted() throws {
+        let model = try #require(try ShippedModels.model(for: .paper))
+        let shared = try NpyFile.readKSpace(sharedData("sim_brain_32ch_288x288_ch2.npy")).kspace
+        let meta = MetaGrappa(model: model)
+        try meta.validate(shared, mask: Self.mask)
+        // The same coils in another order (a different cable map) is another array.
+        var permuted = shared
+        let plane = 288 * 288
+        for c in 0..<32 {
+            let from = (c * 5) % 32
+            for i in 0..<plane { permuted.data[c * plane + i] = shared.data[from * plane + i] }
+        }
+        #expect(throws: MRIError.self) { try meta.validate(permuted, mask: Self.mask) }
+        // The 32-coil phantom array of `metagrappa simulate` (rings in another arrangement).
+        let phantom = try PhantomSimulator(ny: 288, nx: 288, coils: 32, seed: 3).simulate().noisy
+        #expect(throws: MRIError.self) { try meta.validate(phantom, mask: Self.mask) }
+        // Another coil count.
+        let brain = try NpyFile.readKSpace(sharedData("brain_16ch_96x96_mchiew.npy")).kspace
+        #expect(throws: MRIError.self) {
+            try meta.validate(brain, mask: try SamplingMask.uniform(ny: 96, acceleration: 4, acsLines: 24))
+        }
+    }
+}
