@@ -41,7 +41,8 @@ public struct MetaGrappa: Sendable {
     public func adapt(_ k: KSpace, mask: SamplingMask, record: Bool = false, truth: KSpace? = nil) throws
         -> (problem: LearnerProblem, theta: [Float], trace: MetaLearnerLSTM.Trace) {
         let problem = try LearnerProblem(scan: k, mask: mask, learner: model.learner,
-                                         linearBranchRegularization: model.linearBranchRegularization, truth: truth)
+                                         linearBranchRegularization: model.linearBranchRegularization,
+                                         acsReadoutWindow: model.acsReadoutWindow, truth: truth)
         var network = model.learner.network(parameters: model.initialParameters)
         let (theta, trace) = model.metaLearner.adapt(model.initialParameters, rule: rule, record: record) { theta in
             network.parameters = theta

@@ -25,6 +25,8 @@ public struct MetaModel: Sendable, Equatable {
     public let array: CoilArrayProfile
     /// Relative Tikhonov weight of the residual variant's linear branch (nil for `paper`).
     public let linearBranchRegularization: Double?
+    /// Central ACS readout samples in `L_train` (nil: all).
+    public let acsReadoutWindow: Int?
     /// How the model was made (command, duration, validation numbers); informative only.
     public var provenance: [String: String]
 
@@ -33,7 +35,8 @@ public struct MetaModel: Sendable, Equatable {
 
     /// Creates a model; checks that the sizes agree.
     public init(variant: MetaVariant, learner: LearnerCNN, metaLearner: MetaLearnerLSTM, initialParameters: [Float],
-                array: CoilArrayProfile, linearBranchRegularization: Double?, provenance: [String: String] = [:]) throws {
+                array: CoilArrayProfile, linearBranchRegularization: Double?, acsReadoutWindow: Int? = nil,
+                provenance: [String: String] = [:]) throws {
         guard initialParameters.count == learner.parameterCount else {
             throw MRIError(.format, "θ₀ has \(initialParameters.count) values, the learner needs \(learner.parameterCount)")
         }
@@ -42,6 +45,9 @@ public struct MetaModel: Sendable, Equatable {
         }
         guard (variant == .residual) == (linearBranchRegularization != nil) else {
             throw MRIError(.format, "a linear-branch regularisation is required by the residual variant and only by it")
+        }
+        guard (acsReadoutWindow ?? 1) >= 1 else {
+            throw MRIError(.format, "the ACS readout window must be positive, found \(acsReadoutWindow ?? 0)")
         }
         guard metaLearner.steps >= 1, metaLearner.steps <= 100 else {
             throw MRIError(.format, "T must be in 1…100, found \(metaLearner.steps)")
@@ -52,6 +58,7 @@ public struct MetaModel: Sendable, Equatable {
         self.initialParameters = initialParameters
         self.array = array
         self.linearBranchRegularization = linearBranchRegularization
+        self.acsReadoutWindow = acsReadoutWindow
         self.provenance = provenance
     }
 
@@ -69,6 +76,7 @@ public struct MetaModel: Sendable, Equatable {
         let steps: Int
         let array: CoilArrayProfile
         let linearBranchRegularization: Double?
+        let acsReadoutWindow: Int?
         let normalisation: String
         let parameterCount: Int
         let gateCount: Int
@@ -79,7 +87,8 @@ public struct MetaModel: Sendable, Equatable {
     /// header, then θ₀ and the gate parameters as little-endian float32 (bit-exact).
     public func serialized() throws -> [UInt8] {
         let header = Header(variant: variant, learner: learner, steps: metaLearner.steps, array: array,
-                            linearBranchRegularization: linearBranchRegularization, normalisation: Self.normalisation,
+                            linearBranchRegularization: linearBranchRegularization, acsReadoutWindow: acsReadoutWindow,
+                            normalisation: Self.normalisation,
                             parameterCount: initialParameters.count, gateCount: metaLearner.gates.count,
                             provenance: provenance)
         let encoder = JSONEncoder()
@@ -130,7 +139,8 @@ public struct MetaModel: Sendable, Equatable {
             try self.init(variant: header.variant, learner: learner,
                           metaLearner: MetaLearnerLSTM(steps: header.steps, gates: Array(values[header.parameterCount...])),
                           initialParameters: Array(values[..<header.parameterCount]), array: header.array,
-                          linearBranchRegularization: header.linearBranchRegularization, provenance: header.provenance)
+                          linearBranchRegularization: header.linearBranchRegularization,
+                          acsReadoutWindow: header.acsReadoutWindow, provenance: header.provenance)
         } catch let error as MRIError {
             throw fail(error.message)
         }

@@ -28,6 +28,8 @@ public struct MetaTrainer: Sendable {
         public var clipNorm: Float = 1
         /// Relative Tikhonov weight of the residual variant's linear branch.
         public var linearBranchRegularization = 1e-4
+        /// Central ACS readout samples in `L_train` (nil: all); see ``LearnerProblem``.
+        public var acsReadoutWindow: Int? = 128
         /// Seed of θ₀'s initial weights and of the task stream.
         public var seed: UInt64 = 1
 
@@ -38,9 +40,10 @@ public struct MetaTrainer: Sendable {
         public func validate() throws {
             guard (2...8).contains(acceleration), (1...100).contains(steps), gateBiases.count == 3,
                   hiddenChannels.count == 2, hiddenChannels.allSatisfy({ (1...1024).contains($0) }),
-                  thetaLearningRate > 0, gateLearningRate > 0, clipNorm > 0, linearBranchRegularization >= 0 else {
+                  thetaLearningRate > 0, gateLearningRate > 0, clipNorm > 0, linearBranchRegularization >= 0,
+                  (acsReadoutWindow ?? 1) >= 1 else {
                 throw MRIError(.invalidArgument,
-                               "meta-training settings out of range: R 2…8, T 1…100, two hidden widths 1…1024, positive learning rates and clip")
+                               "meta-training settings out of range: R 2…8, T 1…100, two hidden widths 1…1024, positive learning rates, clip and ACS readout window")
             }
         }
     }
@@ -107,7 +110,7 @@ public struct MetaTrainer: Sendable {
                       metaLearner: MetaLearnerLSTM(steps: options.steps, gates: best ? state.bestGates : state.gates),
                       initialParameters: best ? state.bestTheta0 : state.theta0, array: array,
                       linearBranchRegularization: options.variant == .residual ? options.linearBranchRegularization : nil,
-                      provenance: provenance)
+                      acsReadoutWindow: options.acsReadoutWindow, provenance: provenance)
     }
 
     /// The meta-objective `L_train(θ_T) + L_test(θ_T)` for one task and its gradient with
@@ -117,7 +120,7 @@ public struct MetaTrainer: Sendable {
         let problem = try LearnerProblem(scan: scan, mask: mask, learner: learner,
                                          linearBranchRegularization: options.variant == .residual
                                              ? options.linearBranchRegularization : nil,
-                                         truth: scan)
+                                         acsReadoutWindow: options.acsReadoutWindow, truth: scan)
         let lstm = MetaLearnerLSTM(steps: options.steps, gates: gates)
         var network = learner.network(parameters: theta0)
         let (theta, trace) = lstm.adapt(theta0, record: true) { theta in

@@ -9,19 +9,21 @@ public enum LatticeLineGeometry {
     /// Readout samples consumed on each side by a 2 × 5 then 2 × 3 network (2 + 1).
     public static let readoutMargin = 3
 
-    /// ACS pairs. Input: the whole ACS block as 2C channels (a network reads it with row
-    /// dilation R); target: for each base row y0 (sources y0, y0 + R, y0 + 2R) the lines
-    /// y0 + R + m, m = 1…R−1, readout shifted by the margin. `target(c, y, x, m)` gives the
-    /// value to learn at coil `c`, line `y` (distance `m` below its base line), readout `x`,
-    /// when it differs from `k` (a residual, say).
+    /// ACS pairs. Input: the ACS block (readout samples `columns`, all by default) as 2C
+    /// channels (a network reads it with row dilation R); target: for each base row y0
+    /// (sources y0, y0 + R, y0 + 2R) the lines y0 + R + m, m = 1…R−1, readout shifted by
+    /// the margin. `target(c, y, x, m)` gives the value to learn at coil `c`, line `y`
+    /// (distance `m` below its base line), readout `x`, when it differs from `k` (a residual, say).
     public static func acsPairs(_ k: KSpace, acs: Range<Int>, acceleration r: Int, scale: Float,
+                                columns: Range<Int>? = nil,
                                 target value: ((Int, Int, Int, Int) -> Complex<Float>)? = nil) -> (FeatureMap, FeatureMap) {
-        let coils = k.coils, nx = k.nx, na = acs.count, margin = readoutMargin
+        let cols = columns ?? 0..<k.nx
+        let coils = k.coils, nx = cols.count, na = acs.count, margin = readoutMargin, x0 = cols.lowerBound
         var input = FeatureMap(channels: 2 * coils, height: na, width: nx)
         for c in 0..<coils {
             for (row, y) in acs.enumerated() {
                 for x in 0..<nx {
-                    let z = k[c, y, x]
+                    let z = k[c, y, x0 + x]
                     input[c, row, x] = z.real * scale
                     input[coils + c, row, x] = z.imaginary * scale
                 }
@@ -33,7 +35,7 @@ public enum LatticeLineGeometry {
             for c in 0..<coils {
                 for row in 0..<height {
                     for x in 0..<width {
-                        let (y, kx) = (acs.lowerBound + row + r + m, x + margin)
+                        let (y, kx) = (acs.lowerBound + row + r + m, x0 + x + margin)
                         let z = value?(c, y, kx, m) ?? k[c, y, kx]
                         target[(m - 1) * 2 * coils + c, row, x] = z.real * scale
                         target[(m - 1) * 2 * coils + coils + c, row, x] = z.imaginary * scale

@@ -61,6 +61,9 @@ struct MetaTrainCommand: ReportingCommand {
     @Option(help: "Relative Tikhonov weight of the residual variant's linear branch.")
     var lambda = 1e-4
 
+    @Option(name: .customLong("acs-readout"), help: "Central ACS readout samples in the inner loop's loss (0: all).")
+    var acsReadout = 128
+
     @Option(name: .customLong("validate-every"), help: "Validate (and checkpoint) every N meta-iterations.")
     var validateEvery = 50
 
@@ -87,6 +90,8 @@ struct MetaTrainCommand: ReportingCommand {
             o.gateLearningRate = gateLearningRate
             o.gateBiases = [5, inputGateBias, -3]
             o.linearBranchRegularization = lambda
+            guard acsReadout >= 0 else { throw MRIError(.invalidArgument, "--acs-readout must be ≥ 0 (0: all), found \(acsReadout)") }
+            o.acsReadoutWindow = acsReadout == 0 ? nil : acsReadout
             try o.validate()
             return o
         }
