@@ -24,6 +24,17 @@ public struct PhantomSimulator: Sendable {
     public var noiseCorrelation: Double
     /// Seed for the phase coefficients and the noise.
     public var seed: UInt64
+    /// Coil layout: rings of up to 8 loops around the object (`coils` of them), or the
+    /// paper's 32-loop head array (``PaperCoilArray``; needs a square matrix and 32 coils).
+    public var array: Layout = .rings
+
+    /// Coil layouts.
+    public enum Layout: String, Sendable, CaseIterable {
+        /// Rings of up to 8 loops, as many coils as asked.
+        case rings
+        /// The paper's 32-loop array (make_sim.py), which the shipped meta models belong to.
+        case paper
+    }
 
     /// A simulator with the defaults of the shared simulated slice.
     public init(ny: Int = 128, nx: Int = 128, coils: Int = 8, noiseLevel: Double = 0.004,
@@ -53,6 +64,10 @@ public struct PhantomSimulator: Sendable {
         guard (1...128).contains(coils) else {
             throw MRIError(.invalidArgument, "phantom coil count must be 1…128, found \(coils)")
         }
+        guard array == .rings || (coils == PaperCoilArray.coils && ny == nx) else {
+            throw MRIError(.invalidArgument,
+                           "the paper array has \(PaperCoilArray.coils) coils on a square matrix, found \(coils) coils, \(ny) × \(nx)")
+        }
         guard noiseLevel >= 0, noiseLevel.isFinite, noiseCorrelation >= 0, noiseCorrelation < 1 else {
             throw MRIError(.invalidArgument,
                            "noise level must be ≥ 0 and correlation in [0, 1), found \(noiseLevel) and \(noiseCorrelation)")
@@ -64,7 +79,7 @@ public struct PhantomSimulator: Sendable {
         try validate()
         var rng = SeededGenerator(seed: seed)
         let object = objectImage(&rng)
-        let (maps, centres) = coilMaps()
+        let (maps, centres) = array == .paper ? (PaperCoilArray.maps(nx), PaperCoilArray.centres) : coilMaps()
         let n = ny * nx
         var coilData = [Complex<Float>](repeating: .zero, count: coils * n)
         var peak: Float = 0
@@ -77,7 +92,7 @@ public struct PhantomSimulator: Sendable {
         }
         let clean = CenteredFFT.kspace(from: CoilImages(coils: coils, ny: ny, nx: nx, data: coilData))
         var noisy = clean
-        let l = Self.cholesky(noiseCovariance(centres), coils)
+        let l = Self.cholesky(PaperCoilArray.noiseCovariance(correlation: noiseCorrelation, centres: centres), coils)
         let sigma = noiseLevel * Double(peak)
         var w = [Double](repeating: 0, count: 2 * coils)
         for i in 0..<n {
@@ -167,18 +182,6 @@ public struct PhantomSimulator: Sendable {
         }
         for i in 0..<maps.count { maps[i] = Complex(maps[i].real / peak, maps[i].imaginary / peak) }
         return (maps, centres)
-    }
-
-    private func noiseCovariance(_ centres: [(Double, Double, Double)]) -> [Double] {
-        var psi = [Double](repeating: 0, count: coils * coils)
-        for i in 0..<coils {
-            for j in 0..<coils {
-                let (a, b) = (centres[i], centres[j])
-                let d = ((a.0 - b.0) * (a.0 - b.0) + (a.1 - b.1) * (a.1 - b.1) + (a.2 - b.2) * (a.2 - b.2)).squareRoot()
-                psi[i * coils + j] = (i == j ? 1 : 0) + noiseCorrelation * exp(-d / 0.6)
-            }
-        }
-        return psi
     }
 
     /// Lower Cholesky factor of a small symmetric positive-definite matrix (row-major).

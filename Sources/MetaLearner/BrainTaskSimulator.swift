@@ -6,7 +6,8 @@ import Numerics
 /// magnitude brain volume (Colin27), seen by one fixed coil array — the 32 loops (4 rings
 /// × 8) of `shared/data/tools/make_sim.py` — with what varies between scans varied: slice,
 /// left–right and front–back flips, shifts, contrast (a gamma), intensity shading, smooth
-/// phase, noise level from high to low SNR and noise correlation. Deterministic for a seed.
+/// phase, noise level from high to low SNR and noise correlation (the coil model is
+/// ``MRICore/PaperCoilArray``). Deterministic for a seed.
 public struct BrainTaskSimulator: Sendable {
     /// The volume `[z, y, x]`, uint8.
     public let volume: [UInt8]
@@ -15,7 +16,7 @@ public struct BrainTaskSimulator: Sendable {
     /// Matrix size of the simulated scans (square).
     public let matrix: Int
     /// The array's name, recorded in models.
-    public static let arrayName = "paper-32-loop-4x8"
+    public static let arrayName = PaperCoilArray.name
     let maps: [Complex<Float>]
     let centres: [(Double, Double, Double)]
     /// Coils of the array.
@@ -45,35 +46,8 @@ public struct BrainTaskSimulator: Sendable {
         self.height = height
         self.width = width
         self.matrix = matrix
-        (maps, centres) = Self.paperArray(matrix)
-    }
-
-    /// make_sim.py's array: rings at z = −0.3, −0.1, 0.1, 0.3 (half-FOV units), 8 loops on a
-    /// circle of radius 1, rings staggered by 22.5°; |S| ∝ 1/(d² + z²), phase of S = angle
-    /// of (pixel − coil) + 0.7·ring; normalised to peak 1.
-    static func paperArray(_ n: Int) -> ([Complex<Float>], [(Double, Double, Double)]) {
-        var centres: [(Double, Double, Double)] = []
-        var maps = [Complex<Float>](repeating: .zero, count: 32 * n * n)
-        var peak: Float = 0
-        for (r, zr) in [-0.3, -0.1, 0.1, 0.3].enumerated() {
-            for j in 0..<8 {
-                let th = 2 * Double.pi * Double(j) / 8 + (Double.pi / 8) * Double(r % 2)
-                let (cx, cy) = (cos(th), sin(th))
-                let c = centres.count
-                for y in 0..<n {
-                    for x in 0..<n {
-                        let dx = Double(x - n / 2) / Double(n / 2) - cx, dy = Double(y - n / 2) / Double(n / 2) - cy
-                        let mag = 1 / (dx * dx + dy * dy + zr * zr), ph = atan2(dy, dx) + 0.7 * Double(r)
-                        let s = Complex(Float(mag * cos(ph)), Float(mag * sin(ph)))
-                        maps[(c * n + y) * n + x] = s
-                        peak = max(peak, s.length)
-                    }
-                }
-                centres.append((cx, cy, zr))
-            }
-        }
-        for i in 0..<maps.count { maps[i] = Complex(maps[i].real / peak, maps[i].imaginary / peak) }
-        return (maps, centres)
+        maps = PaperCoilArray.maps(matrix)
+        centres = PaperCoilArray.centres
     }
 
     /// Simulates slice `z`. `noiseLevel` nil draws one log-uniformly in [0.0015, 0.02]
@@ -131,14 +105,7 @@ public struct BrainTaskSimulator: Sendable {
     /// Complex Gaussian noise with coil covariance σ²(I + ρ·exp(−|c_i − c_j|/0.6)) (make_sim.py's model).
     func addNoise(_ k: inout KSpace, sigma: Double, correlation: Double, rng: inout SeededGenerator) {
         let nc = coils, n = k.ny * k.nx
-        var psi = [Double](repeating: 0, count: nc * nc)
-        for i in 0..<nc {
-            for j in 0..<nc {
-                let (a, b) = (centres[i], centres[j])
-                let d = ((a.0 - b.0) * (a.0 - b.0) + (a.1 - b.1) * (a.1 - b.1) + (a.2 - b.2) * (a.2 - b.2)).squareRoot()
-                psi[i * nc + j] = (i == j ? 1 : 0) + correlation * exp(-d / 0.6)
-            }
-        }
+        let psi = PaperCoilArray.noiseCovariance(correlation: correlation, centres: centres)
         let l = PhantomSimulator.cholesky(psi, nc).map { Float($0) }
         let scale = sigma / 2.0.squareRoot(), base = rng.next()
         k.data.withUnsafeMutableBufferPointer { buffer in

@@ -3,6 +3,8 @@ import Foundation
 import MRICore
 import MRIIO
 
+extension PhantomSimulator.Layout: ExpressibleByArgument {}
+
 struct SimulateCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
@@ -23,6 +25,9 @@ struct SimulateCommand: ReportingCommand {
     @Option(help: "Number of coils (rings of up to 8 loops).")
     var coils = 8
 
+    @Option(help: "Coil layout: rings (--coils loops) or paper (the 32-loop array of the shipped meta models; implies --coils 32).")
+    var array: PhantomSimulator.Layout = .rings
+
     @Option(help: "Noise standard deviation relative to the largest coil-image magnitude.")
     var noise = 0.004
 
@@ -38,8 +43,9 @@ struct SimulateCommand: ReportingCommand {
     func execute() throws {
         try validateOutput(output, input: "")
         if let clean { try validateOutput(clean, input: output) }
-        let sim = PhantomSimulator(ny: ny ?? matrix, nx: nx ?? matrix, coils: coils, noiseLevel: noise,
-                                   noiseCorrelation: correlation, seed: seed)
+        var sim = PhantomSimulator(ny: ny ?? matrix, nx: nx ?? matrix, coils: array == .paper ? PaperCoilArray.coils : coils,
+                                   noiseLevel: noise, noiseCorrelation: correlation, seed: seed)
+        sim.array = array
         let result = try sim.simulate()
         try NpyFile.write(result.noisy, to: output)
         if let clean { try NpyFile.write(result.clean, to: clean) }
