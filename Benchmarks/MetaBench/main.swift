@@ -80,7 +80,7 @@ for (label, noise) in noiseLevels {
         perSlice += String(format: "%@,%d,%@,%.5f,%.5f,%.3f\n", label, s.z, name, e.clean, e.noisy, seconds)
     }
     for s in test {
-        try record("zero-filled", s) { s.noisy.masked(by: mask) }
+        record("zero-filled", s) { s.noisy.masked(by: mask) }
         try record(String(format: "GRAPPA 4×5, λ=%g", bestLambda), s) { try Grappa(regularization: bestLambda).reconstruct(s.noisy.masked(by: mask), mask: mask) }
         try record("GRAPPA 4×5, λ=1e-4 (default)", s) { try Grappa().reconstruct(s.noisy.masked(by: mask), mask: mask) }
         try record("meta paper", s) { try meta(paper, s) }

@@ -63,6 +63,7 @@ public struct CoilArrayProfile: Sendable, Equatable, Codable {
     /// Throws a clear error, saying how to train a model for it, unless `k` comes from this array.
     public func check(_ k: KSpace, acs: Range<Int>, source: String) throws {
         let advice = "train a model for this scanner with `metagrappa meta-train --data FILE… -o MODEL` and pass it with --model"
+            + (k.coils == coils ? " (or pass --allow-other-array to use this one anyway)" : "")
         guard k.coils == coils else {
             throw MRIError(.invalidArgument,
                            "\(source) has \(k.coils) coils but the meta model is for the \(coils)-coil array '\(name)'; \(advice)")
@@ -70,7 +71,7 @@ public struct CoilArrayProfile: Sendable, Equatable, Codable {
         let d = distance(to: Self.signature(of: k, acs: acs))
         guard d <= tolerance else {
             throw MRIError(.invalidArgument,
-                           "\(source) does not look like the coil array '\(name)' the meta model was trained for (coil-energy fingerprint distance \(String(format: "%.3f", d)) > tolerance \(String(format: "%.3f", tolerance))); \(advice)")
+                           "\(source) does not look like the coil array '\(name)' the meta model was trained for (coil-correlation fingerprint distance \(String(format: "%.3f", d)) > tolerance \(String(format: "%.3f", tolerance))); \(advice)")
         }
     }
 }

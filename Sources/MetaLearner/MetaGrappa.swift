@@ -14,6 +14,10 @@ public struct MetaGrappa: Sendable {
     public let model: MetaModel
     /// The update rule of the T steps (the learned gates; plain gradient descent for ablations).
     public var rule: MetaLearnerLSTM.UpdateRule = .learned
+    /// Use the model on a scan whose coil-correlation fingerprint does not match its
+    /// array (the coil count must still match). For arrays the fingerprint cannot tell
+    /// apart from the model's, or anatomy unlike the training scans'.
+    public var allowOtherArray = false
 
     /// A reconstructor for `model`.
     public init(model: MetaModel) {
@@ -34,7 +38,13 @@ public struct MetaGrappa: Sendable {
             throw MRIError(.invalidArgument,
                            "ACS of \(mask.autoCalibrationRegion()?.count ?? 0) lines is too small for the meta model at R=\(r): at least \(2 * r + 1) lines are needed")
         }
-        try model.array.check(k, acs: acs, source: source)
+        if allowOtherArray {
+            guard k.coils == model.learner.coils else {
+                throw MRIError(.invalidArgument, "\(source) has \(k.coils) coils but the meta model is for \(model.learner.coils)")
+            }
+        } else {
+            try model.array.check(k, acs: acs, source: source)
+        }
     }
 
     /// The learner adapted to `k`'s ACS: the problem, θ_T, and the inner loop's trace.

@@ -110,6 +110,10 @@ struct MethodSettings {
     let raki: Raki
     /// The meta model, loaded before any data is read (nil when meta is not used).
     var meta: MetaModel? = nil
+    /// Skip the meta model's coil-array fingerprint check.
+    var allowOtherArray = false
+    /// Names the data in errors.
+    var source = "the k-space"
 }
 
 /// The reconstruction methods available.
@@ -139,8 +143,9 @@ enum Method: String, CaseIterable, ExpressibleByArgument {
             return (out, training, t1.seconds)
         case .meta:
             guard let model = settings.meta else { preconditionFailure("the meta model is loaded before reconstruction") }
-            let meta = MetaGrappa(model: model)
-            try meta.validate(k, mask: mask)
+            var meta = MetaGrappa(model: model)
+            meta.allowOtherArray = settings.allowOtherArray
+            try meta.validate(k, mask: mask, source: settings.source)
             let (problem, theta, _) = try meta.adapt(k, mask: mask)
             let adaptation = t0.seconds
             let t1 = Stopwatch()

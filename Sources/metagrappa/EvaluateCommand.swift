@@ -99,11 +99,13 @@ struct EvaluateCommand: ReportingCommand {
             try validateOutput(png, input: inputs[0], extensions: ["png"])
         }
         if let report { try FileManager.default.createDirectory(atPath: report, withIntermediateDirectories: true) }
-        let settings = MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki,
-                                      meta: chosen.contains(.meta) ? try metaOptions.load() : nil)
+        var settings = MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki,
+                                      meta: chosen.contains(.meta) ? try metaOptions.load() : nil,
+                                      allowOtherArray: metaOptions.allowOtherArray)
         var runs: [Run] = []
         var figures: [String] = []
         for input in inputs {
+            settings.source = input
             let (full, _) = try NpyFile.readKSpace(input)
             for r in rates {
                 let (run, figure) = try evaluate(full, input: input, r: r, methods: chosen, settings: settings)

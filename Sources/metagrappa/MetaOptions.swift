@@ -13,6 +13,10 @@ struct MetaOptions: ParsableArguments {
     @Option(help: "Meta: model file from `metagrappa meta-train` (default: the shipped model of the variant, for the paper's 32-coil array at R=4).")
     var model: String?
 
+    @Flag(name: .customLong("allow-other-array"),
+          help: "Meta: use the model even if the scan's coil-correlation fingerprint does not match its array (same coil count).")
+    var allowOtherArray = false
+
     /// The model to use (read and checked before any reconstruction).
     func load() throws -> MetaModel {
         if let model { return try MetaModelFile.read(model) }

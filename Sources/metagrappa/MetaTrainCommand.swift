@@ -70,6 +70,9 @@ struct MetaTrainCommand: ReportingCommand {
     @Option(help: "Stop after this many validations without improvement.")
     var patience = 8
 
+    @Option(name: .customLong("checkpoint-every"), help: "Also checkpoint every N meta-iterations between validations.")
+    var checkpointEvery = 25
+
     @Option(help: "Checkpoint file (default: OUTPUT.checkpoint).")
     var checkpoint: String?
 
@@ -99,8 +102,8 @@ struct MetaTrainCommand: ReportingCommand {
 
     func execute() throws {
         try validateOutput(output, input: "", extensions: ["mgmeta"])
-        guard iterations >= 1, validateEvery >= 1, patience >= 1 else {
-            throw MRIError(.invalidArgument, "--iterations, --validate-every and --patience must be at least 1")
+        guard iterations >= 1, validateEvery >= 1, patience >= 1, checkpointEvery >= 1 else {
+            throw MRIError(.invalidArgument, "--iterations, --validate-every, --checkpoint-every and --patience must be at least 1")
         }
         let options = try options
         let checkpointPath = checkpoint ?? output + ".checkpoint"
@@ -119,12 +122,19 @@ struct MetaTrainCommand: ReportingCommand {
         var recentLoss: [Float] = []
         // A fresh run validates its starting point too (for the residual variant, that is its linear branch alone).
         var validateNow = trainer.state.iteration == 0
+        Interruption.install()
         while trainer.state.iteration < iterations && trainer.state.validationsSinceBest < patience {
+            if Interruption.requested {
+                try MetaCheckpoint.write(trainer, to: checkpointPath)
+                printError("meta-train: interrupted at step \(trainer.state.iteration); checkpoint \(checkpointPath) saved, continue with --resume")
+                throw ExitCode(130)
+            }
             if !validateNow {
                 let scan = try tasks.training(trainer.state.iteration)
                 let mask = try SamplingMask.uniform(ny: scan.ny, acceleration: accel, acsLines: acs)
                 recentLoss.append(try trainer.step(scan: scan, mask: mask))
                 trainer.state.seconds = startSeconds + clock.seconds
+                if trainer.state.iteration % checkpointEvery == 0 { try MetaCheckpoint.write(trainer, to: checkpointPath) }
                 guard trainer.state.iteration % validateEvery == 0 || trainer.state.iteration == iterations else { continue }
             }
             validateNow = false
@@ -155,6 +165,18 @@ struct MetaTrainCommand: ReportingCommand {
         }
         printError(String(format: "meta-train: best validation NRMSE %.4f at step %d (GRAPPA %.4f); model %@",
                           best, trainer.state.bestIteration, grappa, output))
+    }
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM during meta-training: finish the current step, save a
+/// checkpoint, stop.
+enum Interruption {
+    nonisolated(unsafe) static var flag: sig_atomic_t = 0
+    static var requested: Bool { flag != 0 }
+
+    static func install() {
+        signal(SIGINT) { _ in Interruption.flag = 1 }
+        signal(SIGTERM) { _ in Interruption.flag = 1 }
     }
 }
 

@@ -44,7 +44,8 @@ struct ReconCommand: ReportingCommand {
         let (k, storedAs) = try NpyFile.readKSpace(input)
         let read = tRead.seconds
         let mask = try acquisition.resolve(ny: k.ny)
-        let (out, calibrate, apply) = try method.reconstruct(consume k, mask: mask, settings: MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki, meta: meta))
+        let (out, calibrate, apply) = try method.reconstruct(consume k, mask: mask, settings: MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki, meta: meta,
+                                          allowOtherArray: metaOptions.allowOtherArray, source: input))
         let tWrite = Stopwatch()
         try NpyFile.write(out, to: output, as: storedAs)
         if let png {
