@@ -24,6 +24,9 @@ public struct PhantomSimulator: Sendable {
     public var noiseCorrelation: Double
     /// Seed for the phase coefficients and the noise.
     public var seed: UInt64
+    /// Size of the phantom relative to the field of view (the modified Shepp–Logan's
+    /// outer ellipse spans 0.92 of it at scale 1).
+    public var objectScale = 0.85
     /// Coil layout: rings of up to 8 loops around the object (`coils` of them), or the
     /// paper's 32-loop head array (``PaperCoilArray``; needs a square matrix and 32 coils).
     public var array: Layout = .rings
@@ -63,6 +66,9 @@ public struct PhantomSimulator: Sendable {
         }
         guard (1...128).contains(coils) else {
             throw MRIError(.invalidArgument, "phantom coil count must be 1…128, found \(coils)")
+        }
+        guard objectScale > 0.05, objectScale <= 1 else {
+            throw MRIError(.invalidArgument, "phantom scale must be in (0.05, 1], found \(objectScale)")
         }
         guard array == .rings || (coils == PaperCoilArray.coils && ny == nx) else {
             throw MRIError(.invalidArgument,
@@ -120,7 +126,7 @@ public struct PhantomSimulator: Sendable {
         (Double(col - nx / 2) / Double(nx / 2), -Double(row - ny / 2) / Double(ny / 2))
     }
 
-    /// The modified Shepp–Logan phantom (Toft), shrunk to 85 % of the field of view,
+    /// The modified Shepp–Logan phantom (Toft), shrunk by ``objectScale``,
     /// times a random smooth second-order phase.
     private func objectImage(_ rng: inout SeededGenerator) -> [Complex<Float>] {
         // (intensity, semi-axis a, semi-axis b, centre x, centre y, rotation in degrees)
@@ -136,7 +142,7 @@ public struct PhantomSimulator: Sendable {
         for row in 0..<ny {
             for col in 0..<nx {
                 let (px, py) = coordinates(row, col)
-                let x = px / 0.85, y = py / 0.85
+                let x = px / objectScale, y = py / objectScale
                 var value = 0.0
                 for (a, sa, sb, cx, cy, deg) in ellipses {
                     let t = deg * Double.pi / 180

@@ -34,6 +34,9 @@ struct SimulateCommand: ReportingCommand {
     @Option(help: "Noise correlation strength between neighbouring coils, in [0, 1).")
     var correlation = 0.25
 
+    @Option(name: .customLong("object-scale"), help: "Phantom size relative to the field of view.")
+    var objectScale = 0.85
+
     @Option(help: "Random seed (phase and noise).")
     var seed: UInt64 = 20190501
 
@@ -46,6 +49,7 @@ struct SimulateCommand: ReportingCommand {
         var sim = PhantomSimulator(ny: ny ?? matrix, nx: nx ?? matrix, coils: array == .paper ? PaperCoilArray.coils : coils,
                                    noiseLevel: noise, noiseCorrelation: correlation, seed: seed)
         sim.array = array
+        sim.objectScale = objectScale
         let result = try sim.simulate()
         try NpyFile.write(result.noisy, to: output)
         if let clean { try NpyFile.write(result.clean, to: clean) }

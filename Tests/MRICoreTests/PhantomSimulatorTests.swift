@@ -1,3 +1,4 @@
+import Foundation
 import MRICore
 import Numerics
 import Testing
@@ -36,9 +37,32 @@ import TestSupport
         #expect(signal / (v0 * Double(8 * n)) > 10)
     }
 
-    @Test func badSizesAreRefused() {
+    @Test func badSizesAreRefused() throws {
         #expect(throws: MRIError.self) { try PhantomSimulator(ny: 4, nx: 64).simulate() }
         #expect(throws: MRIError.self) { try PhantomSimulator(coils: 0).simulate() }
         #expect(throws: MRIError.self) { try PhantomSimulator(noiseLevel: -1).simulate() }
+        var paper = PhantomSimulator(ny: 64, nx: 64, coils: 8)
+        paper.array = .paper
+        #expect(throws: MRIError.self) { try paper.simulate() }
+        paper.coils = 32
+        #expect(try paper.simulate().noisy.shape == [32, 64, 64])
+        paper.objectScale = 0
+        #expect(throws: MRIError.self) { try paper.simulate() }
+    }
+
+    /// The paper array's maps follow make_sim.py: coil 0 sits at (x, y) = (1, 0) on ring
+    /// z = −0.3, so its magnitude peaks on the right edge of the middle row and is
+    /// 1/(d² + 0.09) relative to that peak elsewhere.
+    @Test func paperArrayMapsFollowMakeSim() {
+        let n = 32
+        let maps = PaperCoilArray.maps(n)
+        #expect(maps.count == 32 * n * n)
+        func magnitude(_ c: Int, _ y: Int, _ x: Int) -> Double { Double(maps[(c * n + y) * n + x].length) }
+        let peak = (0..<(32 * n * n)).map { Double(maps[$0].length) }.max()!
+        #expect(abs(peak - 1) < 1e-6)
+        // Ratio between the map at the centre and at the right edge of the middle row, coil 0.
+        let d2Edge = pow(Double(n - 1 - n / 2) / Double(n / 2) - 1, 2) + 0.09, d2Centre = 1 + 0.09
+        #expect(abs(magnitude(0, n / 2, n / 2) / magnitude(0, n / 2, n - 1) - d2Edge / d2Centre) < 1e-4)
+        #expect(PaperCoilArray.centres.count == 32 && PaperCoilArray.centres[8].2 == -0.1)
     }
 }

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Whole-process speed of `metagrappa recon` for GRAPPA and Meta-GRAPPA (both variants,
+shipped models), interleaved in one run so that the ratios are fair on a noisy machine.
+
+Usage (after `swift build -c release`):
+    python3 Benchmarks/run_meta_speed.py [INPUT.npy] [--accel 4] [--acs 32] [--runs 15]
+Prints a Markdown table for BENCHMARKS.md.
+"""
+import argparse
+import datetime
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from run_grappa_benchmark import cpu_model  # noqa: E402
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("input", nargs="?", default=os.path.join(ROOT, "..", "shared", "data", "sim_brain_32ch_288x288_ch2.npy"))
+    p.add_argument("--accel", type=int, default=4)
+    p.add_argument("--acs", type=int, default=32)
+    p.add_argument("--runs", type=int, default=15)
+    a = p.parse_args()
+    binary = os.path.join(ROOT, ".build", "release", "metagrappa")
+    if not os.path.exists(binary):
+        sys.exit(f"{binary} missing: run `swift build -c release` first")
+    methods = {"GRAPPA (4×5, λ 1e-4)": ["--method", "grappa"],
+               "meta, paper variant (shipped model)": ["--method", "meta", "--variant", "paper"],
+               "meta, residual variant (shipped model)": ["--method", "meta", "--variant", "residual"]}
+    walls = {m: [] for m in methods}
+    stages = {m: [] for m in methods}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out.npy")
+        for _ in range(a.runs):
+            for name, args in methods.items():
+                t = time.perf_counter()
+                r = subprocess.run([binary, "recon", a.input, "-o", out, "--accel", str(a.accel), "--acs", str(a.acs),
+                                    "--timing"] + args, check=True, capture_output=True, text=True)
+                walls[name].append(time.perf_counter() - t)
+                stages[name].append([float(x) for x in re.findall(r"([0-9.]+) ms", r.stderr)])
+    print(f"Machine: {cpu_model()}, {os.cpu_count()} cores; date {datetime.date.today()}; "
+          f"input {os.path.basename(a.input)}, R={a.accel}, ACS={a.acs}, {a.runs} interleaved runs each\n")
+    print("| method | whole process min ms | median ms | read | adapt / calibrate | apply | write (medians, ms) |")
+    print("|---|---|---|---|---|---|---|")
+    for name in methods:
+        w = sorted(walls[name])
+        med = [statistics.median(s[i] for s in stages[name]) for i in range(4)]
+        print(f"| {name} | {w[0] * 1e3:.0f} | {statistics.median(w) * 1e3:.0f} | {med[0]:.0f} | {med[1]:.0f} | "
+              f"{med[2]:.0f} | {med[3]:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
