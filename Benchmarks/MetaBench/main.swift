@@ -34,6 +34,7 @@ let testSlices = Array(stride(from: 110, through: 155, by: 5))
 let validationSlices = [100, 102, 104, 106, 108]
 let mask = try SamplingMask.uniform(ny: 288, acceleration: 4, acsLines: 32)
 let lambdas = [0.0, 1e-5, 1e-4, 1e-3, 1e-2, 3e-2, 1e-1]
+let figureSlice = 130
 let sgdRates: [Float] = [1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
 
 struct Scan { let z: Int; let noisy: KSpace; let clean: RealImage; let noisyRef: RealImage }
@@ -53,6 +54,38 @@ func meta(_ model: MetaModel, _ s: Scan, rule: MetaLearnerLSTM.UpdateRule = .lea
     return try m.reconstruct(s.noisy.masked(by: mask), mask: mask)
 }
 
+// The coil-array fingerprint: distances of various scans from the paper model's profile.
+do {
+    let profile = paper.array
+    let acs = 128..<160
+    let shared = try NpyFile.readKSpace(URL(fileURLWithPath: args[1]).deletingLastPathComponent()
+        .appendingPathComponent("sim_brain_32ch_288x288_ch2.npy").path).kspace
+    func permuted(_ k: KSpace, _ order: (Int) -> Int) -> KSpace {
+        var out = k
+        let plane = k.ny * k.nx
+        for c in 0..<k.coils { for i in 0..<plane { out.data[c * plane + i] = k.data[order(c) * plane + i] } }
+        return out
+    }
+    var phantomPaper = PhantomSimulator(ny: 288, nx: 288, coils: 32, seed: 1)
+    phantomPaper.array = .paper
+    let cases: [(String, KSpace)] = [
+        ("shared simulated slice (paper array, z = 95)", shared),
+        ("test slice z = 130, unaugmented", try simulator.scan(slice: 130, seed: 1, noiseLevel: 0.005, augment: false).noisy),
+        ("same, coils permuted (c → 5c mod 32)", permuted(shared) { ($0 * 5) % 32 }),
+        ("same, rings swapped (c → c + 8 mod 32)", permuted(shared) { ($0 + 8) % 32 }),
+        ("same, labels rotated within rings by one", permuted(shared) { 8 * ($0 / 8) + ($0 + 1) % 8 }),
+        ("Shepp–Logan, paper array (simulate --array paper)", try phantomPaper.simulate().noisy),
+        ("Shepp–Logan, 32 loops in 4 rings (simulate --coils 32)", try PhantomSimulator(ny: 288, nx: 288, coils: 32, seed: 1).simulate().noisy),
+    ]
+    var table = String(format: "Fingerprint tolerance %.3f\n\n| scan | distance | accepted |\n|---|---|---|\n", profile.tolerance)
+    for (name, k) in cases {
+        let d = profile.distance(to: CoilArrayProfile.signature(of: k, acs: acs))
+        table += String(format: "| %@ | %.3f | %@ |\n", name, d, d <= profile.tolerance ? "yes" : "no")
+    }
+    print(table)
+    try table.write(toFile: outDir + "/fingerprint.md", atomically: true, encoding: .utf8)
+}
+
 var markdown = "| noise | method | mean NRMSE vs noise-free | mean NRMSE vs noisy | slices better than GRAPPA | mean seconds |\n|---|---|---|---|---|---|\n"
 var perSlice = "noise,z,method,nrmse_clean,nrmse_noisy,seconds\n"
 for (label, noise) in noiseLevels {
@@ -70,9 +103,16 @@ for (label, noise) in noiseLevels {
     let test = try scans(testSlices, noise: noise, seedBase: 70_000)
     var results: [String: [(Double, Double, Double)]] = [:]
     var order: [String] = []
+    var figureRows: [ComparisonFigure.Row] = []
     func record(_ name: String, _ s: Scan, _ body: () throws -> KSpace) rethrows {
         let t = Date()
         let k = try body()
+        if s.z == figureSlice {
+            if figureRows.isEmpty { figureRows.append(.init(label: "NOISE-FREE REFERENCE", image: s.clean, error: nil)) }
+            let image = CenteredFFT.rssImage(of: k)
+            figureRows.append(.init(label: String(format: "%@  %.4f", name.uppercased(), ImageMetrics.nrmse(image, s.clean)),
+                                    image: image, error: ComparisonFigure.absoluteError(image, s.clean)))
+        }
         let seconds = Date().timeIntervalSince(t)
         let e = nrmse(k, s)
         if results[name] == nil { order.append(name) }
@@ -92,6 +132,9 @@ for (label, noise) in noiseLevels {
         }
         print("z=\(s.z) \(label) done")
     }
+    let figure = ComparisonFigure.render(figureRows, window: figureRows[0].image.pixels.max() ?? 1, errorScale: 10,
+                                         crop: ComparisonFigure.objectBounds(figureRows[0].image))
+    try PNGWriter.write(figure, to: outDir + "/figure-z\(figureSlice)-" + label.replacingOccurrences(of: " ", with: "-") + ".png")
     let grappaName = order[1]
     let grappa = results[grappaName]!
     for name in order {
