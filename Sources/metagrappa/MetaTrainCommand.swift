@@ -79,6 +79,10 @@ struct MetaTrainCommand: ReportingCommand {
     @Flag(help: "Continue the run saved in the checkpoint.")
     var resume = false
 
+    @Flag(name: .customLong("profile-only"),
+          help: "Do not train: measure the coil-array profile (fingerprint and least agreement) from the tasks again and store it in the existing OUTPUT model.")
+    var profileOnly = false
+
     var options: MetaTrainer.Options {
         get throws {
             var o = MetaTrainer.Options()
@@ -113,6 +117,21 @@ struct MetaTrainCommand: ReportingCommand {
         var trainer = try MetaTrainer(options: options, coils: tasks.coils)
         if resume { trainer = try MetaCheckpoint.read(checkpointPath, options: options, coils: tasks.coils) }
         let profile = try tasks.profile(acsLines: acs)
+        if profileOnly {
+            let existing = try MetaModelFile.read(output)
+            guard existing.learner.coils == tasks.coils else {
+                throw MRIError(.invalidArgument, "\(output) is for \(existing.learner.coils) coils, the tasks have \(tasks.coils)")
+            }
+            var provenance = existing.provenance
+            provenance["profile_command"] = "metagrappa " + CommandLine.arguments.dropFirst().joined(separator: " ")
+            let model = try MetaModel(variant: existing.variant, learner: existing.learner, metaLearner: existing.metaLearner,
+                                      initialParameters: existing.initialParameters, array: profile,
+                                      linearBranchRegularization: existing.linearBranchRegularization,
+                                      acsReadoutWindow: existing.acsReadoutWindow, provenance: provenance)
+            try AtomicFile.write(try model.serialized(), to: output)
+            printError(String(format: "meta-train: coil-array profile of %@ measured again (least agreement %.2f)", output, profile.minimumAgreement))
+            return
+        }
         let masks = try tasks.validation.map { try SamplingMask.uniform(ny: $0.scan.ny, acceleration: accel, acsLines: acs) }
         let grappa = try MetaValidation.grappaNRMSE(tasks.validation, masks: masks)
         printError(String(format: "meta-train: %@ variant, %d coils (%@), R=%d, ACS %d, T=%d, learner %@ (%d parameters); validation GRAPPA NRMSE %.4f",

@@ -57,8 +57,9 @@ struct MetaTrainingTasks {
     }
 
     /// The coil-array profile: mean fingerprint over the validation scans and the first
-    /// training scans, accepting 1.5× the largest distance seen among them (at least 0.03).
-    func profile(acsLines: Int, samples: Int = 16) throws -> CoilArrayProfile {
+    /// training scans; the smallest partner agreement seen among them, less 0.1 (clamped
+    /// to [0.5, 0.9]), is the least accepted.
+    func profile(acsLines: Int, samples: Int = 48) throws -> CoilArrayProfile {
         var scans = validation.map(\.scan)
         for i in 0..<samples { scans.append(try training(i)) }
         let signatures = scans.map { k in
@@ -66,8 +67,8 @@ struct MetaTrainingTasks {
         }
         var mean = [Float](repeating: 0, count: signatures[0].count)
         for s in signatures { for i in 0..<mean.count { mean[i] += s[i] / Float(signatures.count) } }
-        let draft = CoilArrayProfile(name: arrayName, coils: coils, signature: mean, tolerance: 0)
-        let spread = signatures.map(draft.distance(to:)).max() ?? 0
-        return CoilArrayProfile(name: arrayName, coils: coils, signature: mean, tolerance: max(0.03, 1.5 * spread))
+        let draft = CoilArrayProfile(name: arrayName, coils: coils, signature: mean, minimumAgreement: 0)
+        let lowest = signatures.map(draft.agreement(with:)).min() ?? 1
+        return CoilArrayProfile(name: arrayName, coils: coils, signature: mean, minimumAgreement: min(0.9, max(0.5, lowest - 0.1)))
     }
 }

@@ -137,7 +137,7 @@ import TestSupport
                                   initialParameters: learner.network(seed: 1).parameters,
                                   array: CoilArrayProfile(name: "test", coils: coils,
                                                           signature: [Float](repeating: 0.5, count: coils * (coils - 1) / 2),
-                                                          tolerance: 2),
+                                                          minimumAgreement: 0),
                                   linearBranchRegularization: nil)
         return writeBytes(d, "model\(coils)x\(r).mgmeta", try model.serialized())
     }
