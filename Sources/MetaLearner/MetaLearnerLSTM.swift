@@ -1,4 +1,5 @@
 import Foundation
+import MRICore
 
 /// The meta-learner `M` of METHOD.md §5: a coordinate-wise modified LSTM whose cell state
 /// is the learner's weight vector θ.
@@ -97,16 +98,22 @@ public struct MetaLearnerLSTM: Sendable, Equatable, Codable {
             let preL = Self.preprocess(loss)
             var f = [Float](repeating: 0, count: n), i = f, o = f
             var next = theta, nextHidden = hidden
-            gates.withUnsafeBufferPointer { w in
-                for p in 0..<n {
-                    let (g1, g2) = Self.preprocess(g[p])
-                    let common = (g1, g2, preL.0, preL.1, theta[p])
-                    f[p] = Self.gate(w, 0, common, previous.0[p])
-                    i[p] = Self.gate(w, 1, common, previous.1[p])
-                    o[p] = Self.gate(w, 2, common, previous.2[p])
-                    let carried = g[p] + hidden[p]
-                    next[p] = f[p] * theta[p] - i[p] * carried
-                    nextHidden[p] = o[p] * carried
+            // Coordinate-wise, so the coordinates are split over the workers (same result).
+            withUnsafeMutablePointers(&f, &i, &o, &next, &nextHidden) { f, i, o, next, nextHidden in
+                gates.withUnsafeBufferPointer { w in
+                    let w = UnsafeSendable(w)
+                    Parallel.forEachChunk(n) { range in
+                        for p in range {
+                            let (g1, g2) = Self.preprocess(g[p])
+                            let common = (g1, g2, preL.0, preL.1, theta[p])
+                            f.value[p] = Self.gate(w.value, 0, common, previous.0[p])
+                            i.value[p] = Self.gate(w.value, 1, common, previous.1[p])
+                            o.value[p] = Self.gate(w.value, 2, common, previous.2[p])
+                            let carried = g[p] + hidden[p]
+                            next.value[p] = f.value[p] * theta[p] - i.value[p] * carried
+                            nextHidden.value[p] = o.value[p] * carried
+                        }
+                    }
                 }
             }
             if record {
@@ -119,6 +126,20 @@ public struct MetaLearnerLSTM: Sendable, Equatable, Codable {
             previous = (f, i, o)
         }
         return (theta, trace)
+    }
+
+    /// Runs `body` with sendable pointers to five arrays' storage.
+    private func withUnsafeMutablePointers(_ a: inout [Float], _ b: inout [Float], _ c: inout [Float], _ d: inout [Float],
+                                           _ e: inout [Float],
+                                           _ body: (UnsafeSendable<UnsafeMutablePointer<Float>>, UnsafeSendable<UnsafeMutablePointer<Float>>,
+                                                    UnsafeSendable<UnsafeMutablePointer<Float>>, UnsafeSendable<UnsafeMutablePointer<Float>>,
+                                                    UnsafeSendable<UnsafeMutablePointer<Float>>) -> Void) {
+        a.withUnsafeMutableBufferPointer { a in b.withUnsafeMutableBufferPointer { b in c.withUnsafeMutableBufferPointer { c in
+            d.withUnsafeMutableBufferPointer { d in e.withUnsafeMutableBufferPointer { e in
+                body(UnsafeSendable(a.baseAddress!), UnsafeSendable(b.baseAddress!), UnsafeSendable(c.baseAddress!),
+                     UnsafeSendable(d.baseAddress!), UnsafeSendable(e.baseAddress!))
+            } }
+        } } }
     }
 
     @inline(__always)

@@ -90,27 +90,47 @@ public struct Conv2D: Sendable, Equatable, Codable {
         return out
     }
 
-    /// The gradient with respect to the input (`outputGradient` zero outside the valid columns).
+    /// The gradient with respect to the input (`outputGradient` zero outside the valid
+    /// columns): one GEMM for all taps, `dCols (taps·in × n) = Wᵀ · dY`, split over the
+    /// output positions, then the taps' shifted rows added into the input's channels
+    /// ("col2im", in a fixed order). (One GEMM per tap, as before, had only `in` rows per
+    /// product, 8 for the learner's last layer, and ran far below the GEMM rate.)
     public func inputGradient(input: FeatureMap, outputGradient: FeatureMap, dilation: Int,
                               parameters: UnsafePointer<Float>) -> FeatureMap {
         let n = outputGradient.height * input.width, plane = input.height * input.width
         let used = n - (kernelWidth - 1)  // see forward(_:dilation:parameters:)
         var dx = FeatureMap(channels: inChannels, height: input.height, width: input.width, validWidth: input.validWidth)
-        dx.data.withUnsafeMutableBufferPointer { d in
+        // A 1 × 1 kernel's unfolded gradient is the input gradient itself.
+        if taps == 1 {
+            dx.data.withUnsafeMutableBufferPointer { d in
+                outputGradient.data.withUnsafeBufferPointer { dy in
+                    RealLinearAlgebra.gemmSplittingColumns(transA: true, transB: false, m: inChannels, n: used,
+                                                           k: outChannels, a: parameters, lda: rowLength,
+                                                           b: dy.baseAddress!, ldb: n, beta: 0, c: d.baseAddress!, ldc: plane)
+                }
+            }
+            return dx
+        }
+        var columns = [Float](repeating: 0, count: rowLength * used)
+        columns.withUnsafeMutableBufferPointer { dc in
             outputGradient.data.withUnsafeBufferPointer { dy in
-                let (dp, gp, wp) = (UnsafeSendable(d.baseAddress!), UnsafeSendable(dy.baseAddress!), UnsafeSendable(parameters))
-                // Each worker owns whole input channels, so the shifted, overlapping
-                // accumulations of different taps never race.
+                RealLinearAlgebra.gemmSplittingColumns(transA: true, transB: false, m: rowLength, n: used, k: outChannels,
+                                                       a: parameters, lda: rowLength, b: dy.baseAddress!, ldb: n,
+                                                       beta: 0, c: dc.baseAddress!, ldc: used)
+            }
+        }
+        dx.data.withUnsafeMutableBufferPointer { d in
+            columns.withUnsafeBufferPointer { dc in
+                let (dp, cp) = (UnsafeSendable(d.baseAddress!), UnsafeSendable(dc.baseAddress!))
+                // Each worker owns whole input channels, so the shifted additions never race.
                 Parallel.forEachChunk(inChannels) { channels in
-                    guard !channels.isEmpty else { return }
-                    for i in 0..<kernelHeight {
-                        for j in 0..<kernelWidth {
-                            // dX_ij (in × n) += W_ijᵀ (in × out) · dY (out × n), rows `channels` only.
-                            RealLinearAlgebra.gemm(transA: true, transB: false, m: channels.count, n: used, k: outChannels,
-                                                   a: wp.value + (i * kernelWidth + j) * inChannels + channels.lowerBound,
-                                                   lda: rowLength, b: gp.value, ldb: n, beta: 1,
-                                                   c: dp.value + channels.lowerBound * plane + i * dilation * input.width + j,
-                                                   ldc: plane)
+                    for c in channels {
+                        for i in 0..<kernelHeight {
+                            for j in 0..<kernelWidth {
+                                let source = cp.value + ((i * kernelWidth + j) * inChannels + c) * used
+                                let target = dp.value + c * plane + i * dilation * input.width + j
+                                for p in 0..<used { target[p] += source[p] }
+                            }
                         }
                     }
                 }

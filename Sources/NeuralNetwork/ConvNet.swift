@@ -107,12 +107,20 @@ public struct ConvNet: Sendable {
         return x
     }
 
-    /// Runs the network without keeping anything for a backward pass.
+    /// Runs the network without keeping anything for a backward pass. A layer with few
+    /// input rows per output (`taps · in ≤ 128`, such as the learner's last layer, 6 × 8)
+    /// runs on its unfolded input, one GEMM with a useful inner dimension; a wide one
+    /// runs one GEMM per tap, which needs no unfolded copy of a large input.
     public func predict(_ input: FeatureMap, dilation: Int = 1) -> FeatureMap {
         var x = input
         parameters.withUnsafeBufferPointer { p in
             for (l, offset) in zip(layers, offsets) {
-                x = l.convolution.forward(x, dilation: dilation, parameters: p.baseAddress! + offset)
+                let conv = l.convolution
+                if conv.kernelHeight * conv.kernelWidth * conv.inChannels <= 128 {
+                    x = conv.forward(conv.columns(of: x, dilation: dilation), parameters: p.baseAddress! + offset)
+                } else {
+                    x = conv.forward(x, dilation: dilation, parameters: p.baseAddress! + offset)
+                }
                 l.activation.forward(&x.data, count: x.count)
             }
         }
