@@ -54,3 +54,39 @@ import TestSupport
         for y in 0..<48 where !mask.acquired[y] { #expect((0..<48).contains { out[0, y, $0] != .zero }) }
     }
 }
+
+/// A meta-training run killed with SIGKILL at arbitrary moments and resumed each time
+/// ends with the same model, bit for bit, as a run that was never interrupted.
+@Suite struct MetaTrainingKillTests {
+    @Test func killedAndResumedRunEqualsAnUninterruptedOne() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let files = try MetaCommandTests.scans(dir)
+        let arguments = ["meta-train", "--data", files[0], files[1], "--iterations", "120", "--checkpoint-every", "7",
+                         "--accel", "2", "--acs", "12", "--hidden", "4,4", "--steps", "2", "--validate-every", "20"]
+        let straight = try runProcess(metagrappaPath, arguments + ["-o", dir.file("straight.mgmeta")])
+        #expect(straight.status == 0, "\(straight.stderr)")
+        let output = dir.file("killed.mgmeta"), checkpoint = output + ".checkpoint"
+        var kills = 0
+        for delay in [0.15, 0.3, 0.2, 0.45, 0.25, 0.6] {
+            let resume = FileManager.default.fileExists(atPath: checkpoint)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: metagrappaPath)
+            process.arguments = arguments + ["-o", output] + (resume ? ["--resume"] : [])
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: delay)
+            if process.isRunning { kill(process.processIdentifier, SIGKILL); kills += 1 }
+            process.waitUntilExit()
+        }
+        #expect(kills >= 2, "the run must actually be killed several times (killed \(kills) times)")
+        // Finish the run.
+        let resume = FileManager.default.fileExists(atPath: checkpoint)
+        let last = try runProcess(metagrappaPath, arguments + ["-o", output] + (resume ? ["--resume"] : []))
+        #expect(last.status == 0, "\(last.stderr)")
+        let a = try MetaModel(serialized: Array(try Data(contentsOf: URL(fileURLWithPath: dir.file("straight.mgmeta")))), source: "a")
+        let b = try MetaModel(serialized: Array(try Data(contentsOf: URL(fileURLWithPath: output))), source: "b")
+        #expect(a.initialParameters.map(\.bitPattern) == b.initialParameters.map(\.bitPattern), "after \(kills) kills")
+        #expect(a.metaLearner.gates.map(\.bitPattern) == b.metaLearner.gates.map(\.bitPattern))
+    }
+}
