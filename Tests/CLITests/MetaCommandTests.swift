@@ -52,6 +52,16 @@ import TestSupport
         #expect(out == library)
         for c in 0..<4 { for y in 0..<48 where mask.acquired[y] { for x in 0..<48 { #expect(out[c, y, x] == full[c, y, x]) } } }
         for y in 0..<48 where !mask.acquired[y] { #expect((0..<48).contains { out[0, y, $0] != .zero }) }
+
+        // `evaluate --methods meta` reports the same reconstruction's NRMSE.
+        let evaluate = try metagrappa("evaluate", files[2], "--accel", "2", "--acs", "12", "--methods", "grappa,meta",
+                                      "--model", dir.file("a.mgmeta"), "--json", dir.file("e.json"))
+        #expect(evaluate.status == 0, "\(evaluate.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.file("e.json")))) as! [String: Any]
+        let methods = json["methods"] as! [[String: Any]]
+        let meta = try #require(methods.first { $0["method"] as? String == "meta" })
+        let expected = ImageMetrics.nrmse(CenteredFFT.rssImage(of: library), CenteredFFT.rssImage(of: full))
+        #expect(abs((meta["nrmse"] as! Double) - expected) < 1e-9)
     }
 }
 
