@@ -61,16 +61,7 @@ public struct LearnerProblem: Sendable {
         guard k.coils == learner.coils else {
             throw MRIError(.invalidArgument, "the model is for \(learner.coils) coils, the k-space has \(k.coils)")
         }
-        guard let acs = mask.autoCalibrationRegion(), acs.count >= 2 * r + 1 else {
-            throw MRIError(.invalidArgument,
-                           "ACS of \(mask.autoCalibrationRegion()?.count ?? 0) lines is too small at R=\(r): at least \(2 * r + 1) lines are needed")
-        }
-        guard k.nx > 2 * LatticeLineGeometry.readoutMargin else {
-            throw MRIError(.invalidArgument, "readout of \(k.nx) samples is too short (at least 7)")
-        }
-        var peak: Float = 0
-        for c in 0..<k.coils { for y in acs { for x in 0..<k.nx { peak = max(peak, k[c, y, x].length) } } }
-        guard peak > 0 else { throw MRIError(.format, "the ACS block is all zeros") }
+        let (acs, peak) = try LatticeLineGeometry.calibrationRegion(k, mask: mask, acceleration: r, method: "the meta model")
         self.learner = learner
         let scale = 1 / peak
         self.scale = scale

@@ -9,6 +9,25 @@ public enum LatticeLineGeometry {
     /// Readout samples consumed on each side by a 2 × 5 then 2 × 3 network (2 + 1).
     public static let readoutMargin = 3
 
+    /// The ACS block of `mask` and its peak magnitude in `k`, after checking that the
+    /// block and the readout are large enough for a network reading the lattice lines
+    /// −1, 0, +1 at acceleration `r` and ±`readoutMargin` samples; `method` names the
+    /// reconstruction in errors.
+    public static func calibrationRegion(_ k: KSpace, mask: SamplingMask, acceleration r: Int,
+                                         method: String) throws -> (acs: Range<Int>, peak: Float) {
+        guard let acs = mask.autoCalibrationRegion(), acs.count >= 2 * r + 1 else {
+            throw MRIError(.invalidArgument,
+                           "ACS of \(mask.autoCalibrationRegion()?.count ?? 0) lines is too small for \(method) at R=\(r): at least \(2 * r + 1) lines are needed")
+        }
+        guard k.nx > 2 * readoutMargin else {
+            throw MRIError(.invalidArgument, "readout of \(k.nx) samples is too short for \(method) (at least \(2 * readoutMargin + 1))")
+        }
+        var peak: Float = 0
+        for c in 0..<k.coils { for y in acs { for x in 0..<k.nx { peak = max(peak, k[c, y, x].length) } } }
+        guard peak > 0 else { throw MRIError(.format, "the ACS block is all zeros") }
+        return (acs, peak)
+    }
+
     /// ACS pairs. Input: the ACS block (readout samples `columns`, all by default) as 2C
     /// channels (a network reads it with row dilation R); target: for each base row y0
     /// (sources y0, y0 + R, y0 + 2R) the lines y0 + R + m, m = 1…R−1, readout shifted by

@@ -82,9 +82,6 @@ public struct Raki: Sendable {
         self.options = options
     }
 
-    /// Readout samples consumed on each side by the two wide layers (2 + 1).
-    static let readoutMargin = LatticeLineGeometry.readoutMargin
-
     /// One training progress report: iteration (1-based), the most iterations that will
     /// run, loss, and whether it is the last.
     public typealias Progress = (_ iteration: Int, _ maxIterations: Int, _ loss: Float, _ done: Bool) -> Void
@@ -104,16 +101,7 @@ public struct Raki: Sendable {
         }
         let r = try mask.lattice().acceleration
         guard r >= 2 else { throw MRIError(.invalidArgument, "the mask is fully sampled: there is nothing to train for") }
-        guard let acs = mask.autoCalibrationRegion(), acs.count >= 2 * r + 1 else {
-            throw MRIError(.invalidArgument,
-                           "ACS of \(mask.autoCalibrationRegion()?.count ?? 0) lines is too small for RAKI at R=\(r): at least \(2 * r + 1) lines are needed")
-        }
-        guard k.nx > 2 * Self.readoutMargin else {
-            throw MRIError(.invalidArgument, "readout of \(k.nx) samples is too short for RAKI (at least 7)")
-        }
-        var peak: Float = 0
-        for c in 0..<k.coils { for y in acs { for x in 0..<k.nx { peak = max(peak, k[c, y, x].length) } } }
-        guard peak > 0 else { throw MRIError(.format, "the ACS block is all zeros") }
+        let (acs, peak) = try LatticeLineGeometry.calibrationRegion(k, mask: mask, acceleration: r, method: "RAKI")
         let scale = options.acsPeak / peak
 
         let (input, target) = LatticeLineGeometry.acsPairs(k, acs: acs, acceleration: r, scale: scale)
