@@ -74,14 +74,23 @@ public enum LatticeLineGeometry {
         let r = lattice.acceleration, s = lattice.offset, ny = k.ny, nx = k.nx, coils = k.coils
         let bases = lattice.baseIndices(ny: ny)
         var input = FeatureMap(channels: 2 * coils, height: bases.count + 2, width: nx + 2 * readoutMargin)
-        for row in 0..<(bases.count + 2) {
-            let y = s + r * (bases.lowerBound - 1 + row)
-            guard y >= 0, y < ny else { continue }
-            for c in 0..<coils {
-                for x in 0..<nx {
-                    let z = k[c, y, x]
-                    input[c, row, x + readoutMargin] = z.real * scale
-                    input[coils + c, row, x + readoutMargin] = z.imaginary * scale
+        let (height, width) = (input.height, input.width)
+        input.data.withUnsafeMutableBufferPointer { out in
+            k.data.withUnsafeBufferPointer { kd in
+                let (o, src) = (UnsafeSendable(out.baseAddress!), UnsafeSendable(kd.baseAddress!))
+                // One coil per task: each writes its own two channels.
+                Parallel.forEach(coils) { c in
+                    for row in 0..<height {
+                        let y = s + r * (bases.lowerBound - 1 + row)
+                        guard y >= 0, y < ny else { continue }
+                        let from = src.value + (c * ny + y) * nx
+                        let re = o.value + (c * height + row) * width + readoutMargin
+                        let im = o.value + ((coils + c) * height + row) * width + readoutMargin
+                        for x in 0..<nx {
+                            re[x] = from[x].real * scale
+                            im[x] = from[x].imaginary * scale
+                        }
+                    }
                 }
             }
         }
@@ -107,14 +116,26 @@ public enum LatticeLineGeometry {
     /// `add` adds the output to what `k` holds there instead of replacing it.
     public static func fillMissingLines(_ k: inout KSpace, from output: FeatureMap, lattice: UndersamplingLattice,
                                         bases: Range<Int>, mask: SamplingMask, scale: Float, add: Bool = false) {
-        let coils = k.coils, nx = k.nx, inverse = 1 / scale
-        forEachEstimatedLine(lattice: lattice, bases: bases, ny: k.ny) { m, b, y in
-            guard !mask.acquired[y] else { return }
-            for c in 0..<coils {
-                for x in 0..<nx {
-                    let z = Complex(output[(m - 1) * 2 * coils + c, b, x] * inverse,
-                                    output[(m - 1) * 2 * coils + coils + c, b, x] * inverse)
-                    k[c, y, x] = add ? k[c, y, x] + z : z
+        let coils = k.coils, nx = k.nx, ny = k.ny, inverse = 1 / scale
+        var lines: [(m: Int, b: Int, y: Int)] = []
+        forEachEstimatedLine(lattice: lattice, bases: bases, ny: ny) { m, b, y in
+            if !mask.acquired[y] { lines.append((m, b, y)) }
+        }
+        let (height, width) = (output.height, output.width)
+        k.data.withUnsafeMutableBufferPointer { kd in
+            output.data.withUnsafeBufferPointer { od in
+                let (dst, o) = (UnsafeSendable(kd.baseAddress!), UnsafeSendable(od.baseAddress!))
+                // One coil per task: each writes its own coil's lines.
+                Parallel.forEach(coils) { c in
+                    for (m, b, y) in lines {
+                        let re = o.value + (((m - 1) * 2 * coils + c) * height + b) * width
+                        let im = o.value + (((m - 1) * 2 * coils + coils + c) * height + b) * width
+                        let line = dst.value + (c * ny + y) * nx
+                        for x in 0..<nx {
+                            let z = Complex(re[x] * inverse, im[x] * inverse)
+                            line[x] = add ? line[x] + z : z
+                        }
+                    }
                 }
             }
         }
