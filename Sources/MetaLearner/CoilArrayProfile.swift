@@ -92,14 +92,17 @@ public struct CoilArrayProfile: Sendable, Equatable, Codable {
         return Float(shared) / Float(coils * k)
     }
 
-    /// Throws a clear error, saying how to train a model for it, unless `k` comes from this array.
-    public func check(_ k: KSpace, acs: Range<Int>, source: String) throws {
+    /// Throws a clear error, saying how to train a model for it, unless `k` comes from this
+    /// array: another coil count always, a fingerprint too far from the profile's unless
+    /// `compareFingerprint` is false.
+    public func check(_ k: KSpace, acs: Range<Int>, source: String, compareFingerprint: Bool = true) throws {
         let advice = "train a model for this scanner with `metagrappa meta-train --data FILE… -o MODEL` and pass it with --model"
             + (k.coils == coils ? " (or pass --allow-other-array to use this one anyway)" : "")
         guard k.coils == coils else {
             throw MRIError(.invalidArgument,
                            "\(source) has \(k.coils) coils but the meta model is for the \(coils)-coil array '\(name)'; \(advice)")
         }
+        guard compareFingerprint else { return }
         let a = agreement(with: Self.signature(of: k, acs: acs))
         guard a >= minimumAgreement else {
             throw MRIError(.invalidArgument,

@@ -136,9 +136,6 @@ public struct LearnerProblem: Sendable {
                                 lossScale: Float(Double(entries) / energy))
     }
 
-    /// Whether `L_test` is available (a fully sampled scan was given).
-    public var hasTestPairs: Bool { full != nil }
-
     /// `L_train(θ)` and its gradient, θ being `network.parameters`.
     public func trainingLoss(_ network: inout ConvNet) -> (loss: Float, gradient: [Float]) {
         let prediction = network.forward(acsInput, dilation: learner.acceleration, firstLayerColumns: acsColumns)

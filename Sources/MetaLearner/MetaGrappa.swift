@@ -38,13 +38,7 @@ public struct MetaGrappa: Sendable {
             throw MRIError(.invalidArgument,
                            "ACS of \(mask.autoCalibrationRegion()?.count ?? 0) lines is too small for the meta model at R=\(r): at least \(2 * r + 1) lines are needed")
         }
-        if allowOtherArray {
-            guard k.coils == model.learner.coils else {
-                throw MRIError(.invalidArgument, "\(source) has \(k.coils) coils but the meta model is for \(model.learner.coils)")
-            }
-        } else {
-            try model.array.check(k, acs: acs, source: source)
-        }
+        try model.array.check(k, acs: acs, source: source, compareFingerprint: !allowOtherArray)
     }
 
     /// The learner adapted to `k`'s ACS: the problem, θ_T, and the inner loop's trace.

@@ -66,7 +66,6 @@ public struct MetaLearnerLSTM: Sendable, Equatable, Codable {
         let thetaPrevious: [Float], hiddenPrevious: [Float], gradient: [Float]
         let forget: [Float], input: [Float], momentum: [Float]
         let forgetPrevious: [Float], inputPrevious: [Float], momentumPrevious: [Float]
-        let loss: Float
     }
 
     /// The unrolled inner loop: the steps (when recorded) and the ACS loss before each.
@@ -119,7 +118,7 @@ public struct MetaLearnerLSTM: Sendable, Equatable, Codable {
             if record {
                 trace.steps.append(Step(thetaPrevious: theta, hiddenPrevious: hidden, gradient: g, forget: f, input: i,
                                         momentum: o, forgetPrevious: previous.0, inputPrevious: previous.1,
-                                        momentumPrevious: previous.2, loss: loss))
+                                        momentumPrevious: previous.2))
             }
             theta = next
             hidden = nextHidden
@@ -162,8 +161,8 @@ public struct MetaLearnerLSTM: Sendable, Equatable, Codable {
         var carry = ([Float](repeating: 0, count: n), [Float](repeating: 0, count: n), [Float](repeating: 0, count: n))
         var dW = [Double](repeating: 0, count: 3 * size)
         let w = gates
-        for step in trace.steps.reversed() {
-            let preL = Self.preprocess(step.loss)
+        for (step, loss) in zip(trace.steps, trace.losses).reversed() {
+            let preL = Self.preprocess(loss)
             var nextCarry = carry
             for p in 0..<n {
                 let carried = step.gradient[p] + step.hiddenPrevious[p]
@@ -173,14 +172,21 @@ public struct MetaLearnerLSTM: Sendable, Equatable, Codable {
                 let dO = dH[p] * carried + carry.2[p]
                 let a = (df * f * (1 - f), di * i * (1 - i), dO * o * (1 - o))
                 let (g1, g2) = Self.preprocess(step.gradient[p])
-                let inputs: [Float] = [g1, g2, preL.0, preL.1, step.thetaPrevious[p]]
-                let prev = (step.forgetPrevious[p], step.inputPrevious[p], step.momentumPrevious[p])
-                for (gateIndex, (da, pv)) in [(a.0, prev.0), (a.1, prev.1), (a.2, prev.2)].enumerated() {
-                    let b = gateIndex * size
-                    for k in 0..<5 { dW[b + k] += Double(da * inputs[k]) }
-                    dW[b + 5] += Double(da * pv)
+                let x = (g1, g2, preL.0, preL.1, step.thetaPrevious[p])
+                // ∂/∂(w, b) of each gate: its pre-activation adjoint times its inputs.
+                func accumulate(_ gate: Int, _ da: Float, _ previous: Float) {
+                    let b = gate * size
+                    dW[b] += Double(da * x.0)
+                    dW[b + 1] += Double(da * x.1)
+                    dW[b + 2] += Double(da * x.2)
+                    dW[b + 3] += Double(da * x.3)
+                    dW[b + 4] += Double(da * x.4)
+                    dW[b + 5] += Double(da * previous)
                     dW[b + 6] += Double(da)
                 }
+                accumulate(0, a.0, step.forgetPrevious[p])
+                accumulate(1, a.1, step.inputPrevious[p])
+                accumulate(2, a.2, step.momentumPrevious[p])
                 nextCarry.0[p] = a.0 * w[5]
                 nextCarry.1[p] = a.1 * w[size + 5]
                 nextCarry.2[p] = a.2 * w[2 * size + 5]

@@ -114,24 +114,10 @@ struct MetaTrainCommand: ReportingCommand {
         let clock = Stopwatch()
         let tasks = data.isEmpty ? try MetaTrainingTasks.simulated(volumePath: volume, seed: seed)
                                  : try MetaTrainingTasks.files(data)
+        if profileOnly { return try measureProfileAgain(tasks) }
         var trainer = try MetaTrainer(options: options, coils: tasks.coils)
         if resume { trainer = try MetaCheckpoint.read(checkpointPath, options: options, coils: tasks.coils) }
         let profile = try tasks.profile(acsLines: acs)
-        if profileOnly {
-            let existing = try MetaModelFile.read(output)
-            guard existing.learner.coils == tasks.coils else {
-                throw MRIError(.invalidArgument, "\(output) is for \(existing.learner.coils) coils, the tasks have \(tasks.coils)")
-            }
-            var provenance = existing.provenance
-            provenance["profile_command"] = "metagrappa " + CommandLine.arguments.dropFirst().joined(separator: " ")
-            let model = try MetaModel(variant: existing.variant, learner: existing.learner, metaLearner: existing.metaLearner,
-                                      initialParameters: existing.initialParameters, array: profile,
-                                      linearBranchRegularization: existing.linearBranchRegularization,
-                                      acsReadoutWindow: existing.acsReadoutWindow, provenance: provenance)
-            try AtomicFile.write(try model.serialized(), to: output)
-            printError(String(format: "meta-train: coil-array profile of %@ measured again (least agreement %.2f)", output, profile.minimumAgreement))
-            return
-        }
         let masks = try tasks.validation.map { try SamplingMask.uniform(ny: $0.scan.ny, acceleration: accel, acsLines: acs) }
         let grappa = try MetaValidation.grappaNRMSE(tasks.validation, masks: masks)
         printError(String(format: "meta-train: %@ variant, %d coils (%@), R=%d, ACS %d, T=%d, learner %@ (%d parameters); validation GRAPPA NRMSE %.4f",
@@ -185,6 +171,23 @@ struct MetaTrainCommand: ReportingCommand {
         printError(String(format: "meta-train: best validation NRMSE %.4f at step %d (GRAPPA %.4f); model %@",
                           best, trainer.state.bestIteration, grappa, output))
     }
+
+    /// `--profile-only`: the existing model at OUTPUT with its coil-array profile measured again.
+    private func measureProfileAgain(_ tasks: MetaTrainingTasks) throws {
+        let existing = try MetaModelFile.read(output)
+        guard existing.learner.coils == tasks.coils else {
+            throw MRIError(.invalidArgument, "\(output) is for \(existing.learner.coils) coils, the tasks have \(tasks.coils)")
+        }
+        let profile = try tasks.profile(acsLines: acs)
+        var provenance = existing.provenance
+        provenance["profile_command"] = "metagrappa " + CommandLine.arguments.dropFirst().joined(separator: " ")
+        let model = try MetaModel(variant: existing.variant, learner: existing.learner, metaLearner: existing.metaLearner,
+                                  initialParameters: existing.initialParameters, array: profile,
+                                  linearBranchRegularization: existing.linearBranchRegularization,
+                                  acsReadoutWindow: existing.acsReadoutWindow, provenance: provenance)
+        try AtomicFile.write(try model.serialized(), to: output)
+        printError(String(format: "meta-train: coil-array profile of %@ measured again (least agreement %.2f)", output, profile.minimumAgreement))
+    }
 }
 
 /// Ctrl-C (SIGINT) or SIGTERM during meta-training: finish the current step, save a
@@ -199,21 +202,21 @@ enum Interruption {
     }
 }
 
-/// Validation of a model (mean NRMSE of the RSS image over the validation scans).
+/// Validation: mean NRMSE of the RSS image over the validation scans.
 enum MetaValidation {
     static func nrmse(_ model: MetaModel, _ scans: [(scan: KSpace, reference: RealImage)], masks: [SamplingMask]) throws -> Double {
-        var sum = 0.0
-        for ((scan, reference), mask) in zip(scans, masks) {
-            let out = try MetaGrappa(model: model).reconstruct(scan.masked(by: mask), mask: mask)
-            sum += ImageMetrics.nrmse(CenteredFFT.rssImage(of: out), reference)
-        }
-        return sum / Double(scans.count)
+        try meanNRMSE(scans, masks: masks) { try MetaGrappa(model: model).reconstruct($0, mask: $1) }
     }
 
     static func grappaNRMSE(_ scans: [(scan: KSpace, reference: RealImage)], masks: [SamplingMask]) throws -> Double {
+        try meanNRMSE(scans, masks: masks) { try Grappa().reconstruct($0, mask: $1) }
+    }
+
+    private static func meanNRMSE(_ scans: [(scan: KSpace, reference: RealImage)], masks: [SamplingMask],
+                                  _ reconstruct: (KSpace, SamplingMask) throws -> KSpace) throws -> Double {
         var sum = 0.0
         for ((scan, reference), mask) in zip(scans, masks) {
-            let out = try Grappa().reconstruct(scan.masked(by: mask), mask: mask)
+            let out = try reconstruct(scan.masked(by: mask), mask)
             sum += ImageMetrics.nrmse(CenteredFFT.rssImage(of: out), reference)
         }
         return sum / Double(scans.count)
