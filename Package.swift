@@ -21,6 +21,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CMalloc"),
 
@@ -29,9 +30,9 @@ let package = Package(
             "CBLAS", "CFFTW", "CMalloc",
             .product(name: "Numerics", package: "swift-numerics"),
         ]),
-        // File formats: .npy in and out, PNG out.
+        // File formats: .npy, BART .cfl, fastMRI and ISMRMRD HDF5 k-space; PNG out.
         .target(name: "MRIIO", dependencies: [
-            "MRICore", "CZlib",
+            "MRICore", "CZlib", "CHDF5",
             .product(name: "Numerics", package: "swift-numerics"),
         ]),
         // GRAPPA calibration and application.

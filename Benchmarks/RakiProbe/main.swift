@@ -25,6 +25,7 @@ do {
     base.iterations = iterations
     base.plateauWindow = iterations
     variants.append(("default (ReLU, biases, max|ACS| = 1)", base))
+    if ProcessInfo.processInfo.environment["RAKI_PROBE_WHITENING_ONLY"] == nil {
     var linear = base
     linear.linear = true
     variants.append(("linear (identity activations)", linear))
@@ -35,6 +36,20 @@ do {
         var scaled = base
         scaled.acsPeak = peak
         variants.append(("max|ACS| scaled to \(peak)", scaled))
+    }
+    }
+    // Ridges of the first layer's input whitening: RAKI_PROBE_RIDGES=0.1,1 (default 0.1, 0.01, 0.001).
+    let ridges = (ProcessInfo.processInfo.environment["RAKI_PROBE_RIDGES"] ?? "0.1,0.01,0.001")
+        .split(separator: ",").compactMap { Float($0) }
+    for ridge in ridges {
+        var whitened = base
+        whitened.whiteningRidge = ridge
+        variants.append(("first-layer input whitened, ridge \(ridge)", whitened))
+        whitened.bias = false
+        variants.append(("whitened, ridge \(ridge), no biases", whitened))
+        whitened.linear = true
+        whitened.bias = true
+        variants.append(("linear, whitened, ridge \(ridge)", whitened))
     }
     print("| RAKI variant (\(iterations) iterations) | NRMSE | final training loss |\n|---|---|---|")
     for (name, options) in variants {

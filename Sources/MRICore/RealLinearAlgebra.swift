@@ -25,4 +25,20 @@ public enum RealLinearAlgebra {
                  b: bCols, ldb: ldb, beta: beta, c: pc.value + cols.lowerBound, ldc: ldc)
         }
     }
+
+    /// Lower Cholesky factor of a symmetric positive definite `n × n` row-major matrix, in
+    /// place (`spotrf`; the upper triangle is left as it was). False if not positive definite.
+    public static func choleskyLower(_ a: UnsafeMutablePointer<Float>, n: Int) -> Bool {
+        BLASThreading.ensureSingleThreaded()
+        return LAPACKE_spotrf(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "L")), Int32(n), a, Int32(n)) == 0
+    }
+
+    /// `B ← L⁻¹·B` (`left`) or `B ← B·L⁻¹` (not `left`) for a lower-triangular row-major
+    /// `L` (`strsm`), single-threaded; `B` is `m × n` with leading dimension `ldb`.
+    public static func solveLowerTriangular(left: Bool, m: Int, n: Int, l: UnsafePointer<Float>, ldl: Int,
+                                            b: UnsafeMutablePointer<Float>, ldb: Int) {
+        BLASThreading.ensureSingleThreaded()
+        cblas_strsm(CblasRowMajor, left ? CblasLeft : CblasRight, CblasLower, CblasNoTrans, CblasNonUnit,
+                    blasint(m), blasint(n), 1, l, blasint(ldl), b, blasint(ldb))
+    }
 }

@@ -47,4 +47,66 @@ public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String) throws {
         try write(to: path) { sink in try bytes.withUnsafeBytes { try sink($0) } }
     }
+
+    /// A file being written at arbitrary offsets (slices of a volume, in any order), which
+    /// appears at its path only on ``commit()``; dropped uncommitted, it leaves no trace.
+    public final class Pending: @unchecked Sendable {
+        /// The destination.
+        public let path: String
+        private let temporary: String
+        private var fd: Int32
+        private let lock = NSLock()
+
+        /// Creates the hidden temporary file next to `path`.
+        public init(path: String) throws {
+            let url = URL(fileURLWithPath: path)
+            let dir = url.deletingLastPathComponent().path
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+                throw MRIError(.io, "\(path): directory \(dir) does not exist")
+            }
+            temporary = "\(dir)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+            guard fd >= 0 else {
+                throw MRIError(.io, "\(path): cannot create a file in \(dir) (\(String(cString: strerror(errno))))")
+            }
+            self.path = path
+        }
+
+        /// Writes `bytes` at `offset` (safe to call from several threads).
+        public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+            lock.lock()
+            defer { lock.unlock() }
+            guard fd >= 0 else { throw MRIError(.io, "\(path): written after commit") }
+            var done = 0
+            while done < bytes.count {
+                let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw MRIError(.io, "\(path): write failed (\(String(cString: strerror(errno))))")
+                }
+                done += n
+            }
+        }
+
+        /// Closes the file and renames it into place.
+        public func commit() throws {
+            lock.lock()
+            defer { lock.unlock() }
+            guard fd >= 0 else { return }
+            close(fd)
+            fd = -1
+            guard rename(temporary, path) == 0 else {
+                unlink(temporary)
+                throw MRIError(.io, "\(path): cannot rename the finished file into place (\(String(cString: strerror(errno))))")
+            }
+        }
+
+        deinit {
+            if fd >= 0 {
+                close(fd)
+                unlink(temporary)
+            }
+        }
+    }
 }

@@ -36,15 +36,15 @@ public struct NpyArray: Sendable {
 public enum NpyFile {
     /// Reads and checks only the header of an `.npy` file (shape, type, data size).
     public static func header(of path: String) throws -> NpyHeader {
-        try withOpenFile(path) { fd, size in try readHeader(fd: fd, fileSize: size, source: path) }
+        try BinaryFile.withOpenFile(path) { fd, size in try readHeader(fd: fd, fileSize: size, source: path) }
     }
 
     /// Reads the header and the raw elements of any supported `.npy` file.
     public static func read(_ path: String) throws -> NpyArray {
-        try withOpenFile(path) { fd, size in
+        try BinaryFile.withOpenFile(path) { fd, size in
             let header = try readHeader(fd: fd, fileSize: size, source: path)
             var bytes = [UInt8](repeating: 0, count: header.count * header.elementType.size)
-            try bytes.withUnsafeMutableBytes { try readFully(fd: fd, into: $0, offset: header.dataOffset, source: path) }
+            try bytes.withUnsafeMutableBytes { try BinaryFile.readFully(fd: fd, into: $0, offset: header.dataOffset, source: path) }
             return NpyArray(header: header, bytes: normalised(bytes, header))
         }
     }
@@ -52,7 +52,7 @@ public enum NpyFile {
     /// Reads multi-coil k-space `[coils, ky, kx]` stored as complex64 or complex128, and
     /// returns it with the element type it was stored as. NaN or Inf is refused.
     public static func readKSpace(_ path: String) throws -> (kspace: KSpace, storedAs: NpyElementType) {
-        try withOpenFile(path) { fd, size in
+        try BinaryFile.withOpenFile(path) { fd, size in
             let header = try readHeader(fd: fd, fileSize: size, source: path)
             guard header.elementType.isComplex else {
                 throw MRIError(.format, "\(path): expected complex k-space (complex64 '<c8'), found dtype \(header.elementType.descr)")
@@ -68,12 +68,12 @@ public enum NpyFile {
             if header.elementType == .complex64 && !header.bigEndian && !header.fortranOrder {
                 // Fast path: straight from the file into the array's storage.
                 data = try [Complex<Float>](unsafeUninitializedCapacity: n) { buf, count in
-                    try readFully(fd: fd, into: UnsafeMutableRawBufferPointer(buf), offset: header.dataOffset, source: path)
+                    try BinaryFile.readFully(fd: fd, into: UnsafeMutableRawBufferPointer(buf), offset: header.dataOffset, source: path)
                     count = n
                 }
             } else {
                 var bytes = [UInt8](repeating: 0, count: n * header.elementType.size)
-                try bytes.withUnsafeMutableBytes { try readFully(fd: fd, into: $0, offset: header.dataOffset, source: path) }
+                try bytes.withUnsafeMutableBytes { try BinaryFile.readFully(fd: fd, into: $0, offset: header.dataOffset, source: path) }
                 bytes = normalised(bytes, header)
                 data = bytes.withUnsafeBytes { raw in
                     if header.elementType == .complex64 {
@@ -141,22 +141,9 @@ public enum NpyFile {
 
     // MARK: - Plumbing
 
-    private static func withOpenFile<R>(_ path: String, _ body: (Int32, Int) throws -> R) throws -> R {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            throw MRIError(.io, "\(path): cannot open (\(String(cString: strerror(errno))))")
-        }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw MRIError(.io, "\(path): cannot stat (\(String(cString: strerror(errno))))") }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw MRIError(.io, "\(path): not a regular file") }
-        guard st.st_size > 0 else { throw MRIError(.format, "\(path): file is empty") }
-        return try body(fd, Int(st.st_size))
-    }
-
     private static func readHeader(fd: Int32, fileSize: Int, source: String) throws -> NpyHeader {
         var prefix = [UInt8](repeating: 0, count: min(12, fileSize))
-        try prefix.withUnsafeMutableBytes { try readFully(fd: fd, into: $0, offset: 0, source: source) }
+        try prefix.withUnsafeMutableBytes { try BinaryFile.readFully(fd: fd, into: $0, offset: 0, source: source) }
         // The fixed prefix gives the header length; read exactly that much (bounded,
         // so a lying length cannot make us allocate much), and let parse() judge it.
         var length = fileSize
@@ -166,18 +153,8 @@ public enum NpyFile {
         }
         length = min(length, fileSize, NpyHeader.maxHeaderLength + 12)
         var bytes = [UInt8](repeating: 0, count: length)
-        try bytes.withUnsafeMutableBytes { try readFully(fd: fd, into: $0, offset: 0, source: source) }
+        try bytes.withUnsafeMutableBytes { try BinaryFile.readFully(fd: fd, into: $0, offset: 0, source: source) }
         return try NpyHeader.parse(bytes, fileSize: fileSize, source: source)
-    }
-
-    private static func readFully(fd: Int32, into buffer: UnsafeMutableRawBufferPointer, offset: Int, source: String) throws {
-        var done = 0
-        while done < buffer.count {
-            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw MRIError(.io, "\(source): read failed or file ended early") }
-            done += n
-        }
     }
 
     /// Undoes big-endian storage and Fortran order.

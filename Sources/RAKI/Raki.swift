@@ -34,6 +34,9 @@ public struct Raki: Sendable {
         public var bias = true
         /// Use identity activations (a linear network; for tests and comparisons with GRAPPA).
         public var linear = false
+        /// Relative ridge of the first layer's input whitening (``InputWhitening``); nil trains
+        /// on the raw input.
+        public var whiteningRidge: Float? = nil
 
         /// Default options.
         public init() {}
@@ -42,6 +45,7 @@ public struct Raki: Sendable {
             a.iterations == b.iterations && a.learningRate == b.learningRate && a.seed == b.seed
                 && a.plateauWindow == b.plateauWindow && a.plateauTolerance == b.plateauTolerance
                 && a.hiddenChannels == b.hiddenChannels && a.linear == b.linear && a.acsPeak == b.acsPeak && a.bias == b.bias
+                && a.whiteningRidge == b.whiteningRidge
         }
 
         /// The default iteration count: as many as ``Raki/automaticBudget`` floating-point
@@ -70,6 +74,9 @@ public struct Raki: Sendable {
             }
             guard plateauWindow >= 1, hiddenChannels.0 >= 1, hiddenChannels.1 >= 1, acsPeak > 0, acsPeak.isFinite else {
                 throw MRIError(.invalidArgument, "RAKI plateau window and hidden channel counts must be positive")
+            }
+            if let ridge = whiteningRidge, !(ridge > 0 && ridge.isFinite) {
+                throw MRIError(.invalidArgument, "--whitening-ridge must be a positive number (or 0 for none), found \(ridge)")
             }
         }
     }
@@ -109,7 +116,9 @@ public struct Raki: Sendable {
             ?? options.automaticIterations(coils: k.coils, acsLines: acs.count, readout: k.nx, acceleration: r)
         var network = ConvNet(layers: Self.layers(coils: k.coils, acceleration: r, options: options), seed: options.seed)
         var adam = Adam(count: network.parameterCount, learningRate: options.learningRate)
-        let columns = network.layers[0].convolution.columns(of: input, dilation: r)
+        var columns = network.layers[0].convolution.columns(of: input, dilation: r)
+        let whitening = options.whiteningRidge.flatMap { InputWhitening(columns: columns, ridge: $0) }
+        if let whitening { columns = whitening.whiten(columns) }
         var history: [Float] = []
         var best = (loss: Float.infinity, parameters: network.parameters)
         for iteration in 1...maxIterations {
@@ -131,6 +140,11 @@ public struct Raki: Sendable {
             adam.update(&network.parameters, gradient: network.gradient)
         }
         network.parameters = best.parameters
+        if let whitening {
+            network.parameters.withUnsafeMutableBufferPointer {
+                whitening.restore(weights: $0.baseAddress!, rows: options.hiddenChannels.0)
+            }
+        }
         return RakiModel(network: network, acceleration: r, coils: k.coils, scale: scale, finalLoss: best.loss,
                          iterations: history.count)
     }

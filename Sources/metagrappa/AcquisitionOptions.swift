@@ -21,20 +21,26 @@ struct AcquisitionOptions: ParsableArguments {
         if mask != nil && (accel != nil || acs != nil) {
             throw ValidationError("give either --mask or --accel/--acs, not both")
         }
-        if mask == nil && accel == nil {
-            throw ValidationError(acs == nil ? "give --accel R (with --acs N) or --mask FILE"
-                                             : "--acs needs --accel R")
-        }
+        if acs != nil && accel == nil { throw ValidationError("--acs needs --accel R") }
     }
 
-    /// The sampling mask for a k-space of `ny` lines.
-    func resolve(ny: Int) throws -> SamplingMask {
+    /// Whether neither --accel nor --mask was given (the input must then carry its own pattern).
+    var fromFile: Bool { mask == nil && accel == nil }
+
+    /// The sampling mask for a k-space of `ny` lines; `fileMask` is the pattern the input
+    /// file records (ISMRMRD), used when neither --accel nor --mask is given.
+    func resolve(ny: Int, fileMask: SamplingMask? = nil, source: String = "") throws -> SamplingMask {
         if let path = mask {
             let m = try NpyFile.readMask(path, expectedLength: ny)
             _ = try m.lattice()
             return m
         }
-        return try SamplingMask.uniform(ny: ny, acceleration: accel!, acsLines: acs ?? 32)
+        if let accel { return try SamplingMask.uniform(ny: ny, acceleration: accel, acsLines: acs ?? 32) }
+        guard let fileMask else {
+            throw MRIError(.invalidArgument, "give --accel R (with --acs N) or --mask FILE: \(source.isEmpty ? "the input" : source) records no sampling pattern")
+        }
+        _ = try fileMask.lattice()
+        return fileMask
     }
 }
 
@@ -82,6 +88,10 @@ struct RakiOptions: ParsableArguments {
             help: "RAKI: stop when the loss has not improved by 0.1 % over this many iterations.")
     var plateauWindow = Raki.Options().plateauWindow
 
+    @Option(name: .customLong("whitening-ridge"),
+            help: "RAKI: relative ridge of the first layer's input whitening (0 trains on the raw input).")
+    var whiteningRidge: Float = Raki.Options().whiteningRidge ?? 0
+
     func validate() throws {
         guard hiddenChannels != nil else { throw ValidationError("--hidden must be two positive integers A,B, found '\(hidden)'") }
         do { try raki.options.validate() } catch let e as MRIError { throw ValidationError(e.message) }
@@ -99,6 +109,7 @@ struct RakiOptions: ParsableArguments {
         o.learningRate = learningRate
         o.seed = seed
         o.plateauWindow = plateauWindow
+        o.whiteningRidge = whiteningRidge == 0 ? nil : whiteningRidge
         if let h = hiddenChannels { o.hiddenChannels = h }
         return Raki(options: o)
     }
@@ -173,15 +184,20 @@ enum TrainingProgress {
     }
 }
 
-/// Checks that an output path ends in `.npy`, is not the input, and that its directory exists,
-/// before any work is done.
+/// Checks that an output path has one of `extensions`, is not the input, and that its
+/// directory exists, before any work is done.
 func validateOutput(_ path: String, input: String, extensions: [String] = ["npy"]) throws {
     let url = URL(fileURLWithPath: path)
     guard extensions.contains(url.pathExtension.lowercased()) else {
         throw MRIError(.invalidArgument,
                        "\(path): output format '.\(url.pathExtension)' is not supported (expected \(extensions.map { "." + $0 }.joined(separator: ", ")))")
     }
-    if url.standardizedFileURL.path == URL(fileURLWithPath: input).standardizedFileURL.path {
+    let same = { (a: String, b: String) in
+        URL(fileURLWithPath: CflFile.base(of: a)).standardizedFileURL.path == URL(fileURLWithPath: CflFile.base(of: b)).standardizedFileURL.path
+    }
+    if url.standardizedFileURL.path == URL(fileURLWithPath: input).standardizedFileURL.path
+        || (url.pathExtension.lowercased() == "cfl" && ["cfl", "hdr"].contains(URL(fileURLWithPath: input).pathExtension.lowercased())
+            && same(path, input)) {
         throw MRIError(.invalidArgument, "\(path): output would overwrite the input")
     }
     var isDir: ObjCBool = false

@@ -17,8 +17,11 @@ struct EvaluateCommand: ReportingCommand {
             Markdown summary table is printed.
             """)
 
-    @Argument(help: "Fully sampled k-space files (.npy, complex64 [coils, ky, kx]).")
+    @Argument(help: "Fully sampled k-space files (.npy, .cfl/.hdr, fastMRI or ISMRMRD .h5; [coils, ky, kx] per slice).")
     var inputs: [String]
+
+    @Option(help: "The slice of multi-slice inputs to evaluate (0-based).")
+    var slice: Int?
 
     @Option(help: "Acceleration R, or several: 2,3,4.")
     var accel: String
@@ -106,7 +109,7 @@ struct EvaluateCommand: ReportingCommand {
         var figures: [String] = []
         for input in inputs {
             settings.source = input
-            let (full, _) = try NpyFile.readKSpace(input)
+            let full = try KSpaceFiles.readSlice(input, slice: slice)
             for r in rates {
                 let (run, figure) = try evaluate(full, input: input, r: r, methods: chosen, settings: settings)
                 runs.append(run)

@@ -6,12 +6,22 @@ import MRIIO
 struct InfoCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Describe an .npy file: shape, dtype, per-coil energy, and the sampling it appears to have.")
+        abstract: "Describe a k-space or mask file: shape, dtype, per-coil energy, and the sampling it appears to have.")
 
-    @Argument(help: "An .npy file (k-space or mask).")
+    @Argument(help: "A k-space file (.npy, .cfl/.hdr, fastMRI or ISMRMRD .h5) or a mask (.npy).")
     var file: String
 
     func execute() throws {
+        guard URL(fileURLWithPath: file).pathExtension.lowercased() == "npy" else {
+            let reader = try KSpaceFiles.openReader(file)
+            print("file   \(file)")
+            print("format \(reader.format.rawValue), \(reader.slices) slice\(reader.slices == 1 ? "" : "s")")
+            describe(try reader.readSlice(0))
+            if let ismrmrd = reader as? IsmrmrdVolumeReader {
+                print("slice 0 acquisitions: \(samplingSummary(try ismrmrd.acquiredLines(slice: 0)))")
+            }
+            return
+        }
         let header = try NpyFile.header(of: file)
         print("file   \(file)")
         print("dtype  \(header.elementType.descr)\(header.bigEndian ? " (big-endian)" : "")\(header.fortranOrder ? ", Fortran order" : "")")

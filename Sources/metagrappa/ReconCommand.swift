@@ -10,50 +10,80 @@ struct ReconCommand: ReportingCommand {
         commandName: "recon",
         abstract: "Reconstruct undersampled k-space; the output keeps every measured sample as measured.",
         discussion: """
-            INPUT is k-space [coils, ky, kx] complex64 (.npy). With --accel/--acs it is fully \
-            sampled and is undersampled here; with --mask it is the acquired data. OUTPUT has \
-            the shape and dtype of INPUT.
+            INPUT is k-space [coils, ky, kx] complex64: .npy (also [slices, coils, ky, kx]), BART \
+            .cfl/.hdr (slices on dimension 13), fastMRI .h5 ([slices, coils, readout, phase]) or \
+            ISMRMRD .h5. Every slice is reconstructed (or only --slice i), one after another, \
+            reading and writing one slice at a time. With --accel/--acs the input is fully sampled \
+            and is undersampled here; with --mask it is the acquired data; with neither, an ISMRMRD \
+            input's own acquired lines are used. OUTPUT's format follows its extension (.npy, \
+            .cfl, .h5 = fastMRI layout) and holds the input's shape.
             """)
 
-    @Argument(help: "Input k-space (.npy, complex64 [coils, ky, kx]).")
+    @Argument(help: "Input k-space (.npy, .cfl/.hdr, fastMRI or ISMRMRD .h5).")
     var input: String
 
-    @Option(name: .shortAndLong, help: "Output k-space (.npy).")
+    @Option(name: .shortAndLong, help: "Output k-space (.npy, .cfl or .h5).")
     var output: String
 
     @Option(help: "Reconstruction method.")
     var method: Method = .grappa
+
+    @Option(help: "Reconstruct only this slice (0-based) of a multi-slice input.")
+    var slice: Int?
 
     @OptionGroup var acquisition: AcquisitionOptions
     @OptionGroup(title: "GRAPPA") var grappaOptions: GrappaOptions
     @OptionGroup(title: "RAKI") var rakiOptions: RakiOptions
     @OptionGroup(title: "Meta-GRAPPA") var metaOptions: MetaOptions
 
-    @Option(help: "Also write the RSS magnitude image of the result as an 8-bit PNG.")
+    @Option(help: "Also write the RSS magnitude image of the result as an 8-bit PNG (one slice only).")
     var png: String?
 
     @Flag(help: "Print the time spent in each stage to stderr.")
     var timing = false
 
     func execute() throws {
-        try validateOutput(output, input: input)
+        try validateOutput(output, input: input, extensions: KSpaceFiles.outputExtensions)
         if let png { try validateOutput(png, input: input, extensions: ["png"]) }
         let total = Stopwatch()
         let meta = method == .meta ? try metaOptions.load() : nil
         let tRead = Stopwatch()
-        let (k, storedAs) = try NpyFile.readKSpace(input)
-        let read = tRead.seconds
-        let mask = try acquisition.resolve(ny: k.ny)
-        let (out, calibrate, apply) = try method.reconstruct(consume k, mask: mask, settings: MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki, meta: meta,
-                                          allowOtherArray: metaOptions.allowOtherArray, source: input))
-        let tWrite = Stopwatch()
-        try NpyFile.write(out, to: output, as: storedAs)
-        if let png {
-            try PNGWriter.write(Bitmap(CenteredFFT.rssImage(of: out)), to: png)
+        let reader = try KSpaceFiles.openReader(input)
+        if let slice, !(0..<reader.slices).contains(slice) {
+            throw MRIError(.invalidArgument, "--slice \(slice): \(input) has \(reader.slices) slice\(reader.slices == 1 ? "" : "s") (0…\(reader.slices - 1))")
         }
+        let selected = slice.map { [$0] } ?? Array(0..<reader.slices)
+        if png != nil && selected.count > 1 {
+            throw MRIError(.invalidArgument, "--png writes one slice: \(input) has \(reader.slices); choose one with --slice i")
+        }
+        let ismrmrd = reader as? IsmrmrdVolumeReader
+        if acquisition.fromFile && ismrmrd == nil {
+            throw MRIError(.invalidArgument, "give --accel R (with --acs N) or --mask FILE: \(input) records no sampling pattern")
+        }
+        let writer = try KSpaceFiles.createWriter(output, slices: selected.count, sliceShape: reader.sliceShape, like: reader)
+        var (read, calibrate, apply, write) = (tRead.seconds, 0.0, 0.0, 0.0)
+        let settings = MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki, meta: meta,
+                                      allowOtherArray: metaOptions.allowOtherArray, source: input)
+        for (position, index) in selected.enumerated() {
+            let tSlice = Stopwatch()
+            let k = try reader.readSlice(index)
+            let fileMask = acquisition.fromFile ? try ismrmrd?.acquiredLines(slice: index) : nil
+            let mask = try acquisition.resolve(ny: k.ny, fileMask: fileMask, source: input)
+            read += tSlice.seconds
+            let (out, c, a) = try method.reconstruct(consume k, mask: mask, settings: settings)
+            calibrate += c
+            apply += a
+            let tWrite = Stopwatch()
+            try writer.write(out, slice: position)
+            if let png { try PNGWriter.write(Bitmap(CenteredFFT.rssImage(of: out)), to: png) }
+            write += tWrite.seconds
+        }
+        let tCommit = Stopwatch()
+        try writer.commit()
+        write += tCommit.seconds
         if timing {
             printError(String(format: "read %.1f ms, calibrate %.1f ms, apply %.1f ms, write %.1f ms, total %.1f ms",
-                              read * 1e3, calibrate * 1e3, apply * 1e3, tWrite.seconds * 1e3, total.seconds * 1e3))
+                              read * 1e3, calibrate * 1e3, apply * 1e3, write * 1e3, total.seconds * 1e3))
         }
     }
 }

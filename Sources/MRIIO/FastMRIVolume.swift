@@ -1,0 +1,155 @@
+import CHDF5
+import Foundation
+import MRICore
+import Numerics
+
+/// A fastMRI HDF5 file: dataset `kspace`, complex (h5py's compound `{r, i}`, float32 or
+/// float64), `[slices, coils, readout, phase]`. The phase-encode axis is the **last** one,
+/// so each slice is transposed into MetaGRAPPA's `[coils, ky, kx]` on reading and back on
+/// writing. Slices are read one at a time (a hyperslab each).
+public final class FastMRIVolumeReader: KSpaceVolumeReader {
+    public let source: String
+    public let format = KSpaceFormat.fastMRI
+    public let slices: Int
+    public let sliceShape: (coils: Int, ny: Int, nx: Int)
+    private let file: HDF5.Handle
+    private let dataset: HDF5.Handle
+    private let memoryType: HDF5.Handle
+
+    /// Opens `path` and checks the `kspace` dataset's type and shape.
+    public init(_ path: String) throws {
+        source = path
+        file = try HDF5.openFile(path)
+        let expected = "fastMRI k-space: complex [slices, coils, readout, phase]"
+        dataset = try HDF5.dataset(file, "kspace", source: path, expected: expected)
+        let members = HDF5.compoundMembers(dataset)
+        let names = members.map(\.name)
+        guard members.count == 2, members.allSatisfy({ $0.typeClass == H5T_FLOAT }),
+              names == ["r", "i"] || names == ["real", "imag"] else {
+            throw MRIError(.format, "\(path): 'kspace' must be complex (a compound of two floats named r, i), found \(members.isEmpty ? "a non-compound type" : "members \(names)")")
+        }
+        memoryType = HDF5.complexType(real: names[0], imaginary: names[1])
+        let dims = HDF5.dimensions(dataset)
+        guard dims.count == 4 else {
+            throw MRIError(.format, "\(path): 'kspace' must have rank 4 [slices, coils, readout, phase], found dimensions \(dims)")
+        }
+        guard dims.allSatisfy({ $0 > 0 }), let count = BinaryFile.checkedProduct(dims.suffix(3).map { $0 }, limit: 1 << 31) else {
+            throw MRIError(.format, "\(path): 'kspace' dimensions \(dims) are empty or too large for one slice in memory")
+        }
+        _ = count
+        slices = dims[0]
+        sliceShape = (dims[1], dims[3], dims[2])
+    }
+
+    public func readSlice(_ index: Int) throws -> KSpace {
+        try checkSlice(index)
+        let (c, ny, nx) = sliceShape
+        var stored = [Complex<Float>](repeating: .zero, count: c * ny * nx)
+        let status = HDF5.locked {
+            let fileSpace = HDF5.space([slices, c, nx, ny], start: [index, 0, 0, 0], count: [1, c, nx, ny])
+            let memSpace = HDF5.space([c, nx, ny])
+            return stored.withUnsafeMutableBytes {
+                H5Dread(dataset.id, memoryType.id, memSpace.id, fileSpace.id, mg_h5p_default(), $0.baseAddress!)
+            }
+        }
+        guard status >= 0 else { throw MRIError(.format, "\(source): slice \(index) of 'kspace' cannot be read (truncated or damaged file)") }
+        let k = try KSpace(coils: c, ny: ny, nx: nx, data: FastMRILayout.transpose(stored, coils: c, rows: nx, columns: ny))
+        try k.validateFinite(source: slices > 1 ? "\(source) slice \(index)" : source)
+        return k
+    }
+}
+
+/// Writes a fastMRI-layout HDF5 file (`kspace`, complex64 as h5py stores it) slice by
+/// slice; the file is built under a hidden temporary name and renamed on ``commit()``.
+public final class FastMRIVolumeWriter: KSpaceVolumeWriter {
+    private let path: String
+    private let temporary: String
+    private var file: HDF5.Handle?
+    private var dataset: HDF5.Handle?
+    private let memoryType: HDF5.Handle
+    private let slices: Int
+    private let shape: (coils: Int, ny: Int, nx: Int)
+
+    /// Starts `path` for `slices` slices of `shape`.
+    public init(path: String, slices: Int, sliceShape shape: (coils: Int, ny: Int, nx: Int)) throws {
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent().path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw MRIError(.io, "\(path): directory \(dir) does not exist")
+        }
+        self.path = path
+        temporary = "\(dir)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        (self.slices, self.shape) = (slices, shape)
+        let type = HDF5.complexType(real: "r", imaginary: "i")
+        memoryType = type
+        let temporary = temporary
+        let (f, d): (HDF5.Handle?, HDF5.Handle?) = HDF5.locked {
+            guard let f = HDF5.Handle(H5Fcreate(temporary, mg_h5f_acc_trunc(), mg_h5p_default(), mg_h5p_default()),
+                                      close: H5Fclose) else { return (nil, nil) }
+            let space = HDF5.space([slices, shape.coils, shape.nx, shape.ny])
+            let d = HDF5.Handle(H5Dcreate2(f.id, "kspace", type.id, space.id, mg_h5p_default(), mg_h5p_default(),
+                                           mg_h5p_default()), close: H5Dclose)
+            return (f, d)
+        }
+        guard let f, let d else {
+            unlink(temporary)
+            throw MRIError(.io, "\(path): cannot create an HDF5 file in \(dir)")
+        }
+        file = f
+        dataset = d
+    }
+
+    public func write(_ k: KSpace, slice index: Int) throws {
+        try SliceCheck.check(k, index: index, slices: slices, shape: shape, path: path)
+        let (c, ny, nx) = shape
+        let stored = FastMRILayout.transpose(k.data, coils: c, rows: ny, columns: nx)
+        guard let dataset else { throw MRIError(.io, "\(path): written after commit") }
+        let status = HDF5.locked {
+            let fileSpace = HDF5.space([slices, c, nx, ny], start: [index, 0, 0, 0], count: [1, c, nx, ny])
+            let memSpace = HDF5.space([c, nx, ny])
+            return stored.withUnsafeBytes {
+                H5Dwrite(dataset.id, memoryType.id, memSpace.id, fileSpace.id, mg_h5p_default(), $0.baseAddress!)
+            }
+        }
+        guard status >= 0 else { throw MRIError(.io, "\(path): writing slice \(index) failed (disk full?)") }
+    }
+
+    public func commit() throws {
+        guard let id = file?.id else { return }
+        let flushed = HDF5.locked { H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0 }
+        // Releasing the handles closes the dataset, then the file, before the rename.
+        dataset = nil
+        file = nil
+        guard flushed, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw MRIError(.io, "\(path): cannot finish the HDF5 file (\(String(cString: strerror(errno))))")
+        }
+    }
+
+    deinit {
+        if file != nil {
+            dataset = nil
+            file = nil
+            unlink(temporary)
+        }
+    }
+}
+
+/// fastMRI keeps the phase-encode axis last; MetaGRAPPA keeps it before the readout.
+enum FastMRILayout {
+    /// Transposes each coil's `rows × columns` plane.
+    static func transpose(_ data: [Complex<Float>], coils: Int, rows: Int, columns: Int) -> [Complex<Float>] {
+        var out = [Complex<Float>](repeating: .zero, count: data.count)
+        let plane = rows * columns
+        data.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for c in 0..<coils {
+                    let (s, d) = (src.baseAddress! + c * plane, dst.baseAddress! + c * plane)
+                    for r in 0..<rows { for col in 0..<columns { d[col * rows + r] = s[r * columns + col] } }
+                }
+            }
+        }
+        return out
+    }
+}

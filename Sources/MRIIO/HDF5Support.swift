@@ -1,0 +1,114 @@
+import CHDF5
+import Foundation
+import MRICore
+
+/// Small, safe helpers over the HDF5 C library (Debian's serial build, which is not
+/// thread-safe: every call goes through ``HDF5/locked(_:)``).
+enum HDF5 {
+    private static let lock = NSRecursiveLock()
+    private static let quiet: Void = { mg_h5_quiet() }()
+
+    /// Runs `body` holding the library lock (HDF5's own error printing switched off).
+    static func locked<R>(_ body: () throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        _ = quiet
+        return try body()
+    }
+
+    /// An identifier closed by its own close function when released.
+    final class Handle {
+        let id: hid_t
+        private let close: (hid_t) -> herr_t
+        init?(_ id: hid_t, close: @escaping (hid_t) -> herr_t) {
+            guard id >= 0 else { return nil }
+            self.id = id
+            self.close = close
+        }
+        deinit { HDF5.locked { _ = close(id) } }
+    }
+
+    /// Opens an existing file read-only; a file that is not HDF5 is a format error.
+    static func openFile(_ path: String) throws -> Handle {
+        try locked {
+            // Existence and kind first, for a clear message.
+            _ = try BinaryFile.withOpenFile(path) { _, _ in () }
+            guard H5Fis_hdf5(path) > 0 else { throw MRIError(.format, "\(path): not an HDF5 file") }
+            guard let f = Handle(H5Fopen(path, mg_h5f_acc_rdonly(), mg_h5p_default()), close: H5Fclose) else {
+                throw MRIError(.format, "\(path): HDF5 file cannot be opened (damaged?)")
+            }
+            return f
+        }
+    }
+
+    /// Whether `name` (a path inside the file) exists, following each component.
+    static func exists(_ file: Handle, _ name: String) -> Bool {
+        locked {
+            var prefix = ""
+            for part in name.split(separator: "/") {
+                prefix += "/" + part
+                guard H5Lexists(file.id, prefix, mg_h5p_default()) > 0 else { return false }
+            }
+            return true
+        }
+    }
+
+    /// Opens dataset `name`, or throws naming the file and what was expected.
+    static func dataset(_ file: Handle, _ name: String, source: String, expected: String) throws -> Handle {
+        guard exists(file, name) else { throw MRIError(.format, "\(source): no dataset '\(name)' (\(expected))") }
+        return try locked {
+            guard let d = Handle(H5Dopen2(file.id, name, mg_h5p_default()), close: H5Dclose) else {
+                throw MRIError(.format, "\(source): '\(name)' is not a readable dataset (\(expected))")
+            }
+            return d
+        }
+    }
+
+    /// The dimensions of a dataset's dataspace.
+    static func dimensions(_ dataset: Handle) -> [Int] {
+        locked {
+            guard let space = Handle(H5Dget_space(dataset.id), close: H5Sclose) else { return [] }
+            let rank = Int(H5Sget_simple_extent_ndims(space.id))
+            guard rank > 0, rank <= 32 else { return [] }
+            var dims = [hsize_t](repeating: 0, count: rank)
+            H5Sget_simple_extent_dims(space.id, &dims, nil)
+            return dims.map { $0 > hsize_t(Int.max) ? -1 : Int($0) }
+        }
+    }
+
+    /// The names of a compound type's members (empty if it is not a compound).
+    static func compoundMembers(_ dataset: Handle) -> [(name: String, typeClass: H5T_class_t)] {
+        locked {
+            guard let type = Handle(H5Dget_type(dataset.id), close: H5Tclose),
+                  H5Tget_class(type.id) == H5T_COMPOUND else { return [] }
+            let n = max(0, Int(H5Tget_nmembers(type.id)))
+            return (0..<n).map { i in
+                let cName = H5Tget_member_name(type.id, UInt32(i))
+                defer { if let cName { H5free_memory(cName) } }
+                return (cName.map { String(cString: $0) } ?? "", H5Tget_member_class(type.id, UInt32(i)))
+            }
+        }
+    }
+
+    /// The compound `{re: float32, im: float32}` with the given member names (h5py's
+    /// complex64 uses `r`, `i`), laid out as `Complex<Float>`.
+    static func complexType(real: String, imaginary: String) -> Handle {
+        locked {
+            let t = H5Tcreate(H5T_COMPOUND, 8)
+            H5Tinsert(t, real, 0, mg_h5t_native_float())
+            H5Tinsert(t, imaginary, 4, mg_h5t_native_float())
+            return Handle(t, close: H5Tclose)!
+        }
+    }
+
+    /// A simple dataspace with a hyperslab `start`, `count` selected (nil: the whole space).
+    static func space(_ dims: [Int], start: [Int]? = nil, count: [Int]? = nil) -> Handle {
+        locked {
+            let s = Handle(H5Screate_simple(Int32(dims.count), dims.map { hsize_t($0) }, nil), close: H5Sclose)!
+            if let start, let count {
+                H5Sselect_hyperslab(s.id, H5S_SELECT_SET, start.map { hsize_t($0) }, nil, count.map { hsize_t($0) }, nil)
+            }
+            return s
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import CHDF5
+import Foundation
+import MRICore
+
+/// The parts of ISMRMRD's acquisition records MetaGRAPPA reads, through HDF5 compound
+/// types that name only those members (HDF5 converts by member name, so the file's
+/// other fields and their order do not matter).
+enum IsmrmrdHeaders {
+    /// One acquisition's header fields.
+    struct Header {
+        var flags: UInt64
+        var samples: Int, channels: Int
+        var encodeStep1: Int, encodeStep2: Int
+        var slice: Int, repetition: Int, contrast: Int, phase: Int, set: Int
+    }
+
+    private static let idxFields = ["kspace_encode_step_1", "kspace_encode_step_2", "average", "slice", "contrast",
+                                    "phase", "repetition", "set"]
+
+    /// `{head: {flags, number_of_samples, active_channels, idx: {…}}}`, 28 bytes.
+    private static func headerType() -> HDF5.Handle {
+        HDF5.locked {
+            let idx = H5Tcreate(H5T_COMPOUND, 16)
+            for (i, name) in idxFields.enumerated() { H5Tinsert(idx, name, 2 * i, mg_h5t_native_uint16()) }
+            let head = H5Tcreate(H5T_COMPOUND, 28)
+            H5Tinsert(head, "flags", 0, mg_h5t_native_uint64())
+            H5Tinsert(head, "number_of_samples", 8, mg_h5t_native_uint16())
+            H5Tinsert(head, "active_channels", 10, mg_h5t_native_uint16())
+            H5Tinsert(head, "idx", 12, idx)
+            let record = H5Tcreate(H5T_COMPOUND, 28)
+            H5Tinsert(record, "head", 0, head)
+            H5Tclose(idx)
+            H5Tclose(head)
+            return HDF5.Handle(record, close: H5Tclose)!
+        }
+    }
+
+    /// Every acquisition's header.
+    static func read(_ dataset: HDF5.Handle, source: String) throws -> [Header] {
+        let dims = HDF5.dimensions(dataset)
+        guard dims.count == 1, dims[0] > 0, dims[0] <= 1 << 24 else {
+            throw MRIError(.format, "\(source): '/dataset/data' must be a 1-D list of acquisitions, found dimensions \(dims)")
+        }
+        let n = dims[0]
+        var bytes = [UInt8](repeating: 0, count: 28 * n)
+        let type = headerType()
+        let status = HDF5.locked {
+            bytes.withUnsafeMutableBytes {
+                H5Dread(dataset.id, type.id, mg_h5s_all(), mg_h5s_all(), mg_h5p_default(), $0.baseAddress!)
+            }
+        }
+        guard status >= 0 else {
+            throw MRIError(.format, "\(source): '/dataset/data' records cannot be read as ISMRMRD acquisitions (no 'head' with flags, number_of_samples, active_channels, idx?)")
+        }
+        return bytes.withUnsafeBytes { raw in
+            (0..<n).map { i in
+                let o = 28 * i
+                func u16(_ at: Int) -> Int { Int(raw.loadUnaligned(fromByteOffset: o + at, as: UInt16.self)) }
+                return Header(flags: raw.loadUnaligned(fromByteOffset: o, as: UInt64.self), samples: u16(8), channels: u16(10),
+                              encodeStep1: u16(12), encodeStep2: u16(14), slice: u16(18), repetition: u16(24),
+                              contrast: u16(20), phase: u16(22), set: u16(26))
+            }
+        }
+    }
+
+    /// The `data` floats of acquisition `index`, which must number `expected`.
+    static func readData(_ dataset: HDF5.Handle, index: Int, expected: Int, source: String) throws -> [Float] {
+        let result: [Float]? = HDF5.locked {
+            let vlen = H5Tvlen_create(mg_h5t_native_float())
+            defer { H5Tclose(vlen) }
+            guard let record = HDF5.Handle(H5Tcreate(H5T_COMPOUND, MemoryLayout<hvl_t>.size), close: H5Tclose) else { return nil }
+            H5Tinsert(record.id, "data", 0, vlen)
+            let n = HDF5.dimensions(dataset)[0]
+            let fileSpace = HDF5.space([n], start: [index], count: [1])
+            let memSpace = HDF5.space([1])
+            var v = hvl_t(len: 0, p: nil)
+            guard H5Dread(dataset.id, record.id, memSpace.id, fileSpace.id, mg_h5p_default(), &v) >= 0 else { return nil }
+            defer { H5Dvlen_reclaim(record.id, memSpace.id, mg_h5p_default(), &v) }
+            guard v.len == expected, let p = v.p else { return [] }
+            return Array(UnsafeBufferPointer(start: p.assumingMemoryBound(to: Float.self), count: expected))
+        }
+        guard let result else { throw MRIError(.format, "\(source): data of acquisition \(index) cannot be read") }
+        guard result.count == expected else {
+            throw MRIError(.format, "\(source): acquisition \(index) holds the wrong number of samples (expected \(expected) floats)")
+        }
+        return result
+    }
+}

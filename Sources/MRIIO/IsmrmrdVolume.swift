@@ -1,0 +1,132 @@
+import CHDF5
+import Foundation
+import MRICore
+import Numerics
+
+/// An ISMRMRD HDF5 file (`/dataset/data` acquisitions, `/dataset/xml` header), assembled
+/// into `[coils, ky, kx]` per slice from each acquisition's `kspace_encode_step_1` and
+/// `slice`. Repetitions are further slices: slice index `repetition · slices + slice`
+/// (ISMRMRD's accelerated phantom acquires each repetition on a shifted lattice). Noise, navigator, phase-correction, feedback, dummy-scan and other
+/// non-imaging acquisitions are skipped by their flags; reversed readouts are flipped;
+/// repeated averages of a line are averaged. Not supported, refused with a message:
+/// non-Cartesian trajectories, 3-D encoding (`kspace_encode_step_2` > 0), several
+/// encodings, contrasts, phases or sets, readouts that change length.
+public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
+    public let source: String
+    public let format = KSpaceFormat.ismrmrd
+    public let slices: Int
+    public let sliceShape: (coils: Int, ny: Int, nx: Int)
+    private let file: HDF5.Handle
+    private let dataset: HDF5.Handle
+    /// Imaging acquisitions: index in the dataset, slice (with repetitions), line, reversed.
+    private let acquisitions: [(index: Int, slice: Int, line: Int, reversed: Bool)]
+
+    /// ISMRMRD flag bits (1-based, as in the ISMRMRD headers) of acquisitions that are not imaging data.
+    static let skippedFlags: [(bit: Int, name: String)] = [
+        (19, "noise measurement"), (23, "navigation"), (24, "phase correction"), (26, "HP feedback"),
+        (27, "dummy scan"), (28, "RT feedback"), (29, "surface coil correction"),
+        (30, "phase stabilisation reference"), (31, "phase stabilisation"),
+    ]
+    static let reverseFlag = 22
+
+    /// Opens `path`, reads the XML header and every acquisition header, and works out the shape.
+    public init(_ path: String) throws {
+        source = path
+        file = try HDF5.openFile(path)
+        dataset = try HDF5.dataset(file, "/dataset/data", source: path, expected: "ISMRMRD acquisitions")
+        let xml = try Self.readXML(file, source: path)
+        if let trajectory = Self.element("trajectory", in: xml), trajectory != "cartesian" {
+            throw MRIError(.format, "\(path): trajectory '\(trajectory)' is not supported (Cartesian only)")
+        }
+        if xml.components(separatedBy: "<encoding>").count > 2 {
+            throw MRIError(.format, "\(path): several encodings in one file are not supported")
+        }
+        let headers = try IsmrmrdHeaders.read(dataset, source: path)
+        var imaging: [(Int, Int, Int, Int, Bool)] = []
+        var (samples, channels, maxLine, maxSlice, maxRepetition) = (-1, -1, -1, -1, -1)
+        for (i, h) in headers.enumerated() {
+            if Self.skippedFlags.contains(where: { h.flags & (1 << UInt64($0.bit - 1)) != 0 }) { continue }
+            guard h.encodeStep2 == 0 else {
+                throw MRIError(.format, "\(path): acquisition \(i) has kspace_encode_step_2 = \(h.encodeStep2): 3-D encoding is not supported")
+            }
+            for (value, name) in [(h.contrast, "contrast"), (h.phase, "phase"), (h.set, "set")] where value != 0 {
+                throw MRIError(.format, "\(path): acquisition \(i) has \(name) \(value): several \(name)s are not supported")
+            }
+            if samples < 0 { (samples, channels) = (h.samples, h.channels) }
+            guard h.samples == samples, h.channels == channels, samples > 0, channels > 0 else {
+                throw MRIError(.format, "\(path): acquisition \(i) has \(h.samples) samples × \(h.channels) channels, earlier ones \(samples) × \(channels)")
+            }
+            imaging.append((i, h.slice, h.repetition, h.encodeStep1, h.flags & (1 << UInt64(Self.reverseFlag - 1)) != 0))
+            maxLine = max(maxLine, h.encodeStep1)
+            maxSlice = max(maxSlice, h.slice)
+            maxRepetition = max(maxRepetition, h.repetition)
+        }
+        guard !imaging.isEmpty else { throw MRIError(.format, "\(path): no imaging acquisitions (all \(headers.count) are flagged as non-imaging)") }
+        let matrixY = Self.element("y", in: Self.section("encodedSpace", in: xml) ?? "").flatMap { Int($0) } ?? 0
+        let ny = max(matrixY, maxLine + 1)
+        guard ny <= 1 << 16, let _ = BinaryFile.checkedProduct([channels, ny, samples], limit: 1 << 31) else {
+            throw MRIError(.format, "\(path): \(channels) channels × \(ny) lines × \(samples) samples is too large")
+        }
+        acquisitions = imaging.map { (index: $0.0, slice: $0.2 * (maxSlice + 1) + $0.1, line: $0.3, reversed: $0.4) }
+        slices = (maxSlice + 1) * (maxRepetition + 1)
+        sliceShape = (channels, ny, samples)
+    }
+
+    public func readSlice(_ index: Int) throws -> KSpace {
+        try checkSlice(index)
+        let (c, ny, nx) = sliceShape
+        var k = KSpace(zerosCoils: c, ny: ny, nx: nx)
+        var counts = [Int](repeating: 0, count: ny)
+        for a in acquisitions where a.slice == index {
+            let samples = try IsmrmrdHeaders.readData(dataset, index: a.index, expected: 2 * c * nx, source: source)
+            for coil in 0..<c {
+                for x in 0..<nx {
+                    let s = 2 * (coil * nx + (a.reversed ? nx - 1 - x : x))
+                    k.data[(coil * ny + a.line) * nx + x] += Complex(samples[s], samples[s + 1])
+                }
+            }
+            counts[a.line] += 1
+        }
+        for y in 0..<ny where counts[y] > 1 {
+            let w = Complex<Float>(1 / Float(counts[y]), 0)
+            for coil in 0..<c { for x in 0..<nx { k.data[(coil * ny + y) * nx + x] *= w } }
+        }
+        try k.validateFinite(source: slices > 1 ? "\(source) slice \(index)" : source)
+        return k
+    }
+
+    /// The lines of slice `index` that hold data (the acquisition's sampling pattern).
+    public func acquiredLines(slice index: Int) throws -> SamplingMask {
+        try checkSlice(index)
+        var lines = [Bool](repeating: false, count: sliceShape.ny)
+        for a in acquisitions where a.slice == index { lines[a.line] = true }
+        return SamplingMask(acquired: lines)
+    }
+
+    private static func readXML(_ file: HDF5.Handle, source: String) throws -> String {
+        let d = try HDF5.dataset(file, "/dataset/xml", source: source, expected: "the ISMRMRD XML header")
+        let text: String? = HDF5.locked {
+            guard let type = HDF5.Handle(H5Tcopy(mg_h5t_c_s1()), close: H5Tclose) else { return nil }
+            H5Tset_size(type.id, mg_h5t_variable())
+            guard HDF5.dimensions(d).reduce(1, *) == 1 else { return nil }
+            var pointer: UnsafeMutablePointer<CChar>? = nil
+            guard H5Dread(d.id, type.id, mg_h5s_all(), mg_h5s_all(), mg_h5p_default(), &pointer) >= 0, let p = pointer else { return nil }
+            defer { H5free_memory(p) }
+            return String(cString: p)
+        }
+        guard let text else { throw MRIError(.format, "\(source): '/dataset/xml' is not one variable-length string") }
+        return text
+    }
+
+    /// The text of the first `<name>…</name>` in `xml`.
+    static func element(_ name: String, in xml: String) -> String? {
+        section(name, in: xml)?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// What lies between the first `<name>` and the next `</name>`.
+    static func section(_ name: String, in xml: String) -> String? {
+        guard let open = xml.range(of: "<\(name)>"),
+              let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex) else { return nil }
+        return String(xml[open.upperBound..<close.lowerBound])
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import MRICore
+
+/// Opens and creates k-space files in whichever format their name says: `.npy`,
+/// `.cfl`/`.hdr` (BART), `.h5`/`.hdf5` (read: fastMRI or ISMRMRD, told apart by their
+/// datasets; written: fastMRI layout).
+public enum KSpaceFiles {
+    /// File extensions accepted for k-space.
+    public static let extensions = ["npy", "cfl", "hdr", "h5", "hdf5"]
+    /// File extensions accepted for written k-space.
+    public static let outputExtensions = ["npy", "cfl", "h5", "hdf5"]
+
+    /// Opens `path` for slice-by-slice reading.
+    public static func openReader(_ path: String) throws -> any KSpaceVolumeReader {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "npy": return try NpyVolumeReader(path)
+        case "cfl", "hdr": return try CflVolumeReader(path)
+        case "h5", "hdf5":
+            let file = try HDF5.openFile(path)
+            if HDF5.exists(file, "kspace") { return try FastMRIVolumeReader(path) }
+            if HDF5.exists(file, "/dataset/data") { return try IsmrmrdVolumeReader(path) }
+            throw MRIError(.format, "\(path): neither fastMRI (dataset 'kspace') nor ISMRMRD (dataset '/dataset/data')")
+        case let ext:
+            throw MRIError(.format, "\(path): k-space format '.\(ext)' is not supported (expected \(extensions.map { "." + $0 }.joined(separator: ", ")))")
+        }
+    }
+
+    /// Reads one slice of `path`: `slice`, or the only one (a volume without `slice` is refused).
+    public static func readSlice(_ path: String, slice: Int? = nil) throws -> KSpace {
+        let reader = try openReader(path)
+        guard let index = slice ?? (reader.slices == 1 ? 0 : nil) else {
+            throw MRIError(.invalidArgument, "\(path): holds \(reader.slices) slices; choose one with --slice i")
+        }
+        return try reader.readSlice(index)
+    }
+
+    /// Creates the writer for `path`, for `slices` slices of `shape`. A `.npy` keeps the
+    /// element type and dimensionality of an `.npy` `like` (one slice of a 3-D input stays 3-D).
+    public static func createWriter(_ path: String, slices: Int, sliceShape shape: (coils: Int, ny: Int, nx: Int),
+                                    like reader: (any KSpaceVolumeReader)? = nil) throws -> any KSpaceVolumeWriter {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "npy":
+            let npy = reader as? NpyVolumeReader
+            return try NpyVolumeWriter(path: path, slices: slices, sliceShape: shape,
+                                       elementType: npy?.elementType ?? .complex64,
+                                       volume: slices > 1 || (reader?.slices ?? 1) > 1 && npy != nil)
+        case "cfl": return try CflVolumeWriter(path: path, slices: slices, sliceShape: shape)
+        case "h5", "hdf5": return try FastMRIVolumeWriter(path: path, slices: slices, sliceShape: shape)
+        case let ext:
+            throw MRIError(.invalidArgument, "\(path): output format '.\(ext)' is not supported (expected \(outputExtensions.map { "." + $0 }.joined(separator: ", ")))")
+        }
+    }
+
+    /// Writes one k-space to `path` in the format its extension names.
+    public static func write(_ k: KSpace, to path: String) throws {
+        let writer = try createWriter(path, slices: 1, sliceShape: (k.coils, k.ny, k.nx))
+        try writer.write(k, slice: 0)
+        try writer.commit()
+    }
+}

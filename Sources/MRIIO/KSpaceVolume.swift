@@ -1,0 +1,59 @@
+import Foundation
+import MRICore
+
+/// The file layouts MetaGRAPPA reads and writes k-space in.
+public enum KSpaceFormat: String, Sendable, CaseIterable {
+    /// NumPy `.npy`: `[coils, ky, kx]`, or `[slices, coils, ky, kx]` for a volume.
+    case npy
+    /// BART `.cfl` + `.hdr`: column-major `[READ, PHS1, PHS2 = 1, COIL, …, SLICE (dim 13)]`.
+    case cfl
+    /// fastMRI HDF5: dataset `kspace`, `[slices, coils, readout, phase]`.
+    case fastMRI = "fastmri"
+    /// ISMRMRD HDF5: `/dataset/data` acquisitions and `/dataset/xml` (read only).
+    case ismrmrd
+}
+
+/// Multi-slice k-space on disk, read one slice `[coils, ky, kx]` at a time so that memory
+/// stays bounded by a few slices however big the volume.
+public protocol KSpaceVolumeReader: AnyObject {
+    /// The file, for messages.
+    var source: String { get }
+    /// The layout it is stored in.
+    var format: KSpaceFormat { get }
+    /// Number of slices (1 for a single `[coils, ky, kx]` array).
+    var slices: Int { get }
+    /// Coils, phase-encode lines and readout samples of every slice.
+    var sliceShape: (coils: Int, ny: Int, nx: Int) { get }
+    /// Reads slice `index` (NaN or Inf is refused).
+    func readSlice(_ index: Int) throws -> KSpace
+}
+
+/// Multi-slice k-space being written, slice by slice in any order; the file appears only
+/// when ``commit()`` succeeds (written to a temporary file, then renamed).
+public protocol KSpaceVolumeWriter: AnyObject {
+    /// Writes slice `index`, which must have the shape the writer was made for.
+    func write(_ k: KSpace, slice index: Int) throws
+    /// Finishes the file and moves it into place.
+    func commit() throws
+}
+
+extension KSpaceVolumeReader {
+    /// Throws unless `index` names a slice of this volume.
+    func checkSlice(_ index: Int) throws {
+        guard (0..<slices).contains(index) else {
+            throw MRIError(.invalidArgument, "\(source): slice \(index) requested, the file has \(slices) (0…\(slices - 1))")
+        }
+    }
+}
+
+/// Shape checks shared by the writers.
+enum SliceCheck {
+    static func check(_ k: KSpace, index: Int, slices: Int, shape: (coils: Int, ny: Int, nx: Int), path: String) throws {
+        guard (0..<slices).contains(index) else {
+            throw MRIError(.invalidArgument, "\(path): slice \(index) is outside 0…\(slices - 1)")
+        }
+        guard k.coils == shape.coils, k.ny == shape.ny, k.nx == shape.nx else {
+            throw MRIError(.invalidArgument, "\(path): slice of shape \(k.shape), the file holds \([shape.coils, shape.ny, shape.nx])")
+        }
+    }
+}
