@@ -18,7 +18,10 @@ public struct TemporaryDirectory {
 
 /// Result of running a child process.
 public struct ProcessResult {
+    /// The exit code, or the signal number if `crashed`.
     public let status: Int32
+    /// Whether the process ended by a signal (a crash, or killed) instead of exiting.
+    public let crashed: Bool
     public let stdout: String
     public let stderr: String
 }
@@ -43,7 +46,7 @@ public func runProcess(_ executable: String, _ arguments: [String], stdin: Strin
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+    return ProcessResult(status: process.terminationStatus, crashed: process.terminationReason == .uncaughtSignal, stdout: String(decoding: outData, as: UTF8.self),
                          stderr: String(decoding: errData, as: UTF8.self))
 }
 
@@ -74,4 +77,25 @@ public func randomKSpace(coils: Int, ny: Int, nx: Int, seed: UInt64) -> KSpace {
 /// Largest |a − b| over two equal-length complex arrays.
 public func maxAbsDifference(_ a: [Complex<Float>], _ b: [Complex<Float>]) -> Float {
     zip(a, b).reduce(0) { max($0, ($1.0 - $1.1).length) }
+}
+
+/// A test precondition that is not met (a missing tool, a failed helper process).
+public struct TestSetupError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Writes a noise-free ISMRMRD Shepp–Logan phantom (`matrix`², `coils` coils, with a
+/// noise-calibration acquisition) made by ISMRMRD's own generator; `acceleration` > 1
+/// acquires each of R repetitions on a shifted lattice with `calibration` calibration lines.
+public func generateIsmrmrdPhantom(_ path: String, acceleration: Int = 1, matrix: Int = 64, coils: Int = 4,
+                                   calibration: Int = 16) throws {
+    let generator = "/usr/bin/ismrmrd_generate_cartesian_shepp_logan"
+    guard FileManager.default.isExecutableFile(atPath: generator) else {
+        throw TestSetupError("\(generator) is missing: run scripts/install-deps (Debian package ismrmrd-tools)")
+    }
+    var args = ["-m", "\(matrix)", "-c", "\(coils)", "-n", "0", "-C", "-o", path]
+    if acceleration > 1 { args += ["-a", "\(acceleration)", "-w", "\(calibration)"] }
+    let r = try runProcess(generator, args)
+    guard r.status == 0 else { throw TestSetupError("ISMRMRD generator failed: \(r.stderr)") }
 }

@@ -1,0 +1,93 @@
+import Foundation
+import MRICore
+import MRIIO
+import Numerics
+import Testing
+import TestSupport
+
+/// ISMRMRD files made by ISMRMRD's own generator, assembled by MetaGRAPPA and,
+/// independently, by h5py.
+@Suite struct IsmrmrdReaderTests {
+    @Test func assemblesWhatH5pyAssembles() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try generateIsmrmrdPhantom(dir.file("acc.h5"), acceleration: 4)
+        let reader = try KSpaceFiles.openReader(dir.file("acc.h5"))
+        #expect(reader.format == .ismrmrd)
+        // The generator acquires each of 4 repetitions on a shifted lattice: 4 slices.
+        #expect(reader.slices == 4)
+        #expect(reader.sliceShape.coils == 4 && reader.sliceShape.ny == 64 && reader.sliceShape.nx == 128)
+        let writer = try KSpaceFiles.createWriter(dir.file("ours.npy"), slices: 4, sliceShape: reader.sliceShape)
+        for s in 0..<4 { try writer.write(try reader.readSlice(s), slice: s) }
+        try writer.commit()
+        let ismrmrd = try #require(reader as? IsmrmrdVolumeReader)
+        for s in 0..<4 {
+            let lattice = try ismrmrd.acquiredLines(slice: s).lattice()
+            #expect(lattice.acceleration == 4 && lattice.offset == s, "repetition \(s): \(lattice)")
+        }
+        let py = try runPython("""
+            import numpy as np, h5py
+            d = h5py.File('\(dir.file("acc.h5"))', 'r')['dataset/data']
+            out = np.zeros((4, 4, 64, 128), np.complex64)
+            skipped = 0
+            for rec in d:
+                h = rec['head']
+                if h['flags'] & (1 << 18):  # ACQ_IS_NOISE_MEASUREMENT (bit 19)
+                    skipped += 1
+                    continue
+                x = rec['data'].view(np.complex64).reshape(h['active_channels'], h['number_of_samples'])
+                out[h['idx']['repetition'], :, h['idx']['kspace_encode_step_1'], :] = x
+            ours = np.load('\(dir.file("ours.npy"))')
+            assert skipped == 1, skipped
+            assert np.array_equal(ours, out), np.abs(ours - out).max()
+            print('ok')
+            """)
+        #expect(py.status == 0 && py.stdout.contains("ok"), "python check failed: \(py.stderr)")
+    }
+
+    @Test func refusesWhatItDoesNotSupport() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try generateIsmrmrdPhantom(dir.file("full.h5"))
+        // Copies of the file with one thing changed, by h5py.
+        let py = try runPython("""
+            import h5py, shutil
+            src = '\(dir.file("full.h5"))'
+            def variant(name, edit):
+                dst = '\(dir.path)/' + name + '.h5'
+                shutil.copy(src, dst)
+                with h5py.File(dst, 'r+') as f:
+                    edit(f)
+            def set_head(field, value, sub=None):
+                def edit(f):
+                    d = f['dataset/data']
+                    rec = d[5]
+                    if sub: rec['head'][sub][field] = value
+                    else: rec['head'][field] = value
+                    d[5] = rec
+                return edit
+            variant('step2', set_head('kspace_encode_step_2', 3, 'idx'))
+            variant('contrast', set_head('contrast', 1, 'idx'))
+            variant('samples', set_head('number_of_samples', 64))
+            def radial(f):
+                x = f['dataset/xml'][0].decode().replace('<trajectory>cartesian</trajectory>', '<trajectory>radial</trajectory>')
+                del f['dataset/xml']
+                f.create_dataset('dataset/xml', data=[x.encode()], dtype=h5py.string_dtype())
+            variant('radial', radial)
+            def noxml(f): del f['dataset/xml']
+            variant('noxml', noxml)
+            def alldata(f): del f['dataset/data']
+            variant('nodata', alldata)
+            """)
+        try #require(py.status == 0, "python failed: \(py.stderr)")
+        let expected = ["step2": "3-D encoding", "contrast": "contrast", "samples": "samples", "radial": "radial",
+                        "noxml": "xml", "nodata": "neither fastMRI"]
+        for (name, phrase) in expected {
+            let error = #expect(throws: MRIError.self, "\(name)") {
+                let r = try KSpaceFiles.openReader(dir.file(name + ".h5"))
+                for s in 0..<r.slices { _ = try r.readSlice(s) }
+            }
+            #expect(error?.message.contains(phrase) == true, "\(name): \(error?.message ?? "no error")")
+        }
+    }
+}
