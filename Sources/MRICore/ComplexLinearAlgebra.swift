@@ -65,6 +65,17 @@ public enum ComplexLinearAlgebra {
         }
     }
 
+    /// Eigenvalues (ascending, into `values`) and orthonormal eigenvectors (overwriting `a`,
+    /// column `i` for value `i`) of a Hermitian `n × n` matrix (`cheev`, upper triangle used).
+    /// Returns false if the iteration did not converge.
+    public static func hermitianEigen(a: Pointer, n: Int, lda: Int, values: UnsafeMutablePointer<Float>) -> Bool {
+        BLASThreading.ensureSingleThreaded()
+        return a.withMemoryRebound(to: lapack_complex_float_t.self, capacity: n * lda) { ap in
+            LAPACKE_cheev(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")), Int32(n), ap, Int32(lda),
+                          values) == 0
+        }
+    }
+
     /// How a matrix operand enters a product.
     public enum Transpose: Sendable {
         case none, transpose, conjugateTranspose

@@ -125,6 +125,8 @@ struct MethodSettings {
     var allowOtherArray = false
     /// Names the data in errors.
     var source = "the k-space"
+    /// Reconstruct this many SVD virtual coils (nil: the physical coils).
+    var virtualCoils: Int? = nil
 }
 
 /// The reconstruction methods available.
@@ -139,6 +141,24 @@ enum Method: String, CaseIterable, ExpressibleByArgument {
                      settings: MethodSettings) throws -> (KSpace, calibrate: Double, apply: Double) {
         let t0 = Stopwatch()
         let target = applyMask ?? mask
+        if let n = settings.virtualCoils {
+            guard let acs = mask.autoCalibrationRegion() else { throw MRIError(.format, "mask acquires no line") }
+            let k = copy k
+            let compression = try CoilCompression(fitting: k, lines: acs, virtualCoils: n)
+            var physical = settings
+            physical.virtualCoils = nil
+            let compressing = t0.seconds
+            let (virtual, c, a) = try reconstruct(compression.compress(k), mask: mask, applyMask: applyMask, settings: physical)
+            let t1 = Stopwatch()
+            var out = compression.expand(virtual)
+            // The measured lines stay as measured, with all of their signal.
+            for coil in 0..<k.coils {
+                for y in 0..<k.ny where target.acquired[y] {
+                    for x in 0..<k.nx { out.data[(coil * k.ny + y) * k.nx + x] = k[coil, y, x] }
+                }
+            }
+            return (out, compressing + c, a + t1.seconds)
+        }
         switch self {
         case .grappa:
             let kernel = try settings.grappa.calibrate(k, mask: mask)

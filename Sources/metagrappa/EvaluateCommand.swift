@@ -51,6 +51,10 @@ struct EvaluateCommand: ReportingCommand {
     var noAcsReinsert = false
 
     @OptionGroup(title: "GRAPPA") var grappaOptions: GrappaOptions
+
+    @Option(name: .customLong("virtual-coils"),
+            help: "Compress to N SVD virtual coils (fitted on the ACS) before reconstructing; the output keeps the physical coils.")
+    var virtualCoils: Int?
     @OptionGroup(title: "RAKI") var rakiOptions: RakiOptions
     @OptionGroup(title: "Meta-GRAPPA") var metaOptions: MetaOptions
 
@@ -104,7 +108,10 @@ struct EvaluateCommand: ReportingCommand {
         if let report { try FileManager.default.createDirectory(atPath: report, withIntermediateDirectories: true) }
         var settings = MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki,
                                       meta: chosen.contains(.meta) ? try metaOptions.load() : nil,
-                                      allowOtherArray: metaOptions.allowOtherArray)
+                                      allowOtherArray: metaOptions.allowOtherArray, virtualCoils: virtualCoils)
+        if let virtualCoils, virtualCoils < 1 {
+            throw MRIError(.invalidArgument, "--virtual-coils must be at least 1, found \(virtualCoils)")
+        }
         var runs: [Run] = []
         var figures: [String] = []
         for input in inputs {

@@ -31,7 +31,14 @@ struct ReconCommand: ReportingCommand {
     @Option(help: "Reconstruct only this slice (0-based) of a multi-slice input.")
     var slice: Int?
 
+    @Option(help: "Apply this GRAPPA kernel (from metagrappa calibrate) instead of calibrating on each slice.")
+    var kernel: String?
+
     @OptionGroup var acquisition: AcquisitionOptions
+
+    @Option(name: .customLong("virtual-coils"),
+            help: "Compress to N SVD virtual coils (fitted on the ACS) before reconstructing; the output keeps the physical coils.")
+    var virtualCoils: Int?
     @OptionGroup(title: "GRAPPA") var grappaOptions: GrappaOptions
     @OptionGroup(title: "RAKI") var rakiOptions: RakiOptions
     @OptionGroup(title: "Meta-GRAPPA") var metaOptions: MetaOptions
@@ -46,6 +53,16 @@ struct ReconCommand: ReportingCommand {
         try validateOutput(output, input: input, extensions: KSpaceFiles.outputExtensions)
         if let png { try validateOutput(png, input: input, extensions: ["png"]) }
         let total = Stopwatch()
+        if let virtualCoils, virtualCoils < 1 {
+            throw MRIError(.invalidArgument, "--virtual-coils must be at least 1, found \(virtualCoils)")
+        }
+        if kernel != nil && virtualCoils != nil {
+            throw MRIError(.invalidArgument, "--kernel applies a kernel of physical coils: it cannot be combined with --virtual-coils")
+        }
+        if kernel != nil && method != .grappa {
+            throw MRIError(.invalidArgument, "--kernel applies a GRAPPA kernel: it cannot be used with --method \(method.rawValue)")
+        }
+        let fixedKernel = try kernel.map { try GrappaKernel.read($0) }
         let meta = method == .meta ? try metaOptions.load() : nil
         let tRead = Stopwatch()
         let reader = try KSpaceFiles.openReader(input)
@@ -63,14 +80,21 @@ struct ReconCommand: ReportingCommand {
         let writer = try KSpaceFiles.createWriter(output, slices: selected.count, sliceShape: reader.sliceShape, like: reader)
         var (read, calibrate, apply, write) = (tRead.seconds, 0.0, 0.0, 0.0)
         let settings = MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki, meta: meta,
-                                      allowOtherArray: metaOptions.allowOtherArray, source: input)
+                                      allowOtherArray: metaOptions.allowOtherArray, source: input, virtualCoils: virtualCoils)
         for (position, index) in selected.enumerated() {
             let tSlice = Stopwatch()
             let k = try reader.readSlice(index)
             let fileMask = acquisition.fromFile ? try ismrmrd?.acquiredLines(slice: index) : nil
             let mask = try acquisition.resolve(ny: k.ny, fileMask: fileMask, source: input)
             read += tSlice.seconds
-            let (out, c, a) = try method.reconstruct(consume k, mask: mask, settings: settings)
+            let (out, c, a): (KSpace, Double, Double)
+            if let fixedKernel {
+                try fixedKernel.checkApplicable(to: k, mask: mask, source: kernel!)
+                let tApply = Stopwatch()
+                (out, c, a) = (try fixedKernel.apply(to: k, mask: mask), 0, tApply.seconds)
+            } else {
+                (out, c, a) = try method.reconstruct(consume k, mask: mask, settings: settings)
+            }
             calibrate += c
             apply += a
             let tWrite = Stopwatch()

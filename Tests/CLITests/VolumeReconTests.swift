@@ -78,4 +78,57 @@ import TestSupport
             #expect(nrmse < zeroFilled / 3, "repetition \(s): GRAPPA \(nrmse), zero-filled \(zeroFilled)")
         }
     }
+
+    /// `calibrate` on one slice, `recon --kernel` on all: the calibration slice comes out as
+    /// with per-slice calibration, every slice as the library applying that one kernel.
+    @Test func calibrateOnceApplyToEverySlice() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let slices = try (0..<2).map { try PhantomSimulator(ny: 48, nx: 40, coils: 6, seed: UInt64(30 + $0)).simulate().noisy }
+        let w = try KSpaceFiles.createWriter(dir.file("v.cfl"), slices: 2, sliceShape: (6, 48, 40))
+        for (i, k) in slices.enumerated() { try w.write(k, slice: i) }
+        try w.commit()
+        let c = try metagrappa("calibrate", dir.file("v.cfl"), "-o", dir.file("k.kernel"), "--slice", "1", "--accel", "3", "--acs", "16")
+        try #require(c.status == 0, "\(c.stderr)")
+        let r = try metagrappa("recon", dir.file("v.cfl"), "-o", dir.file("o.npy"), "--kernel", dir.file("k.kernel"), "--accel", "3", "--acs", "16")
+        try #require(r.status == 0, "\(r.stderr)")
+        let mask = try SamplingMask.uniform(ny: 48, acceleration: 3, acsLines: 16)
+        let kernel = try Grappa().calibrate(slices[1].masked(by: mask), mask: mask)
+        #expect(try GrappaKernel.read(dir.file("k.kernel")) == kernel)
+        let out = try KSpaceFiles.openReader(dir.file("o.npy"))
+        for i in 0..<2 { #expect(try out.readSlice(i) == kernel.apply(to: slices[i].masked(by: mask), mask: mask), "slice \(i)") }
+        // Kernels that do not fit are refused before anything is written.
+        for (args, phrase) in [(["--accel", "2"], "R=3"), (["--accel", "3", "--method", "raki"], "--method raki"),
+                               (["--accel", "3", "--virtual-coils", "4"], "--virtual-coils")] {
+            let bad = try runProcess(metagrappaPath, ["recon", dir.file("v.cfl"), "-o", dir.file("bad.npy"), "--kernel", dir.file("k.kernel")] + args)
+            #expect(bad.status != 0 && bad.stderr.contains(phrase), "\(args): \(bad.stderr)")
+        }
+        try NpyFile.write(try PhantomSimulator(ny: 48, nx: 40, coils: 4, seed: 1).simulate().noisy, to: dir.file("four.npy"))
+        let coils = try metagrappa("recon", dir.file("four.npy"), "-o", dir.file("bad.npy"), "--kernel", dir.file("k.kernel"), "--accel", "3")
+        #expect(coils.status != 0 && coils.stderr.contains("6 coils"), "\(coils.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("bad.npy")))
+    }
+
+    /// `--virtual-coils`: the output keeps the physical coils and the measured samples,
+    /// and with all coils kept it equals the uncompressed reconstruction to rounding.
+    @Test func virtualCoilsKeepShapeAndMeasuredSamples() throws {
+        let dir = try scanDirectory()
+        defer { dir.cleanup() }
+        let full = try NpyFile.readKSpace(dir.file("full.npy")).kspace
+        let mask = try SamplingMask.uniform(ny: 64, acceleration: 2, acsLines: 16)
+        for n in [8, 4] {
+            let r = try metagrappa("recon", dir.file("full.npy"), "-o", dir.file("cc\(n).npy"), "--accel", "2", "--acs", "16",
+                                   "--virtual-coils", "\(n)")
+            try #require(r.status == 0, "\(r.stderr)")
+        }
+        let plain = try Grappa().reconstruct(full.masked(by: mask), mask: mask)
+        let all = try NpyFile.readKSpace(dir.file("cc8.npy")).kspace
+        let four = try NpyFile.readKSpace(dir.file("cc4.npy")).kspace
+        let scale = plain.data.reduce(Float(0)) { max($0, $1.length) }
+        #expect(maxAbsDifference(all.data, plain.data) < 1e-3 * scale)
+        #expect(four.shape == full.shape)
+        for c in 0..<8 { for y in 0..<64 where mask.acquired[y] { for x in 0..<48 { #expect(four[c, y, x] == full[c, y, x]) } } }
+        let bad = try metagrappa("recon", dir.file("full.npy"), "-o", dir.file("bad.npy"), "--accel", "2", "--virtual-coils", "9")
+        #expect(bad.status != 0 && bad.stderr.contains("1…8"), "\(bad.stderr)")
+    }
 }

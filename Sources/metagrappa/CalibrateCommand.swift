@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import GRAPPA
+import MRICore
+import MRIIO
+
+struct CalibrateCommand: ReportingCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calibrate",
+        abstract: "Fit a GRAPPA kernel on a scan's ACS and save it, to apply to other scans with recon --kernel.",
+        discussion: """
+            The kernel file records its coil count, acceleration, kernel geometry and λ; recon \
+            --kernel refuses data it does not fit. Calibrate once (e.g. on a separate reference \
+            scan, or one frame of a series) and apply to many.
+            """)
+
+    @Argument(help: "Input k-space (.npy, .cfl/.hdr, fastMRI or ISMRMRD .h5).")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "Output kernel file (.kernel).")
+    var output: String
+
+    @Option(help: "The slice of a multi-slice input to calibrate on (0-based).")
+    var slice: Int?
+
+    @OptionGroup var acquisition: AcquisitionOptions
+    @OptionGroup(title: "GRAPPA") var grappaOptions: GrappaOptions
+
+    func execute() throws {
+        try validateOutput(output, input: input, extensions: ["kernel"])
+        let reader = try KSpaceFiles.openReader(input)
+        let index = try slice ?? (reader.slices == 1 ? 0 : {
+            throw MRIError(.invalidArgument, "\(input) holds \(reader.slices) slices; choose the one to calibrate on with --slice i")
+        }())
+        guard (0..<reader.slices).contains(index) else {
+            throw MRIError(.invalidArgument, "--slice \(index): \(input) has \(reader.slices) slice\(reader.slices == 1 ? "" : "s")")
+        }
+        let k = try reader.readSlice(index)
+        let fileMask = acquisition.fromFile ? try (reader as? IsmrmrdVolumeReader)?.acquiredLines(slice: index) : nil
+        let mask = try acquisition.resolve(ny: k.ny, fileMask: fileMask, source: input)
+        let kernel = try grappaOptions.grappa.calibrate(k, mask: mask)
+        try AtomicFile.write(try kernel.serialized(), to: output)
+        printError("kernel: \(kernel.coils) coils, R=\(kernel.acceleration), \(kernel.geometry), λ_rel \(kernel.regularization)")
+    }
+}
