@@ -43,6 +43,9 @@ struct ReconCommand: ReportingCommand {
     @OptionGroup(title: "RAKI") var rakiOptions: RakiOptions
     @OptionGroup(title: "Meta-GRAPPA") var metaOptions: MetaOptions
 
+    @Option(help: "GRAPPA: also write the g-factor map (float32 .npy, [ny, nx] or [slices, ny, nx]; image-domain kernel, Breuer 2009).")
+    var gfactor: String?
+
     @Option(help: "Also write the RSS magnitude image of the result as an 8-bit PNG (one slice only).")
     var png: String?
 
@@ -52,6 +55,12 @@ struct ReconCommand: ReportingCommand {
     func execute() throws {
         try validateOutput(output, input: input, extensions: KSpaceFiles.outputExtensions)
         if let png { try validateOutput(png, input: input, extensions: ["png"]) }
+        if let gfactor {
+            try validateOutput(gfactor, input: input, extensions: ["npy"])
+            guard method == .grappa, virtualCoils == nil else {
+                throw MRIError(.invalidArgument, "--gfactor maps a GRAPPA kernel of the physical coils: use it with --method grappa and without --virtual-coils")
+            }
+        }
         let total = Stopwatch()
         if let virtualCoils, virtualCoils < 1 {
             throw MRIError(.invalidArgument, "--virtual-coils must be at least 1, found \(virtualCoils)")
@@ -79,6 +88,7 @@ struct ReconCommand: ReportingCommand {
         }
         let writer = try KSpaceFiles.createWriter(output, slices: selected.count, sliceShape: reader.sliceShape, like: reader)
         var (read, calibrate, apply, write) = (tRead.seconds, 0.0, 0.0, 0.0)
+        var gMaps: [Float] = []
         let settings = MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki, meta: meta,
                                       allowOtherArray: metaOptions.allowOtherArray, source: input, virtualCoils: virtualCoils)
         for (position, index) in selected.enumerated() {
@@ -88,10 +98,14 @@ struct ReconCommand: ReportingCommand {
             let mask = try acquisition.resolve(ny: k.ny, fileMask: fileMask, source: input)
             read += tSlice.seconds
             let (out, c, a): (KSpace, Double, Double)
-            if let fixedKernel {
-                try fixedKernel.checkApplicable(to: k, mask: mask, source: kernel!)
+            if fixedKernel != nil || gfactor != nil {
+                let tCalibrate = Stopwatch()
+                let used = try fixedKernel ?? grappaOptions.grappa.calibrate(k, mask: mask)
+                if fixedKernel != nil { try used.checkApplicable(to: k, mask: mask, source: kernel!) }
+                let calibration = fixedKernel == nil ? tCalibrate.seconds : 0
                 let tApply = Stopwatch()
-                (out, c, a) = (try fixedKernel.apply(to: k, mask: mask), 0, tApply.seconds)
+                (out, c, a) = (try used.apply(to: k, mask: mask), calibration, tApply.seconds)
+                if gfactor != nil { gMaps += try GFactor.map(kernel: used, reconstructed: out) }
             } else {
                 (out, c, a) = try method.reconstruct(consume k, mask: mask, settings: settings)
             }
@@ -103,6 +117,10 @@ struct ReconCommand: ReportingCommand {
             write += tWrite.seconds
         }
         let tCommit = Stopwatch()
+        if let gfactor {
+            let (ny, nx) = (reader.sliceShape.ny, reader.sliceShape.nx)
+            try NpyFile.write(gMaps, shape: selected.count > 1 ? [selected.count, ny, nx] : [ny, nx], to: gfactor)
+        }
         try writer.commit()
         write += tCommit.seconds
         if timing {

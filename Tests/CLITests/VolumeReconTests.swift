@@ -131,4 +131,34 @@ import TestSupport
         let bad = try metagrappa("recon", dir.file("full.npy"), "-o", dir.file("bad.npy"), "--accel", "2", "--virtual-coils", "9")
         #expect(bad.status != 0 && bad.stderr.contains("1…8"), "\(bad.stderr)")
     }
+
+    /// `--gfactor` writes one map per slice, equal to the library's map of each slice's kernel.
+    @Test func gfactorMapsPerSlice() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let slices = try (0..<2).map { try PhantomSimulator(ny: 48, nx: 40, coils: 6, seed: UInt64(40 + $0)).simulate().noisy }
+        try NpyFile.write(slices[0], to: dir.file("one.npy"))
+        let w = try KSpaceFiles.createWriter(dir.file("v.npy"), slices: 2, sliceShape: (6, 48, 40))
+        for (i, k) in slices.enumerated() { try w.write(k, slice: i) }
+        try w.commit()
+        let r = try metagrappa("recon", dir.file("v.npy"), "-o", dir.file("o.npy"), "--accel", "3", "--acs", "16", "--gfactor", dir.file("g.npy"))
+        try #require(r.status == 0, "\(r.stderr)")
+        let g = try NpyFile.read(dir.file("g.npy"))
+        #expect(g.header.shape == [2, 48, 40] && g.header.elementType == .float32)
+        let values = g.realValues()
+        let mask = try SamplingMask.uniform(ny: 48, acceleration: 3, acsLines: 16)
+        for i in 0..<2 {
+            let kernel = try Grappa().calibrate(slices[i].masked(by: mask), mask: mask)
+            let expected = try GFactor.map(kernel: kernel, reconstructed: kernel.apply(to: slices[i].masked(by: mask), mask: mask))
+            #expect(zip(values[(i * 1920)..<((i + 1) * 1920)], expected).allSatisfy { Float($0) == $1 }, "slice \(i)")
+        }
+        let one = try metagrappa("recon", dir.file("one.npy"), "-o", dir.file("o1.npy"), "--accel", "3", "--gfactor", dir.file("g1.npy"))
+        #expect(one.status == 0, "\(one.stderr)")
+        let shape = try NpyFile.read(dir.file("g1.npy")).header.shape
+        #expect(shape == [48, 40])
+        let raki = try metagrappa("recon", dir.file("one.npy"), "-o", dir.file("bad.npy"), "--method", "raki", "--accel", "3",
+                                  "--gfactor", dir.file("bad-g.npy"))
+        #expect(raki.status != 0 && raki.stderr.contains("--method grappa"), "\(raki.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("bad.npy")) && !FileManager.default.fileExists(atPath: dir.file("bad-g.npy")))
+    }
 }

@@ -1,0 +1,63 @@
+import Foundation
+import GRAPPA
+import MRICore
+import Numerics
+import Testing
+import TestSupport
+
+/// The image-domain g-factor map against a pseudo-replica Monte Carlo estimate: white
+/// noise (σ = 1, every coil and sample) on the acquired lattice lines only, reconstructed
+/// with the same kernel on every line (no ACS reinsertion, as the map assumes), combined
+/// with the map's own weights p = I/RSS; a fully sampled scan's combined noise then has
+/// variance ‖p‖² = 1, so g = std(combined)/√R.
+@Suite struct GFactorTests {
+    @Test(arguments: [2, 3])
+    func mapMatchesPseudoReplicas(r: Int) throws {
+        let (ny, nx, coils) = (64, 48, 6)
+        let sim = try PhantomSimulator(ny: ny, nx: nx, coils: coils, seed: 17).simulate().noisy
+        let mask = try SamplingMask.uniform(ny: ny, acceleration: r, acsLines: 18)
+        let kernel = try Grappa(kernel: .init(readout: 5, lines: 4), regularization: 1e-3).calibrate(sim.masked(by: mask), mask: mask)
+        let lattice = try mask.lattice()
+        let latticeOnly = SamplingMask(acquired: (0..<ny).map { lattice.contains($0) })
+        let reconstructed = try kernel.apply(to: sim.masked(by: latticeOnly), mask: latticeOnly)
+        let map = try GFactor.map(kernel: kernel, reconstructed: reconstructed)
+
+        // p = I/RSS of the same reconstruction.
+        let images = CenteredFFT.image(from: reconstructed)
+        let rss = images.rootSumOfSquares()
+        let n = ny * nx
+        var rng = SeededGenerator(seed: 99)
+        var variance = [Double](repeating: 0, count: n)
+        let replicas = 400
+        for _ in 0..<replicas {
+            var noise = KSpace(zerosCoils: coils, ny: ny, nx: nx)
+            for coil in 0..<coils {
+                for y in 0..<ny where latticeOnly.acquired[y] {
+                    for x in 0..<nx { noise.data[(coil * ny + y) * nx + x] = Complex(Float(rng.normal()), Float(rng.normal())) / Complex(Float(2).squareRoot(), 0) }
+                }
+            }
+            let image = CenteredFFT.image(from: try kernel.apply(to: noise, mask: latticeOnly))
+            for pixel in 0..<n where rss.pixels[pixel] > 0 {
+                var combined = Complex<Float>.zero
+                for coil in 0..<coils {
+                    combined += (images.data[coil * n + pixel] / Complex(rss.pixels[pixel], 0)).conjugate * image.data[coil * n + pixel]
+                }
+                variance[pixel] += Double(combined.lengthSquared) / Double(replicas)
+            }
+        }
+        // Compare inside the object (RSS above 5 % of its peak).
+        let peak = rss.pixels.max()!
+        var ratios: [Double] = []
+        for pixel in 0..<n where rss.pixels[pixel] > 0.05 * peak {
+            ratios.append(Double(map[pixel]) / (variance[pixel].squareRoot() / Double(r).squareRoot()))
+        }
+        ratios.sort()
+        let median = ratios[ratios.count / 2]
+        let within = ratios.filter { abs($0 - 1) < 0.12 }.count
+        #expect(abs(median - 1) < 0.03, "R=\(r): median map/MC ratio \(median)")
+        #expect(Double(within) >= 0.95 * Double(ratios.count), "R=\(r): \(within) of \(ratios.count) pixels within 12 %")
+        #expect(map.allSatisfy { $0.isFinite && $0 >= 0 })
+        // g ≥ 1 in the mean: parallel imaging does not gain SNR beyond √R.
+        #expect(ratios.count > 100 && map.enumerated().filter { rss.pixels[$0.offset] > 0.05 * peak }.map { Double($0.element) }.reduce(0, +) / Double(ratios.count) > 0.95)
+    }
+}
