@@ -87,16 +87,15 @@ struct ReconCommand: ReportingCommand {
             throw MRIError(.invalidArgument, "give --accel R (with --acs N) or --mask FILE: \(input) records no sampling pattern")
         }
         let writer = try KSpaceFiles.createWriter(output, slices: selected.count, sliceShape: reader.sliceShape, like: reader)
-        var (read, calibrate, apply, write) = (tRead.seconds, 0.0, 0.0, 0.0)
+        let open = tRead.seconds
+        var (calibrate, apply) = (0.0, 0.0)
         var gMaps: [Float] = []
         let settings = MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki, meta: meta,
                                       allowOtherArray: metaOptions.allowOtherArray, source: input, virtualCoils: virtualCoils)
-        for (position, index) in selected.enumerated() {
-            let tSlice = Stopwatch()
-            let k = try reader.readSlice(index)
+        var pipeline = SlicePipeline(reader: reader, writer: writer, indices: selected)
+        try pipeline.run { index, k in
             let fileMask = acquisition.fromFile ? try ismrmrd?.acquiredLines(slice: index) : nil
             let mask = try acquisition.resolve(ny: k.ny, fileMask: fileMask, source: input)
-            read += tSlice.seconds
             let (out, c, a): (KSpace, Double, Double)
             if fixedKernel != nil || gfactor != nil {
                 let tCalibrate = Stopwatch()
@@ -107,25 +106,23 @@ struct ReconCommand: ReportingCommand {
                 (out, c, a) = (try used.apply(to: k, mask: mask), calibration, tApply.seconds)
                 if gfactor != nil { gMaps += try GFactor.map(kernel: used, reconstructed: out) }
             } else {
-                (out, c, a) = try method.reconstruct(consume k, mask: mask, settings: settings)
+                (out, c, a) = try method.reconstruct(k, mask: mask, settings: settings)
             }
             calibrate += c
             apply += a
-            let tWrite = Stopwatch()
-            try writer.write(out, slice: position)
             if let png { try PNGWriter.write(Bitmap(CenteredFFT.rssImage(of: out)), to: png) }
-            write += tWrite.seconds
+            return out
         }
+        let io = pipeline.waiting
         let tCommit = Stopwatch()
         if let gfactor {
             let (ny, nx) = (reader.sliceShape.ny, reader.sliceShape.nx)
             try NpyFile.write(gMaps, shape: selected.count > 1 ? [selected.count, ny, nx] : [ny, nx], to: gfactor)
         }
         try writer.commit()
-        write += tCommit.seconds
         if timing {
-            printError(String(format: "read %.1f ms, calibrate %.1f ms, apply %.1f ms, write %.1f ms, total %.1f ms",
-                              read * 1e3, calibrate * 1e3, apply * 1e3, write * 1e3, total.seconds * 1e3))
+            printError(String(format: "open %.1f ms, calibrate %.1f ms, apply %.1f ms, waiting for reads/writes %.1f ms, commit %.1f ms, total %.1f ms",
+                              open * 1e3, calibrate * 1e3, apply * 1e3, io * 1e3, tCommit.seconds * 1e3, total.seconds * 1e3))
         }
     }
 }

@@ -1,0 +1,78 @@
+import Dispatch
+import Foundation
+import MRICore
+import MRIIO
+
+/// Runs a volume slice by slice with the file I/O overlapped with the arithmetic: while
+/// one slice is reconstructed (on both cores), the next is read and the previous one is
+/// written on background threads. At most three slices are in memory at once.
+struct SlicePipeline {
+    let reader: any KSpaceVolumeReader
+    let writer: any KSpaceVolumeWriter
+    /// The input slices to process, in order; output slice `i` is input slice `indices[i]`.
+    let indices: [Int]
+
+    /// Seconds spent waiting for reads and writes that the arithmetic did not hide.
+    private(set) var waiting = 0.0
+
+    init(reader: any KSpaceVolumeReader, writer: any KSpaceVolumeWriter, indices: [Int]) {
+        (self.reader, self.writer, self.indices) = (reader, writer, indices)
+    }
+
+    /// Calls `body(index, k)` for each slice in order and writes what it returns. The first
+    /// error (reading, reconstructing or writing) stops the run and is rethrown.
+    mutating func run(_ body: (_ index: Int, _ k: KSpace) throws -> KSpace) throws {
+        let io = DispatchQueue(label: "metagrappa.read")
+        let output = DispatchQueue(label: "metagrappa.write")
+        let reader = UnsafeSendable(self.reader), writer = UnsafeSendable(self.writer)
+        func read(_ index: Int) -> Prefetch {
+            let p = Prefetch()
+            io.async { p.fulfil(Result { try reader.value.readSlice(index) }) }
+            return p
+        }
+        let writeError = ErrorBox()
+        var pending = indices.first.map(read)
+        for (position, index) in indices.enumerated() {
+            let tWait = Stopwatch()
+            let k = try pending!.wait().get()
+            waiting += tWait.seconds
+            pending = position + 1 < indices.count ? read(indices[position + 1]) : nil
+            let out = try body(index, k)
+            if let error = writeError.value { throw error }
+            // One write in flight at most: wait for the previous one before queueing this one.
+            let tDrain = Stopwatch()
+            output.sync {}
+            waiting += tDrain.seconds
+            let result = UnsafeSendable(out)
+            output.async {
+                do { try writer.value.write(result.value, slice: position) } catch { writeError.set(error) }
+            }
+        }
+        let tDrain = Stopwatch()
+        output.sync {}
+        waiting += tDrain.seconds
+        if let error = writeError.value { throw error }
+    }
+}
+
+/// A slice being read in the background.
+private final class Prefetch: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<KSpace, Error>?
+    func fulfil(_ r: Result<KSpace, Error>) {
+        result = r
+        done.signal()
+    }
+    func wait() -> Result<KSpace, Error> {
+        done.wait()
+        return result!
+    }
+}
+
+/// The first error of a background write.
+private final class ErrorBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Error?
+    var value: Error? { lock.withLock { stored } }
+    func set(_ e: Error) { lock.withLock { if stored == nil { stored = e } } }
+}
