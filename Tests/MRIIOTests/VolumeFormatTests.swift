@@ -99,3 +99,50 @@ import TestSupport
                 "bart shows \(shown), we read \(value)")
     }
 }
+
+/// Structurally wrong files (wrong types, absurd dimensions, missing datasets), made by
+/// Python: each is refused with an error that names the problem.
+@Suite struct MalformedVolumeTests {
+    @Test func refusedWithClearErrors() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let py = try runPython("""
+            import numpy as np, h5py
+            d = '\(dir.path)/'
+            def hdr(name, line, data_bytes=0):
+                open(d + name + '.hdr', 'w').write('# Dimensions\\n' + line + '\\n')
+                open(d + name + '.cfl', 'wb').write(b'\\0' * data_bytes)
+            hdr('zero', '8 0 1 4')
+            hdr('negative', '8 -8 1 4')
+            hdr('words', '8 eight 1 4')
+            hdr('many', ' '.join(['1'] * 17))
+            hdr('overflow', '4294967296 4294967296 1 4294967296')
+            hdr('partitions', '8 8 4 2', 8 * 8 * 4 * 2 * 8)
+            hdr('maps', '8 8 1 2 3', 8 * 8 * 2 * 3 * 8)
+            hdr('short', '8 8 1 2', 100)
+            open(d + 'nodims.hdr', 'w').write('# Command\\nphantom\\n'); open(d + 'nodims.cfl', 'wb').write(b'\\0' * 8)
+            open(d + 'nohdr.cfl', 'wb').write(b'\\0' * 8)
+            with h5py.File(d + 'real.h5', 'w') as f: f['kspace'] = np.zeros((1, 2, 8, 8), np.float32)
+            with h5py.File(d + 'rank3.h5', 'w') as f: f['kspace'] = np.zeros((2, 8, 8), np.complex64)
+            with h5py.File(d + 'none.h5', 'w') as f: f['image'] = np.zeros((2, 8, 8), np.complex64)
+            with h5py.File(d + 'huge.h5', 'w') as f:
+                f.create_dataset('kspace', shape=(1, 64, 1 << 20, 1 << 20), dtype=np.complex64, chunks=(1, 1, 64, 64))
+            with h5py.File(d + 'fields.h5', 'w') as f:
+                f['kspace'] = np.zeros((1, 2, 8, 8), dtype=[('a', '<f4'), ('b', '<f4')])
+            open(d + 'text.h5', 'w').write('not hdf5 at all')
+            """)
+        try #require(py.status == 0, "python failed: \(py.stderr)")
+        let cases: [(String, String)] = [
+            ("zero.cfl", "at least 1"), ("negative.cfl", "at least 1"), ("words.cfl", "integers"), ("many.cfl", "1 to 16"),
+            ("overflow.cfl", "overflow"), ("partitions.cfl", "3-D encoding"), ("maps.cfl", "dimension 4"),
+            ("short.cfl", "need"), ("nodims.cfl", "# Dimensions"), ("nohdr.cfl", "nohdr.hdr"),
+            ("real.h5", "complex"), ("rank3.h5", "rank 4"), ("none.h5", "neither fastMRI"), ("huge.h5", "too large"),
+            ("fields.h5", "members"), ("text.h5", "not an HDF5 file"), ("missing.h5", "cannot open"),
+        ]
+        for (name, phrase) in cases {
+            let error = #expect(throws: MRIError.self, "\(name)") { _ = try KSpaceFiles.readSlice(dir.file(name), slice: 0) }
+            #expect(error?.message.contains(phrase) == true, "\(name): '\(error?.message ?? "no error")' lacks '\(phrase)'")
+            #expect(error?.message.contains(name.split(separator: ".")[0]) == true, "\(name): message does not name the file")
+        }
+    }
+}
