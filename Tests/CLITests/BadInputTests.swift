@@ -43,7 +43,7 @@ import TestSupport
         Case(name: "wrong rank", setup: { d in
             let header = NpyHeader.encode(elementType: .complex64, shape: [16, 16])
             return ["recon", writeBytes(d, "r2.npy", header + [UInt8](repeating: 0, count: 2048)), "-o", d.file("out.npy"), "--accel", "2"] },
-             expected: "rank 3"),
+             expected: "expected k-space [coils, ky, kx] or [slices, coils, ky, kx], found shape [16, 16]"),
         Case(name: "NaN in data", setup: { d in
             var (k, _) = try NpyFile.readKSpace(d.file("full.npy"))
             k.data[100] = .init(.nan, 0)
