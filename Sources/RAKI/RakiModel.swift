@@ -1,3 +1,4 @@
+import Foundation
 import MRICore
 import NeuralNetwork
 import Numerics
@@ -30,7 +31,15 @@ public struct RakiModel: Sendable {
             throw MRIError(.invalidArgument, "RAKI network was trained for R=\(acceleration), the mask has R=\(lattice.acceleration)")
         }
         let (input, bases) = LatticeLineGeometry.latticeInput(k, lattice: lattice, scale: scale)
-        let output = network.predict(input, dilation: 1)
+        var output = network.predict(input, dilation: 1)
+        if ProcessInfo.processInfo.environment["RAKI_ZERO_OFFSET"] != nil {
+            let zero = network.predict(FeatureMap(channels: 2 * coils, height: 3, width: 8), dilation: 1)
+            let plane = output.height * output.width
+            for ch in 0..<output.channels {
+                let offset = zero[ch, 0, 0]
+                for i in 0..<plane { output.data[ch * plane + i] -= offset }
+            }
+        }
         var out = consume k
         LatticeLineGeometry.fillMissingLines(&out, from: output, lattice: lattice, bases: bases, mask: mask, scale: scale)
         return out

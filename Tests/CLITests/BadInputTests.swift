@@ -128,6 +128,37 @@ import TestSupport
         Case(name: "meta-train model name", setup: { d in
             ["meta-train", "--data", d.file("full.npy"), d.file("full.npy"), "-o", d.file("m.npy")] },
              expected: "not supported"),
+        Case(name: "recon to an unknown format", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.mat"), "--accel", "2"] },
+             expected: "'.mat' is not supported"),
+        Case(name: "recon of an unknown format", setup: { d in
+            ["recon", writeBytes(d, "in.mat", [1, 2, 3]), "-o", d.file("out.npy"), "--accel", "2"] },
+             expected: "'.mat' is not supported"),
+        Case(name: "recon slice out of range", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--slice", "1", "--accel", "2"] },
+             expected: "has 1 slice"),
+        Case(name: "recon negative slice", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--slice", "-1", "--accel", "2"] },
+             expected: "--slice"),
+        Case(name: "recon zero virtual coils", setup: { d in
+            ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--virtual-coils", "0", "--accel", "2"] },
+             expected: "--virtual-coils must be at least 1"),
+        Case(name: "recon missing kernel", setup: { d in
+            ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--kernel", d.file("k.kernel"), "--accel", "2"] },
+             expected: "cannot open the kernel file"),
+        Case(name: "recon g-factor as png", setup: { d in
+            ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--gfactor", d.file("g.png"), "--accel", "2"] },
+             expected: "'.png' is not supported"),
+        Case(name: "recon without sampling", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.npy")] },
+             expected: "records no sampling pattern"),
+        Case(name: "calibrate to .npy", setup: { d in ["calibrate", d.file("full.npy"), "-o", d.file("k.npy"), "--accel", "2"] },
+             expected: "'.npy' is not supported"),
+        Case(name: "calibrate with mask and accel", setup: { d in
+            ["calibrate", d.file("full.npy"), "-o", d.file("k.kernel"), "--accel", "2", "--mask", d.file("full.npy")] },
+             expected: "not both"),
+        Case(name: "calibrate slice out of range", setup: { d in
+            ["calibrate", d.file("full.npy"), "-o", d.file("k.kernel"), "--accel", "2", "--slice", "3"] },
+             expected: "has 1 slice"),
+        Case(name: "calibrate ACS too small", setup: { d in
+            ["calibrate", d.file("full.npy"), "-o", d.file("k.kernel"), "--accel", "4", "--acs", "4"] },
+             expected: "ACS"),
     ]
 
     /// A small meta model (random Φ) for `coils` coils at R = `r`, written into `d`.
