@@ -1,4 +1,3 @@
-import Foundation
 import MRICore
 import NeuralNetwork
 import Numerics
@@ -18,7 +17,8 @@ public struct RakiModel: Sendable {
     /// Iterations run (early stopping may end before the maximum).
     public let iterations: Int
 
-    /// Fills every missing line of `k`, keeping acquired lines as measured. The network
+    /// Fills every missing line of `k` with `f(x) − f(0)` (the network's answer to the
+    /// acquired lines, less its answer to zero data), keeping acquired lines as measured. The network
     /// runs on the acquired lattice lines only (stacked, so its row dilation becomes 1),
     /// zero-padded by one lattice line and by 3 readout samples on each side, so that
     /// lines and samples near the edges are estimated too.
@@ -32,13 +32,16 @@ public struct RakiModel: Sendable {
         }
         let (input, bases) = LatticeLineGeometry.latticeInput(k, lattice: lattice, scale: scale)
         var output = network.predict(input, dilation: 1)
-        if ProcessInfo.processInfo.environment["RAKI_ZERO_OFFSET"] != nil {
-            let zero = network.predict(FeatureMap(channels: 2 * coils, height: 3, width: 8), dilation: 1)
-            let plane = output.height * output.width
-            for ch in 0..<output.channels {
-                let offset = zero[ch, 0, 0]
-                for i in 0..<plane { output.data[ch * plane + i] -= offset }
-            }
+        // The estimate is f(x) − f(0): with biases the network answers a zero input with a
+        // constant per output, which in outer k-space (where the data are ~0) fills every
+        // missing line with that constant, imaged as a line of spots down the centre
+        // column. Subtracting it makes zero data give zero estimates, as a linear
+        // interpolator does (measured: BENCHMARKS.md).
+        let zero = network.predict(FeatureMap(channels: 2 * coils, height: 3, width: 8), dilation: 1)
+        let plane = output.height * output.width
+        for channel in 0..<output.channels {
+            let offset = zero[channel, 0, 0]
+            for i in 0..<plane { output.data[channel * plane + i] -= offset }
         }
         var out = consume k
         LatticeLineGeometry.fillMissingLines(&out, from: output, lattice: lattice, bases: bases, mask: mask, scale: scale)
