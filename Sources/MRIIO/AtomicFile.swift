@@ -8,16 +8,10 @@ public enum AtomicFile {
     /// Writes the buffers produced by `body` to `path` atomically. `body` receives a
     /// sink to call with each chunk of bytes in order.
     public static func write(to path: String, _ body: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-            throw MRIError(.io, "\(path): directory \(dir) does not exist")
-        }
-        let tmp = "\(dir)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let tmp = try temporaryPath(for: path)
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard fd >= 0 else {
-            throw MRIError(.io, "\(path): cannot create a file in \(dir) (\(String(cString: strerror(errno))))")
+            throw MRIError(.io, "\(path): cannot create a file next to it (\(String(cString: strerror(errno))))")
         }
         var ok = false
         defer {
@@ -43,6 +37,18 @@ public enum AtomicFile {
         ok = true
     }
 
+    /// A hidden, unique temporary name in `path`'s directory (which must exist), so that
+    /// the final rename stays within one file system.
+    public static func temporaryPath(for path: String) throws -> String {
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent().path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw MRIError(.io, "\(path): directory \(dir) does not exist")
+        }
+        return "\(dir)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    }
+
     /// Writes `bytes` to `path` atomically.
     public static func write(_ bytes: [UInt8], to path: String) throws {
         try write(to: path) { sink in try bytes.withUnsafeBytes { try sink($0) } }
@@ -59,16 +65,10 @@ public enum AtomicFile {
 
         /// Creates the hidden temporary file next to `path`.
         public init(path: String) throws {
-            let url = URL(fileURLWithPath: path)
-            let dir = url.deletingLastPathComponent().path
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-                throw MRIError(.io, "\(path): directory \(dir) does not exist")
-            }
-            temporary = "\(dir)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            temporary = try AtomicFile.temporaryPath(for: path)
             fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
             guard fd >= 0 else {
-                throw MRIError(.io, "\(path): cannot create a file in \(dir) (\(String(cString: strerror(errno))))")
+                throw MRIError(.io, "\(path): cannot create a file next to it (\(String(cString: strerror(errno))))")
             }
             self.path = path
         }

@@ -72,14 +72,8 @@ public final class FastMRIVolumeWriter: KSpaceVolumeWriter {
 
     /// Starts `path` for `slices` slices of `shape`.
     public init(path: String, slices: Int, sliceShape shape: (coils: Int, ny: Int, nx: Int)) throws {
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-            throw MRIError(.io, "\(path): directory \(dir) does not exist")
-        }
         self.path = path
-        temporary = "\(dir)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        temporary = try AtomicFile.temporaryPath(for: path)
         (self.slices, self.shape) = (slices, shape)
         let type = HDF5.complexType(real: "r", imaginary: "i")
         memoryType = type
@@ -94,7 +88,7 @@ public final class FastMRIVolumeWriter: KSpaceVolumeWriter {
         }
         guard let f, let d else {
             unlink(temporary)
-            throw MRIError(.io, "\(path): cannot create an HDF5 file in \(dir)")
+            throw MRIError(.io, "\(path): cannot create an HDF5 file next to it")
         }
         file = f
         dataset = d
