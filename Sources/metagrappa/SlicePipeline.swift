@@ -31,6 +31,9 @@ struct SlicePipeline {
             return p
         }
         let writeError = ErrorBox()
+        // Whatever happens, no write is still running when this returns or throws: the caller
+        // then drops the writer, whose temporary file must not outlive an error.
+        defer { output.sync {} }
         var pending = indices.first.map(read)
         for (position, index) in indices.enumerated() {
             let tWait = Stopwatch()
