@@ -35,6 +35,7 @@ struct CalibrateCommand: ReportingCommand {
         guard (0..<reader.slices).contains(index) else {
             throw MRIError(.invalidArgument, "--slice \(index): \(input) has \(reader.slices) slice\(reader.slices == 1 ? "" : "s")")
         }
+        try MemoryBudget.check(reader.sliceShape, method: .grappa, source: input)
         let k = try reader.readSlice(index)
         let fileMask = acquisition.fromFile ? try (reader as? IsmrmrdVolumeReader)?.acquiredLines(slice: index) : nil
         let mask = try acquisition.resolve(ny: k.ny, fileMask: fileMask, source: input)

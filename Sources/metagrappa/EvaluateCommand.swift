@@ -116,6 +116,8 @@ struct EvaluateCommand: ReportingCommand {
         var figures: [String] = []
         for input in inputs {
             settings.source = input
+            let reader = try KSpaceFiles.openReader(input)
+            for method in chosen { try MemoryBudget.check(reader.sliceShape, method: method, source: input) }
             let full = try KSpaceFiles.readSlice(input, slice: slice)
             for r in rates {
                 let (run, figure) = try evaluate(full, input: input, r: r, methods: chosen, settings: settings)

@@ -78,6 +78,7 @@ struct ReconCommand: ReportingCommand {
         if let slice, !(0..<reader.slices).contains(slice) {
             throw MRIError(.invalidArgument, "--slice \(slice): \(input) has \(reader.slices) slice\(reader.slices == 1 ? "" : "s") (0…\(reader.slices - 1))")
         }
+        try MemoryBudget.check(reader.sliceShape, method: method, source: input)
         let selected = slice.map { [$0] } ?? Array(0..<reader.slices)
         if png != nil && selected.count > 1 {
             throw MRIError(.invalidArgument, "--png writes one slice: \(input) has \(reader.slices); choose one with --slice i")

@@ -148,6 +148,15 @@ import TestSupport
              expected: "'.png' is not supported"),
         Case(name: "recon without sampling", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.npy")] },
              expected: "records no sampling pattern"),
+        Case(name: "working set beyond the machine's memory", setup: { d in
+            // A valid header and a sparse file of the size it declares (34 GB, no blocks written).
+            let header = NpyHeader.encode(elementType: .complex64, shape: [64, 8192, 8192])
+            let path = writeBytes(d, "big.npy", header)
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            try handle.truncate(atOffset: UInt64(header.count) + 64 * 8192 * 8192 * 8)
+            try handle.close()
+            return ["recon", path, "-o", d.file("out.npy"), "--accel", "4"] },
+             expected: "needs about 384.1 GiB to reconstruct with grappa; this machine has"),
         Case(name: "calibrate to .npy", setup: { d in ["calibrate", d.file("full.npy"), "-o", d.file("k.npy"), "--accel", "2"] },
              expected: "'.npy' is not supported"),
         Case(name: "calibrate with mask and accel", setup: { d in
