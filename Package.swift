@@ -77,6 +77,10 @@ let package = Package(
         .executableTarget(name: "meta-bench", dependencies: ["MRICore", "MRIIO", "GRAPPA", "RAKI", "MetaLearner"],
                           path: "Benchmarks/MetaBench"),
 
+        // libFuzzer entry point for the readers (built only with -sanitize=fuzzer; RELIABILITY.md).
+        .executableTarget(name: "reader-fuzz", dependencies: ["MRICore", "MRIIO", "GRAPPA", "MetaLearner"],
+                          path: "Fuzz/ReaderFuzz"),
+
         .testTarget(name: "MRICoreTests", dependencies: ["MRICore", "TestSupport"]),
         .testTarget(name: "MRIIOTests", dependencies: ["MRIIO", "MRICore", "TestSupport"]),
         .testTarget(name: "GRAPPATests", dependencies: ["GRAPPA", "MRICore", "MRIIO", "TestSupport",

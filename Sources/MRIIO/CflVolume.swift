@@ -59,7 +59,7 @@ public final class CflVolumeReader: KSpaceVolumeReader {
             guard size <= 1 << 16 else { throw MRIError(.format, "\(hdr): \(size) bytes is too large for a BART header") }
             var bytes = [UInt8](repeating: 0, count: size)
             try bytes.withUnsafeMutableBytes { try BinaryFile.readFully(fd: fd, into: $0, offset: 0, source: hdr) }
-            guard let s = String(validatingUTF8: bytes.map { CChar(bitPattern: $0) } + [0]) else {
+            guard let s = String(validatingCString: bytes.map { CChar(bitPattern: $0) } + [0]) else {
                 throw MRIError(.format, "\(hdr): not a text file")
             }
             return s

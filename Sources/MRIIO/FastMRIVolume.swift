@@ -15,20 +15,29 @@ public final class FastMRIVolumeReader: KSpaceVolumeReader {
     private let file: HDF5.Handle
     private let dataset: HDF5.Handle
     private let memoryType: HDF5.Handle
+    /// Whether the file holds complex128 (read as such, then rounded to complex64).
+    private let wide: Bool
 
     /// Opens `path` and checks the `kspace` dataset's type and shape.
     public init(_ path: String) throws {
         source = path
         file = try HDF5.openFile(path)
         let expected = "fastMRI k-space: complex [slices, coils, readout, phase]"
-        dataset = try HDF5.dataset(file, "kspace", source: path, expected: expected)
+        let dataset = try HDF5.dataset(file, "kspace", source: path, expected: expected)
+        self.dataset = dataset
+        // Only the exact complex64/complex128 layouts h5py writes are read, without any HDF5
+        // type conversion: a damaged stored type made HDF5 allocate gigabytes, and its
+        // compound conversion crash (both found by fuzzing).
         let members = HDF5.compoundMembers(dataset)
         let names = members.map(\.name)
-        guard members.count == 2, members.allSatisfy({ $0.typeClass == H5T_FLOAT }),
-              names == ["r", "i"] || names == ["real", "imag"] else {
-            throw MRIError(.format, "\(path): 'kspace' must be complex (a compound of two floats named r, i), found \(members.isEmpty ? "a non-compound type" : "members \(names)")")
+        let candidates = [("r", "i"), ("real", "imag")].flatMap { n in [false, true].map { (n, $0) } }
+        guard let match = candidates.first(where: { n, wide in
+            HDF5.storedType(of: dataset, equals: HDF5.complexType(real: n.0, imaginary: n.1, wide: wide))
+        }) else {
+            throw MRIError(.format, "\(path): 'kspace' must be complex64 or complex128 (a compound of two little-endian float32 or float64 named r, i), found \(members.isEmpty ? "a non-compound type" : "members \(names) of \(members.map(\.size)) bytes in \(HDF5.elementSize(dataset))")")
         }
-        memoryType = HDF5.complexType(real: names[0], imaginary: names[1])
+        wide = match.1
+        memoryType = HDF5.complexType(real: match.0.0, imaginary: match.0.1, wide: match.1)
         let dims = HDF5.dimensions(dataset)
         guard dims.count == 4 else {
             throw MRIError(.format, "\(path): 'kspace' must have rank 4 [slices, coils, readout, phase], found dimensions \(dims)")
@@ -44,15 +53,21 @@ public final class FastMRIVolumeReader: KSpaceVolumeReader {
     public func readSlice(_ index: Int) throws -> KSpace {
         try checkSlice(index)
         let (c, ny, nx) = sliceShape
-        var stored = [Complex<Float>](repeating: .zero, count: c * ny * nx)
+        let n = c * ny * nx
+        var raw = [UInt8](repeating: 0, count: n * (wide ? 16 : 8))
         let status = HDF5.locked {
             let fileSpace = HDF5.space([slices, c, nx, ny], start: [index, 0, 0, 0], count: [1, c, nx, ny])
             let memSpace = HDF5.space([c, nx, ny])
-            return stored.withUnsafeMutableBytes {
+            return raw.withUnsafeMutableBytes {
                 H5Dread(dataset.id, memoryType.id, memSpace.id, fileSpace.id, mg_h5p_default(), $0.baseAddress!)
             }
         }
         guard status >= 0 else { throw MRIError(.format, "\(source): slice \(index) of 'kspace' cannot be read (truncated or damaged file)") }
+        let stored: [Complex<Float>] = raw.withUnsafeBytes { r in
+            wide ? r.bindMemory(to: Double.self).withMemoryRebound(to: Double.self) { d in
+                       (0..<n).map { Complex(Float(d[2 * $0]), Float(d[2 * $0 + 1])) } }
+                 : Array(r.bindMemory(to: Complex<Float>.self))
+        }
         let k = try KSpace(coils: c, ny: ny, nx: nx, data: FastMRILayout.transpose(stored, coils: c, rows: nx, columns: ny))
         try k.validateFinite(source: slices > 1 ? "\(source) slice \(index)" : source)
         return k

@@ -76,8 +76,17 @@ enum HDF5 {
         }
     }
 
-    /// The names of a compound type's members (empty if it is not a compound).
-    static func compoundMembers(_ dataset: Handle) -> [(name: String, typeClass: H5T_class_t)] {
+    /// The stored element size in bytes of a dataset's type.
+    static func elementSize(_ dataset: Handle) -> Int {
+        locked {
+            guard let type = Handle(H5Dget_type(dataset.id), close: H5Tclose) else { return 0 }
+            return H5Tget_size(type.id)
+        }
+    }
+
+    /// The names, classes and stored sizes of a compound type's members (empty if it is
+    /// not a compound).
+    static func compoundMembers(_ dataset: Handle) -> [(name: String, typeClass: H5T_class_t, size: Int)] {
         locked {
             guard let type = Handle(H5Dget_type(dataset.id), close: H5Tclose),
                   H5Tget_class(type.id) == H5T_COMPOUND else { return [] }
@@ -85,19 +94,32 @@ enum HDF5 {
             return (0..<n).map { i in
                 let cName = H5Tget_member_name(type.id, UInt32(i))
                 defer { if let cName { H5free_memory(cName) } }
-                return (cName.map { String(cString: $0) } ?? "", H5Tget_member_class(type.id, UInt32(i)))
+                let memberType = Handle(H5Tget_member_type(type.id, UInt32(i)), close: H5Tclose)
+                return (cName.map { String(cString: $0) } ?? "", H5Tget_member_class(type.id, UInt32(i)),
+                        memberType.map { H5Tget_size($0.id) } ?? 0)
             }
         }
     }
 
-    /// The compound `{re: float32, im: float32}` with the given member names (h5py's
-    /// complex64 uses `r`, `i`), laid out as `Complex<Float>`.
-    static func complexType(real: String, imaginary: String) -> Handle {
+    /// The compound `{re, im}` of two float32 (or, `wide`, float64) with the given member
+    /// names (h5py's complex64 uses `r`, `i`), laid out as `Complex<Float>` (`Complex<Double>`).
+    static func complexType(real: String, imaginary: String, wide: Bool = false) -> Handle {
         locked {
-            let t = H5Tcreate(H5T_COMPOUND, 8)
-            H5Tinsert(t, real, 0, mg_h5t_native_float())
-            H5Tinsert(t, imaginary, 4, mg_h5t_native_float())
+            let part = wide ? 8 : 4
+            let t = H5Tcreate(H5T_COMPOUND, 2 * part)
+            let float = wide ? mg_h5t_native_double() : mg_h5t_native_float()
+            H5Tinsert(t, real, 0, float)
+            H5Tinsert(t, imaginary, part, float)
             return Handle(t, close: H5Tclose)!
+        }
+    }
+
+    /// Whether a dataset's stored type is exactly `type` (then HDF5 reads it without any
+    /// conversion: its compound conversion crashed on a damaged type found by fuzzing).
+    static func storedType(of dataset: Handle, equals type: Handle) -> Bool {
+        locked {
+            guard let stored = Handle(H5Dget_type(dataset.id), close: H5Tclose) else { return false }
+            return H5Tequal(stored.id, type.id) > 0
         }
     }
 

@@ -73,6 +73,10 @@ enum IsmrmrdHeaders {
             let n = HDF5.dimensions(dataset)[0]
             let fileSpace = HDF5.space([n], start: [index], count: [1])
             let memSpace = HDF5.space([1])
+            // The record's length comes from the file: check it before HDF5 allocates it.
+            var needed: hsize_t = 0
+            guard H5Dvlen_get_buf_size(dataset.id, record.id, fileSpace.id, &needed) >= 0 else { return nil }
+            guard needed == hsize_t(expected * MemoryLayout<Float>.size) else { return [] }
             var v = hvl_t(len: 0, p: nil)
             guard H5Dread(dataset.id, record.id, memSpace.id, fileSpace.id, mg_h5p_default(), &v) >= 0 else { return nil }
             defer { H5Dvlen_reclaim(record.id, memSpace.id, mg_h5p_default(), &v) }

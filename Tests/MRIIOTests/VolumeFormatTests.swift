@@ -146,3 +146,27 @@ import TestSupport
         }
     }
 }
+
+/// Inputs that libFuzzer found (Fuzz/regressions, RELIABILITY.md): each must be refused
+/// with a clear error by the check that was added for it, before HDF5 allocates or
+/// converts anything (in this process: a crash would fail the whole run).
+@Suite struct FuzzRegressionTests {
+    static let expected = [
+        "ismrmrd-xml-length-2GiB.h5": "at most 16 MiB",
+        "fastmri-member-size-4GiB.h5": "complex64 or complex128",
+        "fastmri-compound-conversion-segv.h5": "complex64 or complex128",
+    ]
+
+    @Test func everyRegressionIsRefused() throws {
+        let dir = packageRoot + "/Fuzz/regressions/h5"
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(Set(files) == Set(Self.expected.keys), "regression files and expectations differ: \(files)")
+        for name in files {
+            let error = #expect(throws: MRIError.self, "\(name)") {
+                let reader = try KSpaceFiles.openReader(dir + "/" + name)
+                for s in 0..<reader.slices { _ = try reader.readSlice(s) }
+            }
+            #expect(error?.message.contains(Self.expected[name] ?? "?") == true, "\(name): \(error?.message ?? "no error")")
+        }
+    }
+}
