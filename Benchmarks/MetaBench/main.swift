@@ -51,9 +51,11 @@ func nrmse(_ k: KSpace, _ s: Scan) -> (clean: Double, noisy: Double) {
 // Scans of the paper array that the fingerprint check would refuse (false refusals);
 // they are reconstructed anyway so that every method has a number on every slice.
 nonisolated(unsafe) var falseRefusals: [String] = []
-func meta(_ model: MetaModel, _ s: Scan, rule: MetaLearnerLSTM.UpdateRule = .learned) throws -> KSpace {
+func meta(_ model: MetaModel, _ s: Scan, rule: MetaLearnerLSTM.UpdateRule = .learned,
+          subtractZeroResponse: Bool = true) throws -> KSpace {
     var m = MetaGrappa(model: model)
     m.rule = rule
+    m.subtractZeroResponse = subtractZeroResponse
     let acquired = s.noisy.masked(by: mask)
     do { try m.validate(acquired, mask: mask) } catch { falseRefusals.append("z=\(s.z): \(error)") }
     m.allowOtherArray = true
@@ -97,6 +99,15 @@ var markdown = "| noise | method | mean NRMSE vs noise-free | mean NRMSE vs nois
 var perSlice = "noise,z,method,nrmse_clean,nrmse_noisy,seconds\n"
 for (label, noise) in noiseLevels {
     let validation = try scans(validationSlices, noise: noise, seedBase: 50_000)
+    // META_BENCH_ZERO_PROBE=1: the learner's zero-input offset removed or not, on the
+    // validation slices only; the test slices are not touched.
+    if ProcessInfo.processInfo.environment["META_BENCH_ZERO_PROBE"] != nil {
+        for (name, model) in [("paper", paper), ("residual", residual)] {
+            let mean = { (z: Bool) in try validation.reduce(0.0) { $0 + nrmse(try meta(model, $1, subtractZeroResponse: z), $1).clean } / Double(validation.count) }
+            print(String(format: "%@ %@: validation NRMSE %.4f as trained, %.4f with f(x) − f(0)", label, name, try mean(false), try mean(true)))
+        }
+        continue
+    }
     // GRAPPA's best λ and the SGD ablation's best step, on validation only.
     let bestLambda = try lambdas.min { a, b in
         let f = { (l: Double) in try validation.reduce(0.0) { $0 + nrmse(try Grappa(regularization: l).reconstruct($1.noisy.masked(by: mask), mask: mask), $1).clean } }

@@ -18,6 +18,10 @@ public struct MetaGrappa: Sendable {
     /// array (the coil count must still match). For arrays the fingerprint cannot tell
     /// apart from the model's, or anatomy unlike the training scans'.
     public var allowOtherArray = false
+    /// Subtract the adapted learner's answer to zero data from its estimates (see
+    /// ``ConvNet/subtractZeroResponse(from:)``); chosen on the validation slices
+    /// (BENCHMARKS.md: `paper` 0.0428 → 0.0369 at high SNR, `residual` level).
+    public var subtractZeroResponse = true
 
     /// A reconstructor for `model`.
     public init(model: MetaModel) {
@@ -59,18 +63,19 @@ public struct MetaGrappa: Sendable {
     public func reconstruct(_ k: consuming KSpace, mask: SamplingMask, source: String = "the k-space") throws -> KSpace {
         try validate(k, mask: mask, source: source)
         let (problem, theta, _) = try adapt(k, mask: mask)
-        return try Self.apply(theta: theta, problem: problem, to: k, mask: mask)
+        return try Self.apply(theta: theta, problem: problem, to: k, mask: mask, subtractZeroResponse: subtractZeroResponse)
     }
 
     /// Applies `G_θ` (plus the linear branch, for the residual variant) to the whole
     /// undersampled k-space, filling the lines `mask` does not hold (a mask without the
     /// ACS block makes it estimate the ACS lines too).
     public static func apply(theta: [Float], problem: LearnerProblem, to k: consuming KSpace,
-                             mask: SamplingMask) throws -> KSpace {
+                             mask: SamplingMask, subtractZeroResponse: Bool = true) throws -> KSpace {
         let network = problem.learner.network(parameters: theta)
         let lattice = try mask.lattice()
         let (input, bases) = LatticeLineGeometry.latticeInput(k, lattice: lattice, scale: problem.scale)
-        let output = network.predict(input, dilation: 1)
+        var output = network.predict(input, dilation: 1)
+        if subtractZeroResponse { network.subtractZeroResponse(from: &output) }
         var out = k
         if let branch = problem.linearBranch { out = try branch.apply(to: out, mask: mask) }
         LatticeLineGeometry.fillMissingLines(&out, from: output, lattice: lattice, bases: bases, mask: mask,

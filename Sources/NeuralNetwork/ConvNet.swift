@@ -127,6 +127,22 @@ public struct ConvNet: Sendable {
         return x
     }
 
+    /// Subtracts from `output` (a ``predict(_:dilation:)`` result) the network's answer to an
+    /// all-zero input, one constant per output channel: with biases a network answers zero
+    /// data with a constant, which interpolators of k-space must not add where the data
+    /// vanish (it images as a line of spots down the centre column).
+    public func subtractZeroResponse(from output: inout FeatureMap) {
+        let first = layers[0].convolution
+        let rows = layers.reduce(1) { $0 + $1.convolution.kernelHeight - 1 }
+        let columns = layers.reduce(1) { $0 + $1.convolution.kernelWidth - 1 }
+        let zero = predict(FeatureMap(channels: first.inChannels, height: rows, width: columns), dilation: 1)
+        let plane = output.height * output.width
+        for channel in 0..<output.channels {
+            let offset = zero[channel, 0, 0]
+            for i in 0..<plane { output.data[channel * plane + i] -= offset }
+        }
+    }
+
     /// Back-propagates `outputGradient` (∂loss/∂output, zero outside the valid columns)
     /// through the last forward pass into ``gradient``.
     public mutating func backward(outputGradient: FeatureMap) {

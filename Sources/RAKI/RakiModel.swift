@@ -32,17 +32,9 @@ public struct RakiModel: Sendable {
         }
         let (input, bases) = LatticeLineGeometry.latticeInput(k, lattice: lattice, scale: scale)
         var output = network.predict(input, dilation: 1)
-        // The estimate is f(x) − f(0): with biases the network answers a zero input with a
-        // constant per output, which in outer k-space (where the data are ~0) fills every
-        // missing line with that constant, imaged as a line of spots down the centre
-        // column. Subtracting it makes zero data give zero estimates, as a linear
-        // interpolator does (measured: BENCHMARKS.md).
-        let zero = network.predict(FeatureMap(channels: 2 * coils, height: 3, width: 8), dilation: 1)
-        let plane = output.height * output.width
-        for channel in 0..<output.channels {
-            let offset = zero[channel, 0, 0]
-            for i in 0..<plane { output.data[channel * plane + i] -= offset }
-        }
+        // The estimate is f(x) − f(0): the biases' constant answer to zero data would fill
+        // outer k-space's missing lines (measured: BENCHMARKS.md).
+        network.subtractZeroResponse(from: &output)
         var out = consume k
         LatticeLineGeometry.fillMissingLines(&out, from: output, lattice: lattice, bases: bases, mask: mask, scale: scale)
         return out
