@@ -137,9 +137,12 @@ public struct ConvNet: Sendable {
         let columns = layers.reduce(1) { $0 + $1.convolution.kernelWidth - 1 }
         let zero = predict(FeatureMap(channels: first.inChannels, height: rows, width: columns), dilation: 1)
         let plane = output.height * output.width
-        for channel in 0..<output.channels {
-            let offset = zero[channel, 0, 0]
-            for i in 0..<plane { output.data[channel * plane + i] -= offset }
+        output.data.withUnsafeMutableBufferPointer { d in
+            for channel in 0..<zero.channels {
+                let offset = zero[channel, 0, 0]
+                let row = d.baseAddress! + channel * plane
+                for i in 0..<plane { row[i] -= offset }
+            }
         }
     }
 

@@ -94,7 +94,7 @@ struct ReconCommand: ReportingCommand {
         let settings = MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki, meta: meta,
                                       allowOtherArray: metaOptions.allowOtherArray, source: input, virtualCoils: virtualCoils)
         var pipeline = SlicePipeline(reader: reader, writer: writer, indices: selected)
-        try pipeline.run { index, k in
+        try pipeline.run { (index: Int, k: consuming KSpace) in
             let fileMask = acquisition.fromFile ? try ismrmrd?.acquiredLines(slice: index) : nil
             let mask = try acquisition.resolve(ny: k.ny, fileMask: fileMask, source: input)
             let (out, c, a): (KSpace, Double, Double)
@@ -104,10 +104,10 @@ struct ReconCommand: ReportingCommand {
                 if fixedKernel != nil { try used.checkApplicable(to: k, mask: mask, source: kernel!) }
                 let calibration = fixedKernel == nil ? tCalibrate.seconds : 0
                 let tApply = Stopwatch()
-                (out, c, a) = (try used.apply(to: k, mask: mask), calibration, tApply.seconds)
+                (out, c, a) = (try used.apply(to: consume k, mask: mask), calibration, tApply.seconds)
                 if gfactor != nil { gMaps += try GFactor.map(kernel: used, reconstructed: out) }
             } else {
-                (out, c, a) = try method.reconstruct(k, mask: mask, settings: settings)
+                (out, c, a) = try method.reconstruct(consume k, mask: mask, settings: settings)
             }
             calibrate += c
             apply += a
