@@ -65,6 +65,27 @@ import TestSupport
         #expect(one == two)
     }
 
+    /// Meta-GRAPPA (shipped models, both variants) on a paper-array phantom: the same
+    /// output, bit for bit, with 1 and 2 threads.
+    @Test(arguments: ["paper", "residual"])
+    func metaSameOutputWithOneOrTwoThreads(variant: String) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        var simulator = try PhantomSimulator(ny: 288, nx: 288, coils: 32, seed: 3)
+        simulator.array = .paper
+        try NpyFile.write(try simulator.simulate().noisy, to: dir.file("full.npy"))
+        for threads in ["1", "2"] {
+            let run = try runProcess(metagrappaPath, ["recon", dir.file("full.npy"), "-o", dir.file("out\(threads).npy"),
+                                                      "--method", "meta", "--variant", variant, "--accel", "4", "--acs", "32",
+                                                      "--allow-other-array"],
+                                     environment: ["METAGRAPPA_THREADS": threads])
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        let one = try Data(contentsOf: URL(fileURLWithPath: dir.file("out1.npy")))
+        let two = try Data(contentsOf: URL(fileURLWithPath: dir.file("out2.npy")))
+        #expect(one == two)
+    }
+
     @Test func evaluateWritesTheDocumentedJSON() throws {
         let dir = try scanDirectory()
         defer { dir.cleanup() }
