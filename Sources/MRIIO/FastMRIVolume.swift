@@ -56,17 +56,16 @@ public final class FastMRIVolumeReader: KSpaceVolumeReader {
         let n = c * ny * nx
         var raw = [UInt8](repeating: 0, count: n * (wide ? 16 : 8))
         let status = HDF5.locked {
-            let fileSpace = HDF5.space([slices, c, nx, ny], start: [index, 0, 0, 0], count: [1, c, nx, ny])
-            let memSpace = HDF5.space([c, nx, ny])
+            let (fileSpace, memSpace) = FastMRILayout.spaces(slice: index, of: slices, shape: sliceShape)
             return raw.withUnsafeMutableBytes {
                 H5Dread(dataset.id, memoryType.id, memSpace.id, fileSpace.id, mg_h5p_default(), $0.baseAddress!)
             }
         }
         guard status >= 0 else { throw MRIError(.format, "\(source): slice \(index) of 'kspace' cannot be read (truncated or damaged file)") }
         let stored: [Complex<Float>] = raw.withUnsafeBytes { r in
-            wide ? r.bindMemory(to: Double.self).withMemoryRebound(to: Double.self) { d in
-                       (0..<n).map { Complex(Float(d[2 * $0]), Float(d[2 * $0 + 1])) } }
-                 : Array(r.bindMemory(to: Complex<Float>.self))
+            guard wide else { return Array(r.bindMemory(to: Complex<Float>.self)) }
+            let d = r.bindMemory(to: Double.self)
+            return (0..<n).map { Complex(Float(d[2 * $0]), Float(d[2 * $0 + 1])) }
         }
         let k = try KSpace(coils: c, ny: ny, nx: nx, data: FastMRILayout.transpose(stored, coils: c, rows: nx, columns: ny))
         try k.validateFinite(source: slices > 1 ? "\(source) slice \(index)" : source)
@@ -115,8 +114,7 @@ public final class FastMRIVolumeWriter: KSpaceVolumeWriter {
         let stored = FastMRILayout.transpose(k.data, coils: c, rows: ny, columns: nx)
         guard let dataset else { throw MRIError(.io, "\(path): written after commit") }
         let status = HDF5.locked {
-            let fileSpace = HDF5.space([slices, c, nx, ny], start: [index, 0, 0, 0], count: [1, c, nx, ny])
-            let memSpace = HDF5.space([c, nx, ny])
+            let (fileSpace, memSpace) = FastMRILayout.spaces(slice: index, of: slices, shape: shape)
             return stored.withUnsafeBytes {
                 H5Dwrite(dataset.id, memoryType.id, memSpace.id, fileSpace.id, mg_h5p_default(), $0.baseAddress!)
             }
@@ -147,6 +145,14 @@ public final class FastMRIVolumeWriter: KSpaceVolumeWriter {
 
 /// fastMRI keeps the phase-encode axis last; MetaGRAPPA keeps it before the readout.
 enum FastMRILayout {
+    /// The file dataspace `[slices, coils, readout, phase]` with slice `index` selected, and
+    /// the memory dataspace of one slice `[coils, readout, phase]`.
+    static func spaces(slice index: Int, of slices: Int,
+                       shape: (coils: Int, ny: Int, nx: Int)) -> (file: HDF5.Handle, memory: HDF5.Handle) {
+        let (c, ny, nx) = shape
+        return (HDF5.space([slices, c, nx, ny], start: [index, 0, 0, 0], count: [1, c, nx, ny]), HDF5.space([c, nx, ny]))
+    }
+
     /// Transposes each coil's `rows × columns` plane.
     static func transpose(_ data: [Complex<Float>], coils: Int, rows: Int, columns: Int) -> [Complex<Float>] {
         var out = [Complex<Float>](repeating: .zero, count: data.count)
