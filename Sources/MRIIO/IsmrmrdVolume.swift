@@ -96,7 +96,7 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
     }
 
     /// The lines of slice `index` that hold data (the acquisition's sampling pattern).
-    public func acquiredLines(slice index: Int) throws -> SamplingMask {
+    public func acquiredLines(slice index: Int) throws -> SamplingMask? {
         try checkSlice(index)
         var lines = [Bool](repeating: false, count: sliceShape.ny)
         for a in acquisitions where a.slice == index { lines[a.line] = true }

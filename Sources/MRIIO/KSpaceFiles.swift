@@ -28,10 +28,22 @@ public enum KSpaceFiles {
     /// Reads one slice of `path`: `slice`, or the only one (a volume without `slice` is refused).
     public static func readSlice(_ path: String, slice: Int? = nil) throws -> KSpace {
         let reader = try openReader(path)
-        guard let index = slice ?? (reader.slices == 1 ? 0 : nil) else {
-            throw MRIError(.invalidArgument, "\(path): holds \(reader.slices) slices; choose one with --slice i")
+        return try reader.readSlice(chosenSlice(slice, of: reader, source: path))
+    }
+
+    /// The slice a command works on: `requested` (`--slice`), checked against the file, or
+    /// the file's only slice; a volume without `--slice` is refused.
+    public static func chosenSlice(_ requested: Int?, of reader: any KSpaceVolumeReader, source: String) throws -> Int {
+        guard let index = requested else {
+            guard reader.slices == 1 else {
+                throw MRIError(.invalidArgument, "\(source): holds \(reader.slices) slices; choose one with --slice i")
+            }
+            return 0
         }
-        return try reader.readSlice(index)
+        guard (0..<reader.slices).contains(index) else {
+            throw MRIError(.invalidArgument, "--slice \(index): \(source) has \(reader.slices) slice\(reader.slices == 1 ? "" : "s") (0…\(reader.slices - 1))")
+        }
+        return index
     }
 
     /// Creates the writer for `path`, for `slices` slices of `shape`. A `.npy` keeps the

@@ -26,6 +26,9 @@ public protocol KSpaceVolumeReader: AnyObject {
     var sliceShape: (coils: Int, ny: Int, nx: Int) { get }
     /// Reads slice `index` (NaN or Inf is refused).
     func readSlice(_ index: Int) throws -> KSpace
+    /// The lines the file records as acquired for slice `index`, or nil if the format
+    /// records no sampling pattern (only ISMRMRD does).
+    func acquiredLines(slice index: Int) throws -> SamplingMask?
 }
 
 /// Multi-slice k-space being written, slice by slice in any order; the file appears only
@@ -38,6 +41,8 @@ public protocol KSpaceVolumeWriter: AnyObject {
 }
 
 extension KSpaceVolumeReader {
+    public func acquiredLines(slice index: Int) throws -> SamplingMask? { nil }
+
     /// Throws unless `index` names a slice of this volume.
     func checkSlice(_ index: Int) throws {
         guard (0..<slices).contains(index) else {

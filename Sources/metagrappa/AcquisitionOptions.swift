@@ -27,6 +27,12 @@ struct AcquisitionOptions: ParsableArguments {
     /// Whether neither --accel nor --mask was given (the input must then carry its own pattern).
     var fromFile: Bool { mask == nil && accel == nil }
 
+    /// The sampling mask of slice `index` of `reader`: from --accel/--mask, or else the
+    /// lines the file records for that slice.
+    func resolve(_ reader: any KSpaceVolumeReader, slice index: Int, source: String) throws -> SamplingMask {
+        try resolve(ny: reader.sliceShape.ny, fileMask: fromFile ? reader.acquiredLines(slice: index) : nil, source: source)
+    }
+
     /// The sampling mask for a k-space of `ny` lines; `fileMask` is the pattern the input
     /// file records (ISMRMRD), used when neither --accel nor --mask is given.
     func resolve(ny: Int, fileMask: SamplingMask? = nil, source: String = "") throws -> SamplingMask {

@@ -29,16 +29,10 @@ struct CalibrateCommand: ReportingCommand {
     func execute() throws {
         try validateOutput(output, input: input, extensions: ["kernel"])
         let reader = try KSpaceFiles.openReader(input)
-        let index = try slice ?? (reader.slices == 1 ? 0 : {
-            throw MRIError(.invalidArgument, "\(input) holds \(reader.slices) slices; choose the one to calibrate on with --slice i")
-        }())
-        guard (0..<reader.slices).contains(index) else {
-            throw MRIError(.invalidArgument, "--slice \(index): \(input) has \(reader.slices) slice\(reader.slices == 1 ? "" : "s")")
-        }
+        let index = try KSpaceFiles.chosenSlice(slice, of: reader, source: input)
         try MemoryBudget.check(reader.sliceShape, method: .grappa, source: input)
+        let mask = try acquisition.resolve(reader, slice: index, source: input)
         let k = try reader.readSlice(index)
-        let fileMask = acquisition.fromFile ? try (reader as? IsmrmrdVolumeReader)?.acquiredLines(slice: index) : nil
-        let mask = try acquisition.resolve(ny: k.ny, fileMask: fileMask, source: input)
         let kernel = try grappaOptions.grappa.calibrate(k, mask: mask)
         try AtomicFile.write(try kernel.serialized(), to: output)
         printError("kernel: \(kernel.coils) coils, R=\(kernel.acceleration), \(kernel.geometry), λ_rel \(kernel.regularization)")

@@ -118,7 +118,7 @@ struct EvaluateCommand: ReportingCommand {
             settings.source = input
             let reader = try KSpaceFiles.openReader(input)
             for method in chosen { try MemoryBudget.check(reader.sliceShape, method: method, source: input) }
-            let full = try KSpaceFiles.readSlice(input, slice: slice)
+            let full = try reader.readSlice(KSpaceFiles.chosenSlice(slice, of: reader, source: input))
             for r in rates {
                 let (run, figure) = try evaluate(full, input: input, r: r, methods: chosen, settings: settings)
                 runs.append(run)

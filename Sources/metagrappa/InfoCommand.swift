@@ -17,8 +17,8 @@ struct InfoCommand: ReportingCommand {
             print("file   \(file)")
             print("format \(reader.format.rawValue), \(reader.slices) slice\(reader.slices == 1 ? "" : "s")")
             describe(try reader.readSlice(0))
-            if let ismrmrd = reader as? IsmrmrdVolumeReader {
-                print("slice 0 acquisitions: \(samplingSummary(try ismrmrd.acquiredLines(slice: 0)))")
+            if let lines = try reader.acquiredLines(slice: 0) {
+                print("slice 0 acquisitions: \(samplingSummary(lines))")
             }
             return
         }

@@ -75,18 +75,14 @@ struct ReconCommand: ReportingCommand {
         let meta = method == .meta ? try metaOptions.load() : nil
         let tRead = Stopwatch()
         let reader = try KSpaceFiles.openReader(input)
-        if let slice, !(0..<reader.slices).contains(slice) {
-            throw MRIError(.invalidArgument, "--slice \(slice): \(input) has \(reader.slices) slice\(reader.slices == 1 ? "" : "s") (0…\(reader.slices - 1))")
-        }
+        let selected = try slice.map { [try KSpaceFiles.chosenSlice($0, of: reader, source: input)] } ?? Array(0..<reader.slices)
         try MemoryBudget.check(reader.sliceShape, method: method, source: input)
-        let selected = slice.map { [$0] } ?? Array(0..<reader.slices)
         if png != nil && selected.count > 1 {
             throw MRIError(.invalidArgument, "--png writes one slice: \(input) has \(reader.slices); choose one with --slice i")
         }
-        let ismrmrd = reader as? IsmrmrdVolumeReader
-        if acquisition.fromFile && ismrmrd == nil {
-            throw MRIError(.invalidArgument, "give --accel R (with --acs N) or --mask FILE: \(input) records no sampling pattern")
-        }
+        // Resolved before any slice is read: a bad --mask, or an input without a pattern of
+        // its own, fails here; only a file's own per-slice patterns are looked up per slice.
+        let firstMask = try acquisition.resolve(reader, slice: selected[0], source: input)
         let writer = try KSpaceFiles.createWriter(output, slices: selected.count, sliceShape: reader.sliceShape, like: reader)
         let open = tRead.seconds
         var (calibrate, apply) = (0.0, 0.0)
@@ -95,8 +91,7 @@ struct ReconCommand: ReportingCommand {
                                       allowOtherArray: metaOptions.allowOtherArray, source: input, virtualCoils: virtualCoils)
         var pipeline = SlicePipeline(reader: reader, writer: writer, indices: selected)
         try pipeline.run { (index: Int, k: consuming KSpace) in
-            let fileMask = acquisition.fromFile ? try ismrmrd?.acquiredLines(slice: index) : nil
-            let mask = try acquisition.resolve(ny: k.ny, fileMask: fileMask, source: input)
+            let mask = acquisition.fromFile ? try acquisition.resolve(reader, slice: index, source: input) : firstMask
             let (out, c, a): (KSpace, Double, Double)
             if fixedKernel != nil || gfactor != nil {
                 let tCalibrate = Stopwatch()
