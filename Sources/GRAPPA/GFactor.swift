@@ -48,7 +48,7 @@ public enum GFactor {
         for sc in 0..<c {
             var k = KSpace(zerosCoils: c, ny: ny, nx: nx)
             for tc in 0..<c {
-                k.data[(tc * ny + cy) * nx + cx] += tc == sc ? .one : .zero
+                if tc == sc { k.data[(tc * ny + cy) * nx + cx] = .one }  // the measured sample itself
                 for m in 1..<r {
                     for j in 0..<g.lines {
                         let dy = m - (g.firstLine + j) * r

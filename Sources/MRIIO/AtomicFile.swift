@@ -8,33 +8,14 @@ public enum AtomicFile {
     /// Writes the buffers produced by `body` to `path` atomically. `body` receives a
     /// sink to call with each chunk of bytes in order.
     public static func write(to path: String, _ body: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
-        let tmp = try temporaryPath(for: path)
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else {
-            throw MRIError(.io, "\(path): cannot create a file next to it (\(String(cString: strerror(errno))))")
+        // A `Pending` file dropped on an error removes its temporary.
+        let file = try Pending(path: path)
+        var offset = 0
+        try body { chunk in
+            try file.write(chunk, at: offset)
+            offset += chunk.count
         }
-        var ok = false
-        defer {
-            if !ok { unlink(tmp) }
-        }
-        do {
-            defer { close(fd) }
-            try body { chunk in
-                var offset = 0
-                while offset < chunk.count {
-                    let n = Foundation.write(fd, chunk.baseAddress! + offset, chunk.count - offset)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw MRIError(.io, "\(path): write failed (\(String(cString: strerror(errno))))")
-                    }
-                    offset += n
-                }
-            }
-        }
-        guard rename(tmp, path) == 0 else {
-            throw MRIError(.io, "\(path): cannot rename the finished file into place (\(String(cString: strerror(errno))))")
-        }
-        ok = true
+        try file.commit()
     }
 
     /// A hidden, unique temporary name in `path`'s directory (which must exist), so that

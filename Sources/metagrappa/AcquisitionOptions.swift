@@ -121,6 +121,19 @@ struct RakiOptions: ParsableArguments {
     }
 }
 
+/// SVD coil compression, shared by the subcommands that reconstruct.
+struct CoilCompressionOptions: ParsableArguments {
+    @Option(name: .customLong("virtual-coils"),
+            help: "Compress to N SVD virtual coils (fitted on the ACS) before reconstructing; the output keeps the physical coils.")
+    var virtualCoils: Int?
+
+    func validate() throws {
+        if let virtualCoils, virtualCoils < 1 {
+            throw ValidationError("--virtual-coils must be at least 1, found \(virtualCoils)")
+        }
+    }
+}
+
 /// Everything the methods need besides the data.
 struct MethodSettings {
     let grappa: Grappa

@@ -52,9 +52,7 @@ struct EvaluateCommand: ReportingCommand {
 
     @OptionGroup(title: "GRAPPA") var grappaOptions: GrappaOptions
 
-    @Option(name: .customLong("virtual-coils"),
-            help: "Compress to N SVD virtual coils (fitted on the ACS) before reconstructing; the output keeps the physical coils.")
-    var virtualCoils: Int?
+    @OptionGroup var coilCompression: CoilCompressionOptions
     @OptionGroup(title: "RAKI") var rakiOptions: RakiOptions
     @OptionGroup(title: "Meta-GRAPPA") var metaOptions: MetaOptions
 
@@ -108,10 +106,7 @@ struct EvaluateCommand: ReportingCommand {
         if let report { try FileManager.default.createDirectory(atPath: report, withIntermediateDirectories: true) }
         var settings = MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki,
                                       meta: chosen.contains(.meta) ? try metaOptions.load() : nil,
-                                      allowOtherArray: metaOptions.allowOtherArray, virtualCoils: virtualCoils)
-        if let virtualCoils, virtualCoils < 1 {
-            throw MRIError(.invalidArgument, "--virtual-coils must be at least 1, found \(virtualCoils)")
-        }
+                                      allowOtherArray: metaOptions.allowOtherArray, virtualCoils: coilCompression.virtualCoils)
         var runs: [Run] = []
         var figures: [String] = []
         for input in inputs {

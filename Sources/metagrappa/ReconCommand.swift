@@ -36,9 +36,7 @@ struct ReconCommand: ReportingCommand {
 
     @OptionGroup var acquisition: AcquisitionOptions
 
-    @Option(name: .customLong("virtual-coils"),
-            help: "Compress to N SVD virtual coils (fitted on the ACS) before reconstructing; the output keeps the physical coils.")
-    var virtualCoils: Int?
+    @OptionGroup var coilCompression: CoilCompressionOptions
     @OptionGroup(title: "GRAPPA") var grappaOptions: GrappaOptions
     @OptionGroup(title: "RAKI") var rakiOptions: RakiOptions
     @OptionGroup(title: "Meta-GRAPPA") var metaOptions: MetaOptions
@@ -57,15 +55,12 @@ struct ReconCommand: ReportingCommand {
         if let png { try validateOutput(png, input: input, extensions: ["png"]) }
         if let gfactor {
             try validateOutput(gfactor, input: input, extensions: ["npy"])
-            guard method == .grappa, virtualCoils == nil else {
+            guard method == .grappa, coilCompression.virtualCoils == nil else {
                 throw MRIError(.invalidArgument, "--gfactor maps a GRAPPA kernel of the physical coils: use it with --method grappa and without --virtual-coils")
             }
         }
         let total = Stopwatch()
-        if let virtualCoils, virtualCoils < 1 {
-            throw MRIError(.invalidArgument, "--virtual-coils must be at least 1, found \(virtualCoils)")
-        }
-        if kernel != nil && virtualCoils != nil {
+        if kernel != nil && coilCompression.virtualCoils != nil {
             throw MRIError(.invalidArgument, "--kernel applies a kernel of physical coils: it cannot be combined with --virtual-coils")
         }
         if kernel != nil && method != .grappa {
@@ -88,7 +83,8 @@ struct ReconCommand: ReportingCommand {
         var (calibrate, apply) = (0.0, 0.0)
         var gMaps: [Float] = []
         let settings = MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki, meta: meta,
-                                      allowOtherArray: metaOptions.allowOtherArray, source: input, virtualCoils: virtualCoils)
+                                      allowOtherArray: metaOptions.allowOtherArray, source: input,
+                                      virtualCoils: coilCompression.virtualCoils)
         var pipeline = SlicePipeline(reader: reader, writer: writer, indices: selected)
         try pipeline.run { (index: Int, k: consuming KSpace) in
             let mask = acquisition.fromFile ? try acquisition.resolve(reader, slice: index, source: input) : firstMask
