@@ -3,8 +3,10 @@
 shipped models), interleaved in one run so that the ratios are fair on a noisy machine.
 
 Usage (after `swift build -c release`):
-    python3 Benchmarks/run_meta_speed.py [INPUT.npy] [--accel 4] [--acs 32] [--runs 15]
-Prints a Markdown table for BENCHMARKS.md.
+    python3 Benchmarks/run_meta_speed.py [INPUT.npy] [--accel 4] [--acs 32] [--runs 15] [--baseline BINARY]
+Prints a Markdown table for BENCHMARKS.md. With --baseline (e.g. a release build of an
+earlier commit), the same runs of that binary are interleaved with these and a second
+table compares whole-process times (its stage timings are not parsed).
 """
 import argparse
 import datetime
@@ -28,6 +30,7 @@ def main():
     p.add_argument("--accel", type=int, default=4)
     p.add_argument("--acs", type=int, default=32)
     p.add_argument("--runs", type=int, default=15)
+    p.add_argument("--baseline", help="another metagrappa binary to time in the same runs")
     a = p.parse_args()
     binary = os.path.join(ROOT, ".build", "release", "metagrappa")
     if not os.path.exists(binary):
@@ -36,6 +39,7 @@ def main():
                "meta, paper variant (shipped model)": ["--method", "meta", "--variant", "paper"],
                "meta, residual variant (shipped model)": ["--method", "meta", "--variant", "residual"]}
     walls = {m: [] for m in methods}
+    base = {m: [] for m in methods}
     stages = {m: [] for m in methods}
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out.npy")
@@ -46,6 +50,11 @@ def main():
                                     "--timing"] + args, check=True, capture_output=True, text=True)
                 walls[name].append(time.perf_counter() - t)
                 stages[name].append([float(x) for x in re.findall(r"([0-9.]+) ms", r.stderr)])
+                if a.baseline:
+                    t = time.perf_counter()
+                    subprocess.run([a.baseline, "recon", a.input, "-o", out, "--accel", str(a.accel), "--acs", str(a.acs)]
+                                   + args, check=True, capture_output=True)
+                    base[name].append(time.perf_counter() - t)
     print(f"Machine: {cpu_model()}, {os.cpu_count()} cores; date {datetime.date.today()}; "
           f"input {os.path.basename(a.input)}, R={a.accel}, ACS={a.acs}, {a.runs} interleaved runs each\n")
     # --timing prints: open, calibrate (adapt), apply, waiting for reads/writes, commit, total.
@@ -56,6 +65,14 @@ def main():
         med = [statistics.median(s[i] for s in stages[name]) for i in range(5)]
         print(f"| {name} | {w[0] * 1e3:.0f} | {statistics.median(w) * 1e3:.0f} | {med[0]:.0f} | {med[1]:.0f} | "
               f"{med[2]:.0f} | {med[3]:.0f} | {med[4]:.0f} |")
+    if a.baseline:
+        print(f"\nWhole process against {a.baseline} (same runs, interleaved):\n")
+        print("| method | baseline min ms | baseline median ms | this build min ms | this build median ms |")
+        print("|---|---|---|---|---|")
+        for name in methods:
+            b, w = sorted(base[name]), sorted(walls[name])
+            print(f"| {name} | {b[0] * 1e3:.0f} | {statistics.median(b) * 1e3:.0f} | {w[0] * 1e3:.0f} | "
+                  f"{statistics.median(w) * 1e3:.0f} |")
 
 
 if __name__ == "__main__":
