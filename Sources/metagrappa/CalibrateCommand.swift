@@ -28,7 +28,7 @@ struct CalibrateCommand: ReportingCommand {
 
     func execute() throws {
         try validateOutput(output, input: input, extensions: ["kernel"])
-        let reader = try KSpaceFiles.openReader(input)
+        let reader = try IsolatedInput.openReader(input)
         let index = try KSpaceFiles.chosenSlice(slice, of: reader, source: input)
         try MemoryBudget.check(reader.sliceShape, method: .grappa, source: input)
         let mask = try acquisition.resolve(reader, slice: index, source: input)

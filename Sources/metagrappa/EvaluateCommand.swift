@@ -111,7 +111,7 @@ struct EvaluateCommand: ReportingCommand {
         var figures: [String] = []
         for input in inputs {
             settings.source = input
-            let reader = try KSpaceFiles.openReader(input)
+            let reader = try IsolatedInput.openReader(input)
             for method in chosen { try MemoryBudget.check(reader.sliceShape, method: method, source: input) }
             let full = try reader.readSlice(KSpaceFiles.chosenSlice(slice, of: reader, source: input))
             for r in rates {

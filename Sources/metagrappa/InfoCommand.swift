@@ -13,7 +13,7 @@ struct InfoCommand: ReportingCommand {
 
     func execute() throws {
         guard URL(fileURLWithPath: file).pathExtension.lowercased() == "npy" else {
-            let reader = try KSpaceFiles.openReader(file)
+            let reader = try IsolatedInput.openReader(file)
             print("file   \(file)")
             print("format \(reader.format.rawValue), \(reader.slices) slice\(reader.slices == 1 ? "" : "s")")
             describe(try reader.readSlice(0))

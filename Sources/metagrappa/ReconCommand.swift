@@ -69,7 +69,7 @@ struct ReconCommand: ReportingCommand {
         let fixedKernel = try kernel.map { try GrappaKernel.read($0) }
         let meta = method == .meta ? try metaOptions.load() : nil
         let tRead = Stopwatch()
-        let reader = try KSpaceFiles.openReader(input)
+        let reader = try IsolatedInput.openReader(input)
         let selected = try slice.map { [try KSpaceFiles.chosenSlice($0, of: reader, source: input)] } ?? Array(0..<reader.slices)
         try MemoryBudget.check(reader.sliceShape, method: method, source: input)
         if png != nil && selected.count > 1 {
