@@ -45,7 +45,11 @@ public final class FastMRIVolumeReader: KSpaceVolumeReader {
         guard dims.allSatisfy({ $0 > 0 }), let count = BinaryFile.checkedProduct(dims.suffix(3).map { $0 }, limit: 1 << 31) else {
             throw MRIError(.format, "\(path): 'kspace' dimensions \(dims) are empty or too large for one slice in memory")
         }
-        _ = count
+        // A damaged dimension must not size a slice buffer before HDF5 finds the data missing.
+        let needed = dims[0].multipliedReportingOverflow(by: count * (match.1 ? 16 : 8))
+        if let stored = HDF5.contiguousStorage(dataset), needed.overflow || stored < needed.partialValue {
+            throw MRIError(.format, "\(path): 'kspace' \(dims) needs \(needed.overflow ? "more than 2⁶³" : "\(needed.partialValue)") bytes but the file stores \(stored) (truncated or damaged file)")
+        }
         slices = dims[0]
         sliceShape = (dims[1], dims[3], dims[2])
     }

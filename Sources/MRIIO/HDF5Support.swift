@@ -76,6 +76,16 @@ enum HDF5 {
         }
     }
 
+    /// The bytes a contiguous (unchunked) dataset stores, or nil for chunked and compact
+    /// layouts, whose stored size says nothing about the data's (fill values, compression).
+    static func contiguousStorage(_ dataset: Handle) -> Int? {
+        locked {
+            guard let plist = Handle(H5Dget_create_plist(dataset.id), close: H5Pclose),
+                  H5Pget_layout(plist.id) == H5D_CONTIGUOUS else { return nil }
+            return Int(clamping: H5Dget_storage_size(dataset.id))
+        }
+    }
+
     /// The stored element size in bytes of a dataset's type.
     static func elementSize(_ dataset: Handle) -> Int {
         locked {

@@ -8,6 +8,9 @@ import MRIIO
 /// `H5Dopen2`, a wild `memcpy` in `H5HG_read`; RELIABILITY.md). So an HDF5 input is first
 /// read whole by a child process (this executable, `probe-hdf5`); if the child dies by a
 /// signal the file is refused with one line, and the tool itself never runs libhdf5 on it.
+/// A file the child refuses is refused with the child's message, without a second read:
+/// the child's address space is capped, so a damaged length that makes libhdf5 allocate
+/// gigabytes fails fast there instead of being allocated (twice) for real.
 /// `METAGRAPPA_TRUST_HDF5=1` skips the probe (the file is then read once, not twice).
 enum IsolatedInput {
     /// The reader for `path`, after the child-process probe for HDF5 files.
@@ -22,9 +25,8 @@ enum IsolatedInput {
         ["h5", "hdf5"].contains(URL(fileURLWithPath: path).pathExtension.lowercased())
     }
 
-    /// Runs `probe-hdf5 path` in a child. A child that ends with an error status has met
-    /// a damaged file our own checks catch; the parent then reads it and reports that error
-    /// itself (same message as without the probe), so only a signal is turned into an error here.
+    /// Runs `probe-hdf5 path` in a child: a signal, or an error the child reports (passed
+    /// on with its exit code's kind), refuses the file.
     private static func probe(_ path: String) throws {
         guard FileManager.default.isReadableFile(atPath: path) else { return }  // the reader says why
         let child = Process()
@@ -34,14 +36,22 @@ enum IsolatedInput {
         environment["SWIFT_BACKTRACE"] = "enable=no"  // a crash here is expected, not a report
         child.environment = environment
         child.standardOutput = FileHandle.nullDevice
-        child.standardError = FileHandle.nullDevice
+        let errors = Pipe()
+        child.standardError = errors
         do { try child.run() } catch {
             throw MRIError(.io, "\(path): could not start the HDF5 probe process (\(error.localizedDescription)); set METAGRAPPA_TRUST_HDF5=1 to read the file in-process")
         }
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         child.waitUntilExit()
         if child.terminationReason == .uncaughtSignal {
             throw MRIError(.format, "\(path): damaged HDF5 file — the HDF5 library crashed reading it (signal \(child.terminationStatus) in a probe process); nothing was written")
         }
+        guard child.terminationStatus != 0 else { return }
+        let kind: MRIError.Kind = [64: .invalidArgument, 66: .io, 70: .numerical][child.terminationStatus] ?? .format
+        let line = message.split(separator: "\n").first.map(String.init) ?? ""
+        let prefix = "metagrappa: error: "
+        throw MRIError(kind, line.hasPrefix(prefix) ? String(line.dropFirst(prefix.count))
+                             : "\(path): the HDF5 probe process failed (exit \(child.terminationStatus))")
     }
 
     private static func executablePath() -> String {
@@ -61,10 +71,26 @@ struct ProbeHDF5Command: ReportingCommand {
     var file: String
 
     func execute() throws {
+        Self.limitAddressSpace(extra: 2 << 30)
         let reader = try KSpaceFiles.openReader(file)
+        let s = reader.sliceShape
+        Self.limitAddressSpace(extra: max(2 << 30, 3 * 8 * s.coils * s.ny * s.nx))
         for index in 0..<reader.slices {
             _ = try reader.readSlice(index)
             _ = try reader.acquiredLines(slice: index)
         }
+    }
+
+    /// Caps this process's address space at its present size plus `extra` bytes (soft
+    /// limit only, so it can be raised again): what a valid slice needs, far below the
+    /// gigabytes a damaged HDF5 length can ask for.
+    static func limitAddressSpace(extra: Int) {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmSize:") }),
+              let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return }
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_AS.rawValue), &limit)
+        limit.rlim_cur = min(limit.rlim_max, rlim_t(kib * 1024 + extra))
+        setrlimit(Int32(RLIMIT_AS.rawValue), &limit)
     }
 }
