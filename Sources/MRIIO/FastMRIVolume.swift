@@ -62,7 +62,7 @@ public final class FastMRIVolumeReader: KSpaceVolumeReader {
         let status = HDF5.locked {
             let (fileSpace, memSpace) = FastMRILayout.spaces(slice: index, of: slices, shape: sliceShape)
             return raw.withUnsafeMutableBytes {
-                H5Dread(dataset.id, memoryType.id, memSpace.id, fileSpace.id, mg_h5p_default(), $0.baseAddress!)
+                mg_H5Dread(dataset.id, memoryType.id, memSpace.id, fileSpace.id, mg_h5p_default(), $0.baseAddress!)
             }
         }
         guard status >= 0 else { throw MRIError(.format, "\(source): slice \(index) of 'kspace' cannot be read (truncated or damaged file)") }
@@ -90,6 +90,7 @@ public final class FastMRIVolumeWriter: KSpaceVolumeWriter {
 
     /// Starts `path` for `slices` slices of `shape`.
     public init(path: String, slices: Int, sliceShape shape: (coils: Int, ny: Int, nx: Int)) throws {
+        try HDF5.requireLibrary(for: path)
         self.path = path
         temporary = try AtomicFile.temporaryPath(for: path)
         (self.slices, self.shape) = (slices, shape)
@@ -97,11 +98,11 @@ public final class FastMRIVolumeWriter: KSpaceVolumeWriter {
         memoryType = type
         let temporary = temporary
         let (f, d): (HDF5.Handle?, HDF5.Handle?) = HDF5.locked {
-            guard let f = HDF5.Handle(H5Fcreate(temporary, mg_h5f_acc_trunc(), mg_h5p_default(), mg_h5p_default()),
-                                      close: H5Fclose) else { return (nil, nil) }
+            guard let f = HDF5.Handle(mg_H5Fcreate(temporary, mg_h5f_acc_trunc(), mg_h5p_default(), mg_h5p_default()),
+                                      close: mg_H5Fclose) else { return (nil, nil) }
             let space = HDF5.space([slices, shape.coils, shape.nx, shape.ny])
-            let d = HDF5.Handle(H5Dcreate2(f.id, "kspace", type.id, space.id, mg_h5p_default(), mg_h5p_default(),
-                                           mg_h5p_default()), close: H5Dclose)
+            let d = HDF5.Handle(mg_H5Dcreate2(f.id, "kspace", type.id, space.id, mg_h5p_default(), mg_h5p_default(),
+                                           mg_h5p_default()), close: mg_H5Dclose)
             return (f, d)
         }
         guard let f, let d else {
@@ -120,7 +121,7 @@ public final class FastMRIVolumeWriter: KSpaceVolumeWriter {
         let status = HDF5.locked {
             let (fileSpace, memSpace) = FastMRILayout.spaces(slice: index, of: slices, shape: shape)
             return stored.withUnsafeBytes {
-                H5Dwrite(dataset.id, memoryType.id, memSpace.id, fileSpace.id, mg_h5p_default(), $0.baseAddress!)
+                mg_H5Dwrite(dataset.id, memoryType.id, memSpace.id, fileSpace.id, mg_h5p_default(), $0.baseAddress!)
             }
         }
         guard status >= 0 else { throw MRIError(.io, "\(path): writing slice \(index) failed (disk full?)") }
@@ -128,7 +129,7 @@ public final class FastMRIVolumeWriter: KSpaceVolumeWriter {
 
     public func commit() throws {
         guard let id = file?.id else { return }
-        let flushed = HDF5.locked { H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0 }
+        let flushed = HDF5.locked { mg_H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0 }
         // Releasing the handles closes the dataset, then the file, before the rename.
         dataset = nil
         file = nil

@@ -3,16 +3,23 @@ import Foundation
 import MRICore
 
 /// Small, safe helpers over the HDF5 C library (Debian's serial build, which is not
-/// thread-safe: every call goes through ``HDF5/locked(_:)``).
+/// thread-safe: every call goes through ``HDF5/locked(_:)``). The library is loaded on
+/// first use (see the CHDF5 shim): ``requireLibrary(for:)`` comes before any other call.
 enum HDF5 {
     private static let lock = NSRecursiveLock()
-    private static let quiet: Void = { mg_h5_quiet() }()
+    private static let loaded: Bool = mg_h5_load() == 0
 
-    /// Runs `body` holding the library lock (HDF5's own error printing switched off).
+    /// Loads libhdf5 if need be; a machine without it gets a clear error, not a crash.
+    static func requireLibrary(for path: String) throws {
+        guard locked({ loaded }) else {
+            throw MRIError(.io, "\(path): HDF5 files need libhdf5 (Debian: apt-get install libhdf5-103-1), which could not be loaded")
+        }
+    }
+
+    /// Runs `body` holding the library lock.
     static func locked<R>(_ body: () throws -> R) rethrows -> R {
         lock.lock()
         defer { lock.unlock() }
-        _ = quiet
         return try body()
     }
 
@@ -30,11 +37,12 @@ enum HDF5 {
 
     /// Opens an existing file read-only; a file that is not HDF5 is a format error.
     static func openFile(_ path: String) throws -> Handle {
-        try locked {
+        try requireLibrary(for: path)
+        return try locked {
             // Existence and kind first, for a clear message.
             _ = try BinaryFile.withOpenFile(path) { _, _ in () }
-            guard H5Fis_hdf5(path) > 0 else { throw MRIError(.format, "\(path): not an HDF5 file") }
-            guard let f = Handle(H5Fopen(path, mg_h5f_acc_rdonly(), mg_h5p_default()), close: H5Fclose) else {
+            guard mg_H5Fis_hdf5(path) > 0 else { throw MRIError(.format, "\(path): not an HDF5 file") }
+            guard let f = Handle(mg_H5Fopen(path, mg_h5f_acc_rdonly(), mg_h5p_default()), close: mg_H5Fclose) else {
                 throw MRIError(.format, "\(path): HDF5 file cannot be opened (damaged?)")
             }
             return f
@@ -47,7 +55,7 @@ enum HDF5 {
             var prefix = ""
             for part in name.split(separator: "/") {
                 prefix += "/" + part
-                guard H5Lexists(file.id, prefix, mg_h5p_default()) > 0 else { return false }
+                guard mg_H5Lexists(file.id, prefix, mg_h5p_default()) > 0 else { return false }
             }
             return true
         }
@@ -57,7 +65,7 @@ enum HDF5 {
     static func dataset(_ file: Handle, _ name: String, source: String, expected: String) throws -> Handle {
         guard exists(file, name) else { throw MRIError(.format, "\(source): no dataset '\(name)' (\(expected))") }
         return try locked {
-            guard let d = Handle(H5Dopen2(file.id, name, mg_h5p_default()), close: H5Dclose) else {
+            guard let d = Handle(mg_H5Dopen2(file.id, name, mg_h5p_default()), close: mg_H5Dclose) else {
                 throw MRIError(.format, "\(source): '\(name)' is not a readable dataset (\(expected))")
             }
             return d
@@ -67,11 +75,11 @@ enum HDF5 {
     /// The dimensions of a dataset's dataspace.
     static func dimensions(_ dataset: Handle) -> [Int] {
         locked {
-            guard let space = Handle(H5Dget_space(dataset.id), close: H5Sclose) else { return [] }
-            let rank = Int(H5Sget_simple_extent_ndims(space.id))
+            guard let space = Handle(mg_H5Dget_space(dataset.id), close: mg_H5Sclose) else { return [] }
+            let rank = Int(mg_H5Sget_simple_extent_ndims(space.id))
             guard rank > 0, rank <= 32 else { return [] }
             var dims = [hsize_t](repeating: 0, count: rank)
-            H5Sget_simple_extent_dims(space.id, &dims, nil)
+            mg_H5Sget_simple_extent_dims(space.id, &dims, nil)
             return dims.map { $0 > hsize_t(Int.max) ? -1 : Int($0) }
         }
     }
@@ -80,17 +88,17 @@ enum HDF5 {
     /// layouts, whose stored size says nothing about the data's (fill values, compression).
     static func contiguousStorage(_ dataset: Handle) -> Int? {
         locked {
-            guard let plist = Handle(H5Dget_create_plist(dataset.id), close: H5Pclose),
-                  H5Pget_layout(plist.id) == H5D_CONTIGUOUS else { return nil }
-            return Int(clamping: H5Dget_storage_size(dataset.id))
+            guard let plist = Handle(mg_H5Dget_create_plist(dataset.id), close: mg_H5Pclose),
+                  mg_H5Pget_layout(plist.id) == H5D_CONTIGUOUS else { return nil }
+            return Int(clamping: mg_H5Dget_storage_size(dataset.id))
         }
     }
 
     /// The stored element size in bytes of a dataset's type.
     static func elementSize(_ dataset: Handle) -> Int {
         locked {
-            guard let type = Handle(H5Dget_type(dataset.id), close: H5Tclose) else { return 0 }
-            return H5Tget_size(type.id)
+            guard let type = Handle(mg_H5Dget_type(dataset.id), close: mg_H5Tclose) else { return 0 }
+            return mg_H5Tget_size(type.id)
         }
     }
 
@@ -98,15 +106,15 @@ enum HDF5 {
     /// not a compound).
     static func compoundMembers(_ dataset: Handle) -> [(name: String, typeClass: H5T_class_t, size: Int)] {
         locked {
-            guard let type = Handle(H5Dget_type(dataset.id), close: H5Tclose),
-                  H5Tget_class(type.id) == H5T_COMPOUND else { return [] }
-            let n = max(0, Int(H5Tget_nmembers(type.id)))
+            guard let type = Handle(mg_H5Dget_type(dataset.id), close: mg_H5Tclose),
+                  mg_H5Tget_class(type.id) == H5T_COMPOUND else { return [] }
+            let n = max(0, Int(mg_H5Tget_nmembers(type.id)))
             return (0..<n).map { i in
-                let cName = H5Tget_member_name(type.id, UInt32(i))
-                defer { if let cName { H5free_memory(cName) } }
-                let memberType = Handle(H5Tget_member_type(type.id, UInt32(i)), close: H5Tclose)
-                return (cName.map { String(cString: $0) } ?? "", H5Tget_member_class(type.id, UInt32(i)),
-                        memberType.map { H5Tget_size($0.id) } ?? 0)
+                let cName = mg_H5Tget_member_name(type.id, UInt32(i))
+                defer { if let cName { mg_H5free_memory(cName) } }
+                let memberType = Handle(mg_H5Tget_member_type(type.id, UInt32(i)), close: mg_H5Tclose)
+                return (cName.map { String(cString: $0) } ?? "", mg_H5Tget_member_class(type.id, UInt32(i)),
+                        memberType.map { mg_H5Tget_size($0.id) } ?? 0)
             }
         }
     }
@@ -116,11 +124,11 @@ enum HDF5 {
     static func complexType(real: String, imaginary: String, wide: Bool = false) -> Handle {
         locked {
             let part = wide ? 8 : 4
-            let t = H5Tcreate(H5T_COMPOUND, 2 * part)
+            let t = mg_H5Tcreate(H5T_COMPOUND, 2 * part)
             let float = wide ? mg_h5t_native_double() : mg_h5t_native_float()
-            H5Tinsert(t, real, 0, float)
-            H5Tinsert(t, imaginary, part, float)
-            return Handle(t, close: H5Tclose)!
+            mg_H5Tinsert(t, real, 0, float)
+            mg_H5Tinsert(t, imaginary, part, float)
+            return Handle(t, close: mg_H5Tclose)!
         }
     }
 
@@ -128,17 +136,17 @@ enum HDF5 {
     /// conversion: its compound conversion crashed on a damaged type found by fuzzing).
     static func storedType(of dataset: Handle, equals type: Handle) -> Bool {
         locked {
-            guard let stored = Handle(H5Dget_type(dataset.id), close: H5Tclose) else { return false }
-            return H5Tequal(stored.id, type.id) > 0
+            guard let stored = Handle(mg_H5Dget_type(dataset.id), close: mg_H5Tclose) else { return false }
+            return mg_H5Tequal(stored.id, type.id) > 0
         }
     }
 
     /// A simple dataspace with a hyperslab `start`, `count` selected (nil: the whole space).
     static func space(_ dims: [Int], start: [Int]? = nil, count: [Int]? = nil) -> Handle {
         locked {
-            let s = Handle(H5Screate_simple(Int32(dims.count), dims.map { hsize_t($0) }, nil), close: H5Sclose)!
+            let s = Handle(mg_H5Screate_simple(Int32(dims.count), dims.map { hsize_t($0) }, nil), close: mg_H5Sclose)!
             if let start, let count {
-                H5Sselect_hyperslab(s.id, H5S_SELECT_SET, start.map { hsize_t($0) }, nil, count.map { hsize_t($0) }, nil)
+                mg_H5Sselect_hyperslab(s.id, H5S_SELECT_SET, start.map { hsize_t($0) }, nil, count.map { hsize_t($0) }, nil)
             }
             return s
         }

@@ -20,18 +20,18 @@ enum IsmrmrdHeaders {
     /// `{head: {flags, number_of_samples, active_channels, idx: {…}}}`, 28 bytes.
     private static func headerType() -> HDF5.Handle {
         HDF5.locked {
-            let idx = H5Tcreate(H5T_COMPOUND, 16)
-            for (i, name) in idxFields.enumerated() { H5Tinsert(idx, name, 2 * i, mg_h5t_native_uint16()) }
-            let head = H5Tcreate(H5T_COMPOUND, 28)
-            H5Tinsert(head, "flags", 0, mg_h5t_native_uint64())
-            H5Tinsert(head, "number_of_samples", 8, mg_h5t_native_uint16())
-            H5Tinsert(head, "active_channels", 10, mg_h5t_native_uint16())
-            H5Tinsert(head, "idx", 12, idx)
-            let record = H5Tcreate(H5T_COMPOUND, 28)
-            H5Tinsert(record, "head", 0, head)
-            H5Tclose(idx)
-            H5Tclose(head)
-            return HDF5.Handle(record, close: H5Tclose)!
+            let idx = mg_H5Tcreate(H5T_COMPOUND, 16)
+            for (i, name) in idxFields.enumerated() { mg_H5Tinsert(idx, name, 2 * i, mg_h5t_native_uint16()) }
+            let head = mg_H5Tcreate(H5T_COMPOUND, 28)
+            mg_H5Tinsert(head, "flags", 0, mg_h5t_native_uint64())
+            mg_H5Tinsert(head, "number_of_samples", 8, mg_h5t_native_uint16())
+            mg_H5Tinsert(head, "active_channels", 10, mg_h5t_native_uint16())
+            mg_H5Tinsert(head, "idx", 12, idx)
+            let record = mg_H5Tcreate(H5T_COMPOUND, 28)
+            mg_H5Tinsert(record, "head", 0, head)
+            mg_H5Tclose(idx)
+            mg_H5Tclose(head)
+            return HDF5.Handle(record, close: mg_H5Tclose)!
         }
     }
 
@@ -46,7 +46,7 @@ enum IsmrmrdHeaders {
         let type = headerType()
         let status = HDF5.locked {
             bytes.withUnsafeMutableBytes {
-                H5Dread(dataset.id, type.id, mg_h5s_all(), mg_h5s_all(), mg_h5p_default(), $0.baseAddress!)
+                mg_H5Dread(dataset.id, type.id, mg_h5s_all(), mg_h5s_all(), mg_h5p_default(), $0.baseAddress!)
             }
         }
         guard status >= 0 else {
@@ -66,20 +66,20 @@ enum IsmrmrdHeaders {
     /// The `data` floats of acquisition `index`, which must number `expected`.
     static func readData(_ dataset: HDF5.Handle, index: Int, expected: Int, source: String) throws -> [Float] {
         let result: [Float]? = HDF5.locked {
-            let vlen = H5Tvlen_create(mg_h5t_native_float())
-            defer { H5Tclose(vlen) }
-            guard let record = HDF5.Handle(H5Tcreate(H5T_COMPOUND, MemoryLayout<hvl_t>.size), close: H5Tclose) else { return nil }
-            H5Tinsert(record.id, "data", 0, vlen)
+            let vlen = mg_H5Tvlen_create(mg_h5t_native_float())
+            defer { mg_H5Tclose(vlen) }
+            guard let record = HDF5.Handle(mg_H5Tcreate(H5T_COMPOUND, MemoryLayout<hvl_t>.size), close: mg_H5Tclose) else { return nil }
+            mg_H5Tinsert(record.id, "data", 0, vlen)
             let n = HDF5.dimensions(dataset)[0]
             let fileSpace = HDF5.space([n], start: [index], count: [1])
             let memSpace = HDF5.space([1])
             // The record's length comes from the file: check it before HDF5 allocates it.
             var needed: hsize_t = 0
-            guard H5Dvlen_get_buf_size(dataset.id, record.id, fileSpace.id, &needed) >= 0 else { return nil }
+            guard mg_H5Dvlen_get_buf_size(dataset.id, record.id, fileSpace.id, &needed) >= 0 else { return nil }
             guard needed == hsize_t(expected * MemoryLayout<Float>.size) else { return [] }
             var v = hvl_t(len: 0, p: nil)
-            guard H5Dread(dataset.id, record.id, memSpace.id, fileSpace.id, mg_h5p_default(), &v) >= 0 else { return nil }
-            defer { H5Dvlen_reclaim(record.id, memSpace.id, mg_h5p_default(), &v) }
+            guard mg_H5Dread(dataset.id, record.id, memSpace.id, fileSpace.id, mg_h5p_default(), &v) >= 0 else { return nil }
+            defer { mg_H5Dvlen_reclaim(record.id, memSpace.id, mg_h5p_default(), &v) }
             guard v.len == expected, let p = v.p else { return [] }
             return Array(UnsafeBufferPointer(start: p.assumingMemoryBound(to: Float.self), count: expected))
         }

@@ -106,16 +106,16 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
     private static func readXML(_ file: HDF5.Handle, source: String) throws -> String {
         let d = try HDF5.dataset(file, "/dataset/xml", source: source, expected: "the ISMRMRD XML header")
         let text: String? = HDF5.locked {
-            guard let type = HDF5.Handle(H5Tcopy(mg_h5t_c_s1()), close: H5Tclose) else { return nil }
-            H5Tset_size(type.id, mg_h5t_variable())
+            guard let type = HDF5.Handle(mg_H5Tcopy(mg_h5t_c_s1()), close: mg_H5Tclose) else { return nil }
+            mg_H5Tset_size(type.id, mg_h5t_variable())
             guard HDF5.dimensions(d).reduce(1, *) == 1 else { return nil }
             // The string's length comes from the file: check it before HDF5 allocates it.
             var needed: hsize_t = 0
-            guard let space = HDF5.Handle(H5Dget_space(d.id), close: H5Sclose),
-                  H5Dvlen_get_buf_size(d.id, type.id, space.id, &needed) >= 0, needed <= 1 << 24 else { return nil }
+            guard let space = HDF5.Handle(mg_H5Dget_space(d.id), close: mg_H5Sclose),
+                  mg_H5Dvlen_get_buf_size(d.id, type.id, space.id, &needed) >= 0, needed <= 1 << 24 else { return nil }
             var pointer: UnsafeMutablePointer<CChar>? = nil
-            guard H5Dread(d.id, type.id, mg_h5s_all(), mg_h5s_all(), mg_h5p_default(), &pointer) >= 0, let p = pointer else { return nil }
-            defer { H5free_memory(p) }
+            guard mg_H5Dread(d.id, type.id, mg_h5s_all(), mg_h5s_all(), mg_h5p_default(), &pointer) >= 0, let p = pointer else { return nil }
+            defer { mg_H5free_memory(p) }
             return String(cString: p)
         }
         guard let text else {
