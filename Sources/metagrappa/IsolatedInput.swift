@@ -29,6 +29,7 @@ enum IsolatedInput {
     /// on with its exit code's kind), refuses the file.
     private static func probe(_ path: String) throws {
         guard FileManager.default.isReadableFile(atPath: path) else { return }  // the reader says why
+        let limit = try timeLimit(for: path)
         let child = Process()
         child.executableURL = URL(fileURLWithPath: executablePath())
         child.arguments = [ProbeHDF5Command.configuration.commandName!, path]
@@ -38,11 +39,18 @@ enum IsolatedInput {
         child.standardOutput = FileHandle.nullDevice
         let errors = Pipe()
         child.standardError = errors
+        let finished = DispatchSemaphore(value: 0)
+        child.terminationHandler = { _ in finished.signal() }
         do { try child.run() } catch {
             throw MRIError(.io, "\(path): could not start the HDF5 probe process (\(error.localizedDescription)); set METAGRAPPA_TRUST_HDF5=1 to read the file in-process")
         }
+        // libhdf5 can also loop for ever on a damaged file (fuzzing found it in H5HG_read).
+        if finished.wait(timeout: .now() + limit) == .timedOut {
+            kill(child.processIdentifier, SIGKILL)
+            finished.wait()
+            throw MRIError(.format, "\(path): reading this HDF5 file took over \(Int(limit)) s in a probe process (libhdf5 stuck on a damaged file?); nothing was written. If the file is only slow to read, raise METAGRAPPA_HDF5_PROBE_TIMEOUT (seconds)")
+        }
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        child.waitUntilExit()
         if child.terminationReason == .uncaughtSignal {
             throw MRIError(.format, "\(path): damaged HDF5 file — the HDF5 library crashed reading it (signal \(child.terminationStatus) in a probe process); nothing was written")
         }
@@ -52,6 +60,19 @@ enum IsolatedInput {
         let prefix = "metagrappa: error: "
         throw MRIError(kind, line.hasPrefix(prefix) ? String(line.dropFirst(prefix.count))
                              : "\(path): the HDF5 probe process failed (exit \(child.terminationStatus))")
+    }
+
+    /// Seconds the probe may take: `METAGRAPPA_HDF5_PROBE_TIMEOUT`, or 30 s plus 1 s per
+    /// 20 MiB of file (reading runs at hundreds of MB/s here, so a valid file is far inside).
+    private static func timeLimit(for path: String) throws -> Double {
+        if let text = ProcessInfo.processInfo.environment["METAGRAPPA_HDF5_PROBE_TIMEOUT"] {
+            guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
+                throw MRIError(.invalidArgument, "METAGRAPPA_HDF5_PROBE_TIMEOUT=\(text): expected a positive number of seconds")
+            }
+            return seconds
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int ?? 0
+        return 30 + Double(size) / Double(20 << 20)
     }
 
     private static func executablePath() -> String {
