@@ -51,8 +51,24 @@ public struct KSpace: Sendable, Equatable {
     /// The first sample that is NaN or infinite, as `(coil, ky, kx)`, or nil.
     public func firstNonFinite() -> (coil: Int, ky: Int, kx: Int)? {
         data.withUnsafeBufferPointer { buf -> (Int, Int, Int)? in
-            for i in 0..<buf.count where !(buf[i].real.isFinite && buf[i].imaginary.isFinite) {
-                return (i / (ny * nx), (i / nx) % ny, i % nx)
+            // x·0 is 0 for finite x and NaN otherwise: eight lanes at a time find whether a
+            // block holds any non-finite value; only such a block is searched value by value.
+            let floats = UnsafeRawPointer(buf.baseAddress!)
+            let count = 2 * buf.count, block = 4096
+            for start in stride(from: 0, to: count, by: block) {
+                let end = min(start + block, count)
+                var probe = SIMD8<Float>()
+                var i = start
+                while i + 8 <= end {
+                    probe += floats.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self) * 0
+                    i += 8
+                }
+                var tail: Float = 0
+                for j in i..<end { tail += floats.load(fromByteOffset: 4 * j, as: Float.self) * 0 }
+                guard probe.sum() + tail != 0 else { continue }
+                for j in (start / 2)..<((end + 1) / 2) where !(buf[j].real.isFinite && buf[j].imaginary.isFinite) {
+                    return (j / (ny * nx), (j / nx) % ny, j % nx)
+                }
             }
             return nil
         }

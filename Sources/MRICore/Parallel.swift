@@ -81,9 +81,12 @@ public enum MemoryPolicy {
     /// Serves buffers up to 32 MiB (glibc's ceiling) from the heap instead of fresh
     /// `mmap`s, and keeps freed memory, so that a later stage reuses the pages an earlier
     /// one freed instead of faulting in new ones. Measured on a 32-coil 288² slice:
-    /// 22k → 16k page faults, whole `recon` ~220 → ~180 ms.
+    /// 22k → 16k page faults, whole `recon` ~220 → ~180 ms. Then the first 256 MiB of
+    /// heap are marked for transparent huge pages (zeroing fresh pages and taking their
+    /// faults was ~15 % of a Meta-GRAPPA reconstruction; see BENCHMARKS.md).
     public static func reuseFreedMemory() {
         _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
         _ = mallopt(M_TRIM_THRESHOLD, 512 << 20)
+        _ = mg_heap_hugepages(256 << 20)
     }
 }
