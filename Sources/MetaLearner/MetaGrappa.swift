@@ -19,7 +19,7 @@ public struct MetaGrappa: Sendable {
     /// apart from the model's, or anatomy unlike the training scans'.
     public var allowOtherArray = false
     /// Subtract the adapted learner's answer to zero data from its estimates (see
-    /// ``ConvNet/subtractZeroResponse(from:)``); chosen on the validation slices
+    /// ``ConvNet/zeroResponse()``); chosen on the validation slices
     /// (BENCHMARKS.md: `paper` 0.0428 → 0.0369 at high SNR, `residual` level).
     public var subtractZeroResponse = true
 
@@ -74,12 +74,12 @@ public struct MetaGrappa: Sendable {
         let network = problem.learner.network(parameters: theta)
         let lattice = try mask.lattice()
         let (input, bases) = LatticeLineGeometry.latticeInput(k, lattice: lattice, scale: problem.scale)
-        var output = network.predict(input, dilation: 1)
-        if subtractZeroResponse { network.subtractZeroResponse(from: &output) }
+        let output = network.predict(input, dilation: 1)
         var out = k
         if let branch = problem.linearBranch { out = try branch.apply(to: out, mask: mask) }
         LatticeLineGeometry.fillMissingLines(&out, from: output, lattice: lattice, bases: bases, mask: mask,
-                                             scale: problem.scale, add: problem.linearBranch != nil)
+                                             scale: problem.scale, add: problem.linearBranch != nil,
+                                             offsets: subtractZeroResponse ? network.zeroResponse() : nil)
         return out
     }
 }

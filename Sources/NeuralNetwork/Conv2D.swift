@@ -164,19 +164,20 @@ public struct Conv2D: Sendable, Equatable, Codable {
         if taps == 1 {
             return Columns(data: input.data, count: plane, height: geometry.0, width: geometry.1, validWidth: geometry.2)
         }
-        var data = [Float](repeating: 0, count: rowLength * used)
-        input.data.withUnsafeBufferPointer { x in
-            data.withUnsafeMutableBufferPointer { d in
+        // Every value is copied in below, so the buffer is not zeroed first.
+        let data = [Float](unsafeUninitializedCapacity: rowLength * used) { d, initialised in
+            input.data.withUnsafeBufferPointer { x in
                 for i in 0..<kernelHeight {
                     for j in 0..<kernelWidth {
                         for c in 0..<inChannels {
                             let row = ((i * kernelWidth + j) * inChannels + c) * used
-                            (d.baseAddress! + row).update(from: x.baseAddress! + c * plane + i * dilation * input.width + j,
-                                                          count: used)
+                            (d.baseAddress! + row).initialize(from: x.baseAddress! + c * plane + i * dilation * input.width + j,
+                                                              count: used)
                         }
                     }
                 }
             }
+            initialised = rowLength * used
         }
         return Columns(data: data, count: used, height: geometry.0, width: geometry.1, validWidth: geometry.2)
     }

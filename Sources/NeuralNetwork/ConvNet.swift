@@ -127,23 +127,16 @@ public struct ConvNet: Sendable {
         return x
     }
 
-    /// Subtracts from `output` (a ``predict(_:dilation:)`` result) the network's answer to an
-    /// all-zero input, one constant per output channel: with biases a network answers zero
-    /// data with a constant, which interpolators of k-space must not add where the data
-    /// vanish (it images as a line of spots down the centre column).
-    public func subtractZeroResponse(from output: inout FeatureMap) {
+    /// The network's answer to an all-zero input, one constant per output channel. With
+    /// biases a network answers zero data with a constant, which interpolators of k-space
+    /// must not add where the data vanish (it images as a line of spots down the centre
+    /// column): they estimate `f(x) − f(0)`, subtracting these while they write the output.
+    public func zeroResponse() -> [Float] {
         let first = layers[0].convolution
         let rows = layers.reduce(1) { $0 + $1.convolution.kernelHeight - 1 }
         let columns = layers.reduce(1) { $0 + $1.convolution.kernelWidth - 1 }
         let zero = predict(FeatureMap(channels: first.inChannels, height: rows, width: columns), dilation: 1)
-        let plane = output.height * output.width
-        output.data.withUnsafeMutableBufferPointer { d in
-            for channel in 0..<zero.channels {
-                let offset = zero[channel, 0, 0]
-                let row = d.baseAddress! + channel * plane
-                for i in 0..<plane { row[i] -= offset }
-            }
-        }
+        return (0..<zero.channels).map { zero[$0, 0, 0] }
     }
 
     /// Back-propagates `outputGradient` (∂loss/∂output, zero outside the valid columns)

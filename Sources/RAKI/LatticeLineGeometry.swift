@@ -39,25 +39,36 @@ public enum LatticeLineGeometry {
         let cols = columns ?? 0..<k.nx
         let coils = k.coils, nx = cols.count, na = acs.count, margin = readoutMargin, x0 = cols.lowerBound
         var input = FeatureMap(channels: 2 * coils, height: na, width: nx)
-        for c in 0..<coils {
-            for (row, y) in acs.enumerated() {
-                for x in 0..<nx {
-                    let z = k[c, y, x0 + x]
-                    input[c, row, x] = z.real * scale
-                    input[coils + c, row, x] = z.imaginary * scale
-                }
-            }
-        }
         let height = na - 2 * r, width = nx - 2 * margin
         var target = FeatureMap(channels: 2 * coils * (r - 1), height: height, width: nx, validWidth: width)
-        for m in 1..<r {
-            for c in 0..<coils {
-                for row in 0..<height {
-                    for x in 0..<width {
-                        let (y, kx) = (acs.lowerBound + row + r + m, x0 + x + margin)
-                        let z = value?(c, y, kx, m) ?? k[c, y, kx]
-                        target[(m - 1) * 2 * coils + c, row, x] = z.real * scale
-                        target[(m - 1) * 2 * coils + coils + c, row, x] = z.imaginary * scale
+        // Pointer loops: these run for every reconstruction (checked subscripts made them ~4 ms).
+        k.data.withUnsafeBufferPointer { kd in
+            input.data.withUnsafeMutableBufferPointer { o in
+                for c in 0..<coils {
+                    for (row, y) in acs.enumerated() {
+                        let from = kd.baseAddress! + (c * k.ny + y) * k.nx + x0
+                        let (re, im) = (o.baseAddress! + (c * na + row) * nx, o.baseAddress! + ((coils + c) * na + row) * nx)
+                        for x in 0..<nx {
+                            re[x] = from[x].real * scale
+                            im[x] = from[x].imaginary * scale
+                        }
+                    }
+                }
+            }
+            target.data.withUnsafeMutableBufferPointer { t in
+                for m in 1..<r {
+                    for c in 0..<coils {
+                        for row in 0..<height {
+                            let y = acs.lowerBound + row + r + m
+                            let from = kd.baseAddress! + (c * k.ny + y) * k.nx + x0 + margin
+                            let re = t.baseAddress! + (((m - 1) * 2 * coils + c) * height + row) * nx
+                            let im = t.baseAddress! + (((m - 1) * 2 * coils + coils + c) * height + row) * nx
+                            for x in 0..<width {
+                                let z = value?(c, y, x0 + x + margin, m) ?? from[x]
+                                re[x] = z.real * scale
+                                im[x] = z.imaginary * scale
+                            }
+                        }
                     }
                 }
             }
@@ -112,11 +123,15 @@ public enum LatticeLineGeometry {
     }
 
     /// Writes a network's output (from ``latticeInput(_:lattice:scale:)``) into the lines
-    /// of `k` that `mask` does not hold, undoing `scale`; acquired lines stay as measured.
-    /// `add` adds the output to what `k` holds there instead of replacing it.
+    /// of `k` that `mask` does not hold, less `offsets` (one per output channel, e.g. the
+    /// network's ``NeuralNetwork/ConvNet/zeroResponse()``), undoing `scale`; acquired lines
+    /// stay as measured. `add` adds the output to what `k` holds there instead of replacing it.
     public static func fillMissingLines(_ k: inout KSpace, from output: FeatureMap, lattice: UndersamplingLattice,
-                                        bases: Range<Int>, mask: SamplingMask, scale: Float, add: Bool = false) {
+                                        bases: Range<Int>, mask: SamplingMask, scale: Float, add: Bool = false,
+                                        offsets: [Float]? = nil) {
         let coils = k.coils, nx = k.nx, ny = k.ny, inverse = 1 / scale
+        let offsets = offsets ?? [Float](repeating: 0, count: output.channels)
+        precondition(offsets.count == output.channels, "one offset per output channel")
         var lines: [(m: Int, b: Int, y: Int)] = []
         forEachEstimatedLine(lattice: lattice, bases: bases, ny: ny) { m, b, y in
             if !mask.acquired[y] { lines.append((m, b, y)) }
@@ -128,11 +143,13 @@ public enum LatticeLineGeometry {
                 // One coil per task: each writes its own coil's lines.
                 Parallel.forEach(coils) { c in
                     for (m, b, y) in lines {
-                        let re = o.value + (((m - 1) * 2 * coils + c) * height + b) * width
-                        let im = o.value + (((m - 1) * 2 * coils + coils + c) * height + b) * width
+                        let (reChannel, imChannel) = ((m - 1) * 2 * coils + c, (m - 1) * 2 * coils + coils + c)
+                        let re = o.value + (reChannel * height + b) * width
+                        let im = o.value + (imChannel * height + b) * width
+                        let (reOffset, imOffset) = (offsets[reChannel], offsets[imChannel])
                         let line = dst.value + (c * ny + y) * nx
                         for x in 0..<nx {
-                            let z = Complex(re[x] * inverse, im[x] * inverse)
+                            let z = Complex((re[x] - reOffset) * inverse, (im[x] - imOffset) * inverse)
                             line[x] = add ? line[x] + z : z
                         }
                     }

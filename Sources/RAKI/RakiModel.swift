@@ -31,12 +31,12 @@ public struct RakiModel: Sendable {
             throw MRIError(.invalidArgument, "RAKI network was trained for R=\(acceleration), the mask has R=\(lattice.acceleration)")
         }
         let (input, bases) = LatticeLineGeometry.latticeInput(k, lattice: lattice, scale: scale)
-        var output = network.predict(input, dilation: 1)
+        let output = network.predict(input, dilation: 1)
         // The estimate is f(x) − f(0): the biases' constant answer to zero data would fill
         // outer k-space's missing lines (measured: BENCHMARKS.md).
-        network.subtractZeroResponse(from: &output)
         var out = consume k
-        LatticeLineGeometry.fillMissingLines(&out, from: output, lattice: lattice, bases: bases, mask: mask, scale: scale)
+        LatticeLineGeometry.fillMissingLines(&out, from: output, lattice: lattice, bases: bases, mask: mask, scale: scale,
+                                             offsets: network.zeroResponse())
         return out
     }
 }
