@@ -31,6 +31,10 @@ def main():
     p.add_argument("--acs", type=int, default=32)
     p.add_argument("--runs", type=int, default=15)
     p.add_argument("--baseline", help="another metagrappa binary to time in the same runs")
+    p.add_argument("--overwrite", action="store_true",
+                   help="write each run over the previous run's output (default: the old output is deleted before the "
+                        "timed run, as in a pipeline writing one new file per input; replacing an existing file makes "
+                        "the kernel free the old one's pages inside the timed rename)")
     a = p.parse_args()
     binary = os.path.join(ROOT, ".build", "release", "metagrappa")
     if not os.path.exists(binary):
@@ -43,20 +47,27 @@ def main():
     stages = {m: [] for m in methods}
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out.npy")
+
+        def fresh():
+            if not a.overwrite and os.path.exists(out):
+                os.unlink(out)
         for _ in range(a.runs):
             for name, args in methods.items():
+                fresh()
                 t = time.perf_counter()
                 r = subprocess.run([binary, "recon", a.input, "-o", out, "--accel", str(a.accel), "--acs", str(a.acs),
                                     "--timing"] + args, check=True, capture_output=True, text=True)
                 walls[name].append(time.perf_counter() - t)
                 stages[name].append([float(x) for x in re.findall(r"([0-9.]+) ms", r.stderr)])
                 if a.baseline:
+                    fresh()
                     t = time.perf_counter()
                     subprocess.run([a.baseline, "recon", a.input, "-o", out, "--accel", str(a.accel), "--acs", str(a.acs)]
                                    + args, check=True, capture_output=True)
                     base[name].append(time.perf_counter() - t)
     print(f"Machine: {cpu_model()}, {os.cpu_count()} cores; date {datetime.date.today()}; "
-          f"input {os.path.basename(a.input)}, R={a.accel}, ACS={a.acs}, {a.runs} interleaved runs each\n")
+          f"input {os.path.basename(a.input)}, R={a.accel}, ACS={a.acs}, {a.runs} interleaved runs each, "
+          f"{'over the previous output' if a.overwrite else 'each to a new output file'}\n")
     # --timing prints: open, calibrate (adapt), apply, waiting for reads/writes, commit, total.
     print("| method | whole process min ms | median ms | open | adapt / calibrate | apply | read + write | commit (medians, ms) |")
     print("|---|---|---|---|---|---|---|---|")

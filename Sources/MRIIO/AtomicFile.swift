@@ -54,6 +54,19 @@ public enum AtomicFile {
             self.path = path
         }
 
+        /// Reserves `bytes` of disk for the file before anything is computed, so that a full
+        /// disk is an error up front, not after the work (and the file system lays the file
+        /// out in one go). File systems without `fallocate` are left to allocate as they write.
+        public func reserve(_ bytes: Int) throws {
+            lock.lock()
+            defer { lock.unlock() }
+            guard fd >= 0, bytes > 0 else { return }
+            let status = posix_fallocate(fd, 0, off_t(bytes))
+            guard status == 0 || status == EOPNOTSUPP || status == EINVAL else {
+                throw MRIError(.io, "\(path): cannot reserve \(bytes) bytes for the output (\(String(cString: strerror(status))))")
+            }
+        }
+
         /// Writes `bytes` at `offset` (safe to call from several threads).
         public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
             lock.lock()

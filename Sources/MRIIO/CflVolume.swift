@@ -110,6 +110,7 @@ public final class CflVolumeWriter: KSpaceVolumeWriter {
         self.dims = dims
         (self.slices, self.shape) = (slices, shape)
         data = try AtomicFile.Pending(path: base + ".cfl")
+        try data.reserve(slices * shape.coils * shape.ny * shape.nx * 8)
     }
 
     public func write(_ k: KSpace, slice index: Int) throws {

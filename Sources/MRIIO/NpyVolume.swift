@@ -72,6 +72,7 @@ public final class NpyVolumeWriter: KSpaceVolumeWriter {
         precondition(dims.count == 4 || slices == 1, "several slices need the 4-D layout")
         let header = NpyHeader.encode(elementType: elementType, shape: dims)
         let file = try AtomicFile.Pending(path: path)
+        try file.reserve(header.count + slices * shape.coils * shape.ny * shape.nx * elementType.size)
         try header.withUnsafeBytes { try file.write($0, at: 0) }
         self.file = file
         (self.slices, self.shape, self.elementType, dataOffset) = (slices, shape, elementType, header.count)

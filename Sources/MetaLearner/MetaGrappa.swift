@@ -73,13 +73,15 @@ public struct MetaGrappa: Sendable {
                              mask: SamplingMask, subtractZeroResponse: Bool = true) throws -> KSpace {
         let network = problem.learner.network(parameters: theta)
         let lattice = try mask.lattice()
-        let (input, bases) = LatticeLineGeometry.latticeInput(k, lattice: lattice, scale: problem.scale)
-        let output = network.predict(input, dilation: 1)
+        let offsets = subtractZeroResponse ? network.zeroResponse() : nil
         var out = k
         if let branch = problem.linearBranch { out = try branch.apply(to: out, mask: mask) }
-        LatticeLineGeometry.fillMissingLines(&out, from: output, lattice: lattice, bases: bases, mask: mask,
-                                             scale: problem.scale, add: problem.linearBranch != nil,
-                                             offsets: subtractZeroResponse ? network.zeroResponse() : nil)
+        for run in LatticeLineGeometry.basesToEstimate(lattice: lattice, mask: mask) {
+            let (input, bases) = LatticeLineGeometry.latticeInput(out, lattice: lattice, scale: problem.scale, only: run)
+            let output = network.predict(input, dilation: 1)
+            LatticeLineGeometry.fillMissingLines(&out, from: output, lattice: lattice, bases: bases, mask: mask,
+                                                 scale: problem.scale, add: problem.linearBranch != nil, offsets: offsets)
+        }
         return out
     }
 }
