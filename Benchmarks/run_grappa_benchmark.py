@@ -2,7 +2,7 @@
 """Side-by-side GRAPPA benchmark: MetaGRAPPA (stages in-process, and the whole `recon`
 process) against the plain numpy reference (Benchmarks/reference/grappa_numpy.py), in one run.
 
-Usage (after `swift build -c release`):
+Usage (after `swift build -c release --static-swift-stdlib`):
     python3 Benchmarks/run_grappa_benchmark.py [INPUT.npy] [--accel 4] [--acs 32] [--runs 10]
 Prints Markdown tables for BENCHMARKS.md.
 """

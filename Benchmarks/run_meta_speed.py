@@ -2,7 +2,7 @@
 """Whole-process speed of `metagrappa recon` for GRAPPA and Meta-GRAPPA (both variants,
 shipped models), interleaved in one run so that the ratios are fair on a noisy machine.
 
-Usage (after `swift build -c release`):
+Usage (after `swift build -c release --static-swift-stdlib`):
     python3 Benchmarks/run_meta_speed.py [INPUT.npy] [--accel 4] [--acs 32] [--runs 15] [--baseline BINARY]
 Prints a Markdown table for BENCHMARKS.md. With --baseline (e.g. a release build of an
 earlier commit), the same runs of that binary are interleaved with these and a second
