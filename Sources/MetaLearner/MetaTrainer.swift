@@ -64,6 +64,9 @@ public struct MetaTrainer: Sendable {
         public var bestGates: [Float]
         /// Validations since the best one.
         public var validationsSinceBest = 0
+        /// The iteration of the last recorded validation (nil before the first): a run
+        /// resumed from a checkpoint written just before a validation runs it first.
+        public var lastValidatedIteration: Int?
         /// Seconds of meta-training so far (over resumes).
         public var seconds = 0.0
     }
@@ -153,6 +156,7 @@ public struct MetaTrainer: Sendable {
 
     /// Records a validation result; returns whether it is the best so far (Φ kept then).
     public mutating func recordValidation(_ nrmse: Double) -> Bool {
+        state.lastValidatedIteration = state.iteration
         guard nrmse < state.bestValidation ?? .infinity else {
             state.validationsSinceBest += 1
             return false

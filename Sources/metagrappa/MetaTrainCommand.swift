@@ -125,10 +125,13 @@ struct MetaTrainCommand: ReportingCommand {
                           trainer.learner.parameterCount, grappa))
         let startIteration = trainer.state.iteration, startSeconds = trainer.state.seconds
         var recentLoss: [Float] = []
-        // A fresh run validates its starting point too (for the residual variant, that is its linear branch alone).
-        var validateNow = trainer.state.iteration == 0
+        // A fresh run validates its starting point too (for the residual variant, that is its linear branch alone);
+        // a resumed one first runs a validation due at its checkpoint's iteration if the kill came before it ran
+        // (a checkpoint every N steps can be written just before a validation).
+        let i = trainer.state.iteration
+        var validateNow = trainer.state.lastValidatedIteration != i && (i == 0 || i % validateEvery == 0 || i == iterations)
         Interruption.install()
-        while trainer.state.iteration < iterations && trainer.state.validationsSinceBest < patience {
+        while (trainer.state.iteration < iterations || validateNow) && trainer.state.validationsSinceBest < patience {
             if Interruption.requested {
                 try MetaCheckpoint.write(trainer, to: checkpointPath)
                 printError("meta-train: interrupted at step \(trainer.state.iteration); checkpoint \(checkpointPath) saved, continue with --resume")
