@@ -19,7 +19,9 @@ public enum AtomicFile {
     }
 
     /// A hidden, unique temporary name in `path`'s directory (which must exist), so that
-    /// the final rename stays within one file system.
+    /// the final rename stays within one file system. The name is tracked until
+    /// ``finish(_:renamingTo:)`` or ``discard(_:)``, so that an interrupted run can remove
+    /// the file (``removeTemporariesBeforeExit()``).
     public static func temporaryPath(for path: String) throws -> String {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
@@ -27,7 +29,53 @@ public enum AtomicFile {
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
             throw MRIError(.io, "\(path): directory \(dir) does not exist")
         }
-        return "\(dir)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let temporary = "\(dir)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        temporaries.withLock { _ = $0.insert(temporary) }
+        return temporary
+    }
+
+    /// Renames the finished `temporary` to `path`; the error names `path`.
+    public static func finish(_ temporary: String, renamingTo path: String) throws {
+        try temporaries.withLock { live in
+            guard rename(temporary, path) == 0 else {
+                let reason = String(cString: strerror(errno))
+                unlink(temporary)
+                live.remove(temporary)
+                throw MRIError(.io, "\(path): cannot rename the finished file into place (\(reason))")
+            }
+            live.remove(temporary)
+        }
+    }
+
+    /// Removes an unfinished `temporary`.
+    public static func discard(_ temporary: String) {
+        temporaries.withLock { live in
+            unlink(temporary)
+            live.remove(temporary)
+        }
+    }
+
+    /// Removes every unfinished temporary file of this process, for a run stopped by a
+    /// signal, and keeps the registry locked so that no rename can follow: call it right
+    /// before `_exit`.
+    public static func removeTemporariesBeforeExit() {
+        temporaries.lockForever { live in for t in live { unlink(t) } }
+    }
+
+    private static let temporaries = LockedPaths()
+
+    private final class LockedPaths: @unchecked Sendable {
+        private let lock = NSLock()
+        private var paths = Set<String>()
+        func withLock<R>(_ body: (inout Set<String>) throws -> R) rethrows -> R {
+            lock.lock()
+            defer { lock.unlock() }
+            return try body(&paths)
+        }
+        func lockForever(_ body: (Set<String>) -> Void) {
+            lock.lock()
+            body(paths)
+        }
     }
 
     /// Writes `bytes` to `path` atomically.
@@ -49,7 +97,9 @@ public enum AtomicFile {
             temporary = try AtomicFile.temporaryPath(for: path)
             fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
             guard fd >= 0 else {
-                throw MRIError(.io, "\(path): cannot create a file next to it (\(String(cString: strerror(errno))))")
+                let reason = String(cString: strerror(errno))
+                AtomicFile.discard(temporary)
+                throw MRIError(.io, "\(path): cannot create a file next to it (\(reason))")
             }
             self.path = path
         }
@@ -90,16 +140,13 @@ public enum AtomicFile {
             guard fd >= 0 else { return }
             close(fd)
             fd = -1
-            guard rename(temporary, path) == 0 else {
-                unlink(temporary)
-                throw MRIError(.io, "\(path): cannot rename the finished file into place (\(String(cString: strerror(errno))))")
-            }
+            try AtomicFile.finish(temporary, renamingTo: path)
         }
 
         deinit {
             if fd >= 0 {
                 close(fd)
-                unlink(temporary)
+                AtomicFile.discard(temporary)
             }
         }
     }

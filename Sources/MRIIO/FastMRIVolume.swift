@@ -106,7 +106,7 @@ public final class FastMRIVolumeWriter: KSpaceVolumeWriter {
             return (f, d)
         }
         guard let f, let d else {
-            unlink(temporary)
+            AtomicFile.discard(temporary)
             throw MRIError(.io, "\(path): cannot create an HDF5 file next to it")
         }
         file = f
@@ -133,17 +133,18 @@ public final class FastMRIVolumeWriter: KSpaceVolumeWriter {
         // Releasing the handles closes the dataset, then the file, before the rename.
         dataset = nil
         file = nil
-        guard flushed, rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw MRIError(.io, "\(path): cannot finish the HDF5 file (\(String(cString: strerror(errno))))")
+        guard flushed else {
+            AtomicFile.discard(temporary)
+            throw MRIError(.io, "\(path): cannot finish the HDF5 file (flushing it failed: disk full?)")
         }
+        try AtomicFile.finish(temporary, renamingTo: path)
     }
 
     deinit {
         if file != nil {
             dataset = nil
             file = nil
-            unlink(temporary)
+            AtomicFile.discard(temporary)
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MRICore
+import MRIIO
 
 @main
 struct MetaGrappaTool: ParsableCommand {
@@ -32,10 +33,16 @@ struct MetaGrappaTool: ParsableCommand {
 /// by kind (64 bad argument, 65 bad data, 66 unreadable/unwritable file, 70 numerical).
 protocol ReportingCommand: ParsableCommand {
     func execute() throws
+    /// Whether Ctrl-C or SIGTERM removes the command's unfinished output files and exits
+    /// 130 at once (meta-train instead saves a checkpoint at its next step).
+    static var stopsAtOnceOnInterrupt: Bool { get }
 }
 
 extension ReportingCommand {
+    static var stopsAtOnceOnInterrupt: Bool { true }
+
     mutating func run() throws {
+        if Self.stopsAtOnceOnInterrupt { InterruptCleanup.install() }
         BLASThreading.ensureSingleThreaded()
         MemoryPolicy.reuseFreedMemory()
         do {
@@ -54,6 +61,29 @@ extension MRIError.Kind {
         case .format: 65
         case .io: 66
         case .numerical: 70
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM during `recon`, `evaluate`, `calibrate`…: the hidden temporary files
+/// of unfinished outputs (a volume's can be gigabytes) are removed, one line says so, and
+/// the process exits 130; an output already renamed into place stays, complete. The signal
+/// is taken on a dispatch queue, not in a signal handler, so the cleanup may lock and
+/// allocate.
+enum InterruptCleanup {
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    static func install() {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                AtomicFile.removeTemporariesBeforeExit()
+                FileHandle.standardError.write(Data("metagrappa: interrupted (signal \(number)); unfinished output files removed\n".utf8))
+                _exit(130)
+            }
+            source.resume()
+            sources.append(source)
         }
     }
 }

@@ -6,6 +6,8 @@ import MRICore
 import MRIIO
 
 struct MetaTrainCommand: ReportingCommand {
+    static let stopsAtOnceOnInterrupt = false  // checkpoints at its next step instead (Interruption)
+
     static let configuration = CommandConfiguration(
         commandName: "meta-train",
         abstract: "Meta-train a Meta-GRAPPA model (θ₀ and the LSTM gates) for one coil array and R.",

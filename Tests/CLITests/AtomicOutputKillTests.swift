@@ -59,4 +59,41 @@ import TestSupport
         #expect(kills >= 3, "the run must be killed mid-way several times (\(kills) kills)")
         #expect(keptOld + gotNew == 8)
     }
+
+    /// Ctrl-C (SIGINT) or SIGTERM while a volume is being reconstructed: exit 130 with one
+    /// line, the old output untouched, and no hidden temporary file left (an unfinished
+    /// volume's can be gigabytes).
+    @Test(arguments: [SIGINT, SIGTERM])
+    func interruptedRunRemovesItsTemporaryFile(signalNumber: Int32) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let k = try PhantomSimulator(ny: 64, nx: 64, coils: 8, seed: 9).simulate().noisy
+        let w = try KSpaceFiles.createWriter(dir.file("v.npy"), slices: 12, sliceShape: (8, 64, 64))
+        for i in 0..<12 { try w.write(k, slice: i) }
+        try w.commit()
+        let old = Data("an older output".utf8)
+        try old.write(to: URL(fileURLWithPath: dir.file("out.npy")))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: metagrappaPath)
+        process.arguments = ["recon", dir.file("v.npy"), "-o", dir.file("out.npy"), "--accel", "2", "--acs", "16",
+                             "--method", "raki", "--iterations", "400"]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        // Wait until the output's temporary file exists, then interrupt.
+        let start = Date()
+        while process.isRunning && !listing(dir).contains(where: { $0.hasPrefix(".out.npy.tmp") })
+                && Date().timeIntervalSince(start) < 60 {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        #expect(process.isRunning, "the run ended before it could be interrupted")
+        kill(process.processIdentifier, signalNumber)
+        process.waitUntilExit()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationReason == .exit && process.terminationStatus == 130, "status \(process.terminationStatus)")
+        #expect(message.contains("interrupted") && message.split(separator: "\n").count == 1, "\(message)")
+        #expect(listing(dir) == ["v.npy", "out.npy"], "left: \(listing(dir))")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("out.npy"))) == old, "the old output changed")
+    }
 }
+
