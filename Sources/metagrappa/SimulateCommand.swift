@@ -22,8 +22,8 @@ struct SimulateCommand: ReportingCommand {
     @Option(help: "Readout samples (kx), if different from --matrix.")
     var nx: Int?
 
-    @Option(help: "Number of coils (rings of up to 8 loops).")
-    var coils = 8
+    @Option(help: "Number of coils (rings of up to 8 loops; default 8).")
+    var coils: Int?
 
     @Option(help: "Coil layout: rings (--coils loops) or paper (the 32-loop array of the shipped meta models; implies --coils 32).")
     var array: PhantomSimulator.Layout = .rings
@@ -46,7 +46,10 @@ struct SimulateCommand: ReportingCommand {
     func execute() throws {
         try validateOutput(output, input: "")
         if let clean { try validateOutput(clean, input: output) }
-        var sim = PhantomSimulator(ny: ny ?? matrix, nx: nx ?? matrix, coils: array == .paper ? PaperCoilArray.coils : coils,
+        if array == .paper, let coils, coils != PaperCoilArray.coils {
+            throw MRIError(.invalidArgument, "--array paper is the \(PaperCoilArray.coils)-loop array: --coils \(coils) contradicts it (leave --coils out)")
+        }
+        var sim = PhantomSimulator(ny: ny ?? matrix, nx: nx ?? matrix, coils: array == .paper ? PaperCoilArray.coils : coils ?? 8,
                                    noiseLevel: noise, noiseCorrelation: correlation, seed: seed)
         sim.array = array
         sim.objectScale = objectScale

@@ -168,6 +168,21 @@ import TestSupport
         Case(name: "calibrate ACS too small", setup: { d in
             ["calibrate", d.file("full.npy"), "-o", d.file("k.kernel"), "--accel", "4", "--acs", "4"] },
              expected: "ACS"),
+        Case(name: "simulate without output", setup: { _ in ["simulate"] }, expected: "--output"),
+        Case(name: "simulate matrix out of range", setup: { d in ["simulate", "-o", d.file("p.npy"), "--matrix", "0"] },
+             expected: "between 8 and 4096"),
+        Case(name: "simulate zero coils", setup: { d in ["simulate", "-o", d.file("p.npy"), "--coils", "0"] },
+             expected: "coil count"),
+        Case(name: "simulate paper array with other coil count", setup: { d in
+            ["simulate", "-o", d.file("p.npy"), "--array", "paper", "--coils", "8"] }, expected: "contradicts"),
+        Case(name: "simulate NaN noise", setup: { d in ["simulate", "-o", d.file("p.npy"), "--noise", "nan"] },
+             expected: "noise level"),
+        Case(name: "simulate correlation out of range", setup: { d in ["simulate", "-o", d.file("p.npy"), "--correlation", "1"] },
+             expected: "correlation in [0, 1)"),
+        Case(name: "simulate to an unsupported format", setup: { d in ["simulate", "-o", d.file("p.cfl")] },
+             expected: "not supported"),
+        Case(name: "simulate into a missing directory", setup: { d in ["simulate", "-o", d.file("no/p.npy")] },
+             expected: "does not exist"),
     ]
 
     /// A small meta model (random Φ) for `coils` coils at R = `r`, written into `d`.
