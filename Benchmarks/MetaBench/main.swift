@@ -51,6 +51,13 @@ func nrmse(_ k: KSpace, _ s: Scan) -> (clean: Double, noisy: Double) {
 // Scans of the paper array that the fingerprint check would refuse (false refusals);
 // they are reconstructed anyway so that every method has a number on every slice.
 nonisolated(unsafe) var falseRefusals: [String] = []
+// The residual model with another λ for its linear branch (the learner and Φ unchanged).
+let branchLambdas = [1e-3, 3e-3, 1e-2, 3e-2, 0.1]
+func residual(branch l: Double) throws -> MetaModel {
+    try MetaModel(variant: residual.variant, learner: residual.learner, metaLearner: residual.metaLearner,
+                  initialParameters: residual.initialParameters, array: residual.array,
+                  linearBranchRegularization: l, acsReadoutWindow: residual.acsReadoutWindow)
+}
 func meta(_ model: MetaModel, _ s: Scan, rule: MetaLearnerLSTM.UpdateRule = .learned,
           subtractZeroResponse: Bool = true) throws -> KSpace {
     var m = MetaGrappa(model: model)
@@ -108,6 +115,16 @@ for (label, noise) in noiseLevels {
         }
         continue
     }
+    // META_BENCH_BRANCH_PROBE=1: how the residual variant depends on its linear branch's λ
+    // (fixed at meta-training), on the validation slices only, next to GRAPPA at each λ.
+    if ProcessInfo.processInfo.environment["META_BENCH_BRANCH_PROBE"] != nil {
+        for l in branchLambdas {
+            let r = try validation.reduce(0.0) { $0 + nrmse(try meta(residual(branch: l), $1), $1).clean } / Double(validation.count)
+            let g = try validation.reduce(0.0) { $0 + nrmse(try Grappa(regularization: l).reconstruct($1.noisy.masked(by: mask), mask: mask), $1).clean } / Double(validation.count)
+            print(String(format: "%@ λ %.0e: validation NRMSE residual %.4f, GRAPPA 4×5 %.4f", label, l, r, g))
+        }
+        continue
+    }
     // GRAPPA's best λ and the SGD ablation's best step, on validation only.
     let bestLambda = try lambdas.min { a, b in
         let f = { (l: Double) in try validation.reduce(0.0) { $0 + nrmse(try Grappa(regularization: l).reconstruct($1.noisy.masked(by: mask), mask: mask), $1).clean } }
@@ -117,7 +134,12 @@ for (label, noise) in noiseLevels {
         let f = { (r: Float) in try validation.reduce(0.0) { $0 + nrmse(try meta(paper, $1, rule: .gradientDescent(rate: r)), $1).clean } }
         return try f(a) < f(b)
     }!
-    print("\(label): GRAPPA λ = \(bestLambda), SGD step = \(bestRate) (chosen on validation)")
+    // The residual variant's branch λ, chosen on validation like GRAPPA's (the shipped model's is fixed).
+    let bestBranch = try branchLambdas.min { a, b in
+        let f = { (l: Double) in try validation.reduce(0.0) { $0 + nrmse(try meta(residual(branch: l), $1), $1).clean } }
+        return try f(a) < f(b)
+    }!
+    print("\(label): GRAPPA λ = \(bestLambda), SGD step = \(bestRate), residual branch λ = \(bestBranch) (chosen on validation)")
     let test = try scans(testSlices, noise: noise, seedBase: 70_000)
     var results: [String: [(Double, Double, Double)]] = [:]
     var order: [String] = []
@@ -145,6 +167,7 @@ for (label, noise) in noiseLevels {
         try record(String(format: "ablation: paper θ₀, SGD step %g, same T", bestRate), s) { try meta(paper, s, rule: .gradientDescent(rate: bestRate)) }
         try record("ablation: paper θ₀, no update (T=0)", s) { try meta(paper, s, rule: .gradientDescent(rate: 0)) }
         try record("meta residual", s) { try meta(residual, s) }
+        try record(String(format: "meta residual, branch λ=%g (tuned)", bestBranch), s) { try meta(residual(branch: bestBranch), s) }
         if rakiSlices.contains(s.z) {
             try record("RAKI (z ∈ \(rakiSlices.sorted()))", s) { try Raki().reconstruct(s.noisy.masked(by: mask), mask: mask) }
         }
