@@ -157,7 +157,7 @@ for (label, noise) in noiseLevels {
         let e = nrmse(k, s)
         if results[name] == nil { order.append(name) }
         results[name, default: []].append((e.clean, e.noisy, seconds))
-        perSlice += String(format: "%@,%d,%@,%.5f,%.5f,%.3f\n", label, s.z, name, e.clean, e.noisy, seconds)
+        perSlice += String(format: "%@,%d,\"%@\",%.5f,%.5f,%.3f\n", label, s.z, name, e.clean, e.noisy, seconds)  // names hold commas
     }
     for s in test {
         record("zero-filled", s) { s.noisy.masked(by: mask) }
