@@ -7,7 +7,8 @@ import MRIIO
 /// libhdf5 1.10.8 inside calls that no check of ours can precede (a division by zero in
 /// `H5Dopen2`, a wild `memcpy` in `H5HG_read`; RELIABILITY.md). So an HDF5 input is first
 /// read whole by a child process (this executable, `probe-hdf5`); if the child dies by a
-/// signal the file is refused with one line, and the tool itself never runs libhdf5 on it.
+/// signal, or is still reading after a time limit (libhdf5 also loops for ever on some
+/// files), the file is refused with one line, and the tool itself never runs libhdf5 on it.
 /// A file the child refuses is refused with the child's message, without a second read:
 /// the child's address space is capped, so a damaged length that makes libhdf5 allocate
 /// gigabytes fails fast there instead of being allocated (twice) for real.
