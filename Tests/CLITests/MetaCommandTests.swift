@@ -68,14 +68,33 @@ import TestSupport
 /// A meta-training run killed with SIGKILL at arbitrary moments and resumed each time
 /// ends with the same model, bit for bit, as a run that was never interrupted.
 @Suite struct MetaTrainingKillTests {
+    /// The arguments of a small meta-training run in `dir` (validation every 20 steps), after
+    /// running it once uninterrupted into `straight.mgmeta`.
+    static func straightRun(_ dir: TemporaryDirectory, iterations: Int, checkpointEvery: Int) throws -> [String] {
+        let files = try MetaCommandTests.scans(dir)
+        let arguments = ["meta-train", "--data", files[0], files[1], "--iterations", "\(iterations)",
+                         "--checkpoint-every", "\(checkpointEvery)", "--accel", "2", "--acs", "12", "--hidden", "4,4",
+                         "--steps", "2", "--validate-every", "20"]
+        let straight = try runProcess(metagrappaPath, arguments + ["-o", dir.file("straight.mgmeta")])
+        #expect(straight.status == 0, "\(straight.stderr)")
+        return arguments
+    }
+
+    /// Whether the model at `output` equals `straight.mgmeta` bit for bit (θ₀, gates, best step).
+    static func expectSameModel(_ dir: TemporaryDirectory, _ output: String, _ context: String) throws {
+        let a = try MetaModel(serialized: Array(try Data(contentsOf: URL(fileURLWithPath: dir.file("straight.mgmeta")))), source: "a")
+        let b = try MetaModel(serialized: Array(try Data(contentsOf: URL(fileURLWithPath: output))), source: "b")
+        #expect(a.provenance["iteration"] == b.provenance["iteration"],
+                "\(context): best model from step \(b.provenance["iteration"] ?? "?"), not \(a.provenance["iteration"] ?? "?")")
+        let same = { (x: [Float], y: [Float]) in x.elementsEqual(y) { $0.bitPattern == $1.bitPattern } }
+        #expect(same(a.initialParameters, b.initialParameters), "\(context): θ₀ differs from the uninterrupted run's")
+        #expect(same(a.metaLearner.gates, b.metaLearner.gates), "\(context): gates differ from the uninterrupted run's")
+    }
+
     @Test func killedAndResumedRunEqualsAnUninterruptedOne() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let files = try MetaCommandTests.scans(dir)
-        let arguments = ["meta-train", "--data", files[0], files[1], "--iterations", "120", "--checkpoint-every", "7",
-                         "--accel", "2", "--acs", "12", "--hidden", "4,4", "--steps", "2", "--validate-every", "20"]
-        let straight = try runProcess(metagrappaPath, arguments + ["-o", dir.file("straight.mgmeta")])
-        #expect(straight.status == 0, "\(straight.stderr)")
+        let arguments = try Self.straightRun(dir, iterations: 120, checkpointEvery: 7)
         let output = dir.file("killed.mgmeta"), checkpoint = output + ".checkpoint"
         var kills = 0
         for delay in [0.15, 0.3, 0.2, 0.45, 0.25, 0.6] {
@@ -94,10 +113,7 @@ import TestSupport
         let resume = FileManager.default.fileExists(atPath: checkpoint)
         let last = try runProcess(metagrappaPath, arguments + ["-o", output] + (resume ? ["--resume"] : []))
         #expect(last.status == 0, "\(last.stderr)")
-        let a = try MetaModel(serialized: Array(try Data(contentsOf: URL(fileURLWithPath: dir.file("straight.mgmeta")))), source: "a")
-        let b = try MetaModel(serialized: Array(try Data(contentsOf: URL(fileURLWithPath: output))), source: "b")
-        #expect(a.initialParameters.map(\.bitPattern) == b.initialParameters.map(\.bitPattern), "after \(kills) kills")
-        #expect(a.metaLearner.gates.map(\.bitPattern) == b.metaLearner.gates.map(\.bitPattern))
+        try Self.expectSameModel(dir, output, "after \(kills) kills")
     }
 
     /// A kill between the checkpoint written at a validation step and that validation (here
@@ -107,11 +123,7 @@ import TestSupport
     @Test func killJustBeforeAValidationLosesNothing() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let files = try MetaCommandTests.scans(dir)
-        let arguments = ["meta-train", "--data", files[0], files[1], "--iterations", "40", "--checkpoint-every", "5",
-                         "--accel", "2", "--acs", "12", "--hidden", "4,4", "--steps", "2", "--validate-every", "20"]
-        let straight = try runProcess(metagrappaPath, arguments + ["-o", dir.file("straight.mgmeta")])
-        #expect(straight.status == 0, "\(straight.stderr)")
+        let arguments = try Self.straightRun(dir, iterations: 40, checkpointEvery: 5)
         let output = dir.file("killed.mgmeta"), checkpoint = output + ".checkpoint"
         func state() -> [String: Any]? {
             guard let data = FileManager.default.contents(atPath: checkpoint),
@@ -139,12 +151,7 @@ import TestSupport
         #expect(caught, "never killed between the last checkpoint and the last validation in 5 tries")
         let last = try runProcess(metagrappaPath, arguments + ["-o", output, "--resume"])
         #expect(last.status == 0, "\(last.stderr)")
-        let a = try MetaModel(serialized: Array(try Data(contentsOf: URL(fileURLWithPath: dir.file("straight.mgmeta")))), source: "a")
-        let b = try MetaModel(serialized: Array(try Data(contentsOf: URL(fileURLWithPath: output))), source: "b")
-        #expect(a.provenance["iteration"] == b.provenance["iteration"], "best model from step \(b.provenance["iteration"] ?? "?"), not \(a.provenance["iteration"] ?? "?")")
-        let same = { (x: [Float], y: [Float]) in x.elementsEqual(y) { $0.bitPattern == $1.bitPattern } }
-        #expect(same(a.initialParameters, b.initialParameters), "θ₀ differs from the uninterrupted run's")
-        #expect(same(a.metaLearner.gates, b.metaLearner.gates), "gates differ from the uninterrupted run's")
+        try Self.expectSameModel(dir, output, "killed just before the last validation")
     }
 }
 
