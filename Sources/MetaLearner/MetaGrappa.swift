@@ -73,15 +73,10 @@ public struct MetaGrappa: Sendable {
                              mask: SamplingMask, subtractZeroResponse: Bool = true) throws -> KSpace {
         let network = problem.learner.network(parameters: theta)
         let lattice = try mask.lattice()
-        let offsets = subtractZeroResponse ? network.zeroResponse() : nil
         var out = k
         if let branch = problem.linearBranch { out = try branch.apply(to: out, mask: mask) }
-        for run in LatticeLineGeometry.basesToEstimate(lattice: lattice, mask: mask) {
-            let (input, bases) = LatticeLineGeometry.latticeInput(out, lattice: lattice, scale: problem.scale, only: run)
-            let output = network.predict(input, dilation: 1)
-            LatticeLineGeometry.fillMissingLines(&out, from: output, lattice: lattice, bases: bases, mask: mask,
-                                                 scale: problem.scale, add: problem.linearBranch != nil, offsets: offsets)
-        }
+        LatticeLineGeometry.fillMissingLines(&out, with: network, lattice: lattice, mask: mask, scale: problem.scale,
+                                             add: problem.linearBranch != nil, subtractZeroResponse: subtractZeroResponse)
         return out
     }
 }

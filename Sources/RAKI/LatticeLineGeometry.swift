@@ -110,10 +110,29 @@ public enum LatticeLineGeometry {
         return (input, bases)
     }
 
+    /// Fills the lines of `k` that `mask` lacks with `network` (a RAKI network or the adapted
+    /// learner) run on the lattice lines, scaled by `scale`; `add` adds the estimates to what
+    /// `k` holds there (a linear branch's). With `subtractZeroResponse` the estimates are
+    /// `f(x) − f(0)` (``NeuralNetwork/ConvNet/zeroResponse()``: the biases' constant answer to
+    /// zero data would otherwise fill outer k-space's missing lines). The network runs only
+    /// on the bases that estimate a missing line (``basesToEstimate(lattice:mask:)``).
+    public static func fillMissingLines(_ k: inout KSpace, with network: ConvNet, lattice: UndersamplingLattice,
+                                        mask: SamplingMask, scale: Float, add: Bool = false,
+                                        subtractZeroResponse: Bool = true) {
+        let offsets = subtractZeroResponse ? network.zeroResponse() : nil
+        for run in basesToEstimate(lattice: lattice, mask: mask) {
+            // Lattice lines are acquired, so the lines filled by an earlier run never feed a later one.
+            let (input, bases) = latticeInput(k, lattice: lattice, scale: scale, only: run)
+            let output = network.predict(input, dilation: 1)
+            fillMissingLines(&k, from: output, lattice: lattice, bases: bases, mask: mask, scale: scale, add: add,
+                             offsets: offsets)
+        }
+    }
+
     /// The runs of base indices that estimate at least one line `mask` lacks: applying a
     /// network only there skips the fully acquired ACS block (~11 % of a 288-line scan's
     /// bases at R = 4 with 32 ACS lines).
-    public static func basesToEstimate(lattice: UndersamplingLattice, mask: SamplingMask) -> [Range<Int>] {
+    static func basesToEstimate(lattice: UndersamplingLattice, mask: SamplingMask) -> [Range<Int>] {
         let all = lattice.baseIndices(ny: mask.ny)
         var needed = [Bool](repeating: false, count: all.count)
         forEachEstimatedLine(lattice: lattice, bases: all, ny: mask.ny) { _, b, y in

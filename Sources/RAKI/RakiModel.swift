@@ -30,16 +30,9 @@ public struct RakiModel: Sendable {
         guard lattice.acceleration == acceleration else {
             throw MRIError(.invalidArgument, "RAKI network was trained for R=\(acceleration), the mask has R=\(lattice.acceleration)")
         }
-        // The estimate is f(x) − f(0): the biases' constant answer to zero data would fill
-        // outer k-space's missing lines (measured: BENCHMARKS.md).
-        let offsets = network.zeroResponse()
+        // The estimate is f(x) − f(0) (measured: BENCHMARKS.md).
         var out = consume k
-        for run in LatticeLineGeometry.basesToEstimate(lattice: lattice, mask: mask) {
-            let (input, bases) = LatticeLineGeometry.latticeInput(out, lattice: lattice, scale: scale, only: run)
-            let output = network.predict(input, dilation: 1)
-            LatticeLineGeometry.fillMissingLines(&out, from: output, lattice: lattice, bases: bases, mask: mask,
-                                                 scale: scale, offsets: offsets)
-        }
+        LatticeLineGeometry.fillMissingLines(&out, with: network, lattice: lattice, mask: mask, scale: scale)
         return out
     }
 }
