@@ -38,6 +38,17 @@ enum BinaryFile {
         }
     }
 
+    /// complex128 samples (interleaved doubles, native order) rounded to complex64.
+    static func narrowed(_ doubles: UnsafeBufferPointer<Double>) -> [Complex<Float>] {
+        (0..<doubles.count / 2).map { Complex(Float(doubles[2 * $0]), Float(doubles[2 * $0 + 1])) }
+    }
+
+    /// complex64 samples widened to complex128 (interleaved doubles), for `.npy` outputs
+    /// that keep an input's complex128 type.
+    static func widened(_ samples: [Complex<Float>]) -> [Double] {
+        samples.flatMap { [Double($0.real), Double($0.imaginary)] }
+    }
+
     /// The product of `dims`, or nil if it overflows `limit`.
     static func checkedProduct(_ dims: [Int], limit: Int = Int(Int32.max) * 64) -> Int? {
         var p = 1

@@ -68,8 +68,7 @@ public final class FastMRIVolumeReader: KSpaceVolumeReader {
         guard status >= 0 else { throw MRIError(.format, "\(source): slice \(index) of 'kspace' cannot be read (truncated or damaged file)") }
         let stored: [Complex<Float>] = raw.withUnsafeBytes { r in
             guard wide else { return Array(r.bindMemory(to: Complex<Float>.self)) }
-            let d = r.bindMemory(to: Double.self)
-            return (0..<n).map { Complex(Float(d[2 * $0]), Float(d[2 * $0 + 1])) }
+            return BinaryFile.narrowed(r.bindMemory(to: Double.self))
         }
         let k = try KSpace(coils: c, ny: ny, nx: nx, data: FastMRILayout.transpose(stored, coils: c, rows: nx, columns: ny))
         try k.validateFinite(source: slices > 1 ? "\(source) slice \(index)" : source)

@@ -79,8 +79,7 @@ public enum NpyFile {
                     if header.elementType == .complex64 {
                         return Array(raw.bindMemory(to: Complex<Float>.self))
                     }
-                    let d = raw.bindMemory(to: Double.self)
-                    return (0..<n).map { Complex(Float(d[2 * $0]), Float(d[2 * $0 + 1])) }
+                    return BinaryFile.narrowed(raw.bindMemory(to: Double.self))
                 }
             }
             let k = try KSpace(coils: header.shape[0], ny: header.shape[1], nx: header.shape[2], data: data)
@@ -118,8 +117,7 @@ public enum NpyFile {
             if type == .complex64 {
                 try k.data.withUnsafeBytes { try sink($0) }
             } else {
-                let wide = k.data.flatMap { [Double($0.real), Double($0.imaginary)] }
-                try wide.withUnsafeBytes { try sink($0) }
+                try BinaryFile.widened(k.data).withUnsafeBytes { try sink($0) }
             }
         }
     }

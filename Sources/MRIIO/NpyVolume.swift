@@ -47,7 +47,7 @@ public final class NpyVolumeReader: KSpaceVolumeReader {
             try wide.withUnsafeMutableBytes {
                 try BinaryFile.readFully(fd: fd, into: $0, offset: header.dataOffset + index * n * 16, source: source)
             }
-            return (0..<n).map { Complex(Float(wide[2 * $0]), Float(wide[2 * $0 + 1])) }
+            return wide.withUnsafeBufferPointer { BinaryFile.narrowed($0) }
         }
         let k = try KSpace(coils: sliceShape.coils, ny: sliceShape.ny, nx: sliceShape.nx, data: data)
         try k.validateFinite(source: "\(source) slice \(index)")
@@ -84,8 +84,7 @@ public final class NpyVolumeWriter: KSpaceVolumeWriter {
         if elementType == .complex64 {
             try k.data.withUnsafeBytes { try file.write($0, at: dataOffset + index * n * 8) }
         } else {
-            let wide = k.data.flatMap { [Double($0.real), Double($0.imaginary)] }
-            try wide.withUnsafeBytes { try file.write($0, at: dataOffset + index * n * 16) }
+            try BinaryFile.widened(k.data).withUnsafeBytes { try file.write($0, at: dataOffset + index * n * 16) }
         }
     }
 
