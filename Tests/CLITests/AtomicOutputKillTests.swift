@@ -14,9 +14,7 @@ import TestSupport
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let slices = try (0..<6).map { try PhantomSimulator(ny: 96, nx: 96, coils: 8, seed: UInt64(50 + $0)).simulate().noisy }
-        let w = try KSpaceFiles.createWriter(dir.file("v.npy"), slices: 6, sliceShape: (8, 96, 96))
-        for (i, k) in slices.enumerated() { try w.write(k, slice: i) }
-        try w.commit()
+        try writeVolume(slices, to: dir.file("v.npy"))
         let arguments = ["recon", dir.file("v.npy"), "-o", dir.file(name), "--accel", "2", "--acs", "16"]
         // The new result, and an old file of the same name (a different reconstruction).
         let fresh = try runProcess(metagrappaPath, arguments)
@@ -68,9 +66,7 @@ import TestSupport
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let k = try PhantomSimulator(ny: 64, nx: 64, coils: 8, seed: 9).simulate().noisy
-        let w = try KSpaceFiles.createWriter(dir.file("v.npy"), slices: 12, sliceShape: (8, 64, 64))
-        for i in 0..<12 { try w.write(k, slice: i) }
-        try w.commit()
+        try writeVolume([KSpace](repeating: k, count: 12), to: dir.file("v.npy"))
         let old = Data("an older output".utf8)
         try old.write(to: URL(fileURLWithPath: dir.file("out.npy")))
         let process = Process()

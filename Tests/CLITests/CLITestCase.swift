@@ -27,6 +27,13 @@ func scanDirectory() throws -> TemporaryDirectory {
     return dir
 }
 
+/// Writes `slices` (all of one shape) as one volume at `path`, in the format its extension names.
+func writeVolume(_ slices: [KSpace], to path: String) throws {
+    let w = try KSpaceFiles.createWriter(path, slices: slices.count, sliceShape: (slices[0].coils, slices[0].ny, slices[0].nx))
+    for (i, k) in slices.enumerated() { try w.write(k, slice: i) }
+    try w.commit()
+}
+
 /// Files in `dir`, hidden temporaries included.
 func listing(_ dir: TemporaryDirectory) -> Set<String> {
     Set((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])

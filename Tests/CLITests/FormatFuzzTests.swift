@@ -14,12 +14,7 @@ import TestSupport
     static func seeds(in dir: TemporaryDirectory) throws -> [String] {
         let a = try PhantomSimulator(ny: 32, nx: 24, coils: 4, seed: 3).simulate().noisy
         let b = try PhantomSimulator(ny: 32, nx: 24, coils: 4, seed: 4).simulate().noisy
-        for name in ["seed.npy", "seed.cfl", "seed.h5"] {
-            let w = try KSpaceFiles.createWriter(dir.file(name), slices: 2, sliceShape: (4, 32, 24))
-            try w.write(a, slice: 0)
-            try w.write(b, slice: 1)
-            try w.commit()
-        }
+        for name in ["seed.npy", "seed.cfl", "seed.h5"] { try writeVolume([a, b], to: dir.file(name)) }
         try generateIsmrmrdPhantom(dir.file("ismrmrd.h5"))
         return ["seed.npy", "seed.hdr", "seed.cfl", "seed.h5", "ismrmrd.h5"]
     }

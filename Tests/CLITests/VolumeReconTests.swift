@@ -13,11 +13,7 @@ import TestSupport
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let slices = try (0..<3).map { try PhantomSimulator(ny: 48, nx: 40, coils: 6, seed: UInt64(20 + $0)).simulate().noisy }
-        for name in ["v.npy", "v.cfl", "v.h5"] {
-            let w = try KSpaceFiles.createWriter(dir.file(name), slices: 3, sliceShape: (6, 48, 40))
-            for (i, k) in slices.enumerated() { try w.write(k, slice: i) }
-            try w.commit()
-        }
+        for name in ["v.npy", "v.cfl", "v.h5"] { try writeVolume(slices, to: dir.file(name)) }
         let mask = try SamplingMask.uniform(ny: 48, acceleration: 3, acsLines: 16)
         let expected = try slices.map { try Grappa().reconstruct($0.masked(by: mask), mask: mask) }
         for input in ["v.npy", "v.cfl", "v.h5"] {
@@ -49,10 +45,7 @@ import TestSupport
         var bad = try PhantomSimulator(ny: 32, nx: 24, coils: 4, seed: 7).simulate().noisy
         bad.data[100] = .init(.nan, 0)
         let good = try PhantomSimulator(ny: 32, nx: 24, coils: 4, seed: 8).simulate().noisy
-        let w = try KSpaceFiles.createWriter(dir.file("v.h5"), slices: 2, sliceShape: (4, 32, 24))
-        try w.write(good, slice: 0)
-        try w.write(bad, slice: 1)
-        try w.commit()
+        try writeVolume([good, bad], to: dir.file("v.h5"))
         let r = try metagrappa("recon", dir.file("v.h5"), "-o", dir.file("o.h5"), "--accel", "2", "--acs", "8")
         #expect(r.status != 0 && r.stderr.contains("slice 1") && r.stderr.contains("NaN"), "\(r.stderr)")
         #expect(listing(dir) == ["v.h5"])
@@ -85,9 +78,7 @@ import TestSupport
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let slices = try (0..<2).map { try PhantomSimulator(ny: 48, nx: 40, coils: 6, seed: UInt64(30 + $0)).simulate().noisy }
-        let w = try KSpaceFiles.createWriter(dir.file("v.cfl"), slices: 2, sliceShape: (6, 48, 40))
-        for (i, k) in slices.enumerated() { try w.write(k, slice: i) }
-        try w.commit()
+        try writeVolume(slices, to: dir.file("v.cfl"))
         let c = try metagrappa("calibrate", dir.file("v.cfl"), "-o", dir.file("k.kernel"), "--slice", "1", "--accel", "3", "--acs", "16")
         try #require(c.status == 0, "\(c.stderr)")
         let r = try metagrappa("recon", dir.file("v.cfl"), "-o", dir.file("o.npy"), "--kernel", dir.file("k.kernel"), "--accel", "3", "--acs", "16")
@@ -138,9 +129,7 @@ import TestSupport
         defer { dir.cleanup() }
         let slices = try (0..<2).map { try PhantomSimulator(ny: 48, nx: 40, coils: 6, seed: UInt64(40 + $0)).simulate().noisy }
         try NpyFile.write(slices[0], to: dir.file("one.npy"))
-        let w = try KSpaceFiles.createWriter(dir.file("v.npy"), slices: 2, sliceShape: (6, 48, 40))
-        for (i, k) in slices.enumerated() { try w.write(k, slice: i) }
-        try w.commit()
+        try writeVolume(slices, to: dir.file("v.npy"))
         let r = try metagrappa("recon", dir.file("v.npy"), "-o", dir.file("o.npy"), "--accel", "3", "--acs", "16", "--gfactor", dir.file("g.npy"))
         try #require(r.status == 0, "\(r.stderr)")
         let g = try NpyFile.read(dir.file("g.npy"))
