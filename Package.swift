@@ -4,12 +4,16 @@ import PackageDescription
 let package = Package(
     name: "MetaGRAPPA",
     products: [
+        .library(name: "Compute", targets: ["Compute"]),
         .library(name: "MRICore", targets: ["MRICore"]),
         .library(name: "MRIIO", targets: ["MRIIO"]),
         .library(name: "GRAPPA", targets: ["GRAPPA"]),
         .library(name: "NeuralNetwork", targets: ["NeuralNetwork"]),
+        .library(name: "LatticeCNN", targets: ["LatticeCNN"]),
         .library(name: "RAKI", targets: ["RAKI"]),
         .library(name: "MetaLearner", targets: ["MetaLearner"]),
+        .library(name: "MetaTraining", targets: ["MetaTraining"]),
+        .library(name: "Reconstruction", targets: ["Reconstruction"]),
         .executable(name: "metagrappa", targets: ["metagrappa"]),
     ],
     dependencies: [
@@ -25,9 +29,16 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CMalloc"),
 
-        // k-space types and operations: FFT, masks, coil combination, metrics, simulation.
-        .target(name: "MRICore", dependencies: [
+        // Numerics with no MRI in them: threads, BLAS/LAPACK wrappers, FFT plans, seeded
+        // random numbers.
+        .target(name: "Compute", dependencies: [
             "CBLAS", "CFFTW", "CMalloc",
+            .product(name: "Numerics", package: "swift-numerics"),
+        ]),
+        // The MRI domain: k-space, sampling masks and the checked acquisition, centred FFTs,
+        // coil combination and compression, metrics, phantom simulation.
+        .target(name: "MRICore", dependencies: [
+            "Compute", "CFFTW",
             .product(name: "Numerics", package: "swift-numerics"),
         ]),
         // File formats: .npy, BART .cfl, fastMRI and ISMRMRD HDF5 k-space; PNG out.
@@ -37,28 +48,45 @@ let package = Package(
         ]),
         // GRAPPA calibration and application.
         .target(name: "GRAPPA", dependencies: [
-            "MRICore", "CBLAS", "CFFTW",
+            "Compute", "MRICore", "CFFTW",
             .product(name: "Numerics", package: "swift-numerics"),
         ]),
         // A small neural-network core: shift-GEMM convolutions with hand-written backward
         // passes, activations, MSE, Adam; parameters as one flat vector.
-        .target(name: "NeuralNetwork", dependencies: ["MRICore"]),
+        .target(name: "NeuralNetwork", dependencies: ["Compute"]),
+        // k-space lattice lines as CNN feature maps: the data layout RAKI and Meta-GRAPPA's
+        // learner share (ACS training pairs, whole-k-space input, filling the missing lines).
+        .target(name: "LatticeCNN", dependencies: [
+            "Compute", "MRICore", "NeuralNetwork",
+            .product(name: "Numerics", package: "swift-numerics"),
+        ]),
         // RAKI: a CNN trained per scan on its ACS.
         .target(name: "RAKI", dependencies: [
-            "MRICore", "NeuralNetwork",
+            "Compute", "MRICore", "NeuralNetwork", "LatticeCNN",
             .product(name: "Numerics", package: "swift-numerics"),
         ]),
-        // Meta-GRAPPA: the learner CNN, the coordinate-wise LSTM meta-learner, meta-training,
-        // models and their coil-array profiles, and the simulated training tasks.
+        // Meta-GRAPPA: the learner CNN, the coordinate-wise LSTM meta-learner, one meta-training
+        // step, models and their coil-array profiles, and the simulated brain tasks.
         .target(name: "MetaLearner", dependencies: [
-            "MRICore", "NeuralNetwork", "RAKI", "GRAPPA",
+            "Compute", "MRICore", "NeuralNetwork", "LatticeCNN", "GRAPPA",
             .product(name: "Numerics", package: "swift-numerics"),
         ]),
-        // The command-line tool: one ArgumentParser type per subcommand.
+        // Meta-training runs: task streams (simulated or the user's scans), validation,
+        // schedule, checkpoints, early stopping, the coil-array profile.
+        .target(name: "MetaTraining", dependencies: [
+            "Compute", "MRICore", "MRIIO", "GRAPPA", "MetaLearner",
+        ]),
+        // Reconstruction as one library call: the method reconstructors over a checked
+        // acquisition, coil compression around any of them, the slice pipeline over volume
+        // files, evaluation against a fully sampled reference. Every front end calls this.
+        .target(name: "Reconstruction", dependencies: [
+            "Compute", "MRICore", "MRIIO", "GRAPPA", "RAKI", "MetaLearner",
+        ]),
+        // The command-line tool: one ArgumentParser type per subcommand, mapping flags onto
+        // library values.
         .executableTarget(name: "metagrappa", dependencies: [
-            "MRICore", "MRIIO", "GRAPPA", "RAKI", "MetaLearner",
+            "Compute", "MRICore", "MRIIO", "GRAPPA", "RAKI", "MetaLearner", "MetaTraining", "Reconstruction",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Numerics", package: "swift-numerics"),
         ]),
 
         // Helpers shared by the test targets (temporary files, processes, shared data).
@@ -66,15 +94,15 @@ let package = Package(
                                                     .product(name: "Numerics", package: "swift-numerics")],
                 path: "Tests/TestSupport"),
         // Stage timings of GRAPPA in release builds (see BENCHMARKS.md).
-        .executableTarget(name: "grappa-bench", dependencies: ["MRICore", "MRIIO", "GRAPPA"],
+        .executableTarget(name: "grappa-bench", dependencies: ["Compute", "MRICore", "MRIIO", "GRAPPA"],
                           path: "Benchmarks/GrappaBench"),
 
         // RAKI variants the CLI does not expose (see BENCHMARKS.md).
-        .executableTarget(name: "raki-probe", dependencies: ["MRICore", "MRIIO", "GRAPPA", "RAKI"],
+        .executableTarget(name: "raki-probe", dependencies: ["Compute", "MRICore", "MRIIO", "GRAPPA", "RAKI"],
                           path: "Benchmarks/RakiProbe"),
 
         // The paper's comparison on reserved slices (see BENCHMARKS.md).
-        .executableTarget(name: "meta-bench", dependencies: ["MRICore", "MRIIO", "GRAPPA", "RAKI", "MetaLearner"],
+        .executableTarget(name: "meta-bench", dependencies: ["Compute", "MRICore", "MRIIO", "GRAPPA", "RAKI", "MetaLearner", "MetaTraining"],
                           path: "Benchmarks/MetaBench"),
 
         // libFuzzer entry point for the readers (built only with -sanitize=fuzzer; RELIABILITY.md).

@@ -1,6 +1,7 @@
 // Times each stage of a GRAPPA reconstruction in one process, repeated, and prints
 // one line per stage: name, min and median milliseconds.
 // Usage: grappa-bench INPUT.npy [R] [ACS] [REPEATS]
+import Compute
 import Dispatch
 import Foundation
 import GRAPPA
@@ -31,12 +32,12 @@ do {
     for _ in 0..<repeats {
         var k: KSpace!
         samples["read", default: []].append(try time { k = try NpyFile.readKSpace(input).kspace })
-        let mask = try SamplingMask.uniform(ny: k.ny, acceleration: r, acsLines: acs)
+        let mask = try Acquisition.uniform(ny: k.ny, acceleration: r, acsLines: acs)
         let grappa = Grappa()
         var kernel: GrappaKernel!
-        let tc = try time { kernel = try grappa.calibrate(k, mask: mask) }
+        let tc = try time { kernel = try grappa.calibrate(k, mask) }
         var out: KSpace!
-        let ta = try time { out = try kernel.apply(to: k, mask: mask) }
+        let ta = try time { out = try kernel.apply(to: k, mask) }
         samples["calibrate", default: []].append(tc)
         samples["apply", default: []].append(ta)
         samples["calibrate+apply", default: []].append(tc + ta)

@@ -1,11 +1,13 @@
+import Compute
 import Foundation
 import GRAPPA
 import MetaLearner
+import MetaTraining
 import MRICore
 import MRIIO
 import RAKI
 
-// The paper's comparison on the paper's protocol (issue 4): reserved Colin27 slices
+// The paper's comparison on the paper's protocol: reserved Colin27 slices
 // (z ≥ 110, never used for training, validation or tuning) of the 32-loop array at R = 4,
 // 32 ACS, at three noise levels. GRAPPA's λ and the SGD ablation's step are chosen on the
 // validation slices (z ∈ [100, 110)) per noise level, then applied to the test slices.
@@ -21,18 +23,15 @@ BLASThreading.ensureSingleThreaded()
 let volume = try NpyFile.read(args[1])
 let shape = volume.header.shape
 let simulator = try BrainTaskSimulator(volume: volume.bytes, depth: shape[0], height: shape[1], width: shape[2])
-func load(_ path: String) throws -> MetaModel {
-    try MetaModel(serialized: Array(FileManager.default.contents(atPath: path)!), source: path)
-}
-let paper = try load(args[2]), residual = try load(args[3])
+let paper = try MetaModel.read(args[2]), residual = try MetaModel.read(args[3])
 let outDir = args[4]
 try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
 let rakiSlices: Set<Int> = args.firstIndex(of: "--raki-slices").map { Set(args[$0 + 1].split(separator: ",").compactMap { Int($0) }) } ?? [110, 130, 150]
 
 let noiseLevels: [(String, Double)] = [("high SNR", 0.002), ("mid SNR", 0.005), ("low SNR", 0.0125)]
 let testSlices = Array(stride(from: 110, through: 155, by: 5))
-let validationSlices = [100, 102, 104, 106, 108]
-let mask = try SamplingMask.uniform(ny: 288, acceleration: 4, acsLines: 32)
+let validationSlices = MetaTrainingTasks.validationSlices
+let mask = try Acquisition.uniform(ny: 288, acceleration: 4, acsLines: 32)
 let lambdas = [0.0, 1e-5, 1e-4, 1e-3, 1e-2, 3e-2, 1e-1]
 let figureSlice = 130
 let sgdRates: [Float] = [1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
@@ -63,10 +62,10 @@ func meta(_ model: MetaModel, _ s: Scan, rule: MetaLearnerLSTM.UpdateRule = .lea
     var m = MetaGrappa(model: model)
     m.rule = rule
     m.subtractZeroResponse = subtractZeroResponse
-    let acquired = s.noisy.masked(by: mask)
-    do { try m.validate(acquired, mask: mask) } catch { falseRefusals.append("z=\(s.z): \(error)") }
+    let acquired = s.noisy.masked(by: mask.mask)
+    do { try m.validate(acquired, mask) } catch { falseRefusals.append("z=\(s.z): \(error)") }
     m.allowOtherArray = true
-    return try m.reconstruct(acquired, mask: mask)
+    return try m.reconstruct(acquired, mask)
 }
 
 // The coil-array fingerprint: distances of various scans from the paper model's profile.
@@ -120,14 +119,14 @@ for (label, noise) in noiseLevels {
     if ProcessInfo.processInfo.environment["META_BENCH_BRANCH_PROBE"] != nil {
         for l in branchLambdas {
             let r = try validation.reduce(0.0) { $0 + nrmse(try meta(residual(branch: l), $1), $1).clean } / Double(validation.count)
-            let g = try validation.reduce(0.0) { $0 + nrmse(try Grappa(regularization: l).reconstruct($1.noisy.masked(by: mask), mask: mask), $1).clean } / Double(validation.count)
+            let g = try validation.reduce(0.0) { $0 + nrmse(try Grappa(regularization: l).reconstruct($1.noisy.masked(by: mask.mask), mask), $1).clean } / Double(validation.count)
             print(String(format: "%@ λ %.0e: validation NRMSE residual %.4f, GRAPPA 4×5 %.4f", label, l, r, g))
         }
         continue
     }
     // GRAPPA's best λ and the SGD ablation's best step, on validation only.
     let bestLambda = try lambdas.min { a, b in
-        let f = { (l: Double) in try validation.reduce(0.0) { $0 + nrmse(try Grappa(regularization: l).reconstruct($1.noisy.masked(by: mask), mask: mask), $1).clean } }
+        let f = { (l: Double) in try validation.reduce(0.0) { $0 + nrmse(try Grappa(regularization: l).reconstruct($1.noisy.masked(by: mask.mask), mask), $1).clean } }
         return try f(a) < f(b)
     }!
     let bestRate = try sgdRates.min { a, b in
@@ -160,16 +159,16 @@ for (label, noise) in noiseLevels {
         perSlice += String(format: "%@,%d,\"%@\",%.5f,%.5f,%.3f\n", label, s.z, name, e.clean, e.noisy, seconds)  // names hold commas
     }
     for s in test {
-        record("zero-filled", s) { s.noisy.masked(by: mask) }
-        try record(String(format: "GRAPPA 4×5, λ=%g", bestLambda), s) { try Grappa(regularization: bestLambda).reconstruct(s.noisy.masked(by: mask), mask: mask) }
-        try record("GRAPPA 4×5, λ=1e-4 (default)", s) { try Grappa().reconstruct(s.noisy.masked(by: mask), mask: mask) }
+        record("zero-filled", s) { s.noisy.masked(by: mask.mask) }
+        try record(String(format: "GRAPPA 4×5, λ=%g", bestLambda), s) { try Grappa(regularization: bestLambda).reconstruct(s.noisy.masked(by: mask.mask), mask) }
+        try record("GRAPPA 4×5, λ=1e-4 (default)", s) { try Grappa().reconstruct(s.noisy.masked(by: mask.mask), mask) }
         try record("meta paper", s) { try meta(paper, s) }
         try record(String(format: "ablation: paper θ₀, SGD step %g, same T", bestRate), s) { try meta(paper, s, rule: .gradientDescent(rate: bestRate)) }
         try record("ablation: paper θ₀, no update (T=0)", s) { try meta(paper, s, rule: .gradientDescent(rate: 0)) }
         try record("meta residual", s) { try meta(residual, s) }
         try record(String(format: "meta residual, branch λ=%g (tuned)", bestBranch), s) { try meta(residual(branch: bestBranch), s) }
         if rakiSlices.contains(s.z) {
-            try record("RAKI (z ∈ \(rakiSlices.sorted()))", s) { try Raki().reconstruct(s.noisy.masked(by: mask), mask: mask) }
+            try record("RAKI (z ∈ \(rakiSlices.sorted()))", s) { try Raki().reconstruct(s.noisy.masked(by: mask.mask), mask) }
         }
         print("z=\(s.z) \(label) done")
     }

@@ -16,8 +16,8 @@ guard args.count >= 4, let r = Int(args[2]), let acs = Int(args[3]) else {
 let iterations = args.count > 4 ? Int(args[4]) ?? 1000 : 1000
 do {
     let (full, _) = try NpyFile.readKSpace(args[1])
-    let mask = try SamplingMask.uniform(ny: full.ny, acceleration: r, acsLines: acs)
-    let acquired = full.masked(by: mask)
+    let mask = try Acquisition.uniform(ny: full.ny, acceleration: r, acsLines: acs)
+    let acquired = full.masked(by: mask.mask)
     let reference = CenteredFFT.rssImage(of: full)
     func score(_ k: KSpace) -> Double { ImageMetrics.nrmse(CenteredFFT.rssImage(of: k), reference) }
     var variants: [(String, Raki.Options)] = []
@@ -53,11 +53,11 @@ do {
     }
     print("| RAKI variant (\(iterations) iterations) | NRMSE | final training loss |\n|---|---|---|")
     for (name, options) in variants {
-        let model = try Raki(options: options).train(acquired, mask: mask)
-        let out = try model.apply(to: acquired, mask: mask)
+        let model = try Raki(options: options).train(acquired, mask)
+        let out = try model.apply(to: acquired, mask)
         print(String(format: "| %@ | %.4f | %.3e |", name, score(out), model.finalLoss))
     }
-    let grappa = try Grappa(kernel: .init(readout: 7, lines: 3)).reconstruct(acquired, mask: mask)
+    let grappa = try Grappa(kernel: .init(readout: 7, lines: 3)).reconstruct(acquired, mask)
     print(String(format: "| GRAPPA, same support (3 lines × 7 readout) | %.4f | |", score(grappa)))
     print(String(format: "| zero-filled | %.4f | |", score(acquired)))
 } catch {

@@ -1,4 +1,4 @@
-// libFuzzer entry point for MetaGRAPPA's readers (issue 7). Build and run (see RELIABILITY.md):
+// libFuzzer entry point for MetaGRAPPA's readers. Build and run (see RELIABILITY.md):
 //   swift build -c release --product reader-fuzz --scratch-path .build-fuzz \
 //       -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING
 //   FUZZ_FORMAT=npy .build-fuzz/release/reader-fuzz -max_total_time=300 Fuzz/corpus/npy

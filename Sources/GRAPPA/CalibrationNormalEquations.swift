@@ -1,4 +1,5 @@
 import CFFTW
+import Compute
 import Foundation
 import MRICore
 import Numerics

@@ -1,3 +1,4 @@
+import Compute
 import MRICore
 import Numerics
 
@@ -6,8 +7,8 @@ import Numerics
 /// auto-calibration signal (ACS) by Tikhonov-regularised least squares.
 ///
 /// ```swift
-/// let mask = try SamplingMask.uniform(ny: k.ny, acceleration: 4, acsLines: 32)
-/// let full = try Grappa(kernel: .init(readout: 5, lines: 4)).reconstruct(k.masked(by: mask), mask: mask)
+/// let acquisition = try Acquisition.uniform(ny: k.ny, acceleration: 4, acsLines: 32)
+/// let full = try Grappa(kernel: .init(readout: 5, lines: 4)).reconstruct(k.masked(by: acquisition.mask), acquisition)
 /// ```
 public struct Grappa: Sendable {
     /// How the regularised normal equations are solved.
@@ -37,36 +38,40 @@ public struct Grappa: Sendable {
         self.solver = solver
     }
 
-    /// Fits a kernel on the ACS block of `k` (the longest run of acquired lines of `mask`).
-    public func calibrate(_ k: KSpace, mask: SamplingMask) throws -> GrappaKernel {
+    /// Throws a clear error for an invalid kernel shape or regularisation.
+    public func validate() throws {
         try kernel.validate()
         guard regularization >= 0, regularization.isFinite else {
-            throw MRIError(.invalidArgument, "regularisation must be a finite number ≥ 0, found \(regularization)")
+            throw MRIError(.invalidArgument, "regularisation must be a finite number ≥ 0, found \(regularization)",
+                           setting: .regularization)
         }
-        guard mask.ny == k.ny else {
-            throw MRIError(.invalidArgument, "mask has \(mask.ny) lines but the k-space has \(k.ny)")
-        }
-        let r = try mask.lattice().acceleration
-        guard r >= 2 else { throw MRIError(.invalidArgument, "the mask is fully sampled: there is nothing to calibrate for") }
-        guard let acs = mask.autoCalibrationRegion(), acs.count >= kernel.minimumACSLines(acceleration: r) else {
-            let found = mask.autoCalibrationRegion()?.count ?? 0
+    }
+
+    /// Fits a kernel on the acquisition's ACS block.
+    public func calibrate(_ k: KSpace, _ acquisition: Acquisition) throws -> GrappaKernel {
+        try validate()
+        try acquisition.requireLines(of: k)
+        let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
+        guard acs.count >= kernel.minimumACSLines(acceleration: r) else {
             throw MRIError(.invalidArgument,
-                           "ACS of \(found) lines is too small for a \(kernel) kernel at R=\(r): at least \(kernel.minimumACSLines(acceleration: r)) lines are needed")
+                           "ACS of \(acs.count) lines is too small for a \(kernel) kernel at R=\(r): at least \(kernel.minimumACSLines(acceleration: r)) lines are needed",
+                           setting: .acsLines)
         }
         guard k.nx >= kernel.readout else {
-            throw MRIError(.invalidArgument, "readout of \(k.nx) samples is narrower than the kernel's \(kernel.readout)")
+            throw MRIError(.invalidArgument, "readout of \(k.nx) samples is narrower than the kernel's \(kernel.readout)",
+                           setting: .kernelReadout)
         }
         let weights = try solve(k, acs: acs, acceleration: r)
         return try GrappaKernel(geometry: kernel, acceleration: r, coils: k.coils, regularization: regularization,
                                 weights: weights)
     }
 
-    /// Calibrates on the ACS and fills every missing line of `k`; acquired lines are
+    /// Calibrates on the ACS and fills every missing line of `k`; measured lines are
     /// returned exactly as measured. `k` may hold anything on missing lines (they are
     /// not read): a zero-filled acquisition or a fully sampled scan to undersample.
-    public func reconstruct(_ k: consuming KSpace, mask: SamplingMask) throws -> KSpace {
-        let kernel = try calibrate(k, mask: mask)
-        return try kernel.apply(to: k, mask: mask)
+    public func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition) throws -> KSpace {
+        let kernel = try calibrate(k, acquisition)
+        return try kernel.apply(to: k, acquisition)
     }
 
     private func solve(_ k: KSpace, acs: Range<Int>, acceleration r: Int) throws -> [Complex<Float>] {
@@ -83,7 +88,8 @@ public struct Grappa: Sendable {
             }
             guard ok else {
                 throw MRIError(.numerical,
-                               "GRAPPA calibration matrix is singular (regularisation \(regularization)); use a larger --lambda")
+                               "GRAPPA calibration matrix is singular (regularisation \(regularization)); use a larger regularisation",
+                               setting: .regularization)
             }
             system.gram.withUnsafeBufferPointer { g in
                 system.rhs.withUnsafeMutableBufferPointer { w in
@@ -119,7 +125,8 @@ public struct Grappa: Sendable {
                 }
             }
             guard ok else {
-                throw MRIError(.numerical, "GRAPPA calibration matrix is rank-deficient; use a larger --lambda")
+                throw MRIError(.numerical, "GRAPPA calibration matrix is rank-deficient; use a larger regularisation",
+                               setting: .regularization)
             }
             return (0..<nrhs).flatMap { col in b[(col * m)..<(col * m + n)] }
         }

@@ -1,35 +1,25 @@
 import CFFTW
+import Compute
 import Foundation
 import MRICore
 import Numerics
 
 extension GrappaKernel {
-    /// Fills every missing line of `k` with the kernel; acquired lines (the uniform
-    /// lattice and the ACS block) are returned exactly as measured. Missing lines of the
-    /// input are never read. Edges are zero-padded: a source line or readout sample
+    /// Fills every line of `k` that `acquisition` does not keep with the kernel; kept lines
+    /// (the lattice and the ACS block) are returned exactly as measured, and missing lines of
+    /// the input are never read. Edges are zero-padded: a source line or readout sample
     /// outside the matrix contributes zero.
     ///
     /// The readout convolution is done as a product in hybrid space (lines × readout
     /// frequency): each row is zero-padded to a length `L ≥ nx + readout/2` so that the
     /// circular convolution equals the zero-padded linear one, then one small GEMM per
     /// frequency applies all coils, lines and distances at once.
-    public func apply(to k: consuming KSpace, mask: SamplingMask) throws -> KSpace {
-        guard k.coils == coils else {
-            throw MRIError(.invalidArgument, "kernel was calibrated for \(coils) coils, the k-space has \(k.coils)")
-        }
-        guard mask.ny == k.ny else {
-            throw MRIError(.invalidArgument, "mask has \(mask.ny) lines but the k-space has \(k.ny)")
-        }
-        let lattice = try mask.lattice()
-        if lattice.acceleration == 1 { return k }
-        guard lattice.acceleration == acceleration else {
-            throw MRIError(.invalidArgument,
-                           "kernel was calibrated for R=\(acceleration), the mask is undersampled by R=\(lattice.acceleration)")
-        }
-        let plan = HybridPlan(kernel: self, ny: k.ny, nx: k.nx, lattice: lattice)
+    public func apply(to k: consuming KSpace, _ acquisition: Acquisition, source: String = "the k-space") throws -> KSpace {
+        try checkApplicable(to: k, acquisition, source: source)
+        let plan = HybridPlan(kernel: self, ny: k.ny, nx: k.nx, lattice: acquisition.lattice)
         let spectrum = plan.forwardTransform(k)
         let estimates = plan.estimate(spectrum: spectrum, weights: plan.weightsByReadoutOffset(self))
-        return plan.inverseTransform(estimates, into: k, mask: mask)
+        return plan.inverseTransform(estimates, into: k, keeping: acquisition.keptLines)
     }
 }
 
@@ -163,7 +153,7 @@ struct HybridPlan {
     /// Back to k-space: inverse row FFTs of the estimates, written into every missing
     /// line of a copy of `k`. The `[frequency][target][base]` estimates are transposed
     /// to rows in tiles of 8 frequencies, so that reads and writes both stay in cache lines.
-    func inverseTransform(_ estimates: [Complex<Float>], into k: consuming KSpace, mask: SamplingMask) -> KSpace {
+    func inverseTransform(_ estimates: [Complex<Float>], into k: consuming KSpace, keeping mask: SamplingMask) -> KSpace {
         let L = length, nb = bases, nTrg = targets
         let ifft = FFTPlanCache.shared.plan1D(n: L, howMany: nb, stride: 1, distance: L, forward: false)
         var out = consume k

@@ -64,8 +64,10 @@ public struct GrappaKernel: Sendable, Equatable {
     /// A self-describing binary form: magic `MGRAPPAK`, version, a JSON header
     /// (geometry, R, coils, λ) and the weights as little-endian complex64.
     public func serialized() throws -> [UInt8] {
-        let json = try JSONEncoder().encode(Header(geometry: geometry, acceleration: acceleration, coils: coils,
-                                                   regularization: regularization))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]  // the same kernel, the same bytes
+        let json = try encoder.encode(Header(geometry: geometry, acceleration: acceleration, coils: coils,
+                                             regularization: regularization))
         var out = Self.magic
         withUnsafeBytes(of: Self.version.littleEndian) { out += $0 }
         withUnsafeBytes(of: UInt32(json.count).littleEndian) { out += $0 }

@@ -5,7 +5,7 @@ extension GrappaKernel {
     /// Largest kernel file read (a 64-coil, R = 8, 7 × 8 kernel is ~14 MB).
     static let maximumFileSize = 1 << 28
 
-    /// Reads a kernel file written by ``write(to:)``.
+    /// Reads a kernel file (``serialized()``; `metagrappa calibrate` writes them).
     public static func read(_ path: String) throws -> GrappaKernel {
         let url = URL(fileURLWithPath: path)
         let attributes: [FileAttributeKey: Any]
@@ -21,16 +21,18 @@ extension GrappaKernel {
         return try GrappaKernel(serialized: [UInt8](data), source: path)
     }
 
-    /// Throws unless this kernel can fill `k` undersampled by `mask`: same coils, same R.
-    public func checkApplicable(to k: KSpace, mask: SamplingMask, source: String) throws {
+    /// Throws unless this kernel can fill `k` acquired as `acquisition`: same coils, same R,
+    /// a matrix at least as large as the kernel; `source` names the data or kernel file.
+    public func checkApplicable(to k: KSpace, _ acquisition: Acquisition, source: String) throws {
+        try acquisition.requireLines(of: k, source: source)
         guard k.coils == coils else {
             throw MRIError(.invalidArgument, "\(source): the kernel was calibrated for \(coils) coils, the k-space has \(k.coils)")
         }
-        let r = try mask.lattice().acceleration
+        let r = acquisition.acceleration
         guard r == acceleration else {
             throw MRIError(.invalidArgument, "\(source): the kernel was calibrated for R=\(acceleration), the data is undersampled by R=\(r)")
         }
-        guard k.nx >= geometry.readout, mask.ny >= geometry.lines * r else {
+        guard k.nx >= geometry.readout, k.ny >= geometry.lines * r else {
             throw MRIError(.invalidArgument, "\(source): \(k.ny) × \(k.nx) k-space is too small for the kernel \(geometry)")
         }
     }

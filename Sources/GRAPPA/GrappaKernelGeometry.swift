@@ -22,10 +22,11 @@ public struct GrappaKernelGeometry: Sendable, Equatable, Codable, CustomStringCo
     /// Throws a clear error for an even or too small readout width or too few lines.
     public func validate() throws {
         guard readout >= 1, readout % 2 == 1, readout <= 31 else {
-            throw MRIError(.invalidArgument, "kernel readout width must be odd and in 1…31, found \(readout)")
+            throw MRIError(.invalidArgument, "kernel readout width must be odd and in 1…31, found \(readout)",
+                           setting: .kernelReadout)
         }
         guard lines >= 2, lines <= 16 else {
-            throw MRIError(.invalidArgument, "kernel must use 2…16 acquired lines, found \(lines)")
+            throw MRIError(.invalidArgument, "kernel must use 2…16 acquired lines, found \(lines)", setting: .kernelLines)
         }
     }
 

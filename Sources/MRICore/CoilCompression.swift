@@ -1,3 +1,4 @@
+import Compute
 import Numerics
 
 /// SVD coil compression (Buehrer et al. 2007; Huang et al. 2008): the `N` virtual coils
@@ -20,7 +21,8 @@ public struct CoilCompression: Sendable {
     /// Fits the compression on `lines` of `k` (normally the ACS block).
     public init(fitting k: KSpace, lines: Range<Int>, virtualCoils n: Int) throws {
         guard n >= 1, n <= k.coils else {
-            throw MRIError(.invalidArgument, "--virtual-coils must be in 1…\(k.coils) (the data has \(k.coils) coils), found \(n)")
+            throw MRIError(.invalidArgument, "the number of virtual coils must be in 1…\(k.coils) (the data has \(k.coils) coils), found \(n)",
+                           setting: .virtualCoils)
         }
         guard !lines.isEmpty, lines.lowerBound >= 0, lines.upperBound <= k.ny else {
             throw MRIError(.invalidArgument, "coil compression needs calibration lines inside 0..<\(k.ny)")

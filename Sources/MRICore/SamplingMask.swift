@@ -28,20 +28,22 @@ public struct SamplingMask: Sendable, Equatable {
         return SamplingMask(acquired: flags)
     }
 
-    /// Checks `R` and the ACS size against `ny`, with messages that name the option.
+    /// Checks `R` and the ACS size against `ny`.
     public static func validateUniform(ny: Int, acceleration: Int, acsLines: Int) throws {
         guard acceleration >= 2 else {
-            throw MRIError(.invalidArgument, "--accel must be at least 2, found \(acceleration)")
+            throw MRIError(.invalidArgument, "acceleration must be at least 2, found \(acceleration)", setting: .acceleration)
         }
         guard acceleration <= ny / 2 else {
             throw MRIError(.invalidArgument,
-                           "--accel \(acceleration) is too large for \(ny) phase-encode lines (at most \(ny / 2))")
+                           "acceleration \(acceleration) is too large for \(ny) phase-encode lines (at most \(ny / 2))",
+                           setting: .acceleration)
         }
         guard acsLines >= 1 else {
-            throw MRIError(.invalidArgument, "--acs must be at least 1, found \(acsLines)")
+            throw MRIError(.invalidArgument, "the ACS block must have at least 1 line, found \(acsLines)", setting: .acsLines)
         }
         guard acsLines <= ny else {
-            throw MRIError(.invalidArgument, "--acs \(acsLines) is larger than the \(ny) phase-encode lines")
+            throw MRIError(.invalidArgument, "an ACS block of \(acsLines) lines is larger than the \(ny) phase-encode lines",
+                           setting: .acsLines)
         }
     }
 
@@ -104,6 +106,15 @@ public struct SamplingMask: Sendable, Equatable {
             }
         }
         return lattice
+    }
+
+    /// What the mask looks like, in a few words ("uniform R=4 (offset 0), ACS block of 32
+    /// lines [128, 160)", "fully sampled", "not a uniform pattern").
+    public var summary: String {
+        guard let acs = autoCalibrationRegion() else { return "no line acquired" }
+        guard let lattice = try? lattice() else { return "not a uniform pattern" }
+        if lattice.acceleration == 1 { return "fully sampled" }
+        return "uniform R=\(lattice.acceleration) (offset \(lattice.offset)), ACS block of \(acs.count) lines [\(acs.lowerBound), \(acs.upperBound))"
     }
 
     /// The most frequent value (the largest among equally frequent ones), or nil if empty.

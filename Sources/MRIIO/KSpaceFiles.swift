@@ -31,17 +31,18 @@ public enum KSpaceFiles {
         return try reader.readSlice(chosenSlice(slice, of: reader, source: path))
     }
 
-    /// The slice a command works on: `requested` (`--slice`), checked against the file, or
-    /// the file's only slice; a volume without `--slice` is refused.
+    /// The slice to work on: `requested`, checked against the file, or the file's only
+    /// slice; a volume without a requested slice is refused.
     public static func chosenSlice(_ requested: Int?, of reader: any KSpaceVolumeReader, source: String) throws -> Int {
         guard let index = requested else {
             guard reader.slices == 1 else {
-                throw MRIError(.invalidArgument, "\(source): holds \(reader.slices) slices; choose one with --slice i")
+                throw MRIError(.invalidArgument, "\(source): holds \(reader.slices) slices; choose one", setting: .slice)
             }
             return 0
         }
         guard (0..<reader.slices).contains(index) else {
-            throw MRIError(.invalidArgument, "--slice \(index): \(source) has \(reader.slices) slice\(reader.slices == 1 ? "" : "s") (0…\(reader.slices - 1))")
+            throw MRIError(.invalidArgument, "slice \(index): \(source) has \(reader.slices) slice\(reader.slices == 1 ? "" : "s") (0…\(reader.slices - 1))",
+                           setting: .slice)
         }
         return index
     }
@@ -68,5 +69,29 @@ public enum KSpaceFiles {
         let writer = try createWriter(path, slices: 1, sliceShape: (k.coils, k.ny, k.nx))
         try writer.write(k, slice: 0)
         try writer.commit()
+    }
+
+    /// Checks, before any work, that an output path has one of `extensions`, would not
+    /// overwrite `input` (a BART pair counts by its base name), and that its directory exists.
+    public static func validateOutput(_ path: String, input: String, extensions: [String]) throws {
+        let url = URL(fileURLWithPath: path)
+        guard extensions.contains(url.pathExtension.lowercased()) else {
+            throw MRIError(.invalidArgument,
+                           "\(path): output format '.\(url.pathExtension)' is not supported (expected \(extensions.map { "." + $0 }.joined(separator: ", ")))")
+        }
+        let canonical = { (p: String) in URL(fileURLWithPath: p).standardizedFileURL.path }
+        let bartPair = url.pathExtension.lowercased() == "cfl"
+            && ["cfl", "hdr"].contains(URL(fileURLWithPath: input).pathExtension.lowercased())
+        if canonical(path) == canonical(input) || (bartPair && canonical(CflFile.base(of: path)) == canonical(CflFile.base(of: input))) {
+            throw MRIError(.invalidArgument, "\(path): output would overwrite the input")
+        }
+        var isDirectory: ObjCBool = false
+        let directory = url.deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw MRIError(.io, "\(path): directory \(directory) does not exist")
+        }
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw MRIError(.io, "\(path): is a directory")
+        }
     }
 }

@@ -1,8 +1,9 @@
+import Compute
 import Foundation
 import MRICore
 import Numerics
 
-/// Meta-training tasks on the paper's protocol (issue 4, METHOD.md §7): slices of a real
+/// Meta-training tasks on the paper's protocol: slices of a real
 /// magnitude brain volume (Colin27), seen by one fixed coil array — the 32 loops (4 rings
 /// × 8) of `shared/data/tools/make_sim.py` — with what varies between scans varied: slice,
 /// left–right and front–back flips, shifts, contrast (a gamma), intensity shading, smooth

@@ -1,8 +1,9 @@
+import Compute
 import Foundation
 import MRICore
 import Numerics
 
-/// The coil array a model belongs to (METHOD.md §6–§7: no common θ₀ exists across
+/// The coil array a model belongs to (no common θ₀ exists across
 /// arrays, so a model records its array and refuses others).
 ///
 /// The fingerprint is measured from data: the magnitudes of the normalised coil-to-coil
@@ -92,21 +93,22 @@ public struct CoilArrayProfile: Sendable, Equatable, Codable {
         return Float(shared) / Float(coils * k)
     }
 
-    /// Throws a clear error, saying how to train a model for it, unless `k` comes from this
-    /// array: another coil count always, a fingerprint too far from the profile's unless
-    /// `compareFingerprint` is false.
+    /// Throws a clear error unless `k` comes from this array: another coil count always
+    /// (setting ``MRICore/MRIError/Setting/metaModel``: another model is needed), a
+    /// fingerprint too far from the profile's unless `compareFingerprint` is false (setting
+    /// ``MRICore/MRIError/Setting/coilArray``: another model, or the check waived).
     public func check(_ k: KSpace, acs: Range<Int>, source: String, compareFingerprint: Bool = true) throws {
-        let advice = "train a model for this scanner with `metagrappa meta-train --data FILE… -o MODEL` and pass it with --model"
-            + (k.coils == coils ? " (or pass --allow-other-array to use this one anyway)" : "")
         guard k.coils == coils else {
             throw MRIError(.invalidArgument,
-                           "\(source) has \(k.coils) coils but the meta model is for the \(coils)-coil array '\(name)'; \(advice)")
+                           "\(source) has \(k.coils) coils but the meta model is for the \(coils)-coil array '\(name)'; a model trained on this array's scans is needed",
+                           setting: .metaModel)
         }
         guard compareFingerprint else { return }
         let a = agreement(with: Self.signature(of: k, acs: acs))
         guard a >= minimumAgreement else {
             throw MRIError(.invalidArgument,
-                           "\(source) does not look like the coil array '\(name)' the meta model was trained for (coil-neighbour agreement \(String(format: "%.2f", a)) < \(String(format: "%.2f", minimumAgreement))); \(advice)")
+                           "\(source) does not look like the coil array '\(name)' the meta model was trained for (coil-neighbour agreement \(String(format: "%.2f", a)) < \(String(format: "%.2f", minimumAgreement))); a model trained on this array's scans is needed",
+                           setting: .coilArray)
         }
     }
 }

@@ -1,7 +1,7 @@
 import MRICore
 import NeuralNetwork
 
-/// The learner `G_θ` of METHOD.md §4: RAKI's three convolutions with leaky ReLU after the
+/// The learner `G_θ` (docs/meta-grappa.md): RAKI's three convolutions with leaky ReLU after the
 /// first two, mapping the acquired lattice lines (2C real channels) to the `R − 1`
 /// missing lines below each acquired line (2C·(R−1) channels).
 ///
@@ -15,7 +15,7 @@ public struct LearnerCNN: Sendable, Equatable, Codable {
     public let acceleration: Int
     /// Channels of the two hidden layers (RAKI's 32 and 8 by default).
     public let hiddenChannels: [Int]
-    /// Slope of the leaky ReLUs for negative inputs (0.2, our choice: METHOD.md §4).
+    /// Slope of the leaky ReLUs for negative inputs (0.2; the paper does not say).
     public let negativeSlope: Float
 
     /// Describes a learner; throws for sizes that cannot make a network.

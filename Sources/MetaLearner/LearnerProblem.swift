@@ -2,13 +2,13 @@ import GRAPPA
 import MRICore
 import NeuralNetwork
 import Numerics
-import RAKI
+import LatticeCNN
 
 /// One scan as the learner sees it: the ACS pairs that define `L_train`, and, for a
 /// retrospectively undersampled training scan, the whole-k-space pairs that define
-/// `L_test` (METHOD.md §4).
+/// `L_test`.
 ///
-/// Conditioning (METHOD.md §7): k-space is scaled to max |ACS| = 1, and each loss is
+/// Conditioning: k-space is scaled to max |ACS| = 1, and each loss is
 /// divided by the mean energy of its own lines (`L_train` by `mean(Y_ACS²)`, `L_test` by
 /// `mean(Y_full²)`), so that a loss of 1 means "as large as the signal" whatever the
 /// scan's intensity. (Dividing `L_test` by the ACS energy, as a first version did, made
@@ -51,22 +51,24 @@ public struct LearnerProblem: Sendable {
     /// central readout samples of the ACS (nil: all): the ACS energy is concentrated
     /// there (99.9 % within the central 128 of 288 on the shared 32-coil slice) and the
     /// T steps cost proportionally less. `truth`, a fully sampled k-space, adds `L_test`.
-    public init(scan k: KSpace, mask: SamplingMask, learner: LearnerCNN, linearBranchRegularization: Double? = nil,
+    public init(scan k: KSpace, _ acquisition: Acquisition, learner: LearnerCNN, linearBranchRegularization: Double? = nil,
                 acsReadoutWindow: Int? = nil, truth: KSpace? = nil) throws {
-        let lattice = try mask.lattice()
+        let lattice = acquisition.lattice
         let r = lattice.acceleration
         guard r == learner.acceleration else {
-            throw MRIError(.invalidArgument, "the model is for R=\(learner.acceleration), the mask has R=\(r)")
+            throw MRIError(.invalidArgument, "the model is for R=\(learner.acceleration), the data is undersampled by R=\(r)",
+                           setting: .metaModel)
         }
         guard k.coils == learner.coils else {
-            throw MRIError(.invalidArgument, "the model is for \(learner.coils) coils, the k-space has \(k.coils)")
+            throw MRIError(.invalidArgument, "the model is for \(learner.coils) coils, the k-space has \(k.coils)",
+                           setting: .metaModel)
         }
-        let (acs, peak) = try LatticeLineGeometry.calibrationRegion(k, mask: mask, acceleration: r, method: "the meta model")
+        let (acs, peak) = try LatticeLineGeometry.calibrationRegion(k, acquisition, method: "the meta model")
         self.learner = learner
         let scale = 1 / peak
         self.scale = scale
         let branch = try linearBranchRegularization.map {
-            try Grappa(kernel: Self.linearBranchGeometry, regularization: $0).calibrate(k, mask: mask)
+            try Grappa(kernel: Self.linearBranchGeometry, regularization: $0).calibrate(k, acquisition)
         }
         linearBranch = branch
         let margin = LatticeLineGeometry.readoutMargin
@@ -100,20 +102,20 @@ public struct LearnerProblem: Sendable {
         var block = KSpace(zerosCoils: k.coils, ny: acs.count, nx: k.nx)
         for c in 0..<k.coils { for (row, y) in acs.enumerated() { for x in 0..<k.nx { block[c, row, x] = k[c, y, x] } } }
         return try (0..<r).map { offset in
-            let mask = SamplingMask(acquired: (0..<acs.count).map { $0 % r == offset })
-            return try kernel.apply(to: block, mask: mask)
+            let lines = try Acquisition(mask: SamplingMask(acquired: (0..<acs.count).map { $0 % r == offset }))
+            return try kernel.apply(to: block, lines)
         }
     }
 
-    /// Lattice-only mask: the acquired lines without the ACS block.
-    static func latticeMask(_ lattice: UndersamplingLattice, ny: Int) -> SamplingMask {
-        SamplingMask(acquired: (0..<ny).map { lattice.contains($0) })
+    /// Lattice-only acquisition: the acquired lines without the ACS block.
+    static func latticeOnly(_ lattice: UndersamplingLattice, ny: Int) throws -> Acquisition {
+        try Acquisition(mask: SamplingMask(acquired: (0..<ny).map { lattice.contains($0) }))
     }
 
     static func wholeKSpacePairs(truth: KSpace, lattice: UndersamplingLattice, scale: Float,
                                  branch: GrappaKernel?) throws -> WholeKSpacePairs {
         let (input, bases) = LatticeLineGeometry.latticeInput(truth, lattice: lattice, scale: scale)
-        let baseline = try branch.map { try $0.apply(to: truth, mask: latticeMask(lattice, ny: truth.ny)) }
+        let baseline = try branch.map { try $0.apply(to: truth, latticeOnly(lattice, ny: truth.ny)) }
         let coils = truth.coils, r = lattice.acceleration, nx = truth.nx
         var target = FeatureMap(channels: 2 * coils * (r - 1), height: bases.count, width: input.width, validWidth: nx)
         var inside = [Bool](repeating: false, count: (r - 1) * bases.count)

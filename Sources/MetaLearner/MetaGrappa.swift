@@ -1,14 +1,14 @@
 import MRICore
 import NeuralNetwork
-import RAKI
+import LatticeCNN
 
-/// Meta-GRAPPA reconstruction of one scan (METHOD.md §5, "meta-test"): from the scan's
+/// Meta-GRAPPA reconstruction of one scan ("meta-test"): from the scan's
 /// ACS alone, T gate-driven updates take the learner from θ₀ to θ_T (no matrix inverse,
 /// no hand-tuned learning rate), then `G_{θ_T}` fills every missing line. Acquired lines
 /// are returned as measured.
 ///
 ///     let model = try MetaModel(serialized: bytes, source: path)
-///     let filled = try MetaGrappa(model: model).reconstruct(k, mask: mask)
+///     let filled = try MetaGrappa(model: model).reconstruct(k, acquisition)
 public struct MetaGrappa: Sendable {
     /// The meta-trained model.
     public let model: MetaModel
@@ -28,27 +28,29 @@ public struct MetaGrappa: Sendable {
         self.model = model
     }
 
-    /// Checks that `k` and `mask` suit the model (coil array, R, ACS) before any work.
-    public func validate(_ k: KSpace, mask: SamplingMask, source: String = "the k-space") throws {
-        guard mask.ny == k.ny else {
-            throw MRIError(.invalidArgument, "mask has \(mask.ny) lines but \(source) has \(k.ny)")
-        }
-        let r = try mask.lattice().acceleration
+    /// Checks that `k` acquired as `acquisition` suits the model (coil array, R, ACS) before
+    /// any work; `source` names the data in errors.
+    public func validate(_ k: KSpace, _ acquisition: Acquisition, source: String = "the k-space") throws {
+        try acquisition.requireLines(of: k, source: source)
+        let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
         guard r == model.acceleration else {
             throw MRIError(.invalidArgument,
-                           "the meta model is for R=\(model.acceleration) but the mask of \(source) has R=\(r); train one for R=\(r) with `metagrappa meta-train --accel \(r)`")
+                           "the meta model is for R=\(model.acceleration) but \(source) is undersampled by R=\(r); a model meta-trained for R=\(r) is needed",
+                           setting: .metaModel)
         }
-        guard let acs = mask.autoCalibrationRegion(), acs.count >= 2 * r + 1 else {
+        guard acs.count >= 2 * r + 1 else {
             throw MRIError(.invalidArgument,
-                           "ACS of \(mask.autoCalibrationRegion()?.count ?? 0) lines is too small for the meta model at R=\(r): at least \(2 * r + 1) lines are needed")
+                           "ACS of \(acs.count) lines is too small for the meta model at R=\(r): at least \(2 * r + 1) lines are needed",
+                           setting: .acsLines)
         }
         try model.array.check(k, acs: acs, source: source, compareFingerprint: !allowOtherArray)
     }
 
     /// The learner adapted to `k`'s ACS: the problem, θ_T, and the inner loop's trace.
-    public func adapt(_ k: KSpace, mask: SamplingMask, record: Bool = false, truth: KSpace? = nil) throws
+    /// `k` and `acquisition` are those ``validate(_:_:source:)`` accepted.
+    public func adapt(_ k: KSpace, _ acquisition: Acquisition, record: Bool = false, truth: KSpace? = nil) throws
         -> (problem: LearnerProblem, theta: [Float], trace: MetaLearnerLSTM.Trace) {
-        let problem = try LearnerProblem(scan: k, mask: mask, learner: model.learner,
+        let problem = try LearnerProblem(scan: k, acquisition, learner: model.learner,
                                          linearBranchRegularization: model.linearBranchRegularization,
                                          acsReadoutWindow: model.acsReadoutWindow, truth: truth)
         var network = model.learner.network(parameters: model.initialParameters)
@@ -60,22 +62,20 @@ public struct MetaGrappa: Sendable {
     }
 
     /// Fills every missing line of `k` with the learner adapted to its ACS.
-    public func reconstruct(_ k: consuming KSpace, mask: SamplingMask, source: String = "the k-space") throws -> KSpace {
-        try validate(k, mask: mask, source: source)
-        let (problem, theta, _) = try adapt(k, mask: mask)
-        return try Self.apply(theta: theta, problem: problem, to: k, mask: mask, subtractZeroResponse: subtractZeroResponse)
+    public func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition, source: String = "the k-space") throws -> KSpace {
+        try validate(k, acquisition, source: source)
+        let (problem, theta, _) = try adapt(k, acquisition)
+        return try Self.apply(theta: theta, problem: problem, to: k, acquisition, subtractZeroResponse: subtractZeroResponse)
     }
 
     /// Applies `G_θ` (plus the linear branch, for the residual variant) to the whole
-    /// undersampled k-space, filling the lines `mask` does not hold (a mask without the
-    /// ACS block makes it estimate the ACS lines too).
+    /// undersampled k-space, filling the lines `acquisition` does not keep.
     public static func apply(theta: [Float], problem: LearnerProblem, to k: consuming KSpace,
-                             mask: SamplingMask, subtractZeroResponse: Bool = true) throws -> KSpace {
+                             _ acquisition: Acquisition, subtractZeroResponse: Bool = true) throws -> KSpace {
         let network = problem.learner.network(parameters: theta)
-        let lattice = try mask.lattice()
         var out = k
-        if let branch = problem.linearBranch { out = try branch.apply(to: out, mask: mask) }
-        LatticeLineGeometry.fillMissingLines(&out, with: network, lattice: lattice, mask: mask, scale: problem.scale,
+        if let branch = problem.linearBranch { out = try branch.apply(to: out, acquisition) }
+        LatticeLineGeometry.fillMissingLines(&out, with: network, acquisition: acquisition, scale: problem.scale,
                                              add: problem.linearBranch != nil, subtractZeroResponse: subtractZeroResponse)
         return out
     }

@@ -1,7 +1,8 @@
+import Compute
 import Foundation
 import MRICore
 
-/// The meta-learner `M` of METHOD.md §5: a coordinate-wise modified LSTM whose cell state
+/// The meta-learner `M` (docs/meta-grappa.md): a coordinate-wise modified LSTM whose cell state
 /// is the learner's weight vector θ.
 ///
 /// Every coordinate `p` runs the same three gates on
@@ -24,7 +25,7 @@ public struct MetaLearnerLSTM: Sendable, Equatable, Codable {
     /// Number of learned update steps T.
     public let steps: Int
 
-    /// Gates with zero weights and the given biases. METHOD.md §7: with the normalised
+    /// Gates with zero weights and the given biases. With the normalised
     /// loss, an input-gate bias of −5 diverged and −7 did not; forget ≈ 5 keeps θ.
     public init(steps: Int = 5, forgetBias: Float = 5, inputBias: Float = -7, momentumBias: Float = -3) {
         self.steps = steps

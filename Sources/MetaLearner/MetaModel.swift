@@ -3,7 +3,7 @@ import MRICore
 
 /// Which meta-learned reconstruction a model performs.
 public enum MetaVariant: String, Sendable, Codable, CaseIterable {
-    /// METHOD.md §5 as written: `G_θ` alone, θ from T gate-driven steps from θ₀.
+    /// The published method: `G_θ` alone, θ from T gate-driven steps from θ₀ (docs/meta-grappa.md).
     case paper
     /// Ours: a per-scan least-squares linear branch (GRAPPA over the learner's support)
     /// plus `G_θ` adapted in T steps to what the linear branch leaves over.

@@ -2,13 +2,13 @@ import Foundation
 import MRICore
 import NeuralNetwork
 
-/// Meta-training (METHOD.md §5): for each task, T updates on its ACS, then one Adam step
+/// Meta-training: for each task, T updates on its ACS, then one Adam step
 /// on Φ = {θ₀, gates} along the gradient of `L_train(θ_T) + L_test(θ_T)`, back-propagated
 /// by hand through the unrolled updates (first order), with gradient-norm clipping.
 /// The whole state is a value (``State``), so a run can be checkpointed and resumed
 /// exactly.
 public struct MetaTrainer: Sendable {
-    /// Settings (METHOD.md §7's conditioning; each a setting, chosen by measurement).
+    /// Settings (each chosen by measurement; BENCHMARKS.md).
     public struct Options: Sendable, Codable, Equatable {
         /// Variant to train.
         public var variant: MetaVariant = .paper
@@ -38,8 +38,11 @@ public struct MetaTrainer: Sendable {
 
         /// Throws a clear error for out-of-range settings.
         public func validate() throws {
+            guard hiddenChannels.count == 2, hiddenChannels.allSatisfy({ (1...1024).contains($0) }) else {
+                throw MRIError(.invalidArgument, "the learner's two hidden layers must have 1…1024 channels each, found \(hiddenChannels)",
+                               setting: .hiddenChannels)
+            }
             guard (2...8).contains(acceleration), (1...100).contains(steps), gateBiases.count == 3,
-                  hiddenChannels.count == 2, hiddenChannels.allSatisfy({ (1...1024).contains($0) }),
                   thetaLearningRate > 0, gateLearningRate > 0, clipNorm > 0, linearBranchRegularization >= 0,
                   (acsReadoutWindow ?? 1) >= 1 else {
                 throw MRIError(.invalidArgument,
@@ -117,10 +120,10 @@ public struct MetaTrainer: Sendable {
     }
 
     /// The meta-objective `L_train(θ_T) + L_test(θ_T)` for one task and its gradient with
-    /// respect to (θ₀, gates). `scan` is fully sampled; it is undersampled with `mask`.
-    public func metaGradient(scan: KSpace, mask: SamplingMask, theta0: [Float], gates: [Float]) throws
+    /// respect to (θ₀, gates). `scan` is fully sampled; it is undersampled as `acquisition`.
+    public func metaGradient(scan: KSpace, _ acquisition: Acquisition, theta0: [Float], gates: [Float]) throws
         -> (loss: Float, trainLoss: Float, theta0: [Float], gates: [Float]) {
-        let problem = try LearnerProblem(scan: scan, mask: mask, learner: learner,
+        let problem = try LearnerProblem(scan: scan, acquisition, learner: learner,
                                          linearBranchRegularization: options.variant == .residual
                                              ? options.linearBranchRegularization : nil,
                                          acsReadoutWindow: options.acsReadoutWindow, truth: scan)
@@ -138,8 +141,8 @@ public struct MetaTrainer: Sendable {
     }
 
     /// One meta-iteration on one task: returns the meta-loss (before the update).
-    public mutating func step(scan: KSpace, mask: SamplingMask) throws -> Float {
-        let (loss, _, d0, dGates) = try metaGradient(scan: scan, mask: mask, theta0: state.theta0, gates: state.gates)
+    public mutating func step(scan: KSpace, _ acquisition: Acquisition) throws -> Float {
+        let (loss, _, d0, dGates) = try metaGradient(scan: scan, acquisition, theta0: state.theta0, gates: state.gates)
         guard loss.isFinite, d0.allSatisfy(\.isFinite), dGates.allSatisfy(\.isFinite) else {
             throw MRIError(.numerical,
                            "meta-training diverged at iteration \(state.iteration + 1) (non-finite meta-loss); lower the input-gate bias or the learning rates")

@@ -16,3 +16,23 @@ public enum ShippedModels {
         ShippedModelData.base64[variant.rawValue].flatMap { Data(base64Encoded: $0) }.map(Array.init)
     }
 }
+
+extension MetaModel {
+    /// Reads a model file written by `meta-train` (``serialized()``).
+    public static func read(_ path: String) throws -> MetaModel {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw MRIError(.io, "\(path): cannot read the meta model (missing or unreadable)")
+        }
+        return try MetaModel(serialized: Array(data), source: path)
+    }
+
+    /// The model in `path`, or without one the shipped model of `variant`.
+    public static func load(_ path: String?, variant: MetaVariant) throws -> MetaModel {
+        if let path { return try read(path) }
+        guard let shipped = try ShippedModels.model(for: variant) else {
+            throw MRIError(.invalidArgument, "no meta model is shipped for variant '\(variant.rawValue)'; a meta-trained model is needed",
+                           setting: .metaModel)
+        }
+        return shipped
+    }
+}

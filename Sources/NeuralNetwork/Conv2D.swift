@@ -1,4 +1,4 @@
-import MRICore
+import Compute
 
 /// A 2-D convolution, stride 1, no padding ("valid"), dilated along the rows (ky), with
 /// bias: `out[o, y, x] = b[o] + Σ_{c,i,j} W[o, i, j, c] · in[c, y + i·dilation, x + j]`.

@@ -1,5 +1,5 @@
+import Compute
 import Foundation
-import MRICore
 
 /// A chain of ``Conv2D`` layers, each followed by an ``Activation``, whose weights and
 /// biases live in **one flat vector** ``parameters`` (layer by layer, each layer's

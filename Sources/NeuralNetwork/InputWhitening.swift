@@ -1,4 +1,4 @@
-import MRICore
+import Compute
 
 /// Whitening of a layer's unfolded input, a change of variables that leaves the network's
 /// function unchanged but makes first-order training well conditioned.

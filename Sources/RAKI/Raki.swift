@@ -1,10 +1,11 @@
 import Foundation
+import LatticeCNN
 import MRICore
 import NeuralNetwork
 import Numerics
 
 /// RAKI (Akçakaya et al., MRM 2019): a three-layer CNN trained for each scan on its own
-/// ACS to estimate the missing lines from the acquired ones (METHOD.md §3).
+/// ACS to estimate the missing lines from the acquired ones.
 ///
 /// Complex k-space enters as `2·coils` real channels (real parts, then imaginary parts).
 /// Layer 1: 2C → h₁, 2 × 5, rows dilated by R; ReLU. Layer 2: h₁ → h₂, 1 × 1; ReLU.
@@ -39,6 +40,9 @@ public struct Raki: Sendable {
         /// R = 2, 3, 4; not the shared files): BENCHMARKS.md.
         public var whiteningRidge: Float? = 10
 
+        /// Most channels of a hidden layer.
+        public static let maximumHiddenChannels = 4096
+
         /// Default options.
         public init() {}
 
@@ -68,16 +72,28 @@ public struct Raki: Sendable {
         /// Throws a clear error for out-of-range settings.
         public func validate() throws {
             if let iterations, iterations < 1 {
-                throw MRIError(.invalidArgument, "--iterations must be at least 1, found \(iterations)")
+                throw MRIError(.invalidArgument, "RAKI needs at least 1 iteration, found \(iterations)", setting: .iterations)
             }
             guard learningRate > 0, learningRate.isFinite else {
-                throw MRIError(.invalidArgument, "--learning-rate must be a positive number, found \(learningRate)")
+                throw MRIError(.invalidArgument, "RAKI's learning rate must be a positive number, found \(learningRate)",
+                               setting: .learningRate)
             }
-            guard plateauWindow >= 1, hiddenChannels.0 >= 1, hiddenChannels.1 >= 1, acsPeak > 0, acsPeak.isFinite else {
-                throw MRIError(.invalidArgument, "RAKI plateau window and hidden channel counts must be positive")
+            guard plateauWindow >= 1 else {
+                throw MRIError(.invalidArgument, "RAKI's plateau window must be at least 1 iteration, found \(plateauWindow)",
+                               setting: .plateauWindow)
+            }
+            guard (1...Self.maximumHiddenChannels).contains(hiddenChannels.0),
+                  (1...Self.maximumHiddenChannels).contains(hiddenChannels.1) else {
+                throw MRIError(.invalidArgument,
+                               "RAKI's hidden layers must have 1…\(Self.maximumHiddenChannels) channels each, found \(hiddenChannels.0),\(hiddenChannels.1)",
+                               setting: .hiddenChannels)
+            }
+            guard acsPeak > 0, acsPeak.isFinite else {
+                throw MRIError(.invalidArgument, "RAKI's ACS peak must be a positive number, found \(acsPeak)")
             }
             if let ridge = whiteningRidge, !(ridge > 0 && ridge.isFinite) {
-                throw MRIError(.invalidArgument, "--whitening-ridge must be a positive number (or 0 for none), found \(ridge)")
+                throw MRIError(.invalidArgument, "the whitening ridge must be a positive number (or none), found \(ridge)",
+                               setting: .whiteningRidge)
             }
         }
     }
@@ -94,22 +110,19 @@ public struct Raki: Sendable {
     /// run, loss, and whether it is the last.
     public typealias Progress = (_ iteration: Int, _ maxIterations: Int, _ loss: Float, _ done: Bool) -> Void
 
-    /// Trains on the ACS of `k` and fills every missing line; acquired lines are returned
+    /// Trains on the ACS of `k` and fills every missing line; measured lines are returned
     /// as measured.
-    public func reconstruct(_ k: consuming KSpace, mask: SamplingMask, progress: Progress? = nil) throws -> KSpace {
-        let model = try train(k, mask: mask, progress: progress)
-        return try model.apply(to: k, mask: mask)
+    public func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition, progress: Progress? = nil) throws -> KSpace {
+        let model = try train(k, acquisition, progress: progress)
+        return try model.apply(to: k, acquisition)
     }
 
-    /// Trains a network on the ACS block of `k`.
-    public func train(_ k: KSpace, mask: SamplingMask, progress: Progress? = nil) throws -> RakiModel {
+    /// Trains a network on the acquisition's ACS block of `k`.
+    public func train(_ k: KSpace, _ acquisition: Acquisition, progress: Progress? = nil) throws -> RakiModel {
         try options.validate()
-        guard mask.ny == k.ny else {
-            throw MRIError(.invalidArgument, "mask has \(mask.ny) lines but the k-space has \(k.ny)")
-        }
-        let r = try mask.lattice().acceleration
-        guard r >= 2 else { throw MRIError(.invalidArgument, "the mask is fully sampled: there is nothing to train for") }
-        let (acs, peak) = try LatticeLineGeometry.calibrationRegion(k, mask: mask, acceleration: r, method: "RAKI")
+        try acquisition.requireLines(of: k)
+        let r = acquisition.acceleration
+        let (acs, peak) = try LatticeLineGeometry.calibrationRegion(k, acquisition, method: "RAKI")
         let scale = options.acsPeak / peak
 
         let (input, target) = LatticeLineGeometry.acsPairs(k, acs: acs, acceleration: r, scale: scale)
@@ -126,7 +139,8 @@ public struct Raki: Sendable {
             let prediction = network.forward(input, dilation: r, firstLayerColumns: columns)
             let (loss, gradient) = MeanSquaredError.evaluate(prediction: prediction, target: target)
             guard loss.isFinite else {
-                throw MRIError(.numerical, "RAKI training diverged at iteration \(iteration); use a smaller --learning-rate")
+                throw MRIError(.numerical, "RAKI training diverged at iteration \(iteration); use a smaller learning rate",
+                               setting: .learningRate)
             }
             if loss < best.loss { best = (loss, network.parameters) }
             history.append(loss)

@@ -1,3 +1,4 @@
+import LatticeCNN
 import MRICore
 import NeuralNetwork
 import Numerics
@@ -22,17 +23,17 @@ public struct RakiModel: Sendable {
     /// runs on the acquired lattice lines only (stacked, so its row dilation becomes 1),
     /// zero-padded by one lattice line and by 3 readout samples on each side, so that
     /// lines and samples near the edges are estimated too.
-    public func apply(to k: consuming KSpace, mask: SamplingMask) throws -> KSpace {
+    public func apply(to k: consuming KSpace, _ acquisition: Acquisition) throws -> KSpace {
         guard k.coils == coils else {
             throw MRIError(.invalidArgument, "RAKI network was trained for \(coils) coils, the k-space has \(k.coils)")
         }
-        let lattice = try mask.lattice()
-        guard lattice.acceleration == acceleration else {
-            throw MRIError(.invalidArgument, "RAKI network was trained for R=\(acceleration), the mask has R=\(lattice.acceleration)")
+        guard acquisition.acceleration == acceleration else {
+            throw MRIError(.invalidArgument,
+                           "RAKI network was trained for R=\(acceleration), the data is undersampled by R=\(acquisition.acceleration)")
         }
-        // The estimate is f(x) − f(0) (measured: BENCHMARKS.md).
+        try acquisition.requireLines(of: k)
         var out = consume k
-        LatticeLineGeometry.fillMissingLines(&out, with: network, lattice: lattice, mask: mask, scale: scale)
+        LatticeLineGeometry.fillMissingLines(&out, with: network, acquisition: acquisition, scale: scale)
         return out
     }
 }

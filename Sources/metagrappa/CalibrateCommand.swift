@@ -1,8 +1,7 @@
 import ArgumentParser
-import Foundation
 import GRAPPA
-import MRICore
 import MRIIO
+import Reconstruction
 
 struct CalibrateCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
@@ -27,14 +26,13 @@ struct CalibrateCommand: ReportingCommand {
     @OptionGroup(title: "GRAPPA") var grappaOptions: GrappaOptions
 
     func execute() throws {
-        try validateOutput(output, input: input, extensions: ["kernel"])
+        try KSpaceFiles.validateOutput(output, input: input, extensions: ["kernel"])
         let reader = try IsolatedInput.openReader(input)
         let index = try KSpaceFiles.chosenSlice(slice, of: reader, source: input)
         try MemoryBudget.check(reader.sliceShape, method: .grappa, source: input)
-        let mask = try acquisition.resolve(reader, slice: index, source: input)
-        let k = try reader.readSlice(index)
-        let kernel = try grappaOptions.grappa.calibrate(k, mask: mask)
-        try AtomicFile.write(try kernel.serialized(), to: output)
+        let scan = try acquisition.sampling.acquisition(for: reader, slice: index, source: input)
+        let kernel = try grappaOptions.grappa.calibrate(reader.readSlice(index), scan)
+        try kernel.write(to: output)
         printError("kernel: \(kernel.coils) coils, R=\(kernel.acceleration), \(kernel.geometry), λ_rel \(kernel.regularization)")
     }
 }

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import GRAPPA
 import MRICore
 import MRIIO
+import Reconstruction
 
 struct EvaluateCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
@@ -27,9 +27,9 @@ struct EvaluateCommand: ReportingCommand {
     var accel: String
 
     @Option(help: "Number of centred ACS lines.")
-    var acs = 32
+    var acs = SamplingSource.defaultACSLines
 
-    @Option(help: "Comma-separated methods to run (available: \(Method.allCases.map(\.rawValue).joined(separator: ", "))).")
+    @Option(help: "Comma-separated methods to run (available: \(ReconstructionMethod.allCases.map(\.rawValue).joined(separator: ", "))).")
     var methods = "grappa"
 
     @Option(help: "Write the results as JSON to this file.")
@@ -56,13 +56,13 @@ struct EvaluateCommand: ReportingCommand {
     @OptionGroup(title: "RAKI") var rakiOptions: RakiOptions
     @OptionGroup(title: "Meta-GRAPPA") var metaOptions: MetaOptions
 
-    func parsedMethods() throws -> [Method] {
+    func parsedMethods() throws -> [ReconstructionMethod] {
         let names = methods.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !names.isEmpty else { throw MRIError(.invalidArgument, "--methods is empty") }
         return try names.map { name in
-            guard let m = Method(rawValue: name) else {
+            guard let m = ReconstructionMethod(rawValue: name) else {
                 throw MRIError(.invalidArgument,
-                               "unknown method '\(name)' in --methods (available: \(Method.allCases.map(\.rawValue).joined(separator: ", ")))")
+                               "unknown method '\(name)' in --methods (available: \(ReconstructionMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             return m
         }
@@ -76,48 +76,37 @@ struct EvaluateCommand: ReportingCommand {
         return values.map { $0! }
     }
 
-    struct Result: Codable {
-        let method: String
-        let nrmse: Double
-        let psnr: Double
-        let ssim: Double
-        let seconds: Double
-    }
-
-    /// One input at one R: the schema of `results.json` (an array of these for several).
-    struct Run: Codable {
-        let input: String
-        let accel: Int
-        let acs: Int
-        let acs_reinserted: Bool
-        let zero_filled: Result
-        let methods: [Result]
-    }
-
     func execute() throws {
         let chosen = try parsedMethods(), rates = try parsedAccelerations()
         guard errorScale > 0, errorScale.isFinite else { throw MRIError(.invalidArgument, "--error-scale must be positive") }
         let single = inputs.count == 1 && rates.count == 1
-        if let json { try validateOutput(json, input: inputs[0], extensions: ["json"]) }
+        if let json { try KSpaceFiles.validateOutput(json, input: inputs[0], extensions: ["json"]) }
         if let png {
             guard single else { throw MRIError(.invalidArgument, "--png takes one input and one R; use --report DIR for several") }
-            try validateOutput(png, input: inputs[0], extensions: ["png"])
+            try KSpaceFiles.validateOutput(png, input: inputs[0], extensions: ["png"])
         }
         if let report { try FileManager.default.createDirectory(atPath: report, withIntermediateDirectories: true) }
-        var settings = MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki,
-                                      meta: chosen.contains(.meta) ? try metaOptions.load() : nil,
-                                      allowOtherArray: metaOptions.allowOtherArray, virtualCoils: coilCompression.virtualCoils)
-        var runs: [Run] = []
+        var evaluation = Evaluation(methods: chosen, settings: reconstructionSettings(
+            method: chosen[0], grappa: grappaOptions, raki: rakiOptions, meta: metaOptions, coils: coilCompression))
+        for method in chosen {
+            var settings = evaluation.settings
+            settings.method = method
+            try settings.validate()
+        }
+        if chosen.contains(.meta) { evaluation.settings.metaModel = try metaOptions.load() }
+        evaluation.reinsertACS = !noAcsReinsert
+        evaluation.errorScale = errorScale
+        evaluation.crop = crop
+        var runs: [Evaluation.Run] = []
         var figures: [String] = []
         for input in inputs {
-            settings.source = input
             let reader = try IsolatedInput.openReader(input)
             for method in chosen { try MemoryBudget.check(reader.sliceShape, method: method, source: input) }
             let full = try reader.readSlice(KSpaceFiles.chosenSlice(slice, of: reader, source: input))
             for r in rates {
-                let (run, figure) = try evaluate(full, input: input, r: r, methods: chosen, settings: settings)
+                let (run, figure) = try evaluation.run(full, input: input, acceleration: r, acsLines: acs)
                 runs.append(run)
-                printTable(run)
+                print(EvaluationReport.table(run))
                 fflush(nil)  // a table per run as it finishes, also through a pipe
                 if let png { try PNGWriter.write(figure, to: png) }
                 if let report {
@@ -132,86 +121,11 @@ struct EvaluateCommand: ReportingCommand {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = single ? try encoder.encode(runs[0]) : try encoder.encode(runs)
         if let json { try AtomicFile.write(Array(data) + [0x0A], to: json) }
-        if !single { print("\n" + summary(runs, methods: chosen)) }
+        if !single { print("\n" + EvaluationReport.summary(runs, methods: chosen)) }
         if let report {
             try AtomicFile.write(Array(data) + [0x0A], to: report + "/results.json")
-            try AtomicFile.write(Array(markdownReport(runs, methods: chosen, figures: figures).utf8), to: report + "/report.md")
+            let markdown = EvaluationReport.markdown(runs, evaluation: evaluation, acsLines: acs, figures: figures)
+            try AtomicFile.write(Array(markdown.utf8), to: report + "/report.md")
         }
-    }
-
-    private func evaluate(_ full: KSpace, input: String, r: Int, methods: [Method],
-                          settings: MethodSettings) throws -> (Run, Bitmap) {
-        let mask = try SamplingMask.uniform(ny: full.ny, acceleration: r, acsLines: acs)
-        let lattice = SamplingMask(acquired: (0..<full.ny).map(UndersamplingLattice(acceleration: r, offset: full.ny / 2).contains))
-        let acquired = full.masked(by: mask)
-        let reference = CenteredFFT.rssImage(of: full)
-        let zeroFilledImage = CenteredFFT.rssImage(of: noAcsReinsert ? full.masked(by: lattice) : acquired)
-        let zf = ImageMetrics(image: zeroFilledImage, reference: reference)
-        var results: [Result] = []
-        var rows = [ComparisonFigure.Row(label: "REFERENCE", image: reference, error: nil),
-                    .init(label: String(format: "ZERO-FILLED  NRMSE %.4f", zf.nrmse), image: zeroFilledImage,
-                          error: ComparisonFigure.absoluteError(zeroFilledImage, reference))]
-        for method in methods {
-            let clock = Stopwatch()
-            let (out, _, _) = try method.reconstruct(acquired, mask: mask, applyMask: noAcsReinsert ? lattice : nil,
-                                                     settings: settings)
-            let seconds = clock.seconds
-            let image = CenteredFFT.rssImage(of: out)
-            let m = ImageMetrics(image: image, reference: reference)
-            results.append(Result(method: method.rawValue, nrmse: m.nrmse, psnr: m.psnr, ssim: m.ssim, seconds: seconds))
-            rows.append(.init(label: String(format: "%@  NRMSE %.4f  %.2f S", method.rawValue, m.nrmse, seconds),
-                              image: image, error: ComparisonFigure.absoluteError(image, reference)))
-        }
-        let run = Run(input: input, accel: r, acs: acs, acs_reinserted: !noAcsReinsert,
-                      zero_filled: Result(method: "zero-filled", nrmse: zf.nrmse, psnr: zf.psnr, ssim: zf.ssim, seconds: 0),
-                      methods: results)
-        let figure = ComparisonFigure.render(rows, window: reference.pixels.max() ?? 1, errorScale: errorScale,
-                                             crop: crop ? ComparisonFigure.objectBounds(reference) : nil)
-        return (run, figure)
-    }
-
-    private func printTable(_ run: Run) {
-        print("input \(run.input)  R=\(run.accel)  ACS=\(run.acs)\(run.acs_reinserted ? "" : "  (ACS not reinserted)")")
-        print("method         NRMSE    PSNR/dB   SSIM     seconds")
-        for r in [run.zero_filled] + run.methods {
-            print(r.method.padding(toLength: 12, withPad: " ", startingAt: 0)
-                  + String(format: " %7.4f %9.2f %7.4f %9.3f", r.nrmse, r.psnr, r.ssim, r.seconds))
-        }
-    }
-
-    /// NRMSE of every method, one row per input and R, ready to paste into BENCHMARKS.md.
-    private func summary(_ runs: [Run], methods: [Method]) -> String {
-        var lines = ["| input | R | ACS | zero-filled | " + methods.map(\.rawValue).joined(separator: " | ") + " |",
-                     "|---|---|---|---|" + String(repeating: "---|", count: methods.count)]
-        for run in runs {
-            let cells = run.methods.map { String(format: "%.4f (%.2f s)", $0.nrmse, $0.seconds) }
-            lines.append("| \(URL(fileURLWithPath: run.input).lastPathComponent) | \(run.accel) | \(run.acs) | "
-                         + String(format: "%.4f", run.zero_filled.nrmse) + " | " + cells.joined(separator: " | ") + " |")
-        }
-        return lines.joined(separator: "\n")
-    }
-
-    private func markdownReport(_ runs: [Run], methods: [Method], figures: [String]) -> String {
-        let g = grappaOptions.grappa
-        var text = """
-            # MetaGRAPPA evaluation
-
-            Date \(ISO8601DateFormatter().string(from: Date())); machine \(ProcessInfo.processInfo.hostName), \
-            \(ProcessInfo.processInfo.activeProcessorCount) cores; \(Parallel.workers) worker threads.
-
-            Settings: ACS \(acs) lines, ACS \(noAcsReinsert ? "not reinserted (interpolation alone)" : "reinserted"); \
-            GRAPPA kernel \(g.kernel), λ_rel \(g.regularization), solver \(g.solver.rawValue); \
-            RAKI hidden \(rakiOptions.hidden), learning rate \(rakiOptions.learningRate), \
-            iterations \(rakiOptions.iterations.map(String.init) ?? "automatic"), seed \(rakiOptions.seed). \
-            Errors are shown ×\(errorScale) on the reference's grey scale.
-
-            \(summary(runs, methods: methods))
-
-            PSNR / SSIM: \(runs.map { run in run.methods.map { String(format: "%@ R=%d %.2f dB / %.4f", $0.method, run.accel, $0.psnr, $0.ssim) }.joined(separator: "; ") }.joined(separator: "; "))
-
-
-            """
-        for name in figures { text += "![\(name)](\(name))\n\n" }
-        return text
     }
 }

@@ -18,7 +18,7 @@ struct InfoCommand: ReportingCommand {
             print("format \(reader.format.rawValue), \(reader.slices) slice\(reader.slices == 1 ? "" : "s")")
             describe(try reader.readSlice(0))
             if let lines = try reader.acquiredLines(slice: 0) {
-                print("slice 0 acquisitions: \(samplingSummary(lines))")
+                print("slice 0 acquisitions: \(lines.summary)")
             }
             return
         }
@@ -31,7 +31,7 @@ struct InfoCommand: ReportingCommand {
             describe(k)
         } else if header.shape.count == 1 {
             let mask = try NpyFile.readMask(file)
-            print("mask   \(mask.acquiredCount)/\(mask.ny) lines acquired; \(samplingSummary(mask))")
+            print("mask   \(mask.acquiredCount)/\(mask.ny) lines acquired; \(mask.summary)")
         }
     }
 
@@ -49,13 +49,6 @@ struct InfoCommand: ReportingCommand {
         let lines = SamplingMask(acquired: (0..<k.ny).map { y in
             (0..<k.coils).contains { c in (0..<k.nx).contains { x in k[c, y, x] != .zero } }
         })
-        print("lines with non-zero samples: \(lines.acquiredCount)/\(k.ny); \(samplingSummary(lines)) (inferred from zeros; pass --mask to recon)")
-    }
-
-    private func samplingSummary(_ mask: SamplingMask) -> String {
-        guard let acs = mask.autoCalibrationRegion() else { return "no line acquired" }
-        guard let lattice = try? mask.lattice() else { return "not a uniform pattern" }
-        if lattice.acceleration == 1 { return "fully sampled" }
-        return "uniform R=\(lattice.acceleration) (offset \(lattice.offset)), ACS block of \(acs.count) lines [\(acs.lowerBound), \(acs.upperBound))"
+        print("lines with non-zero samples: \(lines.acquiredCount)/\(k.ny); \(lines.summary) (inferred from zeros; pass --mask to recon)")
     }
 }

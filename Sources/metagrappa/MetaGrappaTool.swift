@@ -1,4 +1,5 @@
 import ArgumentParser
+import Compute
 import Foundation
 import MRICore
 import MRIIO
@@ -8,7 +9,8 @@ struct MetaGrappaTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "metagrappa",
         abstract: "Scan-specific parallel-MRI reconstruction of uniformly undersampled multi-coil k-space.",
-        subcommands: [ReconCommand.self, CalibrateCommand.self, EvaluateCommand.self, MetaTrainCommand.self, InfoCommand.self, SimulateCommand.self, ProbeHDF5Command.self])
+        subcommands: [ReconCommand.self, CalibrateCommand.self, EvaluateCommand.self, MetaTrainCommand.self, InfoCommand.self,
+                      SimulateCommand.self, ProbeHDF5Command.self])
 
     /// Parses and runs a subcommand. A failure is one line on stderr (pipelines read it),
     /// not ArgumentParser's message followed by the usage; `--help` still prints in full.
@@ -22,15 +24,15 @@ struct MetaGrappaTool: ParsableCommand {
                 print(fullMessage(for: error))
             } else if !(error is ExitCode) {
                 let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-                FileHandle.standardError.write(Data("metagrappa: error: \(text)\n".utf8))
+                printError("metagrappa: error: \(text)")
             }
             Foundation.exit(code.rawValue)
         }
     }
 }
 
-/// A subcommand whose failures are reported as one line on stderr with an exit code
-/// by kind (64 bad argument, 65 bad data, 66 unreadable/unwritable file, 70 numerical).
+/// A subcommand whose failures are reported as one line on stderr with the exit code of
+/// their kind (``MRICore/MRIError/Kind/exitCode``), naming the flag behind a library setting.
 protocol ReportingCommand: ParsableCommand {
     func execute() throws
     /// Whether Ctrl-C or SIGTERM removes the command's unfinished output files and exits
@@ -48,21 +50,40 @@ extension ReportingCommand {
         do {
             try execute()
         } catch let error as MRIError {
-            FileHandle.standardError.write(Data("metagrappa: error: \(error.message)\n".utf8))
+            printError("metagrappa: error: \(error.commandLineMessage)")
             throw ExitCode(error.kind.exitCode)
         }
     }
 }
 
-extension MRIError.Kind {
-    var exitCode: Int32 {
-        switch self {
-        case .invalidArgument: 64
-        case .format: 65
-        case .io: 66
-        case .numerical: 70
-        }
+extension MRIError {
+    /// The message in the command line's terms: the flag of the setting at fault first, and
+    /// what to do about it where the library leaves that to the front end.
+    var commandLineMessage: String {
+        guard let setting else { return message }
+        let (flag, hint) = Self.flags[setting] ?? ("", nil)
+        return (flag.isEmpty ? "" : "\(flag): ") + message + (hint.map { "; \($0)" } ?? "")
     }
+
+    private static let flags: [Setting: (flag: String, hint: String?)] = [
+        .acceleration: ("--accel", nil),
+        .acsLines: ("--acs", nil),
+        .mask: ("--mask", "give --accel R (with --acs N) or --mask FILE"),
+        .slice: ("--slice", nil),
+        .virtualCoils: ("--virtual-coils", nil),
+        .regularization: ("--lambda", nil),
+        .kernelLines: ("--kernel-lines", nil),
+        .kernelReadout: ("--kernel-readout", nil),
+        .iterations: ("--iterations", nil),
+        .learningRate: ("--learning-rate", nil),
+        .whiteningRidge: ("--whitening-ridge", "0 turns whitening off"),
+        .hiddenChannels: ("--hidden", nil),
+        .plateauWindow: ("--plateau-window", nil),
+        .metaModel: ("--model", "train one with `metagrappa meta-train` (--accel R; --data FILE… for your own array) and pass it with --model"),
+        .coilArray: ("--model", "train one for this scanner with `metagrappa meta-train --data FILE… -o MODEL` and pass it with --model, or pass --allow-other-array to use this one anyway"),
+        .kernel: ("--kernel", "use it with --method grappa"),
+        .gFactor: ("--gfactor", "use it with --method grappa and without --virtual-coils"),
+    ]
 }
 
 /// Ctrl-C or SIGTERM during `recon`, `evaluate`, `calibrate`…: the hidden temporary files
@@ -79,19 +100,13 @@ enum InterruptCleanup {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 AtomicFile.removeTemporariesBeforeExit()
-                FileHandle.standardError.write(Data("metagrappa: interrupted (signal \(number)); unfinished output files removed\n".utf8))
+                printError("metagrappa: interrupted (signal \(number)); unfinished output files removed")
                 _exit(130)
             }
             source.resume()
             sources.append(source)
         }
     }
-}
-
-/// Wall-clock stopwatch.
-struct Stopwatch {
-    private let start = DispatchTime.now().uptimeNanoseconds
-    var seconds: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 }
 
 func printError(_ text: String) {

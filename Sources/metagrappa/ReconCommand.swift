@@ -1,9 +1,6 @@
 import ArgumentParser
-import Foundation
 import GRAPPA
-import MetaLearner
-import MRICore
-import MRIIO
+import Reconstruction
 
 struct ReconCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
@@ -26,7 +23,7 @@ struct ReconCommand: ReportingCommand {
     var output: String
 
     @Option(help: "Reconstruction method.")
-    var method: Method = .grappa
+    var method: ReconstructionMethod = .grappa
 
     @Option(help: "Reconstruct only this slice (0-based) of a multi-slice input.")
     var slice: Int?
@@ -51,70 +48,20 @@ struct ReconCommand: ReportingCommand {
     var timing = false
 
     func execute() throws {
-        try validateOutput(output, input: input, extensions: KSpaceFiles.outputExtensions)
-        if let png { try validateOutput(png, input: input, extensions: ["png"]) }
-        if let gfactor {
-            try validateOutput(gfactor, input: input, extensions: ["npy"])
-            guard method == .grappa, coilCompression.virtualCoils == nil else {
-                throw MRIError(.invalidArgument, "--gfactor maps a GRAPPA kernel of the physical coils: use it with --method grappa and without --virtual-coils")
-            }
-        }
-        let total = Stopwatch()
-        if kernel != nil && coilCompression.virtualCoils != nil {
-            throw MRIError(.invalidArgument, "--kernel applies a kernel of physical coils: it cannot be combined with --virtual-coils")
-        }
-        if kernel != nil && method != .grappa {
-            throw MRIError(.invalidArgument, "--kernel applies a GRAPPA kernel: it cannot be used with --method \(method.rawValue)")
-        }
-        let fixedKernel = try kernel.map { try GrappaKernel.read($0) }
-        let meta = method == .meta ? try metaOptions.load() : nil
-        let tRead = Stopwatch()
-        let reader = try IsolatedInput.openReader(input)
-        let selected = try slice.map { [try KSpaceFiles.chosenSlice($0, of: reader, source: input)] } ?? Array(0..<reader.slices)
-        try MemoryBudget.check(reader.sliceShape, method: method, source: input)
-        if png != nil && selected.count > 1 {
-            throw MRIError(.invalidArgument, "--png writes one slice: \(input) has \(reader.slices); choose one with --slice i")
-        }
-        // Resolved before any slice is read: a bad --mask, or an input without a pattern of
-        // its own, fails here; only a file's own per-slice patterns are looked up per slice.
-        let firstMask = try acquisition.resolve(reader, slice: selected[0], source: input)
-        let writer = try KSpaceFiles.createWriter(output, slices: selected.count, sliceShape: reader.sliceShape, like: reader)
-        let open = tRead.seconds
-        var (calibrate, apply) = (0.0, 0.0)
-        var gMaps: [Float] = []
-        let settings = MethodSettings(grappa: grappaOptions.grappa, raki: rakiOptions.raki, meta: meta,
-                                      allowOtherArray: metaOptions.allowOtherArray, source: input,
-                                      virtualCoils: coilCompression.virtualCoils)
-        var pipeline = SlicePipeline(reader: reader, writer: writer, indices: selected)
-        try pipeline.run { (index: Int, k: consuming KSpace) in
-            let mask = acquisition.fromFile ? try acquisition.resolve(reader, slice: index, source: input) : firstMask
-            let (out, c, a): (KSpace, Double, Double)
-            if fixedKernel != nil || gfactor != nil {
-                let tCalibrate = Stopwatch()
-                let used = try fixedKernel ?? grappaOptions.grappa.calibrate(k, mask: mask)
-                if fixedKernel != nil { try used.checkApplicable(to: k, mask: mask, source: kernel!) }
-                let calibration = fixedKernel == nil ? tCalibrate.seconds : 0
-                let tApply = Stopwatch()
-                (out, c, a) = (try used.apply(to: consume k, mask: mask), calibration, tApply.seconds)
-                if gfactor != nil { gMaps += try GFactor.map(kernel: used, reconstructed: out) }
-            } else {
-                (out, c, a) = try method.reconstruct(consume k, mask: mask, settings: settings)
-            }
-            calibrate += c
-            apply += a
-            if let png { try PNGWriter.write(Bitmap(CenteredFFT.rssImage(of: out)), to: png) }
-            return out
-        }
-        let io = pipeline.waiting
-        let tCommit = Stopwatch()
-        if let gfactor {
-            let (ny, nx) = (reader.sliceShape.ny, reader.sliceShape.nx)
-            try NpyFile.write(gMaps, shape: selected.count > 1 ? [selected.count, ny, nx] : [ny, nx], to: gfactor)
-        }
-        try writer.commit()
+        var job = VolumeReconstruction(input: input, output: output, sampling: acquisition.sampling)
+        job.slice = slice
+        job.gFactorOutput = gfactor
+        job.imageOutput = png
+        job.openInput = IsolatedInput.openReader
+        job.settings = reconstructionSettings(method: method, grappa: grappaOptions, raki: rakiOptions, meta: metaOptions,
+                                              coils: coilCompression)
+        try job.validate()  // outputs and settings, before any file is read
+        if let kernel { job.settings.kernel = (try GrappaKernel.read(kernel), kernel) }
+        if method == .meta { job.settings.metaModel = try metaOptions.load() }
+        let t = try job.run()
         if timing {
             printError(String(format: "open %.1f ms, calibrate %.1f ms, apply %.1f ms, waiting for reads/writes %.1f ms, commit %.1f ms, total %.1f ms",
-                              open * 1e3, calibrate * 1e3, apply * 1e3, io * 1e3, tCommit.seconds * 1e3, total.seconds * 1e3))
+                              t.open * 1e3, t.calibrate * 1e3, t.apply * 1e3, t.waiting * 1e3, t.commit * 1e3, t.total * 1e3))
         }
     }
 }

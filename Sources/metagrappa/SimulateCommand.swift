@@ -44,8 +44,8 @@ struct SimulateCommand: ReportingCommand {
     var clean: String?
 
     func execute() throws {
-        try validateOutput(output, input: "")
-        if let clean { try validateOutput(clean, input: output) }
+        try KSpaceFiles.validateOutput(output, input: "", extensions: ["npy"])
+        if let clean { try KSpaceFiles.validateOutput(clean, input: output, extensions: ["npy"]) }
         if array == .paper, let coils, coils != PaperCoilArray.coils {
             throw MRIError(.invalidArgument, "--array paper is the \(PaperCoilArray.coils)-loop array: --coils \(coils) contradicts it (leave --coils out)")
         }

@@ -51,7 +51,7 @@ import TestSupport
             return ["recon", d.file("nan.npy"), "-o", d.file("out.npy"), "--accel", "2"] },
              expected: "NaN or Inf"),
         Case(name: "accel below 2", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "1"] },
-             expected: "--accel must be at least 2"),
+             expected: "--accel: acceleration must be at least 2, found 1"),
         Case(name: "accel too large", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "40"] },
              expected: "too large"),
         Case(name: "ACS too small for the kernel", setup: { d in
@@ -84,10 +84,10 @@ import TestSupport
              expected: "--lambda"),
         Case(name: "RAKI with zero iterations", setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--method", "raki", "--iterations", "0"] },
-             expected: "--iterations must be at least 1"),
+             expected: "--iterations: RAKI needs at least 1 iteration"),
         Case(name: "RAKI with a negative learning rate", setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--method", "raki", "--learning-rate=-0.1"] },
-             expected: "--learning-rate must be a positive number"),
+             expected: "--learning-rate: RAKI's learning rate must be a positive number"),
         Case(name: "malformed accel list", setup: { d in
             ["evaluate", d.file("full.npy"), "--accel", "2,x", "--json", d.file("out.json")] },
              expected: "comma-separated list"),
@@ -118,7 +118,7 @@ import TestSupport
              expected: "the meta model is for R=2"),
         Case(name: "shipped meta model on an 8-coil scan", setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "4", "--acs", "16", "--method", "meta"] },
-             expected: "train a model for this scanner"),
+             expected: "train one with `metagrappa meta-train`"),
         Case(name: "meta-train with one data file", setup: { d in
             ["meta-train", "--data", d.file("full.npy"), "-o", d.file("m.mgmeta"), "--accel", "2"] },
              expected: "at least two"),
@@ -139,7 +139,7 @@ import TestSupport
              expected: "--slice"),
         Case(name: "recon zero virtual coils", setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--virtual-coils", "0", "--accel", "2"] },
-             expected: "--virtual-coils must be at least 1"),
+             expected: "--virtual-coils: the number of virtual coils must be at least 1"),
         Case(name: "recon missing kernel", setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--kernel", d.file("k.kernel"), "--accel", "2"] },
              expected: "cannot open the kernel file"),

@@ -46,12 +46,12 @@ import TestSupport
                                    "--model", dir.file("a.mgmeta"), "--accel", "2", "--acs", "12")
         #expect(recon.status == 0, "\(recon.stderr)")
         let (full, _) = try NpyFile.readKSpace(files[2])
-        let mask = try SamplingMask.uniform(ny: 48, acceleration: 2, acsLines: 12)
-        let library = try MetaGrappa(model: a).reconstruct(full.masked(by: mask), mask: mask)
+        let mask = try Acquisition.uniform(ny: 48, acceleration: 2, acsLines: 12)
+        let library = try MetaGrappa(model: a).reconstruct(full.masked(by: mask.mask), mask)
         let (out, _) = try NpyFile.readKSpace(dir.file("out.npy"))
         #expect(out == library)
-        for c in 0..<4 { for y in 0..<48 where mask.acquired[y] { for x in 0..<48 { #expect(out[c, y, x] == full[c, y, x]) } } }
-        for y in 0..<48 where !mask.acquired[y] { #expect((0..<48).contains { out[0, y, $0] != .zero }) }
+        for c in 0..<4 { for y in 0..<48 where mask.mask.acquired[y] { for x in 0..<48 { #expect(out[c, y, x] == full[c, y, x]) } } }
+        for y in 0..<48 where !mask.mask.acquired[y] { #expect((0..<48).contains { out[0, y, $0] != .zero }) }
 
         // `evaluate --methods meta` reports the same reconstruction's NRMSE.
         let evaluate = try metagrappa("evaluate", files[2], "--accel", "2", "--acs", "12", "--methods", "grappa,meta",

@@ -15,23 +15,23 @@ import TestSupport
         let (full, _) = try NpyFile.readKSpace(dir.file("full.npy"))
         let (out, stored) = try NpyFile.readKSpace(dir.file("out.npy"))
         #expect(stored == .complex64 && out.shape == full.shape)
-        let mask = try SamplingMask.uniform(ny: 64, acceleration: 3, acsLines: 20)
-        let library = try Grappa().reconstruct(full.masked(by: mask), mask: mask)
+        let mask = try Acquisition.uniform(ny: 64, acceleration: 3, acsLines: 20)
+        let library = try Grappa().reconstruct(full.masked(by: mask.mask), mask)
         #expect(out == library)
-        for c in 0..<8 { for y in 0..<64 where mask.acquired[y] { for x in 0..<48 { #expect(out[c, y, x] == full[c, y, x]) } } }
+        for c in 0..<8 { for y in 0..<64 where mask.mask.acquired[y] { for x in 0..<48 { #expect(out[c, y, x] == full[c, y, x]) } } }
         let reference = CenteredFFT.rssImage(of: full)
         let nrmse = ImageMetrics.nrmse(CenteredFFT.rssImage(of: out), reference)
-        let zeroFilled = ImageMetrics.nrmse(CenteredFFT.rssImage(of: full.masked(by: mask)), reference)
+        let zeroFilled = ImageMetrics.nrmse(CenteredFFT.rssImage(of: full.masked(by: mask.mask)), reference)
         #expect(nrmse < zeroFilled / 2, "GRAPPA \(nrmse) vs zero-filled \(zeroFilled)")
     }
 
     @Test func maskFileGivesTheSameResultAsAccelAndACS() throws {
         let dir = try scanDirectory()
         defer { dir.cleanup() }
-        let mask = try SamplingMask.uniform(ny: 64, acceleration: 4, acsLines: 24)
-        try NpyFile.write(mask, to: dir.file("mask.npy"))
+        let mask = try Acquisition.uniform(ny: 64, acceleration: 4, acsLines: 24)
+        try NpyFile.write(mask.mask, to: dir.file("mask.npy"))
         let (full, _) = try NpyFile.readKSpace(dir.file("full.npy"))
-        try NpyFile.write(full.masked(by: mask), to: dir.file("acquired.npy"))
+        try NpyFile.write(full.masked(by: mask.mask), to: dir.file("acquired.npy"))
         let a = try metagrappa("recon", dir.file("full.npy"), "-o", dir.file("a.npy"), "--accel", "4", "--acs", "24")
         let b = try metagrappa("recon", dir.file("acquired.npy"), "-o", dir.file("b.npy"), "--mask", dir.file("mask.npy"))
         #expect(a.status == 0 && b.status == 0, "\(a.stderr) \(b.stderr)")
@@ -99,8 +99,8 @@ import TestSupport
         #expect(methods.count == 1 && methods[0]["method"] as? String == "grappa")
         // The NRMSE reported equals one computed here from the library's reconstruction.
         let (full, _) = try NpyFile.readKSpace(dir.file("full.npy"))
-        let mask = try SamplingMask.uniform(ny: 64, acceleration: 2, acsLines: 16)
-        let out = try Grappa().reconstruct(full.masked(by: mask), mask: mask)
+        let mask = try Acquisition.uniform(ny: 64, acceleration: 2, acsLines: 16)
+        let out = try Grappa().reconstruct(full.masked(by: mask.mask), mask)
         let nrmse = ImageMetrics.nrmse(CenteredFFT.rssImage(of: out), CenteredFFT.rssImage(of: full))
         #expect(abs((methods[0]["nrmse"] as! Double) - nrmse) < 1e-12)
         for key in ["psnr", "ssim", "seconds"] { #expect(methods[0][key] is Double) }
@@ -147,9 +147,9 @@ import TestSupport
     @Test func infoDetectsTheSampling() throws {
         let dir = try scanDirectory()
         defer { dir.cleanup() }
-        let mask = try SamplingMask.uniform(ny: 64, acceleration: 4, acsLines: 16)
+        let mask = try Acquisition.uniform(ny: 64, acceleration: 4, acsLines: 16)
         let (full, _) = try NpyFile.readKSpace(dir.file("full.npy"))
-        try NpyFile.write(full.masked(by: mask), to: dir.file("acquired.npy"))
+        try NpyFile.write(full.masked(by: mask.mask), to: dir.file("acquired.npy"))
         let run = try metagrappa("info", dir.file("acquired.npy"))
         #expect(run.status == 0)
         #expect(run.stdout.contains("[8, 64, 48]") && run.stdout.contains("uniform R=4"))

@@ -14,8 +14,8 @@ import TestSupport
         defer { dir.cleanup() }
         let slices = try (0..<3).map { try PhantomSimulator(ny: 48, nx: 40, coils: 6, seed: UInt64(20 + $0)).simulate().noisy }
         for name in ["v.npy", "v.cfl", "v.h5"] { try writeVolume(slices, to: dir.file(name)) }
-        let mask = try SamplingMask.uniform(ny: 48, acceleration: 3, acsLines: 16)
-        let expected = try slices.map { try Grappa().reconstruct($0.masked(by: mask), mask: mask) }
+        let mask = try Acquisition.uniform(ny: 48, acceleration: 3, acsLines: 16)
+        let expected = try slices.map { try Grappa().reconstruct($0.masked(by: mask.mask), mask) }
         for input in ["v.npy", "v.cfl", "v.h5"] {
             for output in ["o.npy", "o.cfl", "o.h5"] {
                 let out = dir.file("\(input)-\(output)")
@@ -83,13 +83,13 @@ import TestSupport
         try #require(c.status == 0, "\(c.stderr)")
         let r = try metagrappa("recon", dir.file("v.cfl"), "-o", dir.file("o.npy"), "--kernel", dir.file("k.kernel"), "--accel", "3", "--acs", "16")
         try #require(r.status == 0, "\(r.stderr)")
-        let mask = try SamplingMask.uniform(ny: 48, acceleration: 3, acsLines: 16)
-        let kernel = try Grappa().calibrate(slices[1].masked(by: mask), mask: mask)
+        let mask = try Acquisition.uniform(ny: 48, acceleration: 3, acsLines: 16)
+        let kernel = try Grappa().calibrate(slices[1].masked(by: mask.mask), mask)
         #expect(try GrappaKernel.read(dir.file("k.kernel")) == kernel)
         let out = try KSpaceFiles.openReader(dir.file("o.npy"))
-        for i in 0..<2 { #expect(try out.readSlice(i) == kernel.apply(to: slices[i].masked(by: mask), mask: mask), "slice \(i)") }
+        for i in 0..<2 { #expect(try out.readSlice(i) == kernel.apply(to: slices[i].masked(by: mask.mask), mask), "slice \(i)") }
         // Kernels that do not fit are refused before anything is written.
-        for (args, phrase) in [(["--accel", "2"], "R=3"), (["--accel", "3", "--method", "raki"], "--method raki"),
+        for (args, phrase) in [(["--accel", "2"], "R=3"), (["--accel", "3", "--method", "raki"], "--method grappa"),
                                (["--accel", "3", "--virtual-coils", "4"], "--virtual-coils")] {
             let bad = try runProcess(metagrappaPath, ["recon", dir.file("v.cfl"), "-o", dir.file("bad.npy"), "--kernel", dir.file("k.kernel")] + args)
             #expect(bad.status != 0 && bad.stderr.contains(phrase), "\(args): \(bad.stderr)")
@@ -106,19 +106,19 @@ import TestSupport
         let dir = try scanDirectory()
         defer { dir.cleanup() }
         let full = try NpyFile.readKSpace(dir.file("full.npy")).kspace
-        let mask = try SamplingMask.uniform(ny: 64, acceleration: 2, acsLines: 16)
+        let mask = try Acquisition.uniform(ny: 64, acceleration: 2, acsLines: 16)
         for n in [8, 4] {
             let r = try metagrappa("recon", dir.file("full.npy"), "-o", dir.file("cc\(n).npy"), "--accel", "2", "--acs", "16",
                                    "--virtual-coils", "\(n)")
             try #require(r.status == 0, "\(r.stderr)")
         }
-        let plain = try Grappa().reconstruct(full.masked(by: mask), mask: mask)
+        let plain = try Grappa().reconstruct(full.masked(by: mask.mask), mask)
         let all = try NpyFile.readKSpace(dir.file("cc8.npy")).kspace
         let four = try NpyFile.readKSpace(dir.file("cc4.npy")).kspace
         let scale = plain.data.reduce(Float(0)) { max($0, $1.length) }
         #expect(maxAbsDifference(all.data, plain.data) < 1e-3 * scale)
         #expect(four.shape == full.shape)
-        for c in 0..<8 { for y in 0..<64 where mask.acquired[y] { for x in 0..<48 { #expect(four[c, y, x] == full[c, y, x]) } } }
+        for c in 0..<8 { for y in 0..<64 where mask.mask.acquired[y] { for x in 0..<48 { #expect(four[c, y, x] == full[c, y, x]) } } }
         let bad = try metagrappa("recon", dir.file("full.npy"), "-o", dir.file("bad.npy"), "--accel", "2", "--virtual-coils", "9")
         #expect(bad.status != 0 && bad.stderr.contains("1…8"), "\(bad.stderr)")
     }
@@ -135,10 +135,10 @@ import TestSupport
         let g = try NpyFile.read(dir.file("g.npy"))
         #expect(g.header.shape == [2, 48, 40] && g.header.elementType == .float32)
         let values = g.realValues()
-        let mask = try SamplingMask.uniform(ny: 48, acceleration: 3, acsLines: 16)
+        let mask = try Acquisition.uniform(ny: 48, acceleration: 3, acsLines: 16)
         for i in 0..<2 {
-            let kernel = try Grappa().calibrate(slices[i].masked(by: mask), mask: mask)
-            let expected = try GFactor.map(kernel: kernel, reconstructed: kernel.apply(to: slices[i].masked(by: mask), mask: mask))
+            let kernel = try Grappa().calibrate(slices[i].masked(by: mask.mask), mask)
+            let expected = try GFactor.map(kernel: kernel, reconstructed: kernel.apply(to: slices[i].masked(by: mask.mask), mask))
             #expect(zip(values[(i * 1920)..<((i + 1) * 1920)], expected).allSatisfy { Float($0) == $1 }, "slice \(i)")
         }
         let one = try metagrappa("recon", dir.file("one.npy"), "-o", dir.file("o1.npy"), "--accel", "3", "--gfactor", dir.file("g1.npy"))

@@ -1,3 +1,4 @@
+import Compute
 import Foundation
 import GRAPPA
 import MRICore
@@ -15,11 +16,12 @@ import TestSupport
     func mapMatchesPseudoReplicas(r: Int) throws {
         let (ny, nx, coils) = (64, 48, 6)
         let sim = try PhantomSimulator(ny: ny, nx: nx, coils: coils, seed: 17).simulate().noisy
-        let mask = try SamplingMask.uniform(ny: ny, acceleration: r, acsLines: 18)
-        let kernel = try Grappa(kernel: .init(readout: 5, lines: 4), regularization: 1e-3).calibrate(sim.masked(by: mask), mask: mask)
-        let lattice = try mask.lattice()
-        let latticeOnly = SamplingMask(acquired: (0..<ny).map { lattice.contains($0) })
-        let reconstructed = try kernel.apply(to: sim.masked(by: latticeOnly), mask: latticeOnly)
+        let mask = try Acquisition.uniform(ny: ny, acceleration: r, acsLines: 18)
+        let kernel = try Grappa(kernel: .init(readout: 5, lines: 4), regularization: 1e-3).calibrate(sim.masked(by: mask.mask), mask)
+        let lattice = mask.lattice
+        let latticeOnly = mask.estimatingAutoCalibrationLines()
+        #expect(latticeOnly.keptLines == SamplingMask(acquired: (0..<ny).map { lattice.contains($0) }))
+        let reconstructed = try kernel.apply(to: sim.masked(by: latticeOnly.keptLines), latticeOnly)
         let map = try GFactor.map(kernel: kernel, reconstructed: reconstructed)
 
         // p = I/RSS of the same reconstruction.
@@ -32,11 +34,11 @@ import TestSupport
         for _ in 0..<replicas {
             var noise = KSpace(zerosCoils: coils, ny: ny, nx: nx)
             for coil in 0..<coils {
-                for y in 0..<ny where latticeOnly.acquired[y] {
+                for y in 0..<ny where latticeOnly.keptLines.acquired[y] {
                     for x in 0..<nx { noise.data[(coil * ny + y) * nx + x] = Complex(Float(rng.normal()), Float(rng.normal())) / Complex(Float(2).squareRoot(), 0) }
                 }
             }
-            let image = CenteredFFT.image(from: try kernel.apply(to: noise, mask: latticeOnly))
+            let image = CenteredFFT.image(from: try kernel.apply(to: noise, latticeOnly))
             for pixel in 0..<n where rss.pixels[pixel] > 0 {
                 var combined = Complex<Float>.zero
                 for coil in 0..<coils {

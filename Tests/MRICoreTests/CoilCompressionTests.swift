@@ -1,3 +1,4 @@
+import Compute
 import MRICore
 import Numerics
 import Testing

@@ -1,3 +1,4 @@
+import Compute
 import MetaLearner
 import MRICore
 import NeuralNetwork
@@ -9,7 +10,7 @@ import TestSupport
 @Suite struct MetaGradientTests {
     let learner = try! LearnerCNN(coils: 2, acceleration: 2, hiddenChannels: [4, 3])
     let scan = randomKSpace(coils: 2, ny: 24, nx: 12, seed: 7)
-    let mask = try! SamplingMask.uniform(ny: 24, acceleration: 2, acsLines: 12)
+    let mask = try! Acquisition.uniform(ny: 24, acceleration: 2, acsLines: 12)
     /// Gates with non-zero weights, so that every path of the backward pass carries signal,
     /// and the given biases (forget, input, momentum).
     /// `gradientInputs: false` zeroes the weights on pre(g) and pre(L).
@@ -44,7 +45,7 @@ import TestSupport
     /// the dropped terms are small, and `whole` checks that the first-order gradient then
     /// matches the whole objective's too.
     func check(variant residual: Bool, biases: (Float, Float, Float), whole: Bool) throws {
-        let problem = try LearnerProblem(scan: scan, mask: mask, learner: learner,
+        let problem = try LearnerProblem(scan: scan, mask, learner: learner,
                                          linearBranchRegularization: residual ? 1e-3 : nil, truth: scan)
         let theta0 = learner.network(seed: 5).parameters
         var options = MetaTrainer.Options()
@@ -52,7 +53,7 @@ import TestSupport
         if residual { options.variant = .residual; options.linearBranchRegularization = 1e-3 }
         let trainer = try MetaTrainer(options: options, coils: 2)
         let lstm = self.lstm(biases: biases, gradientInputs: !whole)
-        let analytic = try trainer.metaGradient(scan: scan, mask: mask, theta0: theta0, gates: lstm.gates)
+        let analytic = try trainer.metaGradient(scan: scan, mask, theta0: theta0, gates: lstm.gates)
 
         var network = learner.network(seed: 0)
         var recorded: [(Float, [Float])] = []

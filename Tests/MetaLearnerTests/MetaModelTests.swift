@@ -1,3 +1,4 @@
+import Compute
 import Foundation
 import MetaLearner
 import MRICore
@@ -82,18 +83,18 @@ import TestSupport
     @Test func scansOfAnotherArrayOrRAreRefused() throws {
         let model = try Self.smallModel()
         let meta = MetaGrappa(model: model)
-        let mask = try SamplingMask.uniform(ny: 24, acceleration: 2, acsLines: 12)
+        let mask = try Acquisition.uniform(ny: 24, acceleration: 2, acsLines: 12)
         func message(_ body: () throws -> Void) -> String {
             do { try body(); return "" } catch { return "\(error)" }
         }
         // Coil count.
         let threeCoils = randomKSpace(coils: 3, ny: 24, nx: 12, seed: 1)
-        #expect(message { try meta.validate(threeCoils, mask: mask) }.contains("3 coils"))
-        #expect(message { try meta.validate(threeCoils, mask: mask) }.contains("meta-train"))
+        #expect(message { try meta.validate(threeCoils, mask) }.contains("3 coils"))
+        #expect { try meta.validate(threeCoils, mask) } throws: { ($0 as? MRIError)?.setting == .metaModel }
         let independent = randomKSpace(coils: 2, ny: 24, nx: 12, seed: 2)
-        #expect(message { try meta.validate(independent, mask: mask) } == "")
+        #expect(message { try meta.validate(independent, mask) } == "")
         // R.
-        let r3 = try SamplingMask.uniform(ny: 24, acceleration: 3, acsLines: 12)
-        #expect(message { try meta.validate(independent, mask: r3) }.contains("R=2"))
+        let r3 = try Acquisition.uniform(ny: 24, acceleration: 3, acsLines: 12)
+        #expect(message { try meta.validate(independent, r3) }.contains("R=2"))
     }
 }

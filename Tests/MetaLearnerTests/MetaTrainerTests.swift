@@ -19,27 +19,27 @@ import TestSupport
     }
 
     @Test func metaTrainingLowersTheMetaObjectiveOnAHeldOutScan() throws {
-        let mask = try SamplingMask.uniform(ny: 48, acceleration: 2, acsLines: 12)
+        let mask = try Acquisition.uniform(ny: 48, acceleration: 2, acsLines: 12)
         var trainer = try MetaTrainer(options: Self.options, coils: 4)
         let heldOut = try Self.scan(1000)
-        let before = try trainer.metaGradient(scan: heldOut, mask: mask, theta0: trainer.state.theta0,
+        let before = try trainer.metaGradient(scan: heldOut, mask, theta0: trainer.state.theta0,
                                               gates: trainer.state.gates).loss
-        for i in 0..<60 { _ = try trainer.step(scan: try Self.scan(UInt64(i % 6)), mask: mask) }
-        let after = try trainer.metaGradient(scan: heldOut, mask: mask, theta0: trainer.state.theta0,
+        for i in 0..<60 { _ = try trainer.step(scan: try Self.scan(UInt64(i % 6)), mask) }
+        let after = try trainer.metaGradient(scan: heldOut, mask, theta0: trainer.state.theta0,
                                              gates: trainer.state.gates).loss
         #expect(after < 0.5 * before, "meta-objective on a held-out scan: \(before) → \(after)")
     }
 
     @Test func resumedRunIsBitIdentical() throws {
-        let mask = try SamplingMask.uniform(ny: 48, acceleration: 2, acsLines: 12)
+        let mask = try Acquisition.uniform(ny: 48, acceleration: 2, acsLines: 12)
         var straight = try MetaTrainer(options: Self.options, coils: 4)
-        for i in 0..<6 { _ = try straight.step(scan: try Self.scan(UInt64(i)), mask: mask) }
+        for i in 0..<6 { _ = try straight.step(scan: try Self.scan(UInt64(i)), mask) }
         var first = try MetaTrainer(options: Self.options, coils: 4)
-        for i in 0..<3 { _ = try first.step(scan: try Self.scan(UInt64(i)), mask: mask) }
+        for i in 0..<3 { _ = try first.step(scan: try Self.scan(UInt64(i)), mask) }
         let saved = try JSONEncoder().encode(first.state)
         var resumed = try MetaTrainer(options: Self.options, coils: 4,
                                       state: try JSONDecoder().decode(MetaTrainer.State.self, from: saved))
-        for i in 3..<6 { _ = try resumed.step(scan: try Self.scan(UInt64(i)), mask: mask) }
+        for i in 3..<6 { _ = try resumed.step(scan: try Self.scan(UInt64(i)), mask) }
         #expect(resumed.state.iteration == 6)
         #expect(resumed.state.theta0.map(\.bitPattern) == straight.state.theta0.map(\.bitPattern))
         #expect(resumed.state.gates.map(\.bitPattern) == straight.state.gates.map(\.bitPattern))

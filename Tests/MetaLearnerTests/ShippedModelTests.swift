@@ -9,7 +9,7 @@ import TestSupport
 /// files in Models/, they beat zero-filling by ≥ 3× on paper-array slices, their T steps
 /// lower the ACS loss of a scan they never saw, and scans of another array are refused.
 @Suite struct ShippedModelTests {
-    static let mask = try! SamplingMask.uniform(ny: 288, acceleration: 4, acsLines: 32)
+    static let mask = try! Acquisition.uniform(ny: 288, acceleration: 4, acsLines: 32)
 
     static func simulator() throws -> BrainTaskSimulator {
         let volume = try NpyFile.read(sharedData("ch2_colin27_t1_181x217x181_uint8.npy"))
@@ -34,8 +34,8 @@ import TestSupport
         let simulated = try Self.simulator().scan(slice: 104, seed: 424_242, noiseLevel: 0.004, augment: false)
         for (name, scan, reference) in [("shared z=95", shared, CenteredFFT.rssImage(of: shared)),
                                         ("simulated z=104", simulated.noisy, CenteredFFT.rssImage(of: simulated.clean))] {
-            let acquired = scan.masked(by: Self.mask)
-            let meta = ImageMetrics.nrmse(CenteredFFT.rssImage(of: try MetaGrappa(model: model).reconstruct(acquired, mask: Self.mask)),
+            let acquired = scan.masked(by: Self.mask.mask)
+            let meta = ImageMetrics.nrmse(CenteredFFT.rssImage(of: try MetaGrappa(model: model).reconstruct(acquired, Self.mask)),
                                           reference)
             let zeroFilled = ImageMetrics.nrmse(CenteredFFT.rssImage(of: acquired), reference)
             #expect(3 * meta <= zeroFilled, "\(variant) on \(name): meta \(meta), zero-filled \(zeroFilled)")
@@ -46,7 +46,7 @@ import TestSupport
     func innerLoopLowersTheACSLossOnAFreshScan(variant: MetaVariant) throws {
         let model = try #require(try ShippedModels.model(for: variant))
         let scan = try Self.simulator().scan(slice: 107, seed: 777_777, noiseLevel: 0.006, augment: true)
-        let (problem, theta, trace) = try MetaGrappa(model: model).adapt(scan.noisy.masked(by: Self.mask), mask: Self.mask)
+        let (problem, theta, trace) = try MetaGrappa(model: model).adapt(scan.noisy.masked(by: Self.mask.mask), Self.mask)
         var network = model.learner.network(parameters: theta)
         let after = problem.trainingLoss(&network).loss
         #expect(trace.losses.count == model.metaLearner.steps)
@@ -59,7 +59,7 @@ import TestSupport
         let model = try #require(try ShippedModels.model(for: .paper))
         let shared = try NpyFile.readKSpace(sharedData("sim_brain_32ch_288x288_ch2.npy")).kspace
         let meta = MetaGrappa(model: model)
-        try meta.validate(shared, mask: Self.mask)
+        try meta.validate(shared, Self.mask)
         // The same coils in another order (a different cable map) is another array.
         var permuted = shared
         let plane = 288 * 288
@@ -67,11 +67,11 @@ import TestSupport
             let from = (c * 5) % 32
             for i in 0..<plane { permuted.data[c * plane + i] = shared.data[from * plane + i] }
         }
-        #expect(throws: MRIError.self) { try meta.validate(permuted, mask: Self.mask) }
+        #expect(throws: MRIError.self) { try meta.validate(permuted, Self.mask) }
         // Another coil count.
         let brain = try NpyFile.readKSpace(sharedData("brain_16ch_96x96_mchiew.npy")).kspace
         #expect(throws: MRIError.self) {
-            try meta.validate(brain, mask: try SamplingMask.uniform(ny: 96, acceleration: 4, acsLines: 24))
+            try meta.validate(brain, try Acquisition.uniform(ny: 96, acceleration: 4, acsLines: 24))
         }
     }
 }

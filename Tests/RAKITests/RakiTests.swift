@@ -1,3 +1,4 @@
+import Compute
 import Foundation
 import GRAPPA
 import MRICore
@@ -35,15 +36,15 @@ func nrmse(_ k: KSpace, _ reference: KSpace) -> Double {
     @Test(arguments: [2, 3])
     func linearRakiRecoversPredictableDataLikeGrappa(r: Int) throws {
         let truth = predictableKSpace(coils: 4, ny: 64, nx: 40, sources: 2, seed: UInt64(r))
-        let mask = try SamplingMask.uniform(ny: 64, acceleration: r, acsLines: 24)
+        let mask = try Acquisition.uniform(ny: 64, acceleration: r, acsLines: 24)
         var options = Raki.Options()
         options.linear = true
         options.iterations = 400
         options.learningRate = 1e-2
-        let raki = try Raki(options: options).reconstruct(truth.masked(by: mask), mask: mask)
-        let grappa = try Grappa(regularization: 1e-5).reconstruct(truth.masked(by: mask), mask: mask)
+        let raki = try Raki(options: options).reconstruct(truth.masked(by: mask.mask), mask)
+        let grappa = try Grappa(regularization: 1e-5).reconstruct(truth.masked(by: mask.mask), mask)
         var worstRaki: Float = 0, worstGrappa: Float = 0, peak: Float = 0
-        for y in (2 * r)..<(64 - 2 * r) where !mask.acquired[y] {
+        for y in (2 * r)..<(64 - 2 * r) where !mask.mask.acquired[y] {
             for x in 3..<37 {
                 for c in 0..<4 {
                     worstRaki = max(worstRaki, (raki[c, y, x] - truth[c, y, x]).length)
@@ -58,19 +59,19 @@ func nrmse(_ k: KSpace, _ reference: KSpace) -> Double {
 
     @Test func trainingLowersTheLossAndFillsEveryMissingLine() throws {
         let full = try PhantomSimulator(ny: 64, nx: 48, coils: 6, seed: 4).simulate().noisy
-        let mask = try SamplingMask.uniform(ny: 64, acceleration: 3, acsLines: 20)
+        let mask = try Acquisition.uniform(ny: 64, acceleration: 3, acsLines: 20)
         var losses: [Float] = []
         var options = Raki.Options()
         options.iterations = 150
-        let model = try Raki(options: options).train(full.masked(by: mask), mask: mask) { _, _, loss, _ in losses.append(loss) }
+        let model = try Raki(options: options).train(full.masked(by: mask.mask), mask) { _, _, loss, _ in losses.append(loss) }
         #expect(losses.count == model.iterations && losses.count > 10)
         #expect(losses.last! < 0.2 * losses.first!, "loss \(losses.first!) → \(losses.last!)")
         #expect(model.finalLoss == losses.min()!)
-        let acquired = full.masked(by: mask)
-        let out = try model.apply(to: acquired, mask: mask)
+        let acquired = full.masked(by: mask.mask)
+        let out = try model.apply(to: acquired, mask)
         for c in 0..<6 {
             for y in 0..<64 {
-                if mask.acquired[y] {
+                if mask.mask.acquired[y] {
                     for x in 0..<48 { #expect(out[c, y, x] == acquired[c, y, x]) }
                 } else {
                     #expect((0..<48).contains { out[c, y, $0] != .zero }, "line \(y) of coil \(c) left empty")
@@ -82,13 +83,13 @@ func nrmse(_ k: KSpace, _ reference: KSpace) -> Double {
 
     @Test func sameSeedSameResult() throws {
         let full = try PhantomSimulator(ny: 48, nx: 40, coils: 4, seed: 2).simulate().noisy
-        let mask = try SamplingMask.uniform(ny: 48, acceleration: 2, acsLines: 16)
+        let mask = try Acquisition.uniform(ny: 48, acceleration: 2, acsLines: 16)
         var options = Raki.Options()
         options.iterations = 30
-        let a = try Raki(options: options).reconstruct(full.masked(by: mask), mask: mask)
-        let b = try Raki(options: options).reconstruct(full.masked(by: mask), mask: mask)
+        let a = try Raki(options: options).reconstruct(full.masked(by: mask.mask), mask)
+        let b = try Raki(options: options).reconstruct(full.masked(by: mask.mask), mask)
         options.seed = 2
-        let c = try Raki(options: options).reconstruct(full.masked(by: mask), mask: mask)
+        let c = try Raki(options: options).reconstruct(full.masked(by: mask.mask), mask)
         #expect(a == b)
         #expect(a != c)
     }
@@ -97,30 +98,30 @@ func nrmse(_ k: KSpace, _ reference: KSpace) -> Double {
         let path = sharedData("brain_16ch_96x96_mchiew.npy")
         try #require(FileManager.default.fileExists(atPath: path), "shared data missing: \(path)")
         let (full, _) = try NpyFile.readKSpace(path)
-        let mask = try SamplingMask.uniform(ny: 96, acceleration: 2, acsLines: 24)
-        let out = try Raki().reconstruct(full.masked(by: mask), mask: mask)
-        let e = nrmse(out, full), zf = nrmse(full.masked(by: mask), full)
+        let mask = try Acquisition.uniform(ny: 96, acceleration: 2, acsLines: 24)
+        let out = try Raki().reconstruct(full.masked(by: mask.mask), mask)
+        let e = nrmse(out, full), zf = nrmse(full.masked(by: mask.mask), full)
         #expect(e < 0.05 && e < zf / 3, "RAKI \(e) vs zero-filled \(zf)")
     }
 
     @Test func badSettingsAreRefused() throws {
         let full = try PhantomSimulator(ny: 48, nx: 40, coils: 4, seed: 2).simulate().noisy
-        let mask = try SamplingMask.uniform(ny: 48, acceleration: 4, acsLines: 16)
+        let mask = try Acquisition.uniform(ny: 48, acceleration: 4, acsLines: 16)
         var o = Raki.Options()
         o.iterations = 0
-        #expect { try Raki(options: o).train(full, mask: mask) } throws: { ($0 as? MRIError)?.message.contains("--iterations") == true }
+        #expect { try Raki(options: o).train(full, mask) } throws: { ($0 as? MRIError)?.setting == .iterations }
         o = Raki.Options()
         o.learningRate = -1
-        #expect { try Raki(options: o).train(full, mask: mask) } throws: { ($0 as? MRIError)?.message.contains("--learning-rate") == true }
-        let small = try SamplingMask.uniform(ny: 48, acceleration: 4, acsLines: 6)
-        #expect { try Raki().train(full, mask: small) } throws: { ($0 as? MRIError)?.message.contains("at least 9 lines") == true }
-        let model = try Raki(options: { var x = Raki.Options(); x.iterations = 2; return x }()).train(full, mask: mask)
+        #expect { try Raki(options: o).train(full, mask) } throws: { ($0 as? MRIError)?.setting == .learningRate }
+        let small = try Acquisition.uniform(ny: 48, acceleration: 4, acsLines: 6)
+        #expect { try Raki().train(full, small) } throws: { ($0 as? MRIError)?.message.contains("at least 9 lines") == true }
+        let model = try Raki(options: { var x = Raki.Options(); x.iterations = 2; return x }()).train(full, mask)
         // The automatic budget gives the largest problems fewer iterations, within 100…1500.
         let auto = Raki.Options()
         #expect(auto.automaticIterations(coils: 32, acsLines: 33, readout: 288, acceleration: 4) < 500)
         #expect(auto.automaticIterations(coils: 16, acsLines: 24, readout: 96, acceleration: 2) == 1500)
         #expect(auto.automaticIterations(coils: 128, acsLines: 200, readout: 1024, acceleration: 6) == 100)
         let other = try PhantomSimulator(ny: 48, nx: 40, coils: 3, seed: 2).simulate().noisy
-        #expect(throws: MRIError.self) { try model.apply(to: other, mask: mask) }
+        #expect(throws: MRIError.self) { try model.apply(to: other, mask) }
     }
 }

@@ -1,3 +1,5 @@
+import Compute
+import Compute
 import Dispatch
 import Foundation
 import MRICore
@@ -6,22 +8,25 @@ import MRIIO
 /// Runs a volume slice by slice with the file I/O overlapped with the arithmetic: while
 /// one slice is reconstructed (on both cores), the next is read and the previous one is
 /// written on background threads. At most three slices are in memory at once.
-struct SlicePipeline {
-    let reader: any KSpaceVolumeReader
-    let writer: any KSpaceVolumeWriter
+public struct SlicePipeline {
+    /// The input volume.
+    public let reader: any KSpaceVolumeReader
+    /// The output volume.
+    public let writer: any KSpaceVolumeWriter
     /// The input slices to process, in order; output slice `i` is input slice `indices[i]`.
-    let indices: [Int]
+    public let indices: [Int]
 
     /// Seconds spent waiting for reads and writes that the arithmetic did not hide.
-    private(set) var waiting = 0.0
+    public private(set) var waiting = 0.0
 
-    init(reader: any KSpaceVolumeReader, writer: any KSpaceVolumeWriter, indices: [Int]) {
+    /// A pipeline from `reader` to `writer` over the input slices `indices`.
+    public init(reader: any KSpaceVolumeReader, writer: any KSpaceVolumeWriter, indices: [Int]) {
         (self.reader, self.writer, self.indices) = (reader, writer, indices)
     }
 
     /// Calls `body(index, k)` for each slice in order and writes what it returns. The first
     /// error (reading, reconstructing or writing) stops the run and is rethrown.
-    mutating func run(_ body: (_ index: Int, _ k: consuming KSpace) throws -> KSpace) throws {
+    public mutating func run(_ body: (_ index: Int, _ k: consuming KSpace) throws -> KSpace) throws {
         // One slice: nothing to overlap, and background threads only cost time (measured
         // ~20 ms on a 32-coil 288² slice: the buffers come from another thread's arena).
         if indices.count == 1 {

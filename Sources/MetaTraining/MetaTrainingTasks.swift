@@ -1,3 +1,4 @@
+import Compute
 import Foundation
 import MetaLearner
 import MRICore
@@ -6,20 +7,23 @@ import MRIIO
 /// Where meta-training gets its scans: simulated paper-array slices of the Colin27 volume
 /// (train z ∈ [20, 100), validate z ∈ {100, 102, …, 108}; z ≥ 110 is the reserved test
 /// subject and is never read), or a user's own fully sampled scans.
-struct MetaTrainingTasks {
-    let coils: Int
-    let arrayName: String
+public struct MetaTrainingTasks: Sendable {
+    /// Coils of every scan.
+    public let coils: Int
+    /// Name of the coil array (stored in the model's profile).
+    public let arrayName: String
     /// Fully sampled training scan number `i` (deterministic for the seed).
-    let training: (Int) throws -> KSpace
+    public let training: @Sendable (Int) throws -> KSpace
     /// Validation scans with the image each is judged against.
-    let validation: [(scan: KSpace, reference: RealImage)]
+    public let validation: [(scan: KSpace, reference: RealImage)]
 
     /// Validation slices and their noise levels (high, middle, low SNR, cycled).
-    static let validationSlices = [100, 102, 104, 106, 108]
-    static let validationNoise = [0.002, 0.005, 0.0125, 0.002, 0.005]
-    static let trainingSlices = 20..<100
+    public static let validationSlices = [100, 102, 104, 106, 108]
+    public static let validationNoise = [0.002, 0.005, 0.0125, 0.002, 0.005]
+    public static let trainingSlices = 20..<100
 
-    static func simulated(volumePath: String, seed: UInt64) throws -> MetaTrainingTasks {
+    /// Simulated paper-array tasks from the Colin27 volume at `volumePath`.
+    public static func simulated(volumePath: String, seed: UInt64) throws -> MetaTrainingTasks {
         let volume = try NpyFile.read(volumePath)
         let shape = volume.header.shape
         guard shape.count == 3, volume.header.elementType == .uint8, !volume.header.fortranOrder else {
@@ -42,9 +46,9 @@ struct MetaTrainingTasks {
 
     /// The user's scans: the last one validates (against its own fully sampled image),
     /// the others train, in turn.
-    static func files(_ paths: [String]) throws -> MetaTrainingTasks {
+    public static func files(_ paths: [String]) throws -> MetaTrainingTasks {
         guard paths.count >= 2 else {
-            throw MRIError(.invalidArgument, "--data needs at least two fully sampled scans (the last one validates), found \(paths.count)")
+            throw MRIError(.invalidArgument, "training on your own scans needs at least two fully sampled scans (the last one validates), found \(paths.count)")
         }
         let scans = try paths.map { try NpyFile.readKSpace($0).kspace }
         for (path, k) in zip(paths, scans) where k.coils != scans[0].coils {
@@ -59,7 +63,7 @@ struct MetaTrainingTasks {
     /// The coil-array profile: mean fingerprint over the validation scans and the first
     /// training scans; the smallest partner agreement seen among them, less 0.1 (clamped
     /// to [0.5, 0.9]), is the least accepted.
-    func profile(acsLines: Int, samples: Int = 48) throws -> CoilArrayProfile {
+    public func profile(acsLines: Int, samples: Int = 48) throws -> CoilArrayProfile {
         var scans = validation.map(\.scan)
         for i in 0..<samples { scans.append(try training(i)) }
         let signatures = scans.map { k in

@@ -1,3 +1,5 @@
+import Compute
+import Compute
 import MRICore
 import NeuralNetwork
 import Numerics
@@ -9,15 +11,16 @@ public enum LatticeLineGeometry {
     /// Readout samples consumed on each side by a 2 × 5 then 2 × 3 network (2 + 1).
     public static let readoutMargin = 3
 
-    /// The ACS block of `mask` and its peak magnitude in `k`, after checking that the
+    /// The acquisition's ACS block and its peak magnitude in `k`, after checking that the
     /// block and the readout are large enough for a network reading the lattice lines
-    /// −1, 0, +1 at acceleration `r` and ±`readoutMargin` samples; `method` names the
-    /// reconstruction in errors.
-    public static func calibrationRegion(_ k: KSpace, mask: SamplingMask, acceleration r: Int,
+    /// −1, 0, +1 and ±`readoutMargin` samples; `method` names the reconstruction in errors.
+    public static func calibrationRegion(_ k: KSpace, _ acquisition: Acquisition,
                                          method: String) throws -> (acs: Range<Int>, peak: Float) {
-        guard let acs = mask.autoCalibrationRegion(), acs.count >= 2 * r + 1 else {
+        let acs = acquisition.autoCalibrationLines, r = acquisition.acceleration
+        guard acs.count >= 2 * r + 1 else {
             throw MRIError(.invalidArgument,
-                           "ACS of \(mask.autoCalibrationRegion()?.count ?? 0) lines is too small for \(method) at R=\(r): at least \(2 * r + 1) lines are needed")
+                           "ACS of \(acs.count) lines is too small for \(method) at R=\(r): at least \(2 * r + 1) lines are needed",
+                           setting: .acsLines)
         }
         guard k.nx > 2 * readoutMargin else {
             throw MRIError(.invalidArgument, "readout of \(k.nx) samples is too short for \(method) (at least \(2 * readoutMargin + 1))")
@@ -110,16 +113,16 @@ public enum LatticeLineGeometry {
         return (input, bases)
     }
 
-    /// Fills the lines of `k` that `mask` lacks with `network` (a RAKI network or the adapted
+    /// Fills the lines of `k` that `acquisition` does not keep with `network` (a RAKI network or the adapted
     /// learner) run on the lattice lines, scaled by `scale`; `add` adds the estimates to what
     /// `k` holds there (a linear branch's). With `subtractZeroResponse` the estimates are
     /// `f(x) − f(0)` (``NeuralNetwork/ConvNet/zeroResponse()``: the biases' constant answer to
     /// zero data would otherwise fill outer k-space's missing lines). The network runs only
     /// on the bases that estimate a missing line (``basesToEstimate(lattice:mask:)``).
-    public static func fillMissingLines(_ k: inout KSpace, with network: ConvNet, lattice: UndersamplingLattice,
-                                        mask: SamplingMask, scale: Float, add: Bool = false,
-                                        subtractZeroResponse: Bool = true) {
+    public static func fillMissingLines(_ k: inout KSpace, with network: ConvNet, acquisition: Acquisition,
+                                        scale: Float, add: Bool = false, subtractZeroResponse: Bool = true) {
         let offsets = subtractZeroResponse ? network.zeroResponse() : nil
+        let (lattice, mask) = (acquisition.lattice, acquisition.keptLines)
         for run in basesToEstimate(lattice: lattice, mask: mask) {
             // Lattice lines are acquired, so the lines filled by an earlier run never feed a later one.
             let (input, bases) = latticeInput(k, lattice: lattice, scale: scale, only: run)

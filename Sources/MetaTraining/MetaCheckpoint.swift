@@ -5,7 +5,7 @@ import MRIIO
 
 /// The checkpoint of a meta-training run: settings and the whole trainer state as JSON,
 /// written atomically (a crash leaves the previous checkpoint intact).
-enum MetaCheckpoint {
+public enum MetaCheckpoint {
     private struct Contents: Codable {
         var format = "metagrappa-meta-checkpoint-1"
         let options: MetaTrainer.Options
@@ -13,13 +13,14 @@ enum MetaCheckpoint {
         let state: MetaTrainer.State
     }
 
-    static func write(_ trainer: MetaTrainer, to path: String) throws {
+    /// Writes the trainer's settings and state to `path`, atomically.
+    public static func write(_ trainer: MetaTrainer, to path: String) throws {
         let data = try JSONEncoder().encode(Contents(options: trainer.options, coils: trainer.learner.coils, state: trainer.state))
         try AtomicFile.write(Array(data), to: path)
     }
 
     /// Reads a checkpoint and checks that it belongs to a run with these settings.
-    static func read(_ path: String, options: MetaTrainer.Options, coils: Int) throws -> MetaTrainer {
+    public static func read(_ path: String, options: MetaTrainer.Options, coils: Int) throws -> MetaTrainer {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw MRIError(.io, "\(path): no checkpoint to resume from (missing or unreadable)")
         }

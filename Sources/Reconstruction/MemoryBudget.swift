@@ -4,11 +4,11 @@ import MRICore
 /// Refuses, before any data is read, a reconstruction whose working set would not fit in
 /// the machine's memory: a scan that would otherwise be killed by the kernel halfway, or
 /// swap for hours.
-enum MemoryBudget {
+public enum MemoryBudget {
     /// Peak memory per byte of one slice's complex64 k-space, measured with GNU time on the
     /// 32-coil 288² slice (21 MB): GRAPPA 118 MB alone and 222 MB in a volume (three slices
     /// in flight), meta 222 MB, RAKI 273 MB; rounded up.
-    static func factor(_ method: Method) -> Double {
+    static func factor(_ method: ReconstructionMethod) -> Double {
         switch method {
         case .grappa, .meta: 12
         case .raki: 16
@@ -16,12 +16,12 @@ enum MemoryBudget {
     }
 
     /// Physical memory of this machine, in bytes.
-    static var physicalMemory: Double {
+    public static var physicalMemory: Double {
         Double(sysconf(Int32(_SC_PHYS_PAGES))) * Double(sysconf(Int32(_SC_PAGESIZE)))
     }
 
     /// Throws if reconstructing slices of `shape` with `method` needs more than the machine has.
-    static func check(_ shape: (coils: Int, ny: Int, nx: Int), method: Method, source: String) throws {
+    public static func check(_ shape: (coils: Int, ny: Int, nx: Int), method: ReconstructionMethod, source: String) throws {
         let slice = Double(shape.coils) * Double(shape.ny) * Double(shape.nx) * 8
         let need = slice * factor(method) + 64e6
         let have = physicalMemory

@@ -1,0 +1,83 @@
+/// What was measured of one slice, checked once: the ky sampling mask, its uniform lattice
+/// (acceleration `R` ≥ 2 and offset) and its auto-calibration (ACS) block.
+///
+/// Every reconstruction method takes an `Acquisition` and trusts it: the mask has been
+/// shown to be a uniform lattice plus one block, so no method derives the lattice or the
+/// ACS block again. What a method needs beyond that (an ACS block large enough for its
+/// kernel, say) it checks itself, against the data.
+///
+/// ```swift
+/// let acquisition = try Acquisition.uniform(ny: 288, acceleration: 4, acsLines: 32)
+/// let filled = try Grappa().reconstruct(k.masked(by: acquisition.mask), acquisition)
+/// ```
+public struct Acquisition: Sendable, Equatable {
+    /// The lines that were measured (the methods calibrate on these).
+    public let mask: SamplingMask
+    /// The uniform undersampling lattice: every line `offset + R·l` is measured.
+    public let lattice: UndersamplingLattice
+    /// The auto-calibration block: the longest run of measured lines (ties: nearest the centre).
+    public let autoCalibrationLines: Range<Int>
+    /// The lines a reconstruction returns as measured; every other line is estimated.
+    /// Normally ``mask``; ``estimatingAutoCalibrationLines()`` keeps only the lattice.
+    public let keptLines: SamplingMask
+
+    /// Checks that `mask` is a uniform lattice (R ≥ 2) plus one block of consecutive lines.
+    public init(mask: SamplingMask) throws {
+        let lattice = try mask.lattice()
+        guard lattice.acceleration >= 2 else {
+            throw MRIError(.invalidArgument, "the mask is fully sampled: there are no missing lines to reconstruct")
+        }
+        // lattice() succeeded, so the mask acquires a line and has a block.
+        self.init(mask: mask, lattice: lattice, autoCalibrationLines: mask.autoCalibrationRegion()!, keptLines: mask)
+    }
+
+    private init(mask: SamplingMask, lattice: UndersamplingLattice, autoCalibrationLines: Range<Int>,
+                 keptLines: SamplingMask) {
+        self.mask = mask
+        self.lattice = lattice
+        self.autoCalibrationLines = autoCalibrationLines
+        self.keptLines = keptLines
+    }
+
+    /// The uniform acquisition of the command-line contract: lines with
+    /// `(ky − ny/2) mod R == 0` plus the centred block `[ny/2 − N/2, ny/2 − N/2 + N)`.
+    public static func uniform(ny: Int, acceleration: Int, acsLines: Int) throws -> Acquisition {
+        try Acquisition(mask: SamplingMask.uniform(ny: ny, acceleration: acceleration, acsLines: acsLines))
+    }
+
+    /// Number of phase-encode lines.
+    public var ny: Int { mask.ny }
+    /// The acceleration `R`.
+    public var acceleration: Int { lattice.acceleration }
+
+    /// The same acquisition, but the reconstruction estimates the ACS lines too and keeps
+    /// only the lattice lines as measured (to score the interpolation alone).
+    public func estimatingAutoCalibrationLines() -> Acquisition {
+        Acquisition(mask: mask, lattice: lattice, autoCalibrationLines: autoCalibrationLines,
+                    keptLines: SamplingMask(acquired: (0..<ny).map(lattice.contains)))
+    }
+
+    /// Throws unless `k` has this acquisition's number of lines; `source` names the data.
+    public func requireLines(of k: KSpace, source: String = "the k-space") throws {
+        guard k.ny == ny else {
+            throw MRIError(.invalidArgument, "the sampling mask has \(ny) lines but \(source) has \(k.ny)")
+        }
+    }
+
+    /// Copies the kept (measured) lines of `measured` into `k`: after a reconstruction that
+    /// did not write in place (coil compression), every measured sample is as measured.
+    public func restoreKeptLines(of measured: KSpace, into k: inout KSpace) {
+        precondition(k.coils == measured.coils && k.ny == measured.ny && k.nx == measured.nx, "shapes must agree")
+        let (coils, ny, nx) = (k.coils, k.ny, k.nx)
+        measured.data.withUnsafeBufferPointer { src in
+            k.data.withUnsafeMutableBufferPointer { dst in
+                for c in 0..<coils {
+                    for y in 0..<ny where keptLines.acquired[y] {
+                        let row = (c * ny + y) * nx
+                        (dst.baseAddress! + row).update(from: src.baseAddress! + row, count: nx)
+                    }
+                }
+            }
+        }
+    }
+}

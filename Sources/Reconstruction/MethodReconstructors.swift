@@ -1,0 +1,121 @@
+import Compute
+import GRAPPA
+import MetaLearner
+import MRICore
+import RAKI
+
+/// GRAPPA calibrated on each slice's ACS.
+public struct GrappaReconstructor: Reconstructor {
+    /// Kernel shape, regularisation and solver.
+    public var grappa: Grappa
+
+    /// A reconstructor with these GRAPPA settings.
+    public init(_ grappa: Grappa = Grappa()) {
+        self.grappa = grappa
+    }
+
+    public func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition) throws -> ReconstructionResult {
+        let t0 = Stopwatch()
+        let kernel = try grappa.calibrate(k, acquisition)
+        let (calibration, t1) = (t0.seconds, Stopwatch())
+        let out = try kernel.apply(to: consume k, acquisition)
+        return ReconstructionResult(kspace: out, timings: StageTimings(calibration: calibration, application: t1.seconds),
+                                    grappaKernel: kernel)
+    }
+}
+
+/// A GRAPPA kernel calibrated once (``GrappaKernel``), applied to every slice.
+public struct KernelReconstructor: Reconstructor {
+    /// The kernel.
+    public let kernel: GrappaKernel
+    /// Names the kernel in errors (its file, say).
+    public var source: String
+
+    /// A reconstructor applying `kernel`.
+    public init(kernel: GrappaKernel, source: String = "the kernel") {
+        self.kernel = kernel
+        self.source = source
+    }
+
+    public func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition) throws -> ReconstructionResult {
+        let t = Stopwatch()
+        let out = try kernel.apply(to: consume k, acquisition, source: source)
+        return ReconstructionResult(kspace: out, timings: StageTimings(application: t.seconds), grappaKernel: kernel)
+    }
+}
+
+/// RAKI trained on each slice's ACS.
+public struct RakiReconstructor: Reconstructor {
+    /// Training settings.
+    public var raki: Raki
+    /// Training progress, if wanted.
+    public var progress: (@Sendable () -> Raki.Progress?)?
+
+    /// A reconstructor with these RAKI settings; `progress` makes one reporter per slice.
+    public init(_ raki: Raki = Raki(), progress: (@Sendable () -> Raki.Progress?)? = nil) {
+        self.raki = raki
+        self.progress = progress
+    }
+
+    public func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition) throws -> ReconstructionResult {
+        let t0 = Stopwatch()
+        let model = try raki.train(k, acquisition, progress: progress?())
+        let (training, t1) = (t0.seconds, Stopwatch())
+        let out = try model.apply(to: consume k, acquisition)
+        return ReconstructionResult(kspace: out, timings: StageTimings(calibration: training, application: t1.seconds))
+    }
+}
+
+/// Meta-GRAPPA: the learner adapted to each slice's ACS by the model's T steps.
+public struct MetaReconstructor: Reconstructor {
+    /// The model and how it is used.
+    public var meta: MetaGrappa
+    /// Names the data in errors.
+    public var source: String
+
+    /// A reconstructor with `model`; `allowOtherArray` waives the coil-array fingerprint check.
+    public init(model: MetaModel, allowOtherArray: Bool = false, source: String = "the k-space") {
+        meta = MetaGrappa(model: model)
+        meta.allowOtherArray = allowOtherArray
+        self.source = source
+    }
+
+    public func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition) throws -> ReconstructionResult {
+        let t0 = Stopwatch()
+        try meta.validate(k, acquisition, source: source)
+        let (problem, theta, _) = try meta.adapt(k, acquisition)
+        let (adaptation, t1) = (t0.seconds, Stopwatch())
+        let out = try MetaGrappa.apply(theta: theta, problem: problem, to: consume k, acquisition,
+                                       subtractZeroResponse: meta.subtractZeroResponse)
+        return ReconstructionResult(kspace: out, timings: StageTimings(calibration: adaptation, application: t1.seconds))
+    }
+}
+
+/// Any reconstructor run on SVD virtual coils fitted on the ACS; the result is expanded back
+/// to the physical coils and the measured lines are put back as measured, with all of
+/// their signal.
+public struct CoilCompressedReconstructor: Reconstructor {
+    /// The reconstructor of the virtual coils.
+    public let inner: any Reconstructor
+    /// Virtual coils kept.
+    public let virtualCoils: Int
+
+    /// `inner` run on `virtualCoils` virtual coils.
+    public init(_ inner: any Reconstructor, virtualCoils: Int) {
+        self.inner = inner
+        self.virtualCoils = virtualCoils
+    }
+
+    public func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition) throws -> ReconstructionResult {
+        let t0 = Stopwatch()
+        let measured = consume k
+        let compression = try CoilCompression(fitting: measured, lines: acquisition.autoCalibrationLines,
+                                              virtualCoils: virtualCoils)
+        let fitting = t0.seconds
+        let virtual = try inner.reconstruct(compression.compress(measured), acquisition)
+        let t1 = Stopwatch()
+        var out = compression.expand(virtual.kspace)
+        acquisition.restoreKeptLines(of: measured, into: &out)
+        return ReconstructionResult(kspace: out, timings: virtual.timings + StageTimings(calibration: fitting, application: t1.seconds))
+    }
+}

@@ -1,0 +1,84 @@
+import GRAPPA
+import MetaLearner
+import MRICore
+import RAKI
+
+/// The reconstruction methods.
+public enum ReconstructionMethod: String, CaseIterable, Sendable {
+    /// GRAPPA calibrated on each slice (or a given kernel).
+    case grappa
+    /// RAKI trained on each slice.
+    case raki
+    /// Meta-GRAPPA with a meta-trained model.
+    case meta
+}
+
+/// Everything a reconstruction needs besides the data: the one place where a method and its
+/// settings become a ``Reconstructor``. Defaults are the library's (``GRAPPA/Grappa``,
+/// ``RAKI/Raki/Options``).
+public struct ReconstructionSettings: Sendable {
+    /// The method.
+    public var method: ReconstructionMethod = .grappa
+    /// GRAPPA settings.
+    public var grappa = Grappa()
+    /// RAKI settings.
+    public var raki = Raki()
+    /// RAKI training progress (one reporter per slice), if wanted.
+    public var rakiProgress: (@Sendable () -> Raki.Progress?)?
+    /// The meta model (required by ``ReconstructionMethod/meta``).
+    public var metaModel: MetaModel?
+    /// Use the meta model on a scan whose coil-array fingerprint does not match it.
+    public var allowOtherArray = false
+    /// A GRAPPA kernel to apply instead of calibrating on each slice (GRAPPA only), and the
+    /// name of its file for errors.
+    public var kernel: (kernel: GrappaKernel, source: String)?
+    /// Reconstruct this many SVD virtual coils (nil: the physical coils).
+    public var virtualCoils: Int?
+    /// Names the data in errors.
+    public var source = "the k-space"
+
+    /// Default settings for `method`.
+    public init(method: ReconstructionMethod = .grappa) {
+        self.method = method
+    }
+
+    /// Throws a clear error for settings that contradict each other or are out of range.
+    public func validate() throws {
+        switch method {
+        case .grappa: try grappa.validate()
+        case .raki: try raki.options.validate()
+        case .meta: break  // the model is checked against each slice
+        }
+        if kernel != nil && method != .grappa {
+            throw MRIError(.invalidArgument, "a given GRAPPA kernel cannot be used with \(method.rawValue)", setting: .kernel)
+        }
+        if let n = virtualCoils {
+            guard n >= 1 else {
+                throw MRIError(.invalidArgument, "the number of virtual coils must be at least 1, found \(n)", setting: .virtualCoils)
+            }
+            if kernel != nil {
+                throw MRIError(.invalidArgument, "a given GRAPPA kernel works on physical coils: it cannot be combined with coil compression",
+                               setting: .virtualCoils)
+            }
+        }
+    }
+
+    /// The reconstructor these settings describe (validated first).
+    public func reconstructor() throws -> any Reconstructor {
+        try validate()
+        let method: any Reconstructor
+        switch self.method {
+        case .grappa:
+            if let (kernel, source) = kernel {
+                method = KernelReconstructor(kernel: kernel, source: source)
+            } else {
+                method = GrappaReconstructor(grappa)
+            }
+        case .raki: method = RakiReconstructor(raki, progress: rakiProgress)
+        case .meta:
+            guard let metaModel else { throw MRIError(.invalidArgument, "Meta-GRAPPA needs a meta model", setting: .metaModel) }
+            method = MetaReconstructor(model: metaModel, allowOtherArray: allowOtherArray, source: source)
+        }
+        return virtualCoils.map { CoilCompressedReconstructor(method, virtualCoils: $0) } ?? method
+    }
+}

@@ -1,0 +1,113 @@
+import Compute
+import Foundation
+import GRAPPA
+import MRICore
+import MRIIO
+
+/// Reconstructs the slices of a k-space file (every one, or one) into an output file of the
+/// same layout, one slice at a time through a ``SlicePipeline``: the library call behind
+/// `metagrappa recon`. Nothing is written unless every slice succeeds.
+///
+/// ```swift
+/// var job = VolumeReconstruction(input: "scan.h5", output: "out.npy",
+///                                sampling: .uniform(acceleration: 4, acsLines: 32))
+/// job.settings.method = .raki
+/// let timings = try job.run()
+/// ```
+public struct VolumeReconstruction {
+    /// Input k-space file.
+    public var input: String
+    /// Output k-space file (format by extension).
+    public var output: String
+    /// How each slice was sampled.
+    public var sampling: SamplingSource
+    /// Method and settings.
+    public var settings = ReconstructionSettings()
+    /// Only this slice (0-based) of a multi-slice input.
+    public var slice: Int?
+    /// Also write GRAPPA g-factor maps here (float32 `.npy`, `[ny, nx]` or `[slices, ny, nx]`).
+    public var gFactorOutput: String?
+    /// Also write the RSS image of the result here (8-bit PNG; one slice only).
+    public var imageOutput: String?
+    /// Opens the input (a front end may isolate the file reader, say).
+    public var openInput: (String) throws -> any KSpaceVolumeReader = KSpaceFiles.openReader
+
+    /// Seconds per stage of a whole run.
+    public struct Timings: Sendable {
+        /// Opening the input and creating the output.
+        public var open = 0.0
+        /// Calibration, training or adaptation, over all slices.
+        public var calibrate = 0.0
+        /// Filling the missing lines, over all slices.
+        public var apply = 0.0
+        /// Waiting for reads and writes that the arithmetic did not hide.
+        public var waiting = 0.0
+        /// Finishing the output files.
+        public var commit = 0.0
+        /// The whole run.
+        public var total = 0.0
+    }
+
+    /// A job from `input` to `output` with the given sampling and default settings.
+    public init(input: String, output: String, sampling: SamplingSource) {
+        (self.input, self.output, self.sampling) = (input, output, sampling)
+    }
+
+    /// Checks the outputs and settings before anything is read.
+    public func validate() throws {
+        try KSpaceFiles.validateOutput(output, input: input, extensions: KSpaceFiles.outputExtensions)
+        if let imageOutput { try KSpaceFiles.validateOutput(imageOutput, input: input, extensions: ["png"]) }
+        if let gFactorOutput {
+            try KSpaceFiles.validateOutput(gFactorOutput, input: input, extensions: ["npy"])
+            guard settings.method == .grappa, settings.virtualCoils == nil else {
+                throw MRIError(.invalidArgument, "g-factor maps are of a GRAPPA kernel of the physical coils: they need GRAPPA without coil compression",
+                               setting: .gFactor)
+            }
+        }
+        try settings.validate()
+    }
+
+    /// Runs the job.
+    public func run() throws -> Timings {
+        try validate()
+        var times = Timings()
+        let total = Stopwatch()
+        var settings = settings
+        settings.source = input
+        let reconstructor = try settings.reconstructor()
+        let reader = try openInput(input)
+        let selected = try slice.map { [try KSpaceFiles.chosenSlice($0, of: reader, source: input)] } ?? Array(0..<reader.slices)
+        try MemoryBudget.check(reader.sliceShape, method: settings.method, source: input)
+        if imageOutput != nil && selected.count > 1 {
+            throw MRIError(.invalidArgument, "an image is written of one slice: \(input) has \(reader.slices); choose one", setting: .slice)
+        }
+        // Resolved before any slice is read: a bad mask, or an input without a pattern of its
+        // own, fails here; only a file's own per-slice patterns are looked up per slice.
+        let first = try sampling.acquisition(for: reader, slice: selected[0], source: input)
+        let writer = try KSpaceFiles.createWriter(output, slices: selected.count, sliceShape: reader.sliceShape, like: reader)
+        times.open = total.seconds
+        var gMaps: [Float] = []
+        var pipeline = SlicePipeline(reader: reader, writer: writer, indices: selected)
+        try pipeline.run { (index: Int, k: consuming KSpace) in
+            let acquisition = sampling.variesBySlice ? try sampling.acquisition(for: reader, slice: index, source: input) : first
+            let result = try reconstructor.reconstruct(consume k, acquisition)
+            times.calibrate += result.timings.calibration
+            times.apply += result.timings.application
+            if gFactorOutput != nil, let kernel = result.grappaKernel {
+                gMaps += try GFactor.map(kernel: kernel, reconstructed: result.kspace)
+            }
+            if let imageOutput { try PNGWriter.write(Bitmap(CenteredFFT.rssImage(of: result.kspace)), to: imageOutput) }
+            return result.kspace
+        }
+        times.waiting = pipeline.waiting
+        let commit = Stopwatch()
+        if let gFactorOutput {
+            let (ny, nx) = (reader.sliceShape.ny, reader.sliceShape.nx)
+            try NpyFile.write(gMaps, shape: selected.count > 1 ? [selected.count, ny, nx] : [ny, nx], to: gFactorOutput)
+        }
+        try writer.commit()
+        times.commit = commit.seconds
+        times.total = total.seconds
+        return times
+    }
+}

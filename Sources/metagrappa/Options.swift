@@ -1,0 +1,167 @@
+import ArgumentParser
+import Compute
+import Foundation
+import GRAPPA
+import MetaLearner
+import MRICore
+import RAKI
+import Reconstruction
+
+/// How the input was (or is to be) undersampled: `--accel R --acs N` or `--mask FILE`.
+struct AcquisitionOptions: ParsableArguments {
+    @Option(help: "Undersample the (fully sampled) input by R: keep lines with (ky − ny/2) mod R == 0 plus the ACS block.")
+    var accel: Int?
+
+    @Option(help: "Number of centred, fully sampled ACS lines kept with --accel (default \(SamplingSource.defaultACSLines)).")
+    var acs: Int?
+
+    @Option(help: "1-D ky mask (.npy bool/uint8): the input is the acquired data.")
+    var mask: String?
+
+    func validate() throws {
+        if mask != nil && (accel != nil || acs != nil) {
+            throw ValidationError("give either --mask or --accel/--acs, not both")
+        }
+        if acs != nil && accel == nil { throw ValidationError("--acs needs --accel R") }
+    }
+
+    var sampling: SamplingSource {
+        if let mask { return .maskFile(mask) }
+        if let accel { return .uniform(acceleration: accel, acsLines: acs ?? SamplingSource.defaultACSLines) }
+        return .recordedInFile
+    }
+}
+
+/// GRAPPA settings shared by the subcommands that run it.
+struct GrappaOptions: ParsableArguments {
+    @Option(name: .customLong("kernel-readout"), help: "GRAPPA kernel width along the readout (odd).")
+    var readout = GrappaKernelGeometry().readout
+
+    @Option(name: .customLong("kernel-lines"), help: "Number of acquired source lines in the GRAPPA kernel.")
+    var lines = GrappaKernelGeometry().lines
+
+    @Option(help: "Relative Tikhonov regularisation λ_rel (λ = λ_rel · trace(AᴴA)/unknowns).")
+    var lambda = Grappa.defaultRegularization
+
+    @Option(help: "Calibration solver: cholesky (fast) or qr (for checking).")
+    var solver: Grappa.Solver = .cholesky
+
+    func validate() throws {
+        do { try grappa.validate() } catch let error as MRIError { throw ValidationError(error.commandLineMessage) }
+    }
+
+    var grappa: Grappa {
+        Grappa(kernel: GrappaKernelGeometry(readout: readout, lines: lines), regularization: lambda, solver: solver)
+    }
+}
+
+extension Grappa.Solver: ExpressibleByArgument {}
+extension ReconstructionMethod: ExpressibleByArgument {}
+extension MetaVariant: ExpressibleByArgument {}
+
+/// Two layer widths given as `A,B`.
+struct LayerWidths: ExpressibleByArgument {
+    let first: Int, second: Int
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let a = parts[0], let b = parts[1] else { return nil }
+        (first, second) = (a, b)
+    }
+
+    init(_ first: Int, _ second: Int) { (self.first, self.second) = (first, second) }
+
+    var defaultValueDescription: String { "\(first),\(second)" }
+}
+
+/// RAKI settings shared by the subcommands that run it.
+struct RakiOptions: ParsableArguments {
+    @Option(help: "RAKI: most Adam iterations (training stops earlier on a loss plateau). Default: from the scan's shape, as many as fit ~22 s of arithmetic on 2 cores (100…1500).")
+    var iterations: Int?
+
+    @Option(name: .customLong("learning-rate"), help: "RAKI: Adam learning rate.")
+    var learningRate = Raki.Options().learningRate
+
+    @Option(help: "RAKI: seed of the initial weights (same seed, same result).")
+    var seed = Raki.Options().seed
+
+    @Option(name: .customLong("hidden"), help: "RAKI: channels of the two hidden layers, as A,B.")
+    var hidden = LayerWidths(Raki.Options().hiddenChannels.0, Raki.Options().hiddenChannels.1)
+
+    @Option(name: .customLong("plateau-window"),
+            help: "RAKI: stop when the loss has not improved by 0.1 % over this many iterations.")
+    var plateauWindow = Raki.Options().plateauWindow
+
+    @Option(name: .customLong("whitening-ridge"),
+            help: "RAKI: relative ridge of the first layer's input whitening (0 trains on the raw input).")
+    var whiteningRidge: Float = Raki.Options().whiteningRidge ?? 0
+
+    func validate() throws {
+        do { try raki.options.validate() } catch let error as MRIError { throw ValidationError(error.commandLineMessage) }
+    }
+
+    var raki: Raki {
+        var o = Raki.Options()
+        o.iterations = iterations
+        o.learningRate = learningRate
+        o.seed = seed
+        o.plateauWindow = plateauWindow
+        o.whiteningRidge = whiteningRidge == 0 ? nil : whiteningRidge
+        o.hiddenChannels = (hidden.first, hidden.second)
+        return Raki(options: o)
+    }
+}
+
+/// SVD coil compression, shared by the subcommands that reconstruct.
+struct CoilCompressionOptions: ParsableArguments {
+    @Option(name: .customLong("virtual-coils"),
+            help: "Compress to N SVD virtual coils (fitted on the ACS) before reconstructing; the output keeps the physical coils.")
+    var virtualCoils: Int?
+}
+
+/// Options of the meta-learned reconstruction.
+struct MetaOptions: ParsableArguments {
+    @Option(help: "Meta: variant, paper (the published method) or residual (per-scan linear branch + meta-adapted learner).")
+    var variant: MetaVariant = .paper
+
+    @Option(help: "Meta: model file from `metagrappa meta-train` (default: the shipped model of the variant, for the paper's 32-coil array at R=4).")
+    var model: String?
+
+    @Flag(name: .customLong("allow-other-array"),
+          help: "Meta: use the model even if the scan's coil-correlation fingerprint does not match its array (same coil count).")
+    var allowOtherArray = false
+
+    /// The model file given, or the shipped model of the variant.
+    func load() throws -> MetaModel { try MetaModel.load(model, variant: variant) }
+}
+
+/// The library settings the method flags describe (the meta model is read separately, by
+/// ``MetaOptions/load()``, once the cheaper checks have passed).
+func reconstructionSettings(method: ReconstructionMethod, grappa: GrappaOptions, raki: RakiOptions, meta: MetaOptions,
+                            coils: CoilCompressionOptions) -> ReconstructionSettings {
+    var settings = ReconstructionSettings(method: method)
+    settings.grappa = grappa.grappa
+    settings.raki = raki.raki
+    settings.rakiProgress = { TrainingProgress.reporter() }
+    settings.virtualCoils = coils.virtualCoils
+    settings.allowOtherArray = meta.allowOtherArray
+    return settings
+}
+
+/// Training progress on stderr (iteration, loss, ETA), only when stderr is a terminal.
+enum TrainingProgress {
+    static func reporter() -> Raki.Progress? {
+        guard isatty(STDERR_FILENO) == 1 else { return nil }
+        let clock = Stopwatch()
+        return { iteration, maxIterations, loss, done in
+            guard iteration % 10 == 0 || done else { return }
+            let elapsed = clock.seconds
+            // An upper bound: a loss plateau may end training earlier.
+            let eta = elapsed / Double(iteration) * Double(maxIterations - iteration)
+            let line = done
+                ? String(format: "\rRAKI %d iterations, loss %.3e, %.1f s            \n", iteration, loss, elapsed)
+                : String(format: "\rRAKI iteration %d/%d  loss %.3e  ETA ≤ %.0f s ", iteration, maxIterations, loss, eta)
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+    }
+}
