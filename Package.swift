@@ -119,6 +119,7 @@ let package = Package(
         .testTarget(name: "MetaLearnerTests", dependencies: ["MetaLearner", "GRAPPA", "RAKI", "NeuralNetwork", "MRICore",
                                                              "MRIIO", "TestSupport",
                                                              .product(name: "Numerics", package: "swift-numerics")]),
+        .testTarget(name: "ReconstructionTests", dependencies: ["Reconstruction", "GRAPPA", "RAKI", "MRICore", "MRIIO", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["metagrappa", "GRAPPA", "MetaLearner", "MRIIO", "MRICore", "TestSupport"]),
     ]
 )
