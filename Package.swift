@@ -97,6 +97,10 @@ let package = Package(
         .executableTarget(name: "grappa-bench", dependencies: ["Compute", "MRICore", "MRIIO", "GRAPPA"],
                           path: "Benchmarks/GrappaBench"),
 
+        // GRAPPA's automatic support and λ against the default and the oracle (see BENCHMARKS.md).
+        .executableTarget(name: "grappa-auto-bench", dependencies: ["Compute", "MRICore", "MRIIO", "GRAPPA", "MetaLearner"],
+                          path: "Benchmarks/GrappaAuto"),
+
         // RAKI variants the CLI does not expose (see BENCHMARKS.md).
         .executableTarget(name: "raki-probe", dependencies: ["Compute", "MRICore", "MRIIO", "GRAPPA", "RAKI"],
                           path: "Benchmarks/RakiProbe"),

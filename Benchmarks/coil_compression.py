@@ -21,7 +21,7 @@ def main():
         out = os.path.join(tmp, "r.json")
         for n in (32, 24, 16, 12, 8):
             subprocess.run([BINARY, "evaluate", SLICE, "--accel", "4", "--acs", "32", "--methods", "grappa,raki",
-                            "--virtual-coils", str(n), "--json", out], check=True, capture_output=True)
+                            "--virtual-coils", str(n), "--kernel-lines", "4", "--kernel-readout", "5", "--lambda", "1e-4", "--json", out], check=True, capture_output=True)
             m = {x["method"]: x for x in json.load(open(out))["methods"]}
             print(f"| {n} | {m['grappa']['nrmse']:.4f} | {m['grappa']['seconds']:.2f} | "
                   f"{m['raki']['nrmse']:.4f} | {m['raki']['seconds']:.1f} |", flush=True)

@@ -32,7 +32,7 @@ def evaluate(path, r, acs, lam):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "r.json")
         run = subprocess.run([BINARY, "evaluate", path, "--accel", str(r), "--acs", str(acs), "--methods", "grappa",
-                              "--lambda", str(lam), "--json", out], capture_output=True, text=True)
+                              "--lambda", str(lam), "--kernel-lines", "4", "--kernel-readout", "5", "--json", out], capture_output=True, text=True)
         if run.returncode != 0:
             return None, run.stderr.strip()
         j = json.load(open(out))

@@ -24,7 +24,7 @@ def run(path, r, acs, methods, extra=()):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "r.json")
         subprocess.run([BINARY, "evaluate", path, "--accel", str(r), "--acs", str(acs), "--methods", methods,
-                        "--json", out] + list(extra), check=True, capture_output=True)
+                        "--json", out, "--kernel-lines", "4", "--kernel-readout", "5", "--lambda", "1e-4"] + list(extra), check=True, capture_output=True)
         j = json.load(open(out))
         return j["zero_filled"]["nrmse"], {m["method"]: (m["nrmse"], m["seconds"]) for m in j["methods"]}
 

@@ -64,7 +64,7 @@ def main():
         for _ in range(a.runs):
             t = time.perf_counter()
             subprocess.run([binary, "recon", a.input, "-o", out, "--method", "grappa", "--accel", str(a.accel),
-                            "--acs", str(a.acs)], check=True)
+                            "--acs", str(a.acs), "--kernel-lines", "4", "--kernel-readout", "5", "--lambda", "1e-4"], check=True)
             walls.append(time.perf_counter() - t)
         ours = np.load(out)
 

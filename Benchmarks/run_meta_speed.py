@@ -39,7 +39,7 @@ def main():
     binary = os.path.join(ROOT, ".build", "release", "metagrappa")
     if not os.path.exists(binary):
         sys.exit(f"{binary} missing: run `swift build -c release` first")
-    methods = {"GRAPPA (4×5, λ 1e-4)": ["--method", "grappa"],
+    methods = {"GRAPPA (4×5, λ 1e-4)": ["--method", "grappa", "--kernel-lines", "4", "--kernel-readout", "5", "--lambda", "1e-4"],
                "meta, paper variant (shipped model)": ["--method", "meta", "--variant", "paper"],
                "meta, residual variant (shipped model)": ["--method", "meta", "--variant", "residual"]}
     walls = {m: [] for m in methods}

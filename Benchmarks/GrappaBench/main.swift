@@ -33,7 +33,7 @@ do {
         var k: KSpace!
         samples["read", default: []].append(try time { k = try NpyFile.readKSpace(input).kspace })
         let mask = try Acquisition.uniform(ny: k.ny, acceleration: r, acsLines: acs)
-        let grappa = Grappa()
+        let grappa = Grappa.classic  // the numpy reference's settings: 4 × 5, λ_rel 1e-4
         var kernel: GrappaKernel!
         let tc = try time { kernel = try grappa.calibrate(k, mask) }
         var out: KSpace!

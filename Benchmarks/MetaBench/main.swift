@@ -58,8 +58,9 @@ func residual(branch l: Double) throws -> MetaModel {
                   linearBranchRegularization: l, acsReadoutWindow: residual.acsReadoutWindow)
 }
 func meta(_ model: MetaModel, _ s: Scan, rule: MetaLearnerLSTM.UpdateRule = .learned,
-          subtractZeroResponse: Bool = true) throws -> KSpace {
+          subtractZeroResponse: Bool = true, branch: GrappaRegularization? = nil) throws -> KSpace {
     var m = MetaGrappa(model: model)
+    m.branchRegularization = branch
     m.rule = rule
     m.subtractZeroResponse = subtractZeroResponse
     let acquired = s.noisy.masked(by: mask.mask)
@@ -119,14 +120,19 @@ for (label, noise) in noiseLevels {
     if ProcessInfo.processInfo.environment["META_BENCH_BRANCH_PROBE"] != nil {
         for l in branchLambdas {
             let r = try validation.reduce(0.0) { $0 + nrmse(try meta(residual(branch: l), $1), $1).clean } / Double(validation.count)
-            let g = try validation.reduce(0.0) { $0 + nrmse(try Grappa(regularization: l).reconstruct($1.noisy.masked(by: mask.mask), mask), $1).clean } / Double(validation.count)
+            let g = try validation.reduce(0.0) { $0 + nrmse(try Grappa(kernel: .init(), regularization: l).reconstruct($1.noisy.masked(by: mask.mask), mask), $1).clean } / Double(validation.count)
             print(String(format: "%@ λ %.0e: validation NRMSE residual %.4f, GRAPPA 4×5 %.4f", label, l, r, g))
         }
+        let automatic = try validation.reduce(0.0) { $0 + nrmse(try meta(residual, $1, branch: .automatic), $1).clean } / Double(validation.count)
+        let shipped = try validation.reduce(0.0) { $0 + nrmse(try meta(residual, $1), $1).clean } / Double(validation.count)
+        let grappa = try validation.reduce(0.0) { $0 + nrmse(try Grappa().reconstruct($1.noisy.masked(by: mask.mask), mask), $1).clean } / Double(validation.count)
+        print(String(format: "%@: validation NRMSE residual with its own λ %.4f, with the branch λ automatic %.4f; GRAPPA automatic %.4f",
+                     label, shipped, automatic, grappa))
         continue
     }
     // GRAPPA's best λ and the SGD ablation's best step, on validation only.
     let bestLambda = try lambdas.min { a, b in
-        let f = { (l: Double) in try validation.reduce(0.0) { $0 + nrmse(try Grappa(regularization: l).reconstruct($1.noisy.masked(by: mask.mask), mask), $1).clean } }
+        let f = { (l: Double) in try validation.reduce(0.0) { $0 + nrmse(try Grappa(kernel: .init(), regularization: l).reconstruct($1.noisy.masked(by: mask.mask), mask), $1).clean } }
         return try f(a) < f(b)
     }!
     let bestRate = try sgdRates.min { a, b in
@@ -160,12 +166,14 @@ for (label, noise) in noiseLevels {
     }
     for s in test {
         record("zero-filled", s) { s.noisy.masked(by: mask.mask) }
-        try record(String(format: "GRAPPA 4×5, λ=%g", bestLambda), s) { try Grappa(regularization: bestLambda).reconstruct(s.noisy.masked(by: mask.mask), mask) }
-        try record("GRAPPA 4×5, λ=1e-4 (default)", s) { try Grappa().reconstruct(s.noisy.masked(by: mask.mask), mask) }
+        try record(String(format: "GRAPPA 4×5, λ=%g", bestLambda), s) { try Grappa(kernel: .init(), regularization: bestLambda).reconstruct(s.noisy.masked(by: mask.mask), mask) }
+        try record("GRAPPA 4×5, λ=1e-4 (default)", s) { try Grappa(kernel: .init(), regularization: Grappa.defaultRegularization).reconstruct(s.noisy.masked(by: mask.mask), mask) }
+        try record("GRAPPA, automatic support and λ", s) { try Grappa().reconstruct(s.noisy.masked(by: mask.mask), mask) }
         try record("meta paper", s) { try meta(paper, s) }
         try record(String(format: "ablation: paper θ₀, SGD step %g, same T", bestRate), s) { try meta(paper, s, rule: .gradientDescent(rate: bestRate)) }
         try record("ablation: paper θ₀, no update (T=0)", s) { try meta(paper, s, rule: .gradientDescent(rate: 0)) }
         try record("meta residual", s) { try meta(residual, s) }
+        try record("meta residual, branch λ automatic", s) { try meta(residual, s, branch: .automatic) }
         try record(String(format: "meta residual, branch λ=%g (tuned)", bestBranch), s) { try meta(residual(branch: bestBranch), s) }
         if rakiSlices.contains(s.z) {
             try record("RAKI (z ∈ \(rakiSlices.sorted()))", s) { try Raki().reconstruct(s.noisy.masked(by: mask.mask), mask) }

@@ -24,22 +24,37 @@ struct CalibrationNormalEquations {
     var gram: [Complex<Float>]
     /// `AᴴB`, `unknowns × targets`, column-major.
     var rhs: [Complex<Float>]
+    /// The calibration positions: base lines `firstBase..<firstBase + bases` (each with its
+    /// sources at `base + R·j` and targets at `base + m`) by readout positions
+    /// `[readout/2, nx − readout/2)`.
+    let firstBase: Int, bases: Int
 
+    /// GRAPPA's normal equations for a kernel of shape `g` at acceleration `r`.
     init(k: KSpace, acs: Range<Int>, acceleration r: Int, geometry g: GrappaKernelGeometry) {
+        self.init(k: k, acs: acs, sourceOffsets: (g.firstLine...g.lastLine).map { r * $0 }, targetOffsets: Array(1..<r),
+                  readout: g.readout)
+    }
+
+    /// The normal equations of any line-to-line kernel: sources on the lines `base + o` for
+    /// `o` in `sourceOffsets` (each over `readout` samples), targets on `base + o` for `o` in
+    /// `targetOffsets`, over every base whose lines all lie in `acs`. Unknown index
+    /// `((coil·sources) + j)·readout + d`; target index `coil·targets + t`.
+    init(k: KSpace, acs: Range<Int>, sourceOffsets: [Int], targetOffsets: [Int], readout: Int) {
         let coils = k.coils, nx = k.nx, ny = k.ny
-        let hx = g.halfReadout, bx = g.readout, by = g.lines
-        let lowest = acs.lowerBound - r * g.firstLine
-        let nb = acs.upperBound - 1 - max(r * g.lastLine, r - 1) - lowest + 1
-        let nSrc = coils * by, nAll = nSrc + coils * (r - 1), block = nSrc * nAll
+        let hx = readout / 2, bx = readout, by = sourceOffsets.count, nt = targetOffsets.count
+        let offsets = sourceOffsets + targetOffsets
+        let lowest = acs.lowerBound - offsets.min()!
+        let nb = acs.upperBound - 1 - offsets.max()! - lowest + 1
+        (firstBase, bases) = (lowest, nb)
+        let nSrc = coils * by, nAll = nSrc + coils * nt, block = nSrc * nAll
         let lags = 4 * hx + 1
         let length = HybridPlan.transformLength(atLeast: nx + 2 * hx)
         unknowns = nSrc * bx
-        targets = coils * (r - 1)
+        targets = coils * nt
 
-        // Column w of the line set: a source line (coil, y0 + r·j) or a target line (coil, y0 + m).
+        // Column w of the line set: a source line (coil, y0 + source offset) or a target line.
         let columns: [(coil: Int, offset: Int)] = (0..<nAll).map { w in
-            w < nSrc ? (w / by, r * (g.firstLine + w % by))
-                     : ((w - nSrc) / (r - 1), (w - nSrc) % (r - 1) + 1)
+            w < nSrc ? (w / by, sourceOffsets[w % by]) : ((w - nSrc) / nt, targetOffsets[(w - nSrc) % nt])
         }
         let spectrum = Self.acsSpectrum(k, acs: acs, length: length)
         let correlations = Self.correlations(spectrum: spectrum, columns: columns, sources: nSrc, bases: nb,

@@ -6,9 +6,15 @@ import Numerics
 /// combination of acquired neighbours across all coils, with weights fitted on the
 /// auto-calibration signal (ACS) by Tikhonov-regularised least squares.
 ///
+/// The kernel support and the regularisation are fixed (by default 4 lines × 5 readout,
+/// λ_rel 1e-4), or chosen for each scan from its own data (``GrappaSupport/automatic``,
+/// ``GrappaRegularization/automatic``; see docs/grappa.md for what that choice achieves and
+/// where it fails).
+///
 /// ```swift
 /// let acquisition = try Acquisition.uniform(ny: k.ny, acceleration: 4, acsLines: 32)
-/// let full = try Grappa(kernel: .init(readout: 5, lines: 4)).reconstruct(k.masked(by: acquisition.mask), acquisition)
+/// let full = try Grappa().reconstruct(k.masked(by: acquisition.mask), acquisition)
+/// let chosen = Grappa(support: .automatic, regularization: .automatic)
 /// ```
 public struct Grappa: Sendable {
     /// How the regularised normal equations are solved.
@@ -19,51 +25,61 @@ public struct Grappa: Sendable {
         case qr
     }
 
-    /// Default relative Tikhonov weight, chosen by measurement over the shared data
-    /// (see BENCHMARKS.md, "GRAPPA regularisation").
+    /// The relative Tikhonov weight of a fixed-λ GRAPPA when none is given (BENCHMARKS.md,
+    /// "GRAPPA regularisation").
     public static let defaultRegularization = 1e-4
 
-    /// Kernel shape.
-    public var kernel: GrappaKernelGeometry
-    /// Relative Tikhonov weight λ_rel: λ = λ_rel · trace(AᴴA) / number of unknowns.
-    public var regularization: Double
+    /// The fixed-settings GRAPPA: 4 lines × 5 readout samples, λ_rel 1e-4 (the default).
+    public static let classic = Grappa(kernel: GrappaKernelGeometry(), regularization: defaultRegularization)
+
+    /// GRAPPA with its support and regularisation chosen for each scan.
+    public static let automatic = Grappa(support: .automatic, regularization: .automatic)
+
+    /// Kernel support: chosen per scan, or fixed.
+    public var support: GrappaSupport
+    /// Relative Tikhonov weight λ_rel (λ = λ_rel · trace(AᴴA) / number of unknowns): chosen
+    /// per scan, or fixed.
+    public var regularization: GrappaRegularization
     /// Linear solver.
     public var solver: Solver
 
-    /// Creates a GRAPPA reconstructor.
-    public init(kernel: GrappaKernelGeometry = .init(), regularization: Double = Grappa.defaultRegularization,
+    /// GRAPPA with the given support and regularisation; by default the classic fixed 4 × 5
+    /// kernel and λ_rel 1e-4 (the automatic choice is not yet reliable enough to be the
+    /// default: docs/grappa.md).
+    public init(support: GrappaSupport = .fixed(GrappaKernelGeometry()),
+                regularization: GrappaRegularization = .relative(Grappa.defaultRegularization),
                 solver: Solver = .cholesky) {
-        self.kernel = kernel
+        self.support = support
         self.regularization = regularization
         self.solver = solver
     }
 
+    /// GRAPPA with a fixed kernel support and relative regularisation.
+    public init(kernel: GrappaKernelGeometry, regularization: Double, solver: Solver = .cholesky) {
+        self.init(support: .fixed(kernel), regularization: .relative(regularization), solver: solver)
+    }
+
     /// Throws a clear error for an invalid kernel shape or regularisation.
     public func validate() throws {
-        try kernel.validate()
-        guard regularization >= 0, regularization.isFinite else {
-            throw MRIError(.invalidArgument, "regularisation must be a finite number ≥ 0, found \(regularization)",
-                           setting: .regularization)
+        if case let .fixed(geometry) = support { try geometry.validate() }
+        if case let .relative(value) = regularization {
+            guard value >= 0, value.isFinite else {
+                throw MRIError(.invalidArgument, "regularisation must be a finite number ≥ 0, found \(value)",
+                               setting: .regularization)
+            }
         }
     }
 
-    /// Fits a kernel on the acquisition's ACS block.
+    /// Fits a kernel on the acquisition's ACS block, choosing its support and regularisation
+    /// from the scan first where they are automatic; the kernel records what was used.
     public func calibrate(_ k: KSpace, _ acquisition: Acquisition) throws -> GrappaKernel {
         try validate()
         try acquisition.requireLines(of: k)
-        let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
-        guard acs.count >= kernel.minimumACSLines(acceleration: r) else {
-            throw MRIError(.invalidArgument,
-                           "ACS of \(acs.count) lines is too small for a \(kernel) kernel at R=\(r): at least \(kernel.minimumACSLines(acceleration: r)) lines are needed",
-                           setting: .acsLines)
+        if case let .fixed(geometry) = support, case let .relative(lambda) = regularization {
+            return try calibrate(k, acquisition, geometry: geometry, regularization: lambda)
         }
-        guard k.nx >= kernel.readout else {
-            throw MRIError(.invalidArgument, "readout of \(k.nx) samples is narrower than the kernel's \(kernel.readout)",
-                           setting: .kernelReadout)
-        }
-        let weights = try solve(k, acs: acs, acceleration: r)
-        return try GrappaKernel(geometry: kernel, acceleration: r, coils: k.coils, regularization: regularization,
-                                weights: weights)
+        let choice = try GrappaSelection(k, acquisition, support: support, regularization: regularization)
+        return try calibrate(k, acquisition, geometry: choice.geometry, regularization: choice.regularization)
     }
 
     /// Calibrates on the ACS and fills every missing line of `k`; measured lines are
@@ -74,7 +90,25 @@ public struct Grappa: Sendable {
         return try kernel.apply(to: k, acquisition)
     }
 
-    private func solve(_ k: KSpace, acs: Range<Int>, acceleration r: Int) throws -> [Complex<Float>] {
+    private func calibrate(_ k: KSpace, _ acquisition: Acquisition, geometry: GrappaKernelGeometry,
+                           regularization: Double) throws -> GrappaKernel {
+        let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
+        guard acs.count >= geometry.minimumACSLines(acceleration: r) else {
+            throw MRIError(.invalidArgument,
+                           "ACS of \(acs.count) lines is too small for a \(geometry) kernel at R=\(r): at least \(geometry.minimumACSLines(acceleration: r)) lines are needed",
+                           setting: .acsLines)
+        }
+        guard k.nx >= geometry.readout else {
+            throw MRIError(.invalidArgument, "readout of \(k.nx) samples is narrower than the kernel's \(geometry.readout)",
+                           setting: .kernelReadout)
+        }
+        let weights = try solve(k, acs: acs, acceleration: r, geometry: geometry, regularization: regularization)
+        return try GrappaKernel(geometry: geometry, acceleration: r, coils: k.coils, regularization: regularization,
+                                weights: weights)
+    }
+
+    private func solve(_ k: KSpace, acs: Range<Int>, acceleration r: Int, geometry kernel: GrappaKernelGeometry,
+                       regularization: Double) throws -> [Complex<Float>] {
         switch solver {
         case .cholesky:
             var system = CalibrationNormalEquations(k: k, acs: acs, acceleration: r, geometry: kernel)

@@ -7,7 +7,7 @@ import MRICore
 /// from the acquired line just above the missing point; for the default 4 lines that
 /// is `{−1, 0, 1, 2}`, two acquired lines on each side. Readout offsets are
 /// `d ∈ {−(readout−1)/2, …, (readout−1)/2}`.
-public struct GrappaKernelGeometry: Sendable, Equatable, Codable, CustomStringConvertible {
+public struct GrappaKernelGeometry: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Readout width in samples (odd; default 5).
     public var readout: Int
     /// Number of acquired source lines (≥ 2; default 4).

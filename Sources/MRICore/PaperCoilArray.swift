@@ -24,13 +24,19 @@ public enum PaperCoilArray {
 
     /// Sensitivity maps `[coil, row, column]` on an `n × n` grid.
     public static func maps(_ n: Int) -> [Complex<Float>] {
-        var maps = [Complex<Float>](repeating: .zero, count: coils * n * n)
+        maps(n, centres: centres, perRing: 8)
+    }
+
+    /// Loops at `centres` (rings of `perRing`, in order) of the same model: `|S| ∝ 1/(d² + z²)`,
+    /// phase angle(pixel − coil) + 0.7·ring, normalised to peak magnitude 1.
+    public static func maps(_ n: Int, centres: [(Double, Double, Double)], perRing: Int) -> [Complex<Float>] {
+        var maps = [Complex<Float>](repeating: .zero, count: centres.count * n * n)
         var peak: Float = 0
         for (c, (cx, cy, zr)) in centres.enumerated() {
             for y in 0..<n {
                 for x in 0..<n {
                     let dx = Double(x - n / 2) / Double(n / 2) - cx, dy = Double(y - n / 2) / Double(n / 2) - cy
-                    let mag = 1 / (dx * dx + dy * dy + zr * zr), ph = atan2(dy, dx) + 0.7 * Double(c / 8)
+                    let mag = 1 / (dx * dx + dy * dy + zr * zr), ph = atan2(dy, dx) + 0.7 * Double(c / perRing)
                     let s = Complex(Float(mag * cos(ph)), Float(mag * sin(ph)))
                     maps[(c * n + y) * n + x] = s
                     peak = max(peak, s.length)
@@ -39,6 +45,22 @@ public enum PaperCoilArray {
         }
         for i in 0..<maps.count { maps[i] = Complex(maps[i].real / peak, maps[i].imaginary / peak) }
         return maps
+    }
+
+    /// Another head array of the same construction: `coils` loops in the fewest rings of at
+    /// most 10 that divide them evenly (8: one ring; 12: 2 × 6; 20: 2 × 10; 32: 4 × 8, this
+    /// array), rings spread over z ∈ [−0.3, 0.3] and staggered by half a loop.
+    public static func rings(coils: Int) -> (centres: [(Double, Double, Double)], perRing: Int) {
+        let count = (1...coils).first { coils % $0 == 0 && coils / $0 <= 10 } ?? coils
+        let perRing = coils / count
+        let centres = (0..<count).flatMap { r in
+            let z = count == 1 ? 0 : -0.3 + 0.6 * Double(r) / Double(count - 1)
+            return (0..<perRing).map { j in
+                let th = 2 * Double.pi * Double(j) / Double(perRing) + (Double.pi / Double(perRing)) * Double(r % 2)
+                return (cos(th), sin(th), z)
+            }
+        }
+        return (centres, perRing)
     }
 
     /// Noise covariance `I + ρ·exp(−|c_i − c_j|/0.6)` between the coils (make_sim.py's model; ρ = 0.25 there).

@@ -36,8 +36,10 @@ public struct BrainTaskSimulator: Sendable {
         public let noiseLevel: Double
     }
 
-    /// A simulator for `volume` (`[z, y, x]`, each slice no larger than `matrix`).
-    public init(volume: [UInt8], depth: Int, height: Int, width: Int, matrix: Int = 288) throws {
+    /// A simulator for `volume` (`[z, y, x]`, each slice no larger than `matrix`), seen by
+    /// the paper's array or by another of its construction (``MRICore/PaperCoilArray/rings(coils:)``).
+    public init(volume: [UInt8], depth: Int, height: Int, width: Int, matrix: Int = 288,
+                array: (centres: [(Double, Double, Double)], perRing: Int)? = nil) throws {
         guard volume.count == depth * height * width, depth >= 1, height <= matrix, width <= matrix, matrix >= 16 else {
             throw MRIError(.invalidArgument,
                            "brain volume of \(depth)×\(height)×\(width) does not fit a \(matrix)² matrix")
@@ -47,8 +49,9 @@ public struct BrainTaskSimulator: Sendable {
         self.height = height
         self.width = width
         self.matrix = matrix
-        maps = PaperCoilArray.maps(matrix)
-        centres = PaperCoilArray.centres
+        let array = array ?? (PaperCoilArray.centres, 8)
+        maps = PaperCoilArray.maps(matrix, centres: array.centres, perRing: array.perRing)
+        centres = array.centres
     }
 
     /// Simulates slice `z`. `noiseLevel` nil draws one log-uniformly in [0.0015, 0.02]

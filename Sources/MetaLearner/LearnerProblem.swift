@@ -47,11 +47,11 @@ public struct LearnerProblem: Sendable {
 
     /// Prepares `k` (acquired lines and ACS as measured; other lines are not read).
     /// `linearBranchRegularization` non-nil fits the residual variant's linear branch with
-    /// that relative Tikhonov weight. `acsReadoutWindow` limits `L_train` to that many
+    /// that relative Tikhonov weight (or one chosen for the scan). `acsReadoutWindow` limits `L_train` to that many
     /// central readout samples of the ACS (nil: all): the ACS energy is concentrated
     /// there (99.9 % within the central 128 of 288 on the shared 32-coil slice) and the
     /// T steps cost proportionally less. `truth`, a fully sampled k-space, adds `L_test`.
-    public init(scan k: KSpace, _ acquisition: Acquisition, learner: LearnerCNN, linearBranchRegularization: Double? = nil,
+    public init(scan k: KSpace, _ acquisition: Acquisition, learner: LearnerCNN, linearBranchRegularization: GrappaRegularization? = nil,
                 acsReadoutWindow: Int? = nil, truth: KSpace? = nil) throws {
         let lattice = acquisition.lattice
         let r = lattice.acceleration
@@ -68,7 +68,7 @@ public struct LearnerProblem: Sendable {
         let scale = 1 / peak
         self.scale = scale
         let branch = try linearBranchRegularization.map {
-            try Grappa(kernel: Self.linearBranchGeometry, regularization: $0).calibrate(k, acquisition)
+            try Grappa(support: .fixed(Self.linearBranchGeometry), regularization: $0).calibrate(k, acquisition)
         }
         linearBranch = branch
         let margin = LatticeLineGeometry.readoutMargin

@@ -1,6 +1,7 @@
+import GRAPPA
+import LatticeCNN
 import MRICore
 import NeuralNetwork
-import LatticeCNN
 
 /// Meta-GRAPPA reconstruction of one scan ("meta-test"): from the scan's
 /// ACS alone, T gate-driven updates take the learner from θ₀ to θ_T (no matrix inverse,
@@ -22,6 +23,10 @@ public struct MetaGrappa: Sendable {
     /// ``ConvNet/zeroResponse()``); chosen on the validation slices
     /// (BENCHMARKS.md: `paper` 0.0428 → 0.0369 at high SNR, `residual` level).
     public var subtractZeroResponse = true
+    /// The residual variant's linear-branch regularisation: nil uses the model's own (the
+    /// λ_rel it was meta-trained with); ``GRAPPA/GrappaRegularization/automatic`` chooses it
+    /// for the scan as GRAPPA does.
+    public var branchRegularization: GrappaRegularization? = nil
 
     /// A reconstructor for `model`.
     public init(model: MetaModel) {
@@ -51,7 +56,7 @@ public struct MetaGrappa: Sendable {
     public func adapt(_ k: KSpace, _ acquisition: Acquisition, record: Bool = false, truth: KSpace? = nil) throws
         -> (problem: LearnerProblem, theta: [Float], trace: MetaLearnerLSTM.Trace) {
         let problem = try LearnerProblem(scan: k, acquisition, learner: model.learner,
-                                         linearBranchRegularization: model.linearBranchRegularization,
+                                         linearBranchRegularization: model.linearBranchRegularization.map { branchRegularization ?? .relative($0) },
                                          acsReadoutWindow: model.acsReadoutWindow, truth: truth)
         var network = model.learner.network(parameters: model.initialParameters)
         let (theta, trace) = model.metaLearner.adapt(model.initialParameters, rule: rule, record: record) { theta in

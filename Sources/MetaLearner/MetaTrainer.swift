@@ -125,7 +125,7 @@ public struct MetaTrainer: Sendable {
         -> (loss: Float, trainLoss: Float, theta0: [Float], gates: [Float]) {
         let problem = try LearnerProblem(scan: scan, acquisition, learner: learner,
                                          linearBranchRegularization: options.variant == .residual
-                                             ? options.linearBranchRegularization : nil,
+                                             ? .relative(options.linearBranchRegularization) : nil,
                                          acsReadoutWindow: options.acsReadoutWindow, truth: scan)
         let lstm = MetaLearnerLSTM(steps: options.steps, gates: gates)
         var network = learner.network(parameters: theta0)

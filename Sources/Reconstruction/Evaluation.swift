@@ -14,6 +14,10 @@ public struct Evaluation {
         public let ssim: Double
         /// The method's wall time (calibration or training + application), without file I/O.
         public let seconds: Double
+        /// GRAPPA's kernel support ("4x5": lines × readout) and relative regularisation, as
+        /// chosen for this scan (GRAPPA only).
+        public var grappa_kernel: String? = nil
+        public var grappa_lambda: Double? = nil
     }
 
     /// One input at one R: the schema of `results.json` (an array of these for several).
@@ -64,7 +68,12 @@ public struct Evaluation {
             let image = CenteredFFT.rssImage(of: result.kspace)
             let m = ImageMetrics(image: image, reference: reference)
             let seconds = result.timings.total
-            scores.append(Score(method: method.rawValue, nrmse: m.nrmse, psnr: m.psnr, ssim: m.ssim, seconds: seconds))
+            var score = Score(method: method.rawValue, nrmse: m.nrmse, psnr: m.psnr, ssim: m.ssim, seconds: seconds)
+            if let kernel = result.grappaKernel {
+                score.grappa_kernel = "\(kernel.geometry.lines)x\(kernel.geometry.readout)"
+                score.grappa_lambda = kernel.regularization
+            }
+            scores.append(score)
             rows.append(.init(label: String(format: "%@  NRMSE %.4f  %.2f S", method.rawValue, m.nrmse, seconds),
                               image: image, error: ComparisonFigure.absoluteError(image, reference)))
         }

@@ -9,8 +9,9 @@ public enum EvaluationReport {
         var lines = ["input \(run.input)  R=\(run.accel)  ACS=\(run.acs)\(run.acs_reinserted ? "" : "  (ACS not reinserted)")",
                      "method         NRMSE    PSNR/dB   SSIM     seconds"]
         for r in [run.zero_filled] + run.methods {
+            let kernel = r.grappa_kernel.map { k in "  kernel \(k), λ_rel " + String(format: "%.3g", r.grappa_lambda ?? 0) } ?? ""
             lines.append(r.method.padding(toLength: 12, withPad: " ", startingAt: 0)
-                         + String(format: " %7.4f %9.2f %7.4f %9.3f", r.nrmse, r.psnr, r.ssim, r.seconds))
+                         + String(format: " %7.4f %9.2f %7.4f %9.3f", r.nrmse, r.psnr, r.ssim, r.seconds) + kernel)
         }
         return lines.joined(separator: "\n")
     }
@@ -20,7 +21,10 @@ public enum EvaluationReport {
         var lines = ["| input | R | ACS | zero-filled | " + methods.map(\.rawValue).joined(separator: " | ") + " |",
                      "|---|---|---|---|" + String(repeating: "---|", count: methods.count)]
         for run in runs {
-            let cells = run.methods.map { String(format: "%.4f (%.2f s)", $0.nrmse, $0.seconds) }
+            let cells = run.methods.map { score in
+                String(format: "%.4f (%.2f s", score.nrmse, score.seconds)
+                    + (score.grappa_kernel.map { ", \($0), λ " + String(format: "%.2g", score.grappa_lambda ?? 0) } ?? "") + ")"
+            }
             lines.append("| \(URL(fileURLWithPath: run.input).lastPathComponent) | \(run.accel) | \(run.acs) | "
                          + String(format: "%.4f", run.zero_filled.nrmse) + " | " + cells.joined(separator: " | ") + " |")
         }
@@ -38,7 +42,7 @@ public enum EvaluationReport {
             \(ProcessInfo.processInfo.activeProcessorCount) cores; \(Parallel.workers) worker threads.
 
             Settings: ACS \(acsLines) lines, ACS \(reinsert ? "reinserted" : "not reinserted (interpolation alone)"); \
-            GRAPPA kernel \(g.kernel), λ_rel \(g.regularization), solver \(g.solver.rawValue); \
+            GRAPPA kernel \(g.supportDescription), λ_rel \(g.regularizationDescription), solver \(g.solver.rawValue); \
             RAKI hidden \(raki.hiddenChannels.0),\(raki.hiddenChannels.1), learning rate \(raki.learningRate), \
             iterations \(raki.iterations.map(String.init) ?? "automatic"), seed \(raki.seed). \
             Errors are shown ×\(evaluation.errorScale) on the reference's grey scale.

@@ -29,6 +29,8 @@ public struct ReconstructionSettings: Sendable {
     public var metaModel: MetaModel?
     /// Use the meta model on a scan whose coil-array fingerprint does not match it.
     public var allowOtherArray = false
+    /// The residual meta model's linear-branch regularisation (nil: the model's own).
+    public var metaBranchRegularization: GrappaRegularization?
     /// A GRAPPA kernel to apply instead of calibrating on each slice (GRAPPA only), and the
     /// name of its file for errors.
     public var kernel: (kernel: GrappaKernel, source: String)?
@@ -77,7 +79,9 @@ public struct ReconstructionSettings: Sendable {
         case .raki: method = RakiReconstructor(raki, progress: rakiProgress)
         case .meta:
             guard let metaModel else { throw MRIError(.invalidArgument, "Meta-GRAPPA needs a meta model", setting: .metaModel) }
-            method = MetaReconstructor(model: metaModel, allowOtherArray: allowOtherArray, source: source)
+            var meta = MetaReconstructor(model: metaModel, allowOtherArray: allowOtherArray, source: source)
+            meta.meta.branchRegularization = metaBranchRegularization
+            method = meta
         }
         return virtualCoils.map { CoilCompressedReconstructor(method, virtualCoils: $0) } ?? method
     }

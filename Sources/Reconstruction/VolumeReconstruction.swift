@@ -12,7 +12,7 @@ import MRIIO
 /// var job = VolumeReconstruction(input: "scan.h5", output: "out.npy",
 ///                                sampling: .uniform(acceleration: 4, acsLines: 32))
 /// job.settings.method = .raki
-/// let timings = try job.run()
+/// let report = try job.run()
 /// ```
 public struct VolumeReconstruction {
     /// Input k-space file.
@@ -31,6 +31,15 @@ public struct VolumeReconstruction {
     public var imageOutput: String?
     /// Opens the input (a front end may isolate the file reader, say).
     public var openInput: (String) throws -> any KSpaceVolumeReader = KSpaceFiles.openReader
+
+    /// What a run did: its timings, and the GRAPPA kernel's support and λ_rel of each slice
+    /// (when GRAPPA ran).
+    public struct Report: Sendable {
+        /// Seconds per stage.
+        public var timings = Timings()
+        /// Per reconstructed slice, the support and relative regularisation of its GRAPPA kernel.
+        public var kernels: [(geometry: GrappaKernelGeometry, regularization: Double)] = []
+    }
 
     /// Seconds per stage of a whole run.
     public struct Timings: Sendable {
@@ -68,9 +77,10 @@ public struct VolumeReconstruction {
     }
 
     /// Runs the job.
-    public func run() throws -> Timings {
+    public func run() throws -> Report {
         try validate()
         var times = Timings()
+        var kernels: [(geometry: GrappaKernelGeometry, regularization: Double)] = []
         let total = Stopwatch()
         var settings = settings
         settings.source = input
@@ -93,8 +103,9 @@ public struct VolumeReconstruction {
             let result = try reconstructor.reconstruct(consume k, acquisition)
             times.calibrate += result.timings.calibration
             times.apply += result.timings.application
-            if gFactorOutput != nil, let kernel = result.grappaKernel {
-                gMaps += try GFactor.map(kernel: kernel, reconstructed: result.kspace)
+            if let kernel = result.grappaKernel {
+                kernels.append((kernel.geometry, kernel.regularization))
+                if gFactorOutput != nil { gMaps += try GFactor.map(kernel: kernel, reconstructed: result.kspace) }
             }
             if let imageOutput { try PNGWriter.write(Bitmap(CenteredFFT.rssImage(of: result.kspace)), to: imageOutput) }
             return result.kspace
@@ -108,6 +119,6 @@ public struct VolumeReconstruction {
         try writer.commit()
         times.commit = commit.seconds
         times.total = total.seconds
-        return times
+        return Report(timings: times, kernels: kernels)
     }
 }

@@ -34,14 +34,16 @@ struct AcquisitionOptions: ParsableArguments {
 
 /// GRAPPA settings shared by the subcommands that run it.
 struct GrappaOptions: ParsableArguments {
-    @Option(name: .customLong("kernel-readout"), help: "GRAPPA kernel width along the readout (odd).")
-    var readout = GrappaKernelGeometry().readout
+    @Option(name: .customLong("kernel-readout"),
+            help: "GRAPPA kernel width along the readout (odd), or auto: the support chosen per scan (experimental; docs/grappa.md).")
+    var readout: Automatic<Int> = .given(GrappaKernelGeometry().readout)
 
-    @Option(name: .customLong("kernel-lines"), help: "Number of acquired source lines in the GRAPPA kernel.")
-    var lines = GrappaKernelGeometry().lines
+    @Option(name: .customLong("kernel-lines"),
+            help: "Number of measured source lines in the GRAPPA kernel, or auto (either size auto chooses both).")
+    var lines: Automatic<Int> = .given(GrappaKernelGeometry().lines)
 
-    @Option(help: "Relative Tikhonov regularisation λ_rel (λ = λ_rel · trace(AᴴA)/unknowns).")
-    var lambda = Grappa.defaultRegularization
+    @Option(help: "Relative Tikhonov regularisation λ_rel (λ = λ_rel · trace(AᴴA)/unknowns), or auto: chosen per scan (experimental). Default \(Grappa.defaultRegularization); for Meta-GRAPPA's residual branch, the model's own.")
+    var lambda: Automatic<Double>?
 
     @Option(help: "Calibration solver: cholesky (fast) or qr (for checking).")
     var solver: Grappa.Solver = .cholesky
@@ -51,8 +53,35 @@ struct GrappaOptions: ParsableArguments {
     }
 
     var grappa: Grappa {
-        Grappa(kernel: GrappaKernelGeometry(readout: readout, lines: lines), regularization: lambda, solver: solver)
+        let support: GrappaSupport = readout.value == nil || lines.value == nil ? .automatic
+            : .fixed(GrappaKernelGeometry(readout: readout.value!, lines: lines.value!))
+        let regularization: GrappaRegularization = switch lambda {
+        case nil: .relative(Grappa.defaultRegularization)
+        case .automatic?: .automatic
+        case let .given(value)?: .relative(value)
+        }
+        return Grappa(support: support, regularization: regularization, solver: solver)
     }
+
+    /// The residual Meta-GRAPPA branch's regularisation: the model's own unless `--lambda` is given.
+    var branchRegularization: GrappaRegularization? {
+        lambda.map { $0.value.map { .relative($0) } ?? .automatic }
+    }
+}
+
+/// A number, or `auto` for the library's per-scan choice.
+enum Automatic<Value: LosslessStringConvertible & Sendable>: ExpressibleByArgument, Sendable {
+    case automatic
+    case given(Value)
+
+    init?(argument: String) {
+        if argument == "auto" { self = .automatic; return }
+        guard let value = Value(argument) else { return nil }
+        self = .given(value)
+    }
+
+    var value: Value? { if case let .given(v) = self { v } else { nil } }
+    var defaultValueDescription: String { value.map { "\($0)" } ?? "auto" }
 }
 
 extension Grappa.Solver: ExpressibleByArgument {}
@@ -145,6 +174,7 @@ func reconstructionSettings(method: ReconstructionMethod, grappa: GrappaOptions,
     settings.rakiProgress = { TrainingProgress.reporter() }
     settings.virtualCoils = coils.virtualCoils
     settings.allowOtherArray = meta.allowOtherArray
+    settings.metaBranchRegularization = grappa.branchRegularization
     return settings
 }
 

@@ -28,7 +28,7 @@ struct ReconCommand: ReportingCommand {
     @Option(help: "Reconstruct only this slice (0-based) of a multi-slice input.")
     var slice: Int?
 
-    @Option(help: "Apply this GRAPPA kernel (from metagrappa calibrate) instead of calibrating on each slice.")
+    @Option(help: "Apply this GRAPPA kernel file (from metagrappa calibrate) instead of calibrating on each slice.")
     var kernel: String?
 
     @OptionGroup var acquisition: AcquisitionOptions
@@ -58,10 +58,14 @@ struct ReconCommand: ReportingCommand {
         try job.validate()  // outputs and settings, before any file is read
         if let kernel { job.settings.kernel = (try GrappaKernel.read(kernel), kernel) }
         if method == .meta { job.settings.metaModel = try metaOptions.load() }
-        let t = try job.run()
+        let report = try job.run()
         if timing {
+            let t = report.timings
             printError(String(format: "open %.1f ms, calibrate %.1f ms, apply %.1f ms, waiting for reads/writes %.1f ms, commit %.1f ms, total %.1f ms",
                               t.open * 1e3, t.calibrate * 1e3, t.apply * 1e3, t.waiting * 1e3, t.commit * 1e3, t.total * 1e3))
+            for (slice, kernel) in report.kernels.enumerated() {
+                printError("GRAPPA kernel\(report.kernels.count > 1 ? " of slice \(slice)" : ""): \(kernel.geometry), λ_rel \(String(format: "%.3g", kernel.regularization))")
+            }
         }
     }
 }

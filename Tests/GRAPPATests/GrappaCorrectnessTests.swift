@@ -66,7 +66,7 @@ import TestSupport
         let acquisition = try Acquisition(mask: mask)
         #expect(acquisition.lattice == UndersamplingLattice(acceleration: 3, offset: 2))
         #expect(acquisition.autoCalibrationLines == 14..<36)  // the lattice lines 14 and 35 adjoin the block
-        let ours = try Grappa().reconstruct(full.masked(by: mask), acquisition)
+        let ours = try Grappa.classic.reconstruct(full.masked(by: mask), acquisition)
         let reference = try DirectGrappa(geometry: .init(), lambda: Grappa.defaultRegularization)
             .reconstruct(full.masked(by: mask), mask: mask)
         #expect(relativeError(ours, reference) < 1e-3)
@@ -145,7 +145,7 @@ import TestSupport
         #expect { try kernel.apply(to: full, mask3) } throws: { ($0 as? MRIError)?.message.contains("R=2") == true }
         let other = try PhantomSimulator(ny: 64, nx: 32, coils: 3, seed: 1).simulate().noisy
         #expect { try kernel.apply(to: other, mask2) } throws: { ($0 as? MRIError)?.message.contains("4 coils") == true }
-        #expect(throws: MRIError.self) { try Grappa(kernel: .init(readout: 4, lines: 4)).calibrate(full, mask2) }
-        #expect(throws: MRIError.self) { try Grappa(regularization: -1).calibrate(full, mask2) }
+        #expect(throws: MRIError.self) { try Grappa(support: .fixed(.init(readout: 4, lines: 4))).calibrate(full, mask2) }
+        #expect(throws: MRIError.self) { try Grappa(regularization: .relative(-1)).calibrate(full, mask2) }
     }
 }

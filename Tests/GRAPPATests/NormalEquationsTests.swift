@@ -43,3 +43,42 @@ import TestSupport
         #expect(worst / scale < 1e-5, "R=\(r) \(geometry) nx=\(nx): worst \(worst / scale)")
     }
 }
+
+/// Normal equations of a kernel with gaps between its source lines (the lattice-line proxies
+/// that choose GRAPPA's support) against explicit Double sums over the positions.
+@Suite struct GappedNormalEquationsTests {
+    @Test(arguments: [([-4, 0, 8, 12], [4], 7), ([0, 6], [3], 5), ([-3, 0, 3, 6], [1, 2], 3)])
+    func gappedOffsetsEqualExplicitSums(sources: [Int], targets: [Int], readout: Int) throws {
+        let (ny, nx, coils) = (60, 23, 2)
+        let k = randomKSpace(coils: coils, ny: ny, nx: nx, seed: UInt64(sources.count * 7 + readout))
+        let acs = 14..<44
+        let fast = CalibrationNormalEquations(k: k, acs: acs, sourceOffsets: sources, targetOffsets: targets, readout: readout)
+        let hx = readout / 2, all = sources + targets
+        let bases = (acs.lowerBound - all.min()!)...(acs.upperBound - 1 - all.max()!)
+        #expect(fast.firstBase == bases.lowerBound && fast.bases == bases.count)
+        let n = coils * sources.count * readout, t = coils * targets.count
+        #expect(fast.unknowns == n && fast.targets == t)
+        func source(_ y0: Int, _ x: Int, _ s: Int) -> Complex<Double> {
+            let (c, j, d) = (s / (sources.count * readout), (s / readout) % sources.count, s % readout)
+            let z = k[c, y0 + sources[j], x + d - hx]
+            return Complex(Double(z.real), Double(z.imaginary))
+        }
+        func target(_ y0: Int, _ x: Int, _ q: Int) -> Complex<Double> {
+            let z = k[q / targets.count, y0 + targets[q % targets.count], x]
+            return Complex(Double(z.real), Double(z.imaginary))
+        }
+        var worst = 0.0, scale = 0.0
+        for i in 0..<n {
+            for j in 0..<(n + t) {
+                var want = Complex<Double>.zero
+                for y0 in bases { for x in hx..<(nx - hx) {
+                    want += source(y0, x, i).conjugate * (j < n ? source(y0, x, j) : target(y0, x, j - n))
+                } }
+                let got = j < n ? fast.gram[i + j * n] : fast.rhs[i + (j - n) * n]
+                worst = max(worst, (Complex(Double(got.real), Double(got.imaginary)) - want).length)
+                scale = max(scale, want.length)
+            }
+        }
+        #expect(worst / scale < 1e-5, "sources \(sources) targets \(targets): worst \(worst / scale)")
+    }
+}

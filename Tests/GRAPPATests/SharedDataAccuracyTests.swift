@@ -23,7 +23,7 @@ import TestSupport
         try #require(FileManager.default.fileExists(atPath: path), "shared data missing: \(path)")
         let (full, _) = try NpyFile.readKSpace(path)
         let mask = try Acquisition.uniform(ny: full.ny, acceleration: r, acsLines: acs)
-        let out = try Grappa().reconstruct(full.masked(by: mask.mask), mask)
+        let out = try Grappa.classic.reconstruct(full.masked(by: mask.mask), mask)
         let nrmse = ImageMetrics.nrmse(CenteredFFT.rssImage(of: out), CenteredFFT.rssImage(of: full))
         #expect(nrmse <= reference + 0.0005, "\(file) R=\(r): NRMSE \(nrmse) vs reference \(reference)")
         let zeroFilled = ImageMetrics.nrmse(CenteredFFT.rssImage(of: full.masked(by: mask.mask)), CenteredFFT.rssImage(of: full))

@@ -59,7 +59,7 @@ import TestSupport
         settings = ReconstructionSettings(method: .meta)
         #expect { try settings.reconstructor() } throws: { ($0 as? MRIError)?.setting == .metaModel }
         settings = ReconstructionSettings(method: .grappa)
-        settings.grappa.regularization = -1
+        settings.grappa.regularization = .relative(-1)
         #expect { try settings.reconstructor() } throws: { ($0 as? MRIError)?.setting == .regularization }
     }
 
@@ -74,8 +74,11 @@ import TestSupport
         var job = VolumeReconstruction(input: dir.file("v.npy"), output: dir.file("o.cfl"),
                                        sampling: .uniform(acceleration: 3, acsLines: 20))
         job.gFactorOutput = dir.file("g.npy")
-        let timings = try job.run()
-        #expect(timings.total >= timings.calibrate + timings.apply)
+        let report = try job.run()
+        #expect(report.timings.total >= report.timings.calibrate + report.timings.apply)
+        let kernels = try [full, second].map { try Grappa().calibrate($0, acquisition) }
+        #expect(report.kernels.map(\.geometry) == kernels.map(\.geometry))
+        #expect(report.kernels.map(\.regularization) == kernels.map(\.regularization))
         let out = try KSpaceFiles.openReader(dir.file("o.cfl"))
         for (i, k) in [full, second].enumerated() {
             #expect(try out.readSlice(i) == Grappa().reconstruct(k, acquisition), "slice \(i)")

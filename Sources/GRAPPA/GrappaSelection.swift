@@ -1,0 +1,327 @@
+import Compute
+import Foundation
+import MRICore
+import Numerics
+
+/// How GRAPPA's kernel support is set.
+public enum GrappaSupport: Sendable, Equatable {
+    /// Chosen per scan among ``GrappaSelection/candidates`` (those the ACS can calibrate).
+    case automatic
+    /// This support.
+    case fixed(GrappaKernelGeometry)
+}
+
+/// How GRAPPA's regularisation is set.
+public enum GrappaRegularization: Sendable, Equatable, ExpressibleByFloatLiteral {
+    /// Chosen per scan from its noise level (``GrappaSelection``).
+    case automatic
+    /// This relative Tikhonov weight λ_rel.
+    case relative(Double)
+
+    public init(floatLiteral value: Double) { self = .relative(value) }
+}
+
+/// The kernel support and regularisation chosen for one scan from its own data.
+///
+/// A kernel fitted on the ACS can fit the ACS well and still fail on the missing lines far
+/// from it: the signal there is weaker and less smooth, and a wide kernel that exploits the
+/// centre's structure does not carry over (a 4-line kernel at R = 6 does 2–3× worse than a
+/// 2-line one even on noise-free data, while the ACS fits both equally). So the choice is
+/// tested where the kernel will be used. The only measured samples outside the ACS are the
+/// lattice lines, so each candidate support is judged by a *proxy* of the same shape that
+/// predicts a lattice line from the lattice lines around it: the candidate's source lines
+/// `R·j` become `R·j` for `j ≤ 0` and `R·(j + 1)` for `j ≥ 1`, and the target the lattice line
+/// `R` below the base, which lies between them as the real targets do. Fitted on the ACS
+/// with a given λ_rel, each proxy predicts the lattice lines outside the ACS, which were
+/// measured: that prediction error (noise included) ranks the supports and the
+/// regularisations alike, with no noise estimate needed. On scans of more than
+/// ``selectionCoils`` coils the test runs on that many SVD virtual coils, which keeps it
+/// cheap; the kernel itself is then fitted on the physical coils, with the winner's λ_rel
+/// times (coils / virtual coils)^``compressionExponent`` (virtual coils carry more signal
+/// each, so the same noise is a smaller fraction of their power).
+public struct GrappaSelection: Sendable {
+    /// The chosen support.
+    public let geometry: GrappaKernelGeometry
+    /// The chosen relative regularisation λ_rel.
+    public let regularization: Double
+    /// The λ_rel the test preferred on the coils it ran on (before the transfer to physical coils).
+    public let testedRegularization: Double
+    /// The coils the test ran on (``selectionCoils`` virtual coils, or the scan's own).
+    public let testedCoils: Int
+    /// Every tested (support, λ_rel on the tested coils) with its proxy's mean squared
+    /// prediction error on the lattice lines outside the ACS, best first.
+    public let scores: [(geometry: GrappaKernelGeometry, regularization: Double, error: Double)]
+
+    /// The supports considered by ``GrappaSupport/automatic``: 2 or 4 measured lines by
+    /// 3, 5 or 7 readout samples.
+    public static let candidates: [GrappaKernelGeometry] = [2, 4].flatMap { lines in
+        [3, 5, 7].map { GrappaKernelGeometry(readout: $0, lines: lines) }
+    }
+
+    /// The regularisations tested first, relative to each line count's widest proxy: decades
+    /// from 1e-5 to 100; the half-decades beside the best are tested next.
+    public static let decades: [Double] = (-5...2).map { pow(10, Double($0)) }
+
+    /// Exponent of the regularisation's transfer from virtual to physical coils (chosen on
+    /// simulated scans that no benchmark tests; BENCHMARKS.md).
+    public static let compressionExponent = 0.0
+
+    /// The proxies must predict the outer lattice lines with less than this fraction of the
+    /// lines' own power (the error of predicting zero) to be trusted; otherwise the classic
+    /// settings are kept. A real 16-coil brain at R = 4 (96 lines, 24 ACS) is the case that
+    /// needs it: there its proxies, bridging 8 lines, do no better than zero.
+    public static let informativeError = 0.5
+
+    /// Virtual coils the test runs on (more coils are compressed to these).
+    public static let selectionCoils = 8
+
+    /// Most validation positions (lattice line × readout sample) used.
+    static let validationPositions = 1024
+
+    /// Chooses for `k` acquired as `acquisition`; a fixed support or regularisation is kept.
+    public init(_ k: KSpace, _ acquisition: Acquisition, support: GrappaSupport,
+                regularization: GrappaRegularization) throws {
+        let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
+        var candidates: [GrappaKernelGeometry]
+        switch support {
+        case let .fixed(geometry): candidates = [geometry]
+        case .automatic: candidates = Self.candidates.filter { acs.count >= $0.minimumACSLines(acceleration: r) && k.nx >= $0.readout }
+        }
+        guard let fallback = candidates.first else {
+            let smallest = Self.candidates.map { $0.minimumACSLines(acceleration: r) }.min()!
+            throw MRIError(.invalidArgument,
+                           "ACS of \(acs.count) lines is too small for GRAPPA at R=\(r): at least \(smallest) lines are needed",
+                           setting: .acsLines)
+        }
+        let testable = candidates.filter { acs.count >= Proxy.span($0, acceleration: r) }
+        let fixed: Double? = if case let .relative(value) = regularization { value } else { nil }
+        let proxy = testable.isEmpty ? nil : try Proxy(k, acquisition, candidates: testable)
+        testedCoils = proxy?.coils ?? k.coils
+        guard let proxy, proxy.validationRows > 0, candidates.count > 1 || fixed == nil else {
+            // Nothing to choose, or nothing to test with: the fixed settings, else the classic kernel.
+            geometry = candidates.contains(GrappaKernelGeometry()) ? GrappaKernelGeometry() : fallback
+            self.regularization = fixed ?? Grappa.defaultRegularization
+            testedRegularization = self.regularization
+            scores = []
+            return
+        }
+        var scores: [(geometry: GrappaKernelGeometry, regularization: Double, error: Double)] = []
+        if let fixed {
+            for group in proxy.groups { scores += group.errors(relativeRegularization: fixed, proxy: proxy) }
+        } else {
+            for group in proxy.groups { for lambda in Self.decades { scores += group.errors(groupRegularization: lambda, proxy: proxy) } }
+            if let best = scores.min(by: { $0.error < $1.error }), let group = proxy.groups.first(where: { $0.lines == best.geometry.lines }) {
+                let groupLambda = best.regularization * group.traceRatio(best.geometry)
+                for step in [-0.5, 0.5] { scores += group.errors(groupRegularization: groupLambda * pow(10, step), proxy: proxy) }
+            }
+        }
+        guard !scores.isEmpty else {
+            throw MRIError(.numerical, "GRAPPA calibration matrix is singular for every candidate kernel; use a fixed regularisation",
+                           setting: .regularization)
+        }
+        scores.sort { $0.error < $1.error }
+        self.scores = scores
+        guard scores[0].error < Self.informativeError * proxy.targetPower else {
+            // The proxies, which bridge twice the kernel's gap, cannot predict the outer lattice
+            // lines much better than zero: beyond what the array resolves at 2R, so they say
+            // nothing about R. The classic settings, then.
+            geometry = candidates.contains(GrappaKernelGeometry()) ? GrappaKernelGeometry() : fallback
+            self.regularization = fixed ?? Grappa.defaultRegularization
+            testedRegularization = self.regularization
+            return
+        }
+        geometry = scores[0].geometry
+        testedRegularization = scores[0].regularization
+        self.regularization = fixed ?? scores[0].regularization
+            * pow(Double(k.coils) / Double(proxy.coils), Self.compressionExponent)
+    }
+}
+
+/// The lattice-line proxies of the candidate supports on one scan, and the validation rows
+/// outside the ACS (the same for every candidate).
+private struct Proxy {
+    /// Source line offsets and readout of the validation rows (the union of the candidates').
+    let covering: (offsets: [Int], readout: Int)
+    /// One group per number of lines.
+    let groups: [ProxyGroup]
+    let coils: Int
+    /// Validation sources `rows × unknowns` (covering layout) and targets `rows × coils`, column-major.
+    let sources: [Complex<Float>], targets: [Complex<Float>]
+    let validationRows: Int
+    /// Mean squared magnitude of the validation targets: the error of predicting zero.
+    let targetPower: Double
+    let acceleration: Int
+
+    /// Source line offsets of `g`'s proxy at acceleration `r` (its target is `r`).
+    static func offsets(_ g: GrappaKernelGeometry, acceleration r: Int) -> [Int] {
+        (g.firstLine...g.lastLine).map { r * ($0 <= 0 ? $0 : $0 + 1) }
+    }
+
+    /// Lines a proxy spans, which the ACS must hold.
+    static func span(_ g: GrappaKernelGeometry, acceleration r: Int) -> Int {
+        let o = offsets(g, acceleration: r) + [r]
+        return o.max()! - o.min()! + 1
+    }
+
+    init(_ full: KSpace, _ acquisition: Acquisition, candidates: [GrappaKernelGeometry]) throws {
+        let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
+        let k = full.coils > GrappaSelection.selectionCoils
+            ? try CoilCompression(fitting: full, lines: acs, virtualCoils: GrappaSelection.selectionCoils).compress(full)
+            : full
+        let offsets = Array(Set(candidates.flatMap { Self.offsets($0, acceleration: r) })).sorted()
+        let readout = candidates.map(\.readout).max()!
+        covering = (offsets, readout)
+        acceleration = r
+        coils = k.coils
+        // Validation: lattice bases whose target (a lattice line R below) lies outside the ACS
+        // block and whose sources all lie in the matrix (near its edges a proxy, spanning
+        // more lines than the kernel, would mostly test the zero padding).
+        let bases = (0..<k.ny).filter { y in
+            acquisition.lattice.contains(y) && y + r < k.ny && !acs.contains(y + r)
+                && y + offsets.min()! >= 0 && y + offsets.max()! < k.ny
+        }
+        let hx = readout / 2
+        let stride = max(1, (bases.count * max(0, k.nx - 2 * hx) + GrappaSelection.validationPositions - 1)
+                            / GrappaSelection.validationPositions)
+        let xs = Array(Swift.stride(from: hx, to: k.nx - hx, by: stride))
+        let rows = bases.count * xs.count
+        validationRows = rows
+        let n = k.coils * offsets.count * readout
+        var sources = [Complex<Float>](repeating: .zero, count: rows * n)
+        var targets = [Complex<Float>](repeating: .zero, count: rows * k.coils)
+        for (bi, y) in bases.enumerated() {
+            for (xi, x) in xs.enumerated() {
+                let row = bi * xs.count + xi
+                for c in 0..<k.coils {
+                    targets[c * rows + row] = k[c, y + r, x]
+                    for (j, o) in offsets.enumerated() {
+                        for d in 0..<readout { sources[(((c * offsets.count) + j) * readout + d) * rows + row] = k[c, y + o, x + d - hx] }
+                    }
+                }
+            }
+        }
+        self.sources = sources
+        self.targets = targets
+        targetPower = targets.reduce(0.0) { $0 + Double($1.lengthSquared) } / Double(max(1, targets.count))
+        groups = Set(candidates.map(\.lines)).sorted().map { lines in
+            ProxyGroup(k, acs: acs, acceleration: r, candidates: candidates.filter { $0.lines == lines }, covering: (offsets, readout))
+        }
+    }
+}
+
+/// The proxies of one number of lines. Their unknowns are ordered by readout distance
+/// (|d| ≤ 1 first, then 2, then 3), so that each narrower candidate's normal equations are a
+/// leading block of the widest's: one Cholesky factor per regularisation serves them all.
+private struct ProxyGroup {
+    let lines: Int
+    let candidates: [GrappaKernelGeometry]
+    let unknowns: Int, targets: Int
+    /// Normal equations in readout-distance order.
+    let gram: [Complex<Float>], rhs: [Complex<Float>]
+    /// Unknowns of each candidate (a prefix), their trace, and its validation columns.
+    let prefix: [GrappaKernelGeometry: (count: Int, trace: Double, columns: [Int])]
+
+    init(_ k: KSpace, acs: Range<Int>, acceleration r: Int, candidates: [GrappaKernelGeometry],
+         covering: (offsets: [Int], readout: Int)) {
+        lines = candidates[0].lines
+        self.candidates = candidates.sorted { $0.readout < $1.readout }
+        let own = Proxy.offsets(candidates[0], acceleration: r), width = self.candidates.last!.readout
+        let system = CalibrationNormalEquations(k: k, acs: acs, sourceOffsets: own, targetOffsets: [r], readout: width)
+        let hx = width / 2, coils = k.coils
+        // (coil, line, readout distance d) of each unknown, narrowest readout ring first.
+        let order = (0..<system.unknowns).sorted { a, b in
+            let (da, db) = (abs(a % width - hx), abs(b % width - hx))
+            return da != db ? da < db : a < b
+        }
+        let n = order.count, big = system.unknowns, t = system.targets
+        var gram = [Complex<Float>](repeating: .zero, count: n * n)
+        var rhs = [Complex<Float>](repeating: .zero, count: n * t)
+        for (col, source) in order.enumerated() {
+            for (row, other) in order.enumerated() { gram[col * n + row] = system.gram[source * big + other] }
+            for q in 0..<t { rhs[q * n + col] = system.rhs[q * big + source] }
+        }
+        let coveringColumn = { (unknown: Int) -> Int in
+            let (c, j, d) = (unknown / (own.count * width), (unknown / width) % own.count, unknown % width - hx)
+            return (c * covering.offsets.count + covering.offsets.firstIndex(of: own[j])!) * covering.readout + d + covering.readout / 2
+        }
+        var prefix: [GrappaKernelGeometry: (count: Int, trace: Double, columns: [Int])] = [:]
+        for g in self.candidates {
+            let count = coils * own.count * g.readout
+            let trace = (0..<count).reduce(0.0) { $0 + Double(gram[$1 * n + $1].real) }
+            prefix[g] = (count, trace, order.prefix(count).map(coveringColumn))
+        }
+        (unknowns, targets, self.gram, self.rhs, self.prefix) = (n, t, gram, rhs, prefix)
+    }
+
+    /// λ_rel of the widest candidate per λ_rel of `g` at the same absolute weight.
+    func traceRatio(_ g: GrappaKernelGeometry) -> Double {
+        let widest = prefix[candidates.last!]!, own = prefix[g]!
+        return (own.trace / Double(own.count)) / (widest.trace / Double(widest.count))
+    }
+
+    /// Every candidate's validation error at the absolute weight `lambda · trace/n` of the widest.
+    func errors(groupRegularization lambda: Double, proxy: Proxy) -> [(geometry: GrappaKernelGeometry, regularization: Double, error: Double)] {
+        let widest = prefix[candidates.last!]!
+        let absolute = lambda * widest.trace / Double(widest.count)
+        var factor = gram
+        for i in 0..<unknowns { factor[i * unknowns + i] += Complex(Float(absolute), 0) }
+        let ok = factor.withUnsafeMutableBufferPointer { ComplexLinearAlgebra.choleskyFactor(g: $0.baseAddress!, n: unknowns, ldg: unknowns) }
+        guard ok else { return [] }
+        return candidates.compactMap { g in
+            let own = prefix[g]!
+            return error(g, factor: factor, proxy: proxy).map { (g, absolute / (own.trace / Double(own.count)), $0) }
+        }
+    }
+
+    /// Every candidate's validation error at its own λ_rel `lambda` (a fixed regularisation).
+    func errors(relativeRegularization lambda: Double, proxy: Proxy) -> [(geometry: GrappaKernelGeometry, regularization: Double, error: Double)] {
+        candidates.compactMap { g in
+            let own = prefix[g]!
+            var factor = gram
+            for i in 0..<own.count { factor[i * unknowns + i] += Complex(Float(lambda * own.trace / Double(own.count)), 0) }
+            let ok = factor.withUnsafeMutableBufferPointer { ComplexLinearAlgebra.choleskyFactor(g: $0.baseAddress!, n: own.count, ldg: unknowns) }
+            guard ok else { return nil }
+            return error(g, factor: factor, proxy: proxy).map { (g, lambda, $0) }
+        }
+    }
+
+    /// Mean squared error on the validation rows of `g`'s proxy, solved with the leading
+    /// block of `factor`.
+    private func error(_ g: GrappaKernelGeometry, factor: [Complex<Float>], proxy: Proxy) -> Double? {
+        let own = prefix[g]!, n = own.count, rows = proxy.validationRows
+        var weights = [Complex<Float>](repeating: .zero, count: n * targets)
+        for q in 0..<targets { for i in 0..<n { weights[q * n + i] = rhs[q * unknowns + i] } }
+        factor.withUnsafeBufferPointer { f in
+            weights.withUnsafeMutableBufferPointer {
+                ComplexLinearAlgebra.choleskySolve(factor: f.baseAddress!, n: n, ldf: unknowns, b: $0.baseAddress!, nrhs: targets, ldb: n)
+            }
+        }
+        var chosen = [Complex<Float>](repeating: .zero, count: rows * n)
+        for (col, source) in own.columns.enumerated() {
+            for i in 0..<rows { chosen[col * rows + i] = proxy.sources[source * rows + i] }
+        }
+        var residual = proxy.targets
+        chosen.withUnsafeBufferPointer { a in
+            weights.withUnsafeBufferPointer { w in
+                residual.withUnsafeMutableBufferPointer { c in
+                    ComplexLinearAlgebra.gemm(.none, .none, m: rows, n: targets, k: n, alpha: Complex(-1, 0), a: a.baseAddress!, lda: rows,
+                                              b: w.baseAddress!, ldb: n, beta: .one, c: c.baseAddress!, ldc: rows)
+                }
+            }
+        }
+        let sum = residual.reduce(0.0) { $0 + Double($1.lengthSquared) }
+        return sum.isFinite ? sum / Double(rows * targets) : nil
+    }
+}
+
+extension Grappa {
+    /// The support setting in words ("automatic", "4 lines × 5 readout").
+    public var supportDescription: String {
+        if case let .fixed(geometry) = support { "\(geometry)" } else { "automatic" }
+    }
+
+    /// The regularisation setting in words ("automatic", "0.0001").
+    public var regularizationDescription: String {
+        if case let .relative(value) = regularization { "\(value)" } else { "automatic" }
+    }
+}
