@@ -36,16 +36,14 @@ public enum GrappaRegularization: Sendable, Equatable, ExpressibleByFloatLiteral
 /// measured: that prediction error (noise included) ranks the supports and the
 /// regularisations alike, with no noise estimate needed. On scans of more than
 /// ``selectionCoils`` coils the test runs on that many SVD virtual coils, which keeps it
-/// cheap; the kernel itself is then fitted on the physical coils, with the winner's λ_rel
-/// times (coils / virtual coils)^``compressionExponent`` (virtual coils carry more signal
-/// each, so the same noise is a smaller fraction of their power).
+/// cheap; the kernel itself is then fitted on the physical coils with the winner's support
+/// and λ_rel (transferring λ_rel scaled by a power of coils / virtual coils measured no
+/// better: BENCHMARKS.md).
 public struct GrappaSelection: Sendable {
     /// The chosen support.
     public let geometry: GrappaKernelGeometry
     /// The chosen relative regularisation λ_rel.
     public let regularization: Double
-    /// The λ_rel the test preferred on the coils it ran on (before the transfer to physical coils).
-    public let testedRegularization: Double
     /// The coils the test ran on (``selectionCoils`` virtual coils, or the scan's own).
     public let testedCoils: Int
     /// Every tested (support, λ_rel on the tested coils) with its proxy's mean squared
@@ -61,10 +59,6 @@ public struct GrappaSelection: Sendable {
     /// The regularisations tested first, relative to each line count's widest proxy: decades
     /// from 1e-5 to 100; the half-decades beside the best are tested next.
     public static let decades: [Double] = (-5...2).map { pow(10, Double($0)) }
-
-    /// Exponent of the regularisation's transfer from virtual to physical coils (chosen on
-    /// simulated scans that no benchmark tests; BENCHMARKS.md).
-    public static let compressionExponent = 0.0
 
     /// The proxies must predict the outer lattice lines with less than this fraction of the
     /// lines' own power (the error of predicting zero) to be trusted; otherwise the classic
@@ -101,7 +95,6 @@ public struct GrappaSelection: Sendable {
             // Nothing to choose, or nothing to test with: the fixed settings, else the classic kernel.
             geometry = candidates.contains(GrappaKernelGeometry()) ? GrappaKernelGeometry() : fallback
             self.regularization = fixed ?? Grappa.defaultRegularization
-            testedRegularization = self.regularization
             scores = []
             return
         }
@@ -127,13 +120,10 @@ public struct GrappaSelection: Sendable {
             // nothing about R. The classic settings, then.
             geometry = candidates.contains(GrappaKernelGeometry()) ? GrappaKernelGeometry() : fallback
             self.regularization = fixed ?? Grappa.defaultRegularization
-            testedRegularization = self.regularization
             return
         }
         geometry = scores[0].geometry
-        testedRegularization = scores[0].regularization
         self.regularization = fixed ?? scores[0].regularization
-            * pow(Double(k.coils) / Double(proxy.coils), Self.compressionExponent)
     }
 }
 

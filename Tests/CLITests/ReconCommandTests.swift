@@ -25,6 +25,31 @@ import TestSupport
         #expect(nrmse < zeroFilled / 2, "GRAPPA \(nrmse) vs zero-filled \(zeroFilled)")
     }
 
+    /// `auto` for the support and λ runs the library's per-scan choice, reports it, and records
+    /// it in evaluate's results; fixed sizes and λ are obeyed.
+    @Test func automaticAndFixedGrappaSettingsReachTheLibrary() throws {
+        let dir = try scanDirectory()
+        defer { dir.cleanup() }
+        let (full, _) = try NpyFile.readKSpace(dir.file("full.npy"))
+        let mask = try Acquisition.uniform(ny: 64, acceleration: 3, acsLines: 20)
+        let auto = try metagrappa("recon", dir.file("full.npy"), "-o", dir.file("auto.npy"), "--accel", "3", "--acs", "20",
+                                  "--kernel-lines", "auto", "--lambda", "auto", "--timing")
+        #expect(auto.status == 0, "\(auto.stderr)")
+        let kernel = try Grappa.automatic.calibrate(full.masked(by: mask.mask), mask)
+        #expect(try NpyFile.readKSpace(dir.file("auto.npy")).kspace == Grappa.automatic.reconstruct(full.masked(by: mask.mask), mask))
+        #expect(auto.stderr.contains("GRAPPA kernel: \(kernel.geometry), λ_rel"), "\(auto.stderr)")
+        let fixed = try metagrappa("recon", dir.file("full.npy"), "-o", dir.file("fixed.npy"), "--accel", "3", "--acs", "20",
+                                   "--kernel-lines", "2", "--kernel-readout", "7", "--lambda", "0.03")
+        #expect(fixed.status == 0, "\(fixed.stderr)")
+        let expected = try Grappa(kernel: .init(readout: 7, lines: 2), regularization: 0.03).reconstruct(full.masked(by: mask.mask), mask)
+        #expect(try NpyFile.readKSpace(dir.file("fixed.npy")).kspace == expected)
+        let evaluate = try metagrappa("evaluate", dir.file("full.npy"), "--accel", "3", "--acs", "20", "--lambda", "auto",
+                                      "--kernel-readout", "auto", "--json", dir.file("r.json"))
+        #expect(evaluate.status == 0, "\(evaluate.stderr)")
+        let json = try String(contentsOfFile: dir.file("r.json"), encoding: .utf8)
+        #expect(json.contains("\"grappa_kernel\" : \"\(kernel.geometry.lines)x\(kernel.geometry.readout)\""), "\(json)")
+    }
+
     @Test func maskFileGivesTheSameResultAsAccelAndACS() throws {
         let dir = try scanDirectory()
         defer { dir.cleanup() }
