@@ -60,12 +60,6 @@ public struct GrappaSelection: Sendable {
     /// from 1e-5 to 100; the half-decades beside the best are tested next.
     public static let decades: [Double] = (-5...2).map { pow(10, Double($0)) }
 
-    /// The proxies must predict the outer lattice lines with less than this fraction of the
-    /// lines' own power (the error of predicting zero) to be trusted; otherwise the classic
-    /// settings are kept. A real 16-coil brain at R = 4 (96 lines, 24 ACS) is the case that
-    /// needs it: there its proxies, bridging 8 lines, do no better than zero.
-    public static let informativeError = 0.5
-
     /// Virtual coils the test runs on (more coils are compressed to these).
     public static let selectionCoils = 8
 
@@ -114,10 +108,10 @@ public struct GrappaSelection: Sendable {
         }
         scores.sort { $0.error < $1.error }
         self.scores = scores
-        guard scores[0].error < Self.informativeError * proxy.targetPower else {
-            // The proxies, which bridge twice the kernel's gap, cannot predict the outer lattice
-            // lines much better than zero: beyond what the array resolves at 2R, so they say
-            // nothing about R. The classic settings, then.
+        guard fixed != nil || scores[0].regularization < Self.decades.last! else {
+            // The proxies do best as the kernel vanishes: they, bridging twice the kernel's gap,
+            // predict the outer lattice lines no better than zero, beyond what the array
+            // resolves at 2R, so they say nothing about R. The classic settings, then.
             geometry = candidates.contains(GrappaKernelGeometry()) ? GrappaKernelGeometry() : fallback
             self.regularization = fixed ?? Grappa.defaultRegularization
             return
@@ -138,8 +132,6 @@ private struct Proxy {
     /// Validation sources `rows × unknowns` (covering layout) and targets `rows × coils`, column-major.
     let sources: [Complex<Float>], targets: [Complex<Float>]
     let validationRows: Int
-    /// Mean squared magnitude of the validation targets: the error of predicting zero.
-    let targetPower: Double
     let acceleration: Int
 
     /// Source line offsets of `g`'s proxy at acceleration `r` (its target is `r`).
@@ -192,7 +184,6 @@ private struct Proxy {
         }
         self.sources = sources
         self.targets = targets
-        targetPower = targets.reduce(0.0) { $0 + Double($1.lengthSquared) } / Double(max(1, targets.count))
         groups = Set(candidates.map(\.lines)).sorted().map { lines in
             ProxyGroup(k, acs: acs, acceleration: r, candidates: candidates.filter { $0.lines == lines }, covering: (offsets, readout))
         }
