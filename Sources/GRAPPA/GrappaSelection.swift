@@ -13,7 +13,7 @@ public enum GrappaSupport: Sendable, Equatable {
 
 /// How GRAPPA's regularisation is set.
 public enum GrappaRegularization: Sendable, Equatable, ExpressibleByFloatLiteral {
-    /// Chosen per scan from its noise level (``GrappaSelection``).
+    /// Chosen per scan by its lattice-line proxies (``GrappaSelection``).
     case automatic
     /// This relative Tikhonov weight λ_rel.
     case relative(Double)
@@ -83,13 +83,14 @@ public struct GrappaSelection: Sendable {
         }
         let testable = candidates.filter { acs.count >= Proxy.span($0, acceleration: r) }
         let fixed: Double? = if case let .relative(value) = regularization { value } else { nil }
+        // Without a usable test: the fixed settings, else the classic kernel.
+        let untested = (geometry: candidates.contains(GrappaKernelGeometry()) ? GrappaKernelGeometry() : fallback,
+                        regularization: fixed ?? Grappa.defaultRegularization)
         let proxy = testable.isEmpty ? nil : try Proxy(k, acquisition, candidates: testable)
         testedCoils = proxy?.coils ?? k.coils
         guard let proxy, proxy.validationRows > 0, candidates.count > 1 || fixed == nil else {
-            // Nothing to choose, or nothing to test with: the fixed settings, else the classic kernel.
-            geometry = candidates.contains(GrappaKernelGeometry()) ? GrappaKernelGeometry() : fallback
-            self.regularization = fixed ?? Grappa.defaultRegularization
-            scores = []
+            // Nothing to choose, or nothing to test with.
+            (geometry, self.regularization, scores) = (untested.geometry, untested.regularization, [])
             return
         }
         var scores: [(geometry: GrappaKernelGeometry, regularization: Double, error: Double)] = []
@@ -111,9 +112,8 @@ public struct GrappaSelection: Sendable {
         guard fixed != nil || scores[0].regularization < Self.decades.last! else {
             // The proxies do best as the kernel vanishes: they, bridging twice the kernel's gap,
             // predict the outer lattice lines no better than zero, beyond what the array
-            // resolves at 2R, so they say nothing about R. The classic settings, then.
-            geometry = candidates.contains(GrappaKernelGeometry()) ? GrappaKernelGeometry() : fallback
-            self.regularization = fixed ?? Grappa.defaultRegularization
+            // resolves at 2R, so they say nothing about R.
+            (geometry, self.regularization) = untested
             return
         }
         geometry = scores[0].geometry
@@ -124,13 +124,11 @@ public struct GrappaSelection: Sendable {
 /// The lattice-line proxies of the candidate supports on one scan, and the validation rows
 /// outside the ACS (the same for every candidate).
 private struct Proxy {
-    /// Source line offsets and readout of the validation rows (the union of the candidates').
-    let covering: (offsets: [Int], readout: Int)
     /// One group per number of lines.
     let groups: [ProxyGroup]
     let coils: Int
-    /// Validation sources `rows × unknowns` (covering layout) and targets `rows × coils`, column-major.
-    let sources: [Complex<Float>], targets: [Complex<Float>]
+    /// Validation targets `rows × coils`, column-major.
+    let targets: [Complex<Float>]
     let validationRows: Int
     let acceleration: Int
 
@@ -152,7 +150,6 @@ private struct Proxy {
             : full
         let offsets = Array(Set(candidates.flatMap { Self.offsets($0, acceleration: r) })).sorted()
         let readout = candidates.map(\.readout).max()!
-        covering = (offsets, readout)
         acceleration = r
         coils = k.coils
         // Validation: lattice bases whose target (a lattice line R below) lies outside the ACS
@@ -182,10 +179,10 @@ private struct Proxy {
                 }
             }
         }
-        self.sources = sources
         self.targets = targets
         groups = Set(candidates.map(\.lines)).sorted().map { lines in
-            ProxyGroup(k, acs: acs, acceleration: r, candidates: candidates.filter { $0.lines == lines }, covering: (offsets, readout))
+            ProxyGroup(k, acs: acs, acceleration: r, candidates: candidates.filter { $0.lines == lines },
+                       validation: (sources, rows, offsets, readout))
         }
     }
 }
@@ -199,11 +196,14 @@ private struct ProxyGroup {
     let unknowns: Int, targets: Int
     /// Normal equations in readout-distance order.
     let gram: [Complex<Float>], rhs: [Complex<Float>]
-    /// Unknowns of each candidate (a prefix), their trace, and its validation columns.
-    let prefix: [GrappaKernelGeometry: (count: Int, trace: Double, columns: [Int])]
+    /// Unknowns of each candidate (a prefix), their trace, and its validation sources
+    /// (`rows × count`, column-major, in the same unknown order).
+    let prefix: [GrappaKernelGeometry: (count: Int, trace: Double, sources: [Complex<Float>])]
 
+    /// `validation` holds the validation rows' sources in the covering layout (`offsets` ×
+    /// `readout` per coil), from which each candidate's columns are gathered once.
     init(_ k: KSpace, acs: Range<Int>, acceleration r: Int, candidates: [GrappaKernelGeometry],
-         covering: (offsets: [Int], readout: Int)) {
+         validation: (sources: [Complex<Float>], rows: Int, offsets: [Int], readout: Int)) {
         lines = candidates[0].lines
         self.candidates = candidates.sorted { $0.readout < $1.readout }
         let own = Proxy.offsets(candidates[0], acceleration: r), width = self.candidates.last!.readout
@@ -223,13 +223,20 @@ private struct ProxyGroup {
         }
         let coveringColumn = { (unknown: Int) -> Int in
             let (c, j, d) = (unknown / (own.count * width), (unknown / width) % own.count, unknown % width - hx)
-            return (c * covering.offsets.count + covering.offsets.firstIndex(of: own[j])!) * covering.readout + d + covering.readout / 2
+            return (c * validation.offsets.count + validation.offsets.firstIndex(of: own[j])!) * validation.readout + d
+                + validation.readout / 2
         }
-        var prefix: [GrappaKernelGeometry: (count: Int, trace: Double, columns: [Int])] = [:]
+        let rows = validation.rows
+        var prefix: [GrappaKernelGeometry: (count: Int, trace: Double, sources: [Complex<Float>])] = [:]
         for g in self.candidates {
             let count = coils * own.count * g.readout
             let trace = (0..<count).reduce(0.0) { $0 + Double(gram[$1 * n + $1].real) }
-            prefix[g] = (count, trace, order.prefix(count).map(coveringColumn))
+            var sources = [Complex<Float>](repeating: .zero, count: rows * count)
+            for (col, unknown) in order.prefix(count).enumerated() {
+                let from = coveringColumn(unknown) * rows
+                for i in 0..<rows { sources[col * rows + i] = validation.sources[from + i] }
+            }
+            prefix[g] = (count, trace, sources)
         }
         (unknowns, targets, self.gram, self.rhs, self.prefix) = (n, t, gram, rhs, prefix)
     }
@@ -277,12 +284,8 @@ private struct ProxyGroup {
                 ComplexLinearAlgebra.choleskySolve(factor: f.baseAddress!, n: n, ldf: unknowns, b: $0.baseAddress!, nrhs: targets, ldb: n)
             }
         }
-        var chosen = [Complex<Float>](repeating: .zero, count: rows * n)
-        for (col, source) in own.columns.enumerated() {
-            for i in 0..<rows { chosen[col * rows + i] = proxy.sources[source * rows + i] }
-        }
         var residual = proxy.targets
-        chosen.withUnsafeBufferPointer { a in
+        own.sources.withUnsafeBufferPointer { a in
             weights.withUnsafeBufferPointer { w in
                 residual.withUnsafeMutableBufferPointer { c in
                     ComplexLinearAlgebra.gemm(.none, .none, m: rows, n: targets, k: n, alpha: Complex(-1, 0), a: a.baseAddress!, lda: rows,

@@ -55,16 +55,13 @@ struct GrappaOptions: ParsableArguments {
     var grappa: Grappa {
         let support: GrappaSupport = readout.value == nil || lines.value == nil ? .automatic
             : .fixed(GrappaKernelGeometry(readout: readout.value!, lines: lines.value!))
-        let regularization: GrappaRegularization = switch lambda {
-        case nil: .relative(Grappa.defaultRegularization)
-        case .automatic?: .automatic
-        case let .given(value)?: .relative(value)
-        }
-        return Grappa(support: support, regularization: regularization, solver: solver)
+        return Grappa(support: support, regularization: givenRegularization ?? .relative(Grappa.defaultRegularization),
+                      solver: solver)
     }
 
-    /// The residual Meta-GRAPPA branch's regularisation: the model's own unless `--lambda` is given.
-    var branchRegularization: GrappaRegularization? {
+    /// The regularisation `--lambda` gives, nil without it (GRAPPA then uses its default, the
+    /// residual Meta-GRAPPA branch its model's own).
+    var givenRegularization: GrappaRegularization? {
         lambda.map { $0.value.map { .relative($0) } ?? .automatic }
     }
 }
@@ -174,7 +171,7 @@ func reconstructionSettings(method: ReconstructionMethod, grappa: GrappaOptions,
     settings.rakiProgress = { TrainingProgress.reporter() }
     settings.virtualCoils = coils.virtualCoils
     settings.allowOtherArray = meta.allowOtherArray
-    settings.metaBranchRegularization = grappa.branchRegularization
+    settings.metaBranchRegularization = grappa.givenRegularization
     return settings
 }
 
