@@ -3,10 +3,10 @@ import MRICore
 
 /// Opens and creates k-space files in whichever format their name says: `.npy`,
 /// `.cfl`/`.hdr` (BART), `.h5`/`.hdf5` (read: fastMRI or ISMRMRD, told apart by their
-/// datasets; written: fastMRI layout).
+/// datasets; written: fastMRI layout), `.dat` (Siemens raw data, read only).
 public enum KSpaceFiles {
     /// File extensions accepted for k-space.
-    public static let extensions = ["npy", "cfl", "hdr", "h5", "hdf5"]
+    public static let extensions = ["npy", "cfl", "hdr", "h5", "hdf5", "dat"]
     /// File extensions accepted for written k-space.
     public static let outputExtensions = ["npy", "cfl", "h5", "hdf5"]
 
@@ -15,6 +15,7 @@ public enum KSpaceFiles {
         switch URL(fileURLWithPath: path).pathExtension.lowercased() {
         case "npy": return try NpyVolumeReader(path)
         case "cfl", "hdr": return try CflVolumeReader(path)
+        case "dat": return try TwixVolumeReader(path)
         case "h5", "hdf5":
             let file = try HDF5.openFile(path)
             if HDF5.exists(file, "kspace") { return try FastMRIVolumeReader(path) }

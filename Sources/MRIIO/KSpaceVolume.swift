@@ -11,6 +11,8 @@ public enum KSpaceFormat: String, Sendable, CaseIterable {
     case fastMRI = "fastmri"
     /// ISMRMRD HDF5: `/dataset/data` acquisitions and `/dataset/xml` (read only).
     case ismrmrd
+    /// Siemens raw data (`meas_*.dat`, "twix"; software VB, VD, VE, XA; read only).
+    case twix
 }
 
 /// Multi-slice k-space on disk, read one slice `[coils, ky, kx]` at a time so that memory
@@ -29,6 +31,12 @@ public protocol KSpaceVolumeReader: AnyObject {
     /// The lines the file records as acquired for slice `index`, or nil if the format
     /// records no sampling pattern (only ISMRMRD does).
     func acquiredLines(slice index: Int) throws -> SamplingMask?
+    /// Noise-only samples the file carries (Siemens noise-adjust scans, ISMRMRD noise
+    /// acquisitions) as `[coils, readouts, samples]`, or nil if it has none.
+    func noiseScans() throws -> KSpace?
+    /// What the file records about its acquisition beyond the data (scanner, protocol),
+    /// as name–value pairs for a person to read; empty for formats that record nothing.
+    var properties: [(name: String, value: String)] { get }
 }
 
 /// Multi-slice k-space being written, slice by slice in any order; the file appears only
@@ -42,6 +50,8 @@ public protocol KSpaceVolumeWriter: AnyObject {
 
 extension KSpaceVolumeReader {
     public func acquiredLines(slice index: Int) throws -> SamplingMask? { nil }
+    public func noiseScans() throws -> KSpace? { nil }
+    public var properties: [(name: String, value: String)] { [] }
 
     /// Throws unless `index` names a slice of this volume.
     func checkSlice(_ index: Int) throws {

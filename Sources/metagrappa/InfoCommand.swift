@@ -8,7 +8,7 @@ struct InfoCommand: ReportingCommand {
         commandName: "info",
         abstract: "Describe a k-space or mask file: shape, dtype, per-coil energy, and the sampling it appears to have.")
 
-    @Argument(help: "A k-space file (.npy, .cfl/.hdr, fastMRI or ISMRMRD .h5) or a mask (.npy).")
+    @Argument(help: "A k-space file (.npy, .cfl/.hdr, fastMRI or ISMRMRD .h5, Siemens .dat) or a mask (.npy).")
     var file: String
 
     func execute() throws {
@@ -16,9 +16,13 @@ struct InfoCommand: ReportingCommand {
             let reader = try IsolatedInput.openReader(file)
             print("file   \(file)")
             print("format \(reader.format.rawValue), \(reader.slices) slice\(reader.slices == 1 ? "" : "s")")
+            for (name, value) in reader.properties { print("\(name): \(value)") }
             describe(try reader.readSlice(0))
             if let lines = try reader.acquiredLines(slice: 0) {
                 print("slice 0 acquisitions: \(lines.summary)")
+            }
+            if let noise = try reader.noiseScans() {
+                print("noise: \(noise.ny) readouts × \(noise.nx) samples of \(noise.coils) coils (used to prewhiten)")
             }
             return
         }

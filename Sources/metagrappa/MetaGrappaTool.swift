@@ -9,7 +9,7 @@ struct MetaGrappaTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "metagrappa",
         abstract: "Scan-specific parallel-MRI reconstruction of uniformly undersampled multi-coil k-space.",
-        subcommands: [ReconCommand.self, CalibrateCommand.self, EvaluateCommand.self, MetaTrainCommand.self, InfoCommand.self,
+        subcommands: [ReconCommand.self, CalibrateCommand.self, EvaluateCommand.self, MetaTrainCommand.self, InfoCommand.self, ConvertCommand.self,
                       SimulateCommand.self, ProbeHDF5Command.self])
 
     /// Parses and runs a subcommand. A failure is one line on stderr (pipelines read it),

@@ -1,0 +1,108 @@
+"""Writes Siemens raw data test files (VD/VE layout) from a fully sampled one, with
+twixtools: an accelerated acquisition (image lines on the R-lattice, GRAPPA reference
+lines flagged PATREFSCAN, lattice lines inside the reference block PATREFANDIMASCAN),
+optional noise-adjust scans of a known coil covariance, optional extra slices.
+
+    python3 make_twix.py IN.dat OUT.dat [--accel R --acs N] [--noise N --noise-out COV.npy]
+                         [--slices S] [--seed 1]
+
+Lines kept follow metagrappa's contract: (ky - ny/2) % R == 0 plus the centred block
+[ny/2 - N/2, ny/2 - N/2 + N). The noise is complex Gaussian with covariance L Lᴴ for a
+random lower-triangular L (seeded); COV.npy receives that covariance.
+"""
+import argparse
+import copy
+import re
+
+import numpy as np
+import twixtools
+
+
+def flag(mdb, name):
+    mdb.set_flag(name, True)
+
+
+def with_phase_lines(hdr_str, lines):
+    """The measurement header with sKSpace.lPhaseEncodingLines set to `lines` in every
+    ASCCONV copy (the shared files are Pulseq scans whose host protocol says otherwise)."""
+    raw = hdr_str.tobytes()
+    length, count = np.frombuffer(raw[:8], dtype="<u4")
+    pos, parts = 8, []
+    for _ in range(count):
+        end = raw.index(b"\0", pos)
+        name = raw[pos:end]
+        size = int(np.frombuffer(raw[end + 1:end + 5], dtype="<u4")[0])
+        text = raw[end + 5:end + 5 + size]
+        text = re.sub(rb"(sKSpace\.lPhaseEncodingLines\s*=\s*)\d+", rb"\g<1>%d" % lines, text)
+        parts.append(name + b"\0" + np.uint32(len(text)).tobytes() + text)
+        pos = end + 5 + size
+    body = b"".join(parts) + raw[pos:length]
+    out = np.uint32(8 + len(body)).tobytes() + np.uint32(count).tobytes() + body
+    return np.frombuffer(out, dtype="<S1").copy()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("input")
+    p.add_argument("output")
+    p.add_argument("--accel", type=int, default=1)
+    p.add_argument("--acs", type=int, default=0)
+    p.add_argument("--noise", type=int, default=0, help="number of noise-adjust readouts")
+    p.add_argument("--noise-out")
+    p.add_argument("--slices", type=int, default=1)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--protocol-lines", action="store_true",
+                   help="write the true line count into the protocol and centre line ny/2 into every scan")
+    a = p.parse_args()
+    scan = twixtools.read_twix(a.input, verbose=False, parse_pmu=False, parse_geometry=False)[-1]
+    image = [m for m in scan["mdb"] if m.is_image_scan()]
+    ny = max(m.cLin for m in image) + 1
+    first = ny // 2 - a.acs // 2
+    out = []
+    rng = np.random.default_rng(a.seed)
+    if a.noise:
+        coils, samples = image[0].data.shape
+        lower = np.tril(rng.normal(size=(coils, coils)) + 1j * rng.normal(size=(coils, coils)))
+        lower[np.diag_indices(coils)] = np.abs(lower[np.diag_indices(coils)]) + coils ** 0.5
+        lower *= 1e-5
+        for i in range(a.noise):
+            m = image[0].convert_to_local()
+            white = (rng.normal(size=(coils, samples)) + 1j * rng.normal(size=(coils, samples))) / np.sqrt(2)
+            m.data = (lower @ white).astype(np.complex64)
+            m.clear_all_flags()
+            flag(m, "NOISEADJSCAN")
+            m.mdh.Counter.Lin = i
+            out.append(m)
+        if a.noise_out:
+            np.save(a.noise_out, lower @ lower.conj().T)
+    for s in range(a.slices):
+        for m in image:
+            y = m.cLin
+            on_lattice = (y - ny // 2) % a.accel == 0
+            in_acs = first <= y < first + a.acs
+            if not on_lattice and not in_acs:
+                continue
+            m = m.convert_to_local()
+            if s:
+                # a different slice: the same scan, phase-rotated so that slices differ
+                m.data = (m.data * np.exp(1j * 0.3 * s)).astype(np.complex64)
+            m.mdh.Counter.Sli = s
+            if a.protocol_lines:
+                m.mdh.CenterLin = ny // 2
+            if in_acs:
+                flag(m, "PATREFSCAN")
+                if on_lattice:
+                    flag(m, "PATREFANDIMASCAN")
+            out.append(m)
+    for m in scan["mdb"]:
+        if m.is_flag_set("ACQEND"):
+            out.append(m.convert_to_local() if hasattr(m, "convert_to_local") else m)
+    new = copy.copy(scan)
+    new["mdb"] = out
+    if a.protocol_lines:
+        new["hdr_str"] = with_phase_lines(scan["hdr_str"], ny)
+    twixtools.write_twix([new], a.output, version_is_ve=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+import Foundation
+import MRICore
+import Numerics
+
+/// A Siemens raw data file (`meas_*.dat`, software VB, VD, VE or XA) as k-space slices
+/// `[coils, ky, kx]`.
+///
+/// The image data are those of the file's last measurement (earlier ones are adjustment
+/// scans). Image scans and GRAPPA reference scans are sorted into slices by their slice,
+/// echo, phase, repetition and set counters (slice innermost, as twixtools orders them);
+/// averages and segments are averaged; reflected readouts are flipped. A line's data are
+/// its image scans', or its reference scans' where it has no image scan, so an
+/// accelerated acquisition's mask is its image lattice plus its reference block. Lines are
+/// placed by the protocol's phase-encoding matrix and the recorded k-space centre line;
+/// only where the line counters exceed the protocol's matrix (sequences whose protocol does
+/// not describe what ran, such as Pulseq) does the number of lines come from the data.
+/// The readout keeps its oversampling. Noise-adjust scans give ``noiseScans()``.
+/// Refused with a message: 3-D encoding (partitions), readouts or channel counts that change.
+public final class TwixVolumeReader: KSpaceVolumeReader {
+    public let source: String
+    public let format = KSpaceFormat.twix
+    public let slices: Int
+    public let sliceShape: (coils: Int, ny: Int, nx: Int)
+    /// What a user checks of the acquisition: software, scanner, coil, protocol, sampling.
+    public private(set) var properties: [(name: String, value: String)] = []
+    private let file: TwixFile
+    /// Per slice, the scans that fill it: the scan, its line, whether it is a reference-only scan.
+    private let entries: [[(scan: TwixScan, line: Int, reference: Bool)]]
+    private let noise: [TwixScan]
+
+    /// Opens `path` and reads every scan header of its image measurement.
+    public init(_ path: String) throws {
+        source = path
+        file = try TwixFile(path)
+        let last = file.measurements.count - 1
+        let (buffers, start) = try file.protocolBuffers(of: last)
+        let prot = TwixProtocol(buffers: buffers)
+        let all = try file.scans(of: last, from: start)
+        let image = all.filter(Self.isImage), reference = all.filter(Self.isReferenceOnly)
+        guard let first = image.first else {
+            throw MRIError(.format, "\(path): no image scans among the \(all.count) scans of its last measurement")
+        }
+        for s in image + reference {
+            guard s.samples == first.samples, s.channels == first.channels else {
+                throw MRIError(.format, "\(path): a readout of \(s.channels) channels × \(s.samples) samples among readouts of \(first.channels) × \(first.samples): readouts that change length are not supported")
+            }
+            guard s.partition == 0 else {
+                throw MRIError(.format, "\(path): partition \(s.partition) found: 3-D encoding is not supported (2-D slices only)")
+            }
+        }
+        let used = image + reference
+        let extent = { (counter: KeyPath<TwixScan, Int>) in (used.map { $0[keyPath: counter] }.max() ?? 0) + 1 }
+        let (nSlice, nEcho, nPhase, nRepetition, nSet) = (extent(\.slice), extent(\.echo), extent(\.phase), extent(\.repetition), extent(\.set))
+        let placement = try Self.linePlacement(used, image: image, protocolLines: prot.integer("sKSpace.lPhaseEncodingLines"), source: path)
+        let ny = placement.ny
+        guard let total = BinaryFile.checkedProduct([nSlice, nEcho, nPhase, nRepetition, nSet], limit: 1 << 20) else {
+            throw MRIError(.format, "\(path): \(nSlice) slices × \(nEcho) echoes × \(nPhase) phases × \(nRepetition) repetitions × \(nSet) sets is too many")
+        }
+        var grouped = [[(scan: TwixScan, line: Int, reference: Bool)]](repeating: [], count: total)
+        for s in used {
+            let index = (((s.set * nRepetition + s.repetition) * nPhase + s.phase) * nEcho + s.echo) * nSlice + s.slice
+            grouped[index].append((s, s.line + placement.shift, !Self.isImage(s)))
+        }
+        entries = grouped
+        slices = total
+        sliceShape = (first.channels, ny, first.samples)
+        noise = try Self.noiseScans(in: file, last: all, channels: first.channels)
+        properties = Self.describe(prot, layout: file.layout, measurements: file.measurements.count,
+                                   counts: (image.count, reference.count, noise.count),
+                                   loops: (nSlice, nEcho, nPhase, nRepetition, nSet), placement: placement)
+    }
+
+    public func readSlice(_ index: Int) throws -> KSpace {
+        try checkSlice(index)
+        let (c, ny, nx) = sliceShape
+        var image = KSpace(zerosCoils: c, ny: ny, nx: nx), reference = image
+        var imageCounts = [Int](repeating: 0, count: ny), referenceCounts = imageCounts
+        for e in entries[index] {
+            let samples = try file.readSamples(of: e.scan)
+            let reflect = e.scan.has(.reflect)
+            for coil in 0..<c {
+                for x in 0..<nx {
+                    let value = samples[coil * nx + (reflect ? nx - 1 - x : x)]
+                    if e.reference { reference.data[(coil * ny + e.line) * nx + x] += value }
+                    else { image.data[(coil * ny + e.line) * nx + x] += value }
+                }
+            }
+            if e.reference { referenceCounts[e.line] += 1 } else { imageCounts[e.line] += 1 }
+        }
+        for y in 0..<ny where imageCounts[y] != 1 {
+            let useReference = imageCounts[y] == 0
+            let w = Complex<Float>(1 / Float(max(useReference ? referenceCounts[y] : imageCounts[y], 1)), 0)
+            for coil in 0..<c {
+                for x in 0..<nx {
+                    let i = (coil * ny + y) * nx + x
+                    image.data[i] = (useReference ? reference.data[i] : image.data[i]) * w
+                }
+            }
+        }
+        try image.validateFinite(source: slices > 1 ? "\(source) slice \(index)" : source)
+        return image
+    }
+
+    /// The lines of slice `index` with image or reference data.
+    public func acquiredLines(slice index: Int) throws -> SamplingMask? {
+        try checkSlice(index)
+        var lines = [Bool](repeating: false, count: sliceShape.ny)
+        for e in entries[index] { lines[e.line] = true }
+        return SamplingMask(acquired: lines)
+    }
+
+    /// The noise-adjust scans as `[coils, scans, samples]`, or nil if the file has none.
+    public func noiseScans() throws -> KSpace? {
+        guard let first = noise.first else { return nil }
+        var data: [Complex<Float>] = []
+        data.reserveCapacity(noise.count * first.channels * first.samples)
+        let blocks = try noise.map { try file.readSamples(of: $0) }
+        for c in 0..<first.channels {
+            for b in blocks { data += b[c * first.samples..<(c + 1) * first.samples] }
+        }
+        let k = try KSpace(coils: first.channels, ny: noise.count, nx: first.samples, data: data)
+        try k.validateFinite(source: "\(source) noise-adjust scans")
+        return k
+    }
+
+    static func isImage(_ s: TwixScan) -> Bool {
+        let excluded: [TwixFlag] = [.realtimeFeedback, .highPerformanceFeedback, .referencePhaseStabilisation,
+                                    .phaseStabilisation, .phaseCorrection, .noiseAdjust, .navigatorData]
+        return !excluded.contains(where: s.has) && (!s.has(.patReference) || s.has(.patReferenceAndImage))
+    }
+
+    static func isReferenceOnly(_ s: TwixScan) -> Bool {
+        let excluded: [TwixFlag] = [.realtimeFeedback, .highPerformanceFeedback, .referencePhaseStabilisation,
+                                    .phaseStabilisation, .phaseCorrection, .noiseAdjust, .navigatorData]
+        return s.has(.patReference) && !s.has(.patReferenceAndImage) && !excluded.contains(where: s.has)
+    }
+}
