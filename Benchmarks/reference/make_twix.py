@@ -1,10 +1,10 @@
 """Writes Siemens raw data test files (VD/VE layout) from a fully sampled one, with
-twixtools: an accelerated acquisition (image lines on the R-lattice, GRAPPA reference
+twixtools: reflected lines, repeated averages, an accelerated acquisition (image lines on the R-lattice, GRAPPA reference
 lines flagged PATREFSCAN, lattice lines inside the reference block PATREFANDIMASCAN),
 optional noise-adjust scans of a known coil covariance, optional extra slices.
 
     python3 make_twix.py IN.dat OUT.dat [--accel R --acs N] [--noise N --noise-out COV.npy]
-                         [--slices S] [--seed 1]
+                         [--slices S] [--reflect-odd] [--averages A] [--protocol-lines [--line-offset K]] [--seed 1]
 
 Lines kept follow metagrappa's contract: (ky - ny/2) % R == 0 plus the centred block
 [ny/2 - N/2, ny/2 - N/2 + N). The noise is complex Gaussian with covariance L Lᴴ for a
@@ -49,8 +49,16 @@ def main():
     p.add_argument("--acs", type=int, default=0)
     p.add_argument("--noise", type=int, default=0, help="number of noise-adjust readouts")
     p.add_argument("--noise-out")
+    p.add_argument("--add-noise", type=float, default=0,
+                   help="also add noise of the noise scans' covariance, times this factor, to every image line")
     p.add_argument("--slices", type=int, default=1)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--reflect-odd", action="store_true",
+                   help="store odd lines time-reversed with the REFLECT flag (a reader must flip them back)")
+    p.add_argument("--averages", type=int, default=1,
+                   help="repeat every line with the average counter set and its samples perturbed")
+    p.add_argument("--line-offset", type=int, default=0,
+                   help="number lines from this one (earlier lines dropped, centre line counter lowered to match)")
     p.add_argument("--protocol-lines", action="store_true",
                    help="write the true line count into the protocol and centre line ny/2 into every scan")
     a = p.parse_args()
@@ -75,6 +83,12 @@ def main():
             out.append(m)
         if a.noise_out:
             np.save(a.noise_out, lower @ lower.conj().T)
+
+    def noisy(data):
+        if not a.add_noise:
+            return data
+        white = (rng.normal(size=data.shape) + 1j * rng.normal(size=data.shape)) / np.sqrt(2)
+        return (data + a.add_noise * (lower @ white)).astype(np.complex64)
     for s in range(a.slices):
         for m in image:
             y = m.cLin
@@ -83,17 +97,29 @@ def main():
             if not on_lattice and not in_acs:
                 continue
             m = m.convert_to_local()
+            m.data = noisy(m.data)
             if s:
                 # a different slice: the same scan, phase-rotated so that slices differ
                 m.data = (m.data * np.exp(1j * 0.3 * s)).astype(np.complex64)
+            if y < a.line_offset:
+                continue
             m.mdh.Counter.Sli = s
+            m.mdh.Counter.Lin = y - a.line_offset
             if a.protocol_lines:
-                m.mdh.CenterLin = ny // 2
+                m.mdh.CenterLin = ny // 2 - a.line_offset
             if in_acs:
                 flag(m, "PATREFSCAN")
                 if on_lattice:
                     flag(m, "PATREFANDIMASCAN")
-            out.append(m)
+            if a.reflect_odd and y % 2:
+                m.data = np.ascontiguousarray(m.data[:, ::-1])
+                flag(m, "REFLECT")
+            for average in range(a.averages):
+                copy_ = copy.deepcopy(m) if average else m
+                if average:
+                    copy_.mdh.Counter.Ave = average
+                    copy_.data = (m.data * (1 + 0.5 * average)).astype(np.complex64)
+                out.append(copy_)
     for m in scan["mdb"]:
         if m.is_flag_set("ACQEND"):
             out.append(m.convert_to_local() if hasattr(m, "convert_to_local") else m)

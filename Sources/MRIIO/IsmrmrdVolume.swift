@@ -5,7 +5,7 @@ import Numerics
 
 /// An ISMRMRD HDF5 file (`/dataset/data` acquisitions, `/dataset/xml` header), assembled
 /// into `[coils, ky, kx]` per slice from each acquisition's `kspace_encode_step_1` and
-/// `slice`. Repetitions are further slices: slice index `repetition · slices + slice`
+/// `slice`. Noise acquisitions give ``noiseScans()``. Repetitions are further slices: slice index `repetition · slices + slice`
 /// (ISMRMRD's accelerated phantom acquires each repetition on a shifted lattice). Noise, navigator, phase-correction, feedback, dummy-scan and other
 /// non-imaging acquisitions are skipped by their flags; reversed readouts are flipped;
 /// repeated averages of a line are averaged. Not supported, refused with a message:
@@ -20,14 +20,18 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
     private let dataset: HDF5.Handle
     /// Imaging acquisitions: index in the dataset, slice (with repetitions), line, reversed.
     private let acquisitions: [(index: Int, slice: Int, line: Int, reversed: Bool)]
+    /// Noise acquisitions of the imaging channel count: index in the dataset, samples.
+    private let noise: [(index: Int, samples: Int)]
 
     /// ISMRMRD flag bits (1-based, as in the ISMRMRD headers) of acquisitions that are not imaging data.
     static let skippedFlags: [(bit: Int, name: String)] = [
-        (19, "noise measurement"), (23, "navigation"), (24, "phase correction"), (26, "HP feedback"),
+        (23, "navigation"), (24, "phase correction"), (26, "HP feedback"),
         (27, "dummy scan"), (28, "RT feedback"), (29, "surface coil correction"),
         (30, "phase stabilisation reference"), (31, "phase stabilisation"),
     ]
     static let reverseFlag = 22
+    /// Noise-only acquisitions (ACQ_IS_NOISE_MEASUREMENT), kept for prewhitening.
+    static let noiseFlag = 19
 
     /// Opens `path`, reads the XML header and every acquisition header, and works out the shape.
     public init(_ path: String) throws {
@@ -43,8 +47,13 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
         }
         let headers = try IsmrmrdHeaders.read(dataset, source: path)
         var imaging: [(Int, Int, Int, Int, Bool)] = []
+        var noiseFound: [(index: Int, samples: Int, channels: Int)] = []
         var (samples, channels, maxLine, maxSlice, maxRepetition) = (-1, -1, -1, -1, -1)
         for (i, h) in headers.enumerated() {
+            if h.flags & (1 << UInt64(Self.noiseFlag - 1)) != 0 {
+                noiseFound.append((i, h.samples, h.channels))
+                continue
+            }
             if Self.skippedFlags.contains(where: { h.flags & (1 << UInt64($0.bit - 1)) != 0 }) { continue }
             guard h.encodeStep2 == 0 else {
                 throw MRIError(.format, "\(path): acquisition \(i) has kspace_encode_step_2 = \(h.encodeStep2): 3-D encoding is not supported")
@@ -70,6 +79,8 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
         acquisitions = imaging.map { (index: $0.0, slice: $0.2 * (maxSlice + 1) + $0.1, line: $0.3, reversed: $0.4) }
         slices = (maxSlice + 1) * (maxRepetition + 1)
         sliceShape = (channels, ny, samples)
+        let usable = noiseFound.filter { $0.channels == channels && $0.samples > 0 && $0.samples <= 1 << 16 }
+        noise = usable.filter { $0.samples == usable.first?.samples }.map { ($0.index, $0.samples) }
     }
 
     public func readSlice(_ index: Int) throws -> KSpace {
@@ -101,6 +112,19 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
         var lines = [Bool](repeating: false, count: sliceShape.ny)
         for a in acquisitions where a.slice == index { lines[a.line] = true }
         return SamplingMask(acquired: lines)
+    }
+
+    /// The noise acquisitions as `[coils, acquisitions, samples]`, or nil if there are none.
+    public func noiseScans() throws -> KSpace? {
+        guard let n = noise.first?.samples else { return nil }
+        let c = sliceShape.coils
+        var k = KSpace(zerosCoils: c, ny: noise.count, nx: n)
+        for (row, a) in noise.enumerated() {
+            let samples = try IsmrmrdHeaders.readData(dataset, index: a.index, expected: 2 * c * n, source: source)
+            for coil in 0..<c { for x in 0..<n { k.data[(coil * noise.count + row) * n + x] = Complex(samples[2 * (coil * n + x)], samples[2 * (coil * n + x) + 1]) } }
+        }
+        try k.validateFinite(source: "\(source) noise acquisitions")
+        return k
     }
 
     private static func readXML(_ file: HDF5.Handle, source: String) throws -> String {

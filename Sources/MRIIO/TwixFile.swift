@@ -116,7 +116,7 @@ final class TwixFile {
         let head = try Self.bytes(descriptor, offset: range.lowerBound, count: 8, source: path)
         let headerLength = Int(head.u32(0)), count = Int(head.u32(4))
         guard headerLength >= 8, headerLength <= range.count, headerLength <= 1 << 28, count <= 64 else {
-            throw MRIError(.format, "\(path): measurement header of \(headerLength) bytes with \(count) protocol buffers does not fit the measurement's \(range.count) bytes (not Siemens raw data, or damaged)")
+            throw MRIError(.format, "\(path): measurement header of \(headerLength) bytes with \(count) protocol buffers does not fit the measurement's \(range.count) bytes (file truncated, damaged, or not Siemens raw data)")
         }
         let header = try Self.bytes(descriptor, offset: range.lowerBound, count: headerLength, source: path)
         var buffers: [String: String] = [:]

@@ -119,3 +119,32 @@ public struct CoilCompressedReconstructor: Reconstructor {
         return ReconstructionResult(kspace: out, timings: virtual.timings + StageTimings(calibration: fitting, application: t1.seconds))
     }
 }
+
+/// Any reconstructor run on noise-prewhitened coils (``MRICore/CoilWhitening``): the slice is
+/// whitened, reconstructed, and mapped back to the physical coils, measured lines as measured.
+public struct PrewhitenedReconstructor: Reconstructor {
+    /// The reconstructor of the whitened coils.
+    public let inner: any Reconstructor
+    /// The whitening, from the scan's noise data.
+    public let whitening: CoilWhitening
+
+    /// `inner` run on coils whitened by `whitening`.
+    public init(_ inner: any Reconstructor, whitening: CoilWhitening) {
+        self.inner = inner
+        self.whitening = whitening
+    }
+
+    public func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition) throws -> ReconstructionResult {
+        let t0 = Stopwatch()
+        let measured = consume k
+        let white = try whitening.whitened(measured)
+        let whitening = t0.seconds
+        var result = try inner.reconstruct(white, acquisition)
+        let t1 = Stopwatch()
+        var out = try self.whitening.unwhitened(result.kspace)
+        acquisition.restoreKeptLines(of: measured, into: &out)
+        result.kspace = out
+        result.timings = result.timings + StageTimings(calibration: whitening, application: t1.seconds)
+        return result
+    }
+}

@@ -36,8 +36,21 @@ public struct ReconstructionSettings: Sendable {
     public var kernel: (kernel: GrappaKernel, source: String)?
     /// Reconstruct this many SVD virtual coils (nil: the physical coils).
     public var virtualCoils: Int?
+    /// Whether the coils are prewhitened with the noise data the input carries.
+    public var prewhitening = Prewhitening.whenNoiseRecorded
     /// Names the data in errors.
     public var source = "the k-space"
+
+    /// When to prewhiten the coils (``PrewhitenedReconstructor``).
+    public enum Prewhitening: String, Sendable, CaseIterable {
+        /// When the input carries noise data (Siemens noise-adjust scans, ISMRMRD noise
+        /// acquisitions) and no kernel file is given (a kernel file holds physical coils).
+        case whenNoiseRecorded
+        /// Never.
+        case off
+        /// Always: an input without noise data is refused.
+        case required
+    }
 
     /// Default settings for `method`.
     public init(method: ReconstructionMethod = .grappa) {
@@ -54,6 +67,10 @@ public struct ReconstructionSettings: Sendable {
         if kernel != nil && method != .grappa {
             throw MRIError(.invalidArgument, "a given GRAPPA kernel cannot be used with \(method.rawValue)", setting: .kernel)
         }
+        if kernel != nil && prewhitening == .required {
+            throw MRIError(.invalidArgument, "a given GRAPPA kernel works on the physical coils: it cannot be applied to prewhitened coils",
+                           setting: .prewhitening)
+        }
         if let n = virtualCoils {
             guard n >= 1 else {
                 throw MRIError(.invalidArgument, "the number of virtual coils must be at least 1, found \(n)", setting: .virtualCoils)
@@ -65,7 +82,19 @@ public struct ReconstructionSettings: Sendable {
         }
     }
 
-    /// The reconstructor these settings describe (validated first).
+    /// Whether noise data should be looked for (and, if ``Prewhitening/required``, found).
+    public var usesNoise: Bool {
+        prewhitening == .required || prewhitening == .whenNoiseRecorded && kernel == nil
+    }
+
+    /// The reconstructor these settings describe (validated first), on coils whitened by
+    /// `whitening` if given.
+    public func reconstructor(whitening: CoilWhitening?) throws -> any Reconstructor {
+        let base = try reconstructor()
+        return whitening.map { PrewhitenedReconstructor(base, whitening: $0) } ?? base
+    }
+
+    /// The reconstructor these settings describe (validated first), on the coils as given.
     public func reconstructor() throws -> any Reconstructor {
         try validate()
         let method: any Reconstructor

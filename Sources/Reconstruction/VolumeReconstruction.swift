@@ -39,6 +39,10 @@ public struct VolumeReconstruction {
         public var timings = Timings()
         /// Per reconstructed slice, the support and relative regularisation of its GRAPPA kernel.
         public var kernels: [(geometry: GrappaKernelGeometry, regularization: Double)] = []
+        /// The prewhitening applied, if any (the output is mapped back to the physical coils).
+        public var whitening: CoilWhitening?
+        /// Why the input's noise data were not used, if it has some that cannot whiten.
+        public var unusableNoise: String?
     }
 
     /// Seconds per stage of a whole run.
@@ -84,8 +88,26 @@ public struct VolumeReconstruction {
         let total = Stopwatch()
         var settings = settings
         settings.source = input
-        let reconstructor = try settings.reconstructor()
+        try settings.validate()
         let reader = try openInput(input)
+        let noise = settings.usesNoise ? try reader.noiseScans() : nil
+        if settings.prewhitening == .required && noise == nil {
+            throw MRIError(.invalidArgument, "\(input) carries no noise data to prewhiten with", setting: .prewhitening)
+        }
+        var whitening: CoilWhitening?
+        var unusableNoise: String?
+        if let noise {
+            do { whitening = try CoilWhitening(noise: noise) } catch let error as MRIError {
+                // Noise data that cannot whiten (all zeros, too few samples) fail a run that
+                // asked for prewhitening; otherwise the run goes on unwhitened and says why.
+                guard settings.prewhitening == .whenNoiseRecorded else { throw MRIError(error.kind, "\(input): \(error.message)") }
+                unusableNoise = "\(input): \(error.message); not prewhitened"
+            }
+        }
+        if let whitening, whitening.coils != reader.sliceShape.coils {
+            throw MRIError(.format, "\(input): noise data of \(whitening.coils) coils for k-space of \(reader.sliceShape.coils)")
+        }
+        let reconstructor = try settings.reconstructor(whitening: whitening)
         let selected = try slice.map { [try KSpaceFiles.chosenSlice($0, of: reader, source: input)] } ?? Array(0..<reader.slices)
         try MemoryBudget.check(reader.sliceShape, method: settings.method, source: input)
         if imageOutput != nil && selected.count > 1 {
@@ -105,7 +127,10 @@ public struct VolumeReconstruction {
             times.apply += result.timings.application
             if let kernel = result.grappaKernel {
                 kernels.append((kernel.geometry, kernel.regularization))
-                if gFactorOutput != nil { gMaps += try GFactor.map(kernel: kernel, reconstructed: result.kspace) }
+                // A kernel of whitened coils is judged on whitened coils.
+                if gFactorOutput != nil {
+                    gMaps += try GFactor.map(kernel: kernel, reconstructed: whitening?.whitened(result.kspace) ?? result.kspace)
+                }
             }
             if let imageOutput { try PNGWriter.write(Bitmap(CenteredFFT.rssImage(of: result.kspace)), to: imageOutput) }
             return result.kspace
@@ -119,6 +144,6 @@ public struct VolumeReconstruction {
         try writer.commit()
         times.commit = commit.seconds
         times.total = total.seconds
-        return Report(timings: times, kernels: kernels)
+        return Report(timings: times, kernels: kernels, whitening: whitening, unusableNoise: unusableNoise)
     }
 }

@@ -83,6 +83,7 @@ extension MRIError {
         .coilArray: ("--model", "train one for this scanner with `metagrappa meta-train --data FILE… -o MODEL` and pass it with --model, or pass --allow-other-array to use this one anyway"),
         .kernel: ("--kernel", "use it with --method grappa"),
         .gFactor: ("--gfactor", "use it with --method grappa and without --virtual-coils"),
+        .prewhitening: ("--prewhiten", "leave out --prewhiten (or give --no-prewhiten)"),
     ]
 }
 

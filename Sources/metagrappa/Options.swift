@@ -145,6 +145,17 @@ struct CoilCompressionOptions: ParsableArguments {
     var virtualCoils: Int?
 }
 
+/// Noise prewhitening of the coils.
+struct PrewhiteningOptions: ParsableArguments {
+    @Flag(inversion: .prefixedNo,
+          help: "Prewhiten the coils with the input's noise data (Siemens noise-adjust scans, ISMRMRD noise acquisitions) before calibrating; the output is mapped back to the physical coils. Default: on when the input has noise data and no --kernel is given.")
+    var prewhiten: Bool?
+
+    var prewhitening: ReconstructionSettings.Prewhitening {
+        prewhiten.map { $0 ? .required : .off } ?? .whenNoiseRecorded
+    }
+}
+
 /// Options of the meta-learned reconstruction.
 struct MetaOptions: ParsableArguments {
     @Option(help: "Meta: variant, paper (the published method) or residual (per-scan linear branch + meta-adapted learner).")

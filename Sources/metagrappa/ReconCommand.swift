@@ -8,15 +8,15 @@ struct ReconCommand: ReportingCommand {
         abstract: "Reconstruct undersampled k-space; the output keeps every measured sample as measured.",
         discussion: """
             INPUT is k-space [coils, ky, kx] complex64: .npy (also [slices, coils, ky, kx]), BART \
-            .cfl/.hdr (slices on dimension 13), fastMRI .h5 ([slices, coils, readout, phase]) or \
-            ISMRMRD .h5. Every slice is reconstructed (or only --slice i), one after another, \
+            .cfl/.hdr (slices on dimension 13), fastMRI .h5 ([slices, coils, readout, phase]), \
+            ISMRMRD .h5 or Siemens raw data .dat. Every slice is reconstructed (or only --slice i), one after another, \
             reading and writing one slice at a time. With --accel/--acs the input is fully sampled \
             and is undersampled here; with --mask it is the acquired data; with neither, an ISMRMRD \
-            input's own acquired lines are used. OUTPUT's format follows its extension (.npy, \
+            or Siemens input's own acquired lines (image and reference lines) are used. OUTPUT's format follows its extension (.npy, \
             .cfl, .h5 = fastMRI layout) and holds the input's shape.
             """)
 
-    @Argument(help: "Input k-space (.npy, .cfl/.hdr, fastMRI or ISMRMRD .h5).")
+    @Argument(help: "Input k-space (.npy, .cfl/.hdr, fastMRI or ISMRMRD .h5, Siemens .dat).")
     var input: String
 
     @Option(name: .shortAndLong, help: "Output k-space (.npy, .cfl or .h5).")
@@ -34,6 +34,7 @@ struct ReconCommand: ReportingCommand {
     @OptionGroup var acquisition: AcquisitionOptions
 
     @OptionGroup var coilCompression: CoilCompressionOptions
+    @OptionGroup var prewhitening: PrewhiteningOptions
     @OptionGroup(title: "GRAPPA") var grappaOptions: GrappaOptions
     @OptionGroup(title: "RAKI") var rakiOptions: RakiOptions
     @OptionGroup(title: "Meta-GRAPPA") var metaOptions: MetaOptions
@@ -55,14 +56,19 @@ struct ReconCommand: ReportingCommand {
         job.openInput = IsolatedInput.openReader
         job.settings = reconstructionSettings(method: method, grappa: grappaOptions, raki: rakiOptions, meta: metaOptions,
                                               coils: coilCompression)
+        job.settings.prewhitening = prewhitening.prewhitening
         try job.validate()  // outputs and settings, before any file is read
         if let kernel { job.settings.kernel = (try GrappaKernel.read(kernel), kernel) }
         if method == .meta { job.settings.metaModel = try metaOptions.load() }
         let report = try job.run()
+        if let why = report.unusableNoise { printError("metagrappa: warning: \(why)") }
         if timing {
             let t = report.timings
             printError(String(format: "open %.1f ms, calibrate %.1f ms, apply %.1f ms, waiting for reads/writes %.1f ms, commit %.1f ms, total %.1f ms",
                               t.open * 1e3, t.calibrate * 1e3, t.apply * 1e3, t.waiting * 1e3, t.commit * 1e3, t.total * 1e3))
+            if let w = report.whitening {
+                printError("prewhitened: noise covariance of \(w.coils) coils from \(w.samples) samples per coil; output mapped back to the physical coils")
+            }
             for (slice, kernel) in report.kernels.enumerated() {
                 printError("GRAPPA kernel\(report.kernels.count > 1 ? " of slice \(slice)" : ""): \(kernel.geometry), λ_rel \(String(format: "%.3g", kernel.regularization))")
             }
