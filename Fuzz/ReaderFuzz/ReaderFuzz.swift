@@ -3,7 +3,7 @@
 //       -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING
 //   FUZZ_FORMAT=npy .build-fuzz/release/reader-fuzz -max_total_time=300 Fuzz/corpus/npy
 // FUZZ_FORMAT: npy, cfl (input = .hdr text, NUL, .cfl bytes), h5 (fastMRI or ISMRMRD),
-// model (.mgmeta), kernel (GRAPPA kernel file), mask (.npy mask).
+// dat (Siemens raw data), model (.mgmeta), kernel (GRAPPA kernel file), mask (.npy mask).
 // Every input must end in a value or an MRIError; anything else (a trap, a sanitizer
 // report, a crash inside a C library) is a finding.
 import Foundation
@@ -30,6 +30,7 @@ private func readAll(_ path: String) throws {
     // At most a few slices: a valid file with many slices is not a finding.
     for s in 0..<min(reader.slices, 3) { _ = try reader.readSlice(s) }
     _ = try reader.acquiredLines(slice: 0)
+    _ = try reader.noiseScans()
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -44,6 +45,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             _ = file("k.hdr", bytes[..<split])
             try readAll(file("k.cfl", bytes[min(split + 1, bytes.count)...]))
         case "h5": try readAll(file("k.h5", bytes))
+        case "dat": try readAll(file("k.dat", bytes))
         case "model": _ = try MetaModel(serialized: bytes, source: "fuzz")
         case "kernel": _ = try GrappaKernel(serialized: bytes, source: "fuzz")
         default: fatalError("unknown FUZZ_FORMAT \(format)")

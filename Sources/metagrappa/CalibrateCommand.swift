@@ -13,7 +13,7 @@ struct CalibrateCommand: ReportingCommand {
             scan, or one frame of a series) and apply to many.
             """)
 
-    @Argument(help: "Input k-space (.npy, .cfl/.hdr, fastMRI or ISMRMRD .h5).")
+    @Argument(help: "Input k-space (.npy, .cfl/.hdr, fastMRI or ISMRMRD .h5, Siemens .dat).")
     var input: String
 
     @Option(name: .shortAndLong, help: "Output kernel file (.kernel).")

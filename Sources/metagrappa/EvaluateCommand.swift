@@ -17,7 +17,7 @@ struct EvaluateCommand: ReportingCommand {
             Markdown summary table is printed.
             """)
 
-    @Argument(help: "Fully sampled k-space files (.npy, .cfl/.hdr, fastMRI or ISMRMRD .h5; [coils, ky, kx] per slice).")
+    @Argument(help: "Fully sampled k-space files (.npy, .cfl/.hdr, fastMRI or ISMRMRD .h5, Siemens .dat; [coils, ky, kx] per slice).")
     var inputs: [String]
 
     @Option(help: "The slice of multi-slice inputs to evaluate (0-based).")
