@@ -107,16 +107,12 @@ public struct CoilCompressedReconstructor: Reconstructor {
     }
 
     public func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition) throws -> ReconstructionResult {
-        let t0 = Stopwatch()
-        let measured = consume k
-        let compression = try CoilCompression(fitting: measured, lines: acquisition.autoCalibrationLines,
-                                              virtualCoils: virtualCoils)
-        let fitting = t0.seconds
-        let virtual = try inner.reconstruct(compression.compress(measured), acquisition)
-        let t1 = Stopwatch()
-        var out = compression.expand(virtual.kspace)
-        acquisition.restoreKeptLines(of: measured, into: &out)
-        return ReconstructionResult(kspace: out, timings: virtual.timings + StageTimings(calibration: fitting, application: t1.seconds))
+        var compression: CoilCompression?
+        return try reconstructInOtherCoils(k, acquisition, inner: inner, forward: { measured in
+            let fitted = try CoilCompression(fitting: measured, lines: acquisition.autoCalibrationLines, virtualCoils: virtualCoils)
+            compression = fitted
+            return fitted.compress(measured)
+        }, backward: { compression!.expand($0) })
     }
 }
 
@@ -135,16 +131,24 @@ public struct PrewhitenedReconstructor: Reconstructor {
     }
 
     public func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition) throws -> ReconstructionResult {
-        let t0 = Stopwatch()
-        let measured = consume k
-        let white = try whitening.whitened(measured)
-        let whitening = t0.seconds
-        var result = try inner.reconstruct(white, acquisition)
-        let t1 = Stopwatch()
-        var out = try self.whitening.unwhitened(result.kspace)
-        acquisition.restoreKeptLines(of: measured, into: &out)
-        result.kspace = out
-        result.timings = result.timings + StageTimings(calibration: whitening, application: t1.seconds)
-        return result
+        try reconstructInOtherCoils(k, acquisition, inner: inner, forward: whitening.whitened, backward: whitening.unwhitened)
     }
+}
+
+/// `inner` run on the coils `forward` maps `measured` to (its time counted as calibration),
+/// the result mapped back by `backward` (counted as application), measured lines as measured.
+private func reconstructInOtherCoils(_ k: consuming KSpace, _ acquisition: Acquisition, inner: any Reconstructor,
+                                     forward: (KSpace) throws -> KSpace,
+                                     backward: (KSpace) throws -> KSpace) throws -> ReconstructionResult {
+    let t0 = Stopwatch()
+    let measured = consume k
+    let transformed = try forward(measured)
+    let mapping = t0.seconds
+    var result = try inner.reconstruct(transformed, acquisition)
+    let t1 = Stopwatch()
+    var out = try backward(result.kspace)
+    acquisition.restoreKeptLines(of: measured, into: &out)
+    result.kspace = out
+    result.timings = result.timings + StageTimings(calibration: mapping, application: t1.seconds)
+    return result
 }

@@ -11,13 +11,16 @@ import TestSupport
 @Suite struct FormatFuzzTests {
     static let mutationsPerSeed = 30
 
-    /// Valid seed files: a 2-slice .npy volume, a .cfl/.hdr pair, a fastMRI .h5, an ISMRMRD .h5.
+    /// Valid seed files: a 2-slice .npy volume, a .cfl/.hdr pair, a fastMRI .h5, an ISMRMRD .h5,
+    /// Siemens raw data of both layouts (VB19, VE11).
     static func seeds(in dir: TemporaryDirectory) throws -> [String] {
         let a = try PhantomSimulator(ny: 32, nx: 24, coils: 4, seed: 3).simulate().noisy
         let b = try PhantomSimulator(ny: 32, nx: 24, coils: 4, seed: 4).simulate().noisy
         for name in ["seed.npy", "seed.cfl", "seed.h5"] { try writeVolume([a, b], to: dir.file(name)) }
         try generateIsmrmrdPhantom(dir.file("ismrmrd.h5"))
-        return ["seed.npy", "seed.hdr", "seed.cfl", "seed.h5", "ismrmrd.h5"]
+        try FileManager.default.copyItem(atPath: sharedData("twix/vb19_phantom_4ch_256.dat"), toPath: dir.file("vb.dat"))
+        try FileManager.default.copyItem(atPath: sharedData("twix/ve11_gre_2ch_oversampled.dat"), toPath: dir.file("vd.dat"))
+        return ["seed.npy", "seed.hdr", "seed.cfl", "seed.h5", "ismrmrd.h5", "vb.dat", "vd.dat"]
     }
 
     @Test func malformedFilesGiveCleanErrors() throws {
