@@ -53,6 +53,9 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
         let (nSlice, nEcho, nPhase, nRepetition, nSet) = (extent(\.slice), extent(\.echo), extent(\.phase), extent(\.repetition), extent(\.set))
         let placement = try Self.linePlacement(used, image: image, protocolLines: prot.integer("sKSpace.lPhaseEncodingLines"), source: path)
         let ny = placement.ny
+        guard BinaryFile.checkedProduct([first.channels, ny, first.samples], limit: 1 << 31) != nil else {
+            throw MRIError(.format, "\(path): \(first.channels) channels × \(ny) lines × \(first.samples) samples is too large for one slice")
+        }
         guard let total = BinaryFile.checkedProduct([nSlice, nEcho, nPhase, nRepetition, nSet], limit: 1 << 20) else {
             throw MRIError(.format, "\(path): \(nSlice) slices × \(nEcho) echoes × \(nPhase) phases × \(nRepetition) repetitions × \(nSet) sets is too many")
         }

@@ -17,7 +17,8 @@ extension TwixVolumeReader {
         let lowest = scans.map(\.line).min() ?? 0, highest = scans.map(\.line).max() ?? 0
         let centres = Dictionary(grouping: image.map(\.centreLine), by: { $0 }).mapValues(\.count)
         let centre = centres.max { $0.value < $1.value || $0.value == $1.value && $0.key > $1.key }?.key ?? 0
-        guard let lines = protocolLines, lines > 0, highest < lines else {
+        // Line counters are 16-bit: a protocol matrix beyond that is not a matrix of this data.
+        guard let lines = protocolLines, lines > 0, lines <= 1 << 16, highest < lines else {
             let protocolText = protocolLines.map { "the protocol's \($0)" } ?? "no protocol matrix"
             return LinePlacement(ny: highest + 1, shift: 0,
                                  note: "\(highest + 1) (line counters reach \(highest), beyond \(protocolText): the protocol does not describe this acquisition)")
