@@ -15,7 +15,8 @@ import Numerics
 /// only where the line counters exceed the protocol's matrix (sequences whose protocol does
 /// not describe what ran, such as Pulseq) does the number of lines come from the data.
 /// The readout keeps its oversampling. Noise-adjust scans give ``noiseScans()``.
-/// Refused with a message: 3-D encoding (partitions), readouts or channel counts that change.
+/// Refused with a message: non-Cartesian trajectories, ramp-sampled readouts, 3-D encoding
+/// (partitions), readouts or channel counts that change.
 public final class TwixVolumeReader: KSpaceVolumeReader {
     public let source: String
     public let format = KSpaceFormat.twix
@@ -35,6 +36,13 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
         let last = file.measurements.count - 1
         let (buffers, start) = try file.protocolBuffers(of: last)
         let prot = TwixProtocol(buffers: buffers)
+        if let trajectory = prot.integer("sKSpace.ucTrajectory"), trajectory != 1 {
+            let name = [2: "radial", 4: "spiral", 8: "PROPELLER"][trajectory] ?? "code \(trajectory)"
+            throw MRIError(.format, "\(path): the protocol's k-space trajectory is \(name): only Cartesian acquisitions are supported")
+        }
+        if let mode = prot.parameter("alRegridMode")?.split(separator: " ").first.flatMap({ Int($0) }), mode >= 2 {
+            throw MRIError(.format, "\(path): readouts are ramp-sampled (regrid mode \(mode)): regridding is not supported")
+        }
         let all = try file.scans(of: last, from: start)
         let image = all.filter(Self.isImage), reference = all.filter(Self.isReferenceOnly)
         guard let first = image.first else {

@@ -9,7 +9,7 @@ import TestSupport
 @Suite struct TwixLayoutTests {
     /// A file holding `k` `[coils, 24, 16]` on R = 2 with reference lines 8…15, line 4
     /// reflected, two noise scans first, then the acquisition-end scan.
-    static func write(_ k: KSpace, noise: KSpace, vd: Bool, to path: String) throws {
+    static func write(_ k: KSpace, noise: KSpace, vd: Bool, protocolLines: String = "", to path: String) throws {
         var bytes: [UInt8] = []
         func put<T: FixedWidthInteger>(_ v: T, at i: Int, in b: inout [UInt8]) {
             withUnsafeBytes(of: v.littleEndian) { for (j, x) in $0.enumerated() { b[i + j] = x } }
@@ -37,7 +37,7 @@ import TestSupport
                 bytes += samples(k, coil: c, line: kLine, reversed: reversed)
             }
         }
-        let text = Array("### ASCCONV BEGIN ###\nsKSpace.lPhaseEncodingLines = 24\n### ASCCONV END ###\n".utf8)
+        let text = Array("### ASCCONV BEGIN ###\nsKSpace.lPhaseEncodingLines = 24\n\(protocolLines)### ASCCONV END ###\n".utf8)
         var measurement = [UInt8](repeating: 0, count: vd ? 256 : 10240)
         put(UInt32(measurement.count), at: 0, in: &measurement)
         put(UInt32(1), at: 4, in: &measurement)
@@ -78,5 +78,18 @@ import TestSupport
         #expect(try reader.readSlice(0) == k.masked(by: mask))
         #expect(try reader.noiseScans() == noise)
         #expect(reader.properties.contains { $0.name == "software" && $0.value.contains(vd ? "VD/VE/XA" : "VB") })
+    }
+
+    @Test func nonCartesianProtocolsAreRefused() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let k = randomKSpace(coils: 2, ny: 24, nx: 16, seed: 5), noise = randomKSpace(coils: 2, ny: 2, nx: 16, seed: 6)
+        try Self.write(k, noise: noise, vd: true, protocolLines: "sKSpace.ucTrajectory = 0x2\n", to: dir.file("radial.dat"))
+        #expect(throws: MRIError.self) { try KSpaceFiles.openReader(dir.file("radial.dat")) }
+        do { _ = try KSpaceFiles.openReader(dir.file("radial.dat")) } catch let e as MRIError {
+            #expect(e.message.contains("radial") && e.message.contains("Cartesian"), "\(e.message)")
+        }
+        try Self.write(k, noise: noise, vd: true, protocolLines: "sKSpace.ucTrajectory = 0x1\n", to: dir.file("cartesian.dat"))
+        #expect(try KSpaceFiles.openReader(dir.file("cartesian.dat")).readSlice(0).coils == 2)
     }
 }
