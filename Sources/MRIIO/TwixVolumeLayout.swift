@@ -17,11 +17,18 @@ extension TwixVolumeReader {
         let lowest = scans.map(\.line).min() ?? 0, highest = scans.map(\.line).max() ?? 0
         let centres = Dictionary(grouping: image.map(\.centreLine), by: { $0 }).mapValues(\.count)
         let centre = centres.max { $0.value < $1.value || $0.value == $1.value && $0.key > $1.key }?.key ?? 0
-        // Line counters are 16-bit: a protocol matrix beyond that is not a matrix of this data.
-        guard let lines = protocolLines, lines > 0, lines <= 1 << 16, highest < lines else {
+        // At most 1 line in 32 acquired: a damaged counter, not an acquisition (and no
+        // gigabytes of zeros for a few readouts).
+        let distinct = Set(scans.map(\.line)).count
+        guard distinct * 32 > highest else {
+            throw MRIError(.format, "\(source): only \(distinct) distinct lines hold data among line counters up to \(highest): not a plausible acquisition (damaged line counters?)")
+        }
+        // The protocol describes the data if the lines fit it and span at least half of it
+        // (partial Fourier); a research sequence's host protocol may be of another size.
+        guard let lines = protocolLines, lines > highest, lines <= 2 * (highest - lowest + 1) else {
             let protocolText = protocolLines.map { "the protocol's \($0)" } ?? "no protocol matrix"
             return LinePlacement(ny: highest + 1, shift: 0,
-                                 note: "\(highest + 1) (line counters reach \(highest), beyond \(protocolText): the protocol does not describe this acquisition)")
+                                 note: "\(highest + 1) (line counters \(lowest)…\(highest) do not fit \(protocolText): the protocol does not describe this acquisition)")
         }
         // A centre line of 0 is what sequences that do not set it leave behind.
         let shift = centre > 0 ? lines / 2 - centre : 0

@@ -64,6 +64,8 @@ import TestSupport
         Self.expectError(samples, containing: ["0 samples"])
         let partition = try Self.damaged(dir, "partition.dat") { bytes, start in bytes[start + 58] = 1 }
         Self.expectError(partition, containing: ["3-D encoding"])
+        let line = try Self.damaged(dir, "line.dat") { bytes, start in bytes[start + 52] = 0xFF; bytes[start + 53] = 0xFF }
+        Self.expectError(line, containing: ["65535", "damaged line counters"])
     }
 
     @Test func nonFiniteSamplesAreRefused() throws {

@@ -92,4 +92,23 @@ import TestSupport
         try Self.write(k, noise: noise, vd: true, protocolLines: "sKSpace.ucTrajectory = 0x1\n", to: dir.file("cartesian.dat"))
         #expect(try KSpaceFiles.openReader(dir.file("cartesian.dat")).readSlice(0).coils == 2)
     }
+
+    @Test func aProtocolOfAnotherSizeDoesNotPlaceTheLines() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let k = randomKSpace(coils: 2, ny: 24, nx: 16, seed: 7), noise = randomKSpace(coils: 2, ny: 2, nx: 16, seed: 8)
+        // A host protocol of 256 lines around line counters 0…22: the data's own 23 lines.
+        try Self.write(k, noise: noise, vd: false, protocolLines: "sKSpace.lPhaseEncodingLines = 256\n", to: dir.file("host.dat"))
+        let reader = try KSpaceFiles.openReader(dir.file("host.dat"))
+        #expect(reader.sliceShape.ny == 23)
+        #expect(reader.properties.contains { $0.name == "lines" && $0.value.contains("do not fit the protocol's 256") })
+        // A protocol of 26 lines places them: 26 rows, centre 13.
+        try Self.write(k, noise: noise, vd: false, protocolLines: "sKSpace.lPhaseEncodingLines = 26\n", to: dir.file("wide.dat"))
+        let wide = try KSpaceFiles.openReader(dir.file("wide.dat"))
+        #expect(wide.sliceShape.ny == 26)
+        let slice = try wide.readSlice(0)
+        // Centre line 12 recorded, centre row 13: every line one row down.
+        #expect(slice[0, 1, 3] == k[0, 0, 3] && slice[1, 23, 5] == k[1, 22, 5] && slice[1, 9, 5] == k[1, 8, 5])
+        #expect(slice[0, 0, 3] == .zero && slice[1, 24, 5] == .zero && slice[1, 25, 5] == .zero)
+    }
 }
