@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "MetaTraining", targets: ["MetaTraining"]),
         .library(name: "Reconstruction", targets: ["Reconstruction"]),
         .executable(name: "metagrappa", targets: ["metagrappa"]),
+        // The C ABI (metagrappa.h), loaded by the Python package.
+        .library(name: "MetaGrappaC", type: .dynamic, targets: ["MetaGrappaC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
@@ -88,6 +90,11 @@ let package = Package(
             "Compute", "MRICore", "MRIIO", "GRAPPA", "RAKI", "MetaLearner", "MetaTraining", "Reconstruction",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // The C ABI over the library: @_cdecl entry points mapping pointers, shapes and JSON
+        // options onto library values (the Python package's native half).
+        .target(name: "MetaGrappaC", dependencies: [
+            "Compute", "MRICore", "MRIIO", "GRAPPA", "RAKI", "MetaLearner", "Reconstruction",
+        ], exclude: ["metagrappa.h"]),
 
         // Helpers shared by the test targets (temporary files, processes, shared data).
         .target(name: "TestSupport", dependencies: ["MRICore",

@@ -1,0 +1,78 @@
+import Foundation
+import MRICore
+import MRIIO
+
+// Reading and writing k-space files of every supported format across the C boundary. A
+// reader is an opaque handle (retained until mg_read_close).
+
+final class ReaderHandle {
+    let reader: any KSpaceVolumeReader
+    init(_ reader: any KSpaceVolumeReader) { self.reader = reader }
+}
+
+/// Opens `path` (any readable format); `shape` receives [slices, coils, ny, nx] and `info`
+/// JSON: format, properties (name–value pairs), whether slices record their sampling.
+/// HDF5 files are read in this process (the command-line tool isolates libhdf5 in a child
+/// process; RELIABILITY.md says why).
+@_cdecl("mg_read_open")
+public func mg_read_open(_ path: UnsafePointer<CChar>?, _ handle: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                         _ shape: UnsafeMutablePointer<Int32>?, _ info: UnsafeMutablePointer<CChar>?, _ infoCapacity: Int64,
+                         _ error: UnsafeMutablePointer<CChar>?, _ capacity: Int64) -> Int32 {
+    CBoundary.run(error, capacity) {
+        guard let path, let handle, let shape else { throw MRIError(.invalidArgument, "null argument") }
+        let reader = try KSpaceFiles.openReader(String(cString: path))
+        let (c, ny, nx) = reader.sliceShape
+        for (i, v) in [reader.slices, c, ny, nx].enumerated() { shape[i] = Int32(v) }
+        let recorded = try reader.acquiredLines(slice: 0) != nil
+        let properties = reader.properties.map { ["name": $0.name, "value": $0.value] }
+        CBoundary.write(CBoundary.json(["format": reader.format.rawValue, "records_sampling": recorded, "properties": properties,
+                                        "has_noise": try reader.noiseScans() != nil]),
+                        to: info, capacity: infoCapacity)
+        handle.pointee = Unmanaged.passRetained(ReaderHandle(reader)).toOpaque()
+    }
+}
+
+/// Reads slice `index` into `out`; if the file records its sampling, `mask` (ny bytes)
+/// receives it and `recorded` is set to 1.
+@_cdecl("mg_read_slice")
+public func mg_read_slice(_ handle: UnsafeMutableRawPointer?, _ index: Int32, _ out: UnsafeMutablePointer<Float>?,
+                          _ mask: UnsafeMutablePointer<UInt8>?, _ recorded: UnsafeMutablePointer<Int32>?,
+                          _ error: UnsafeMutablePointer<CChar>?, _ capacity: Int64) -> Int32 {
+    CBoundary.run(error, capacity) {
+        guard let handle else { throw MRIError(.invalidArgument, "reader handle is null") }
+        let reader = Unmanaged<ReaderHandle>.fromOpaque(handle).takeUnretainedValue().reader
+        try CBoundary.store(reader.readSlice(Int(index)), to: out)
+        let lines = try reader.acquiredLines(slice: Int(index))
+        recorded?.pointee = lines == nil ? 0 : 1
+        if let lines, let mask { for (i, a) in lines.acquired.enumerated() { mask[i] = a ? 1 : 0 } }
+    }
+}
+
+/// Releases a reader handle.
+@_cdecl("mg_read_close")
+public func mg_read_close(_ handle: UnsafeMutableRawPointer?) {
+    if let handle { Unmanaged<ReaderHandle>.fromOpaque(handle).release() }
+}
+
+/// Writes `slices` slices `[coils, ny, nx]` (contiguous) to `path` in the format its extension
+/// names; the file appears only when complete.
+@_cdecl("mg_write")
+public func mg_write(_ path: UnsafePointer<CChar>?, _ k: UnsafePointer<Float>?, _ slices: Int32, _ coils: Int32, _ ny: Int32,
+                     _ nx: Int32, _ error: UnsafeMutablePointer<CChar>?, _ capacity: Int64) -> Int32 {
+    CBoundary.run(error, capacity) {
+        guard let path, let k else { throw MRIError(.invalidArgument, "null argument") }
+        guard slices >= 1 else { throw MRIError(.invalidArgument, "slices must be at least 1, found \(slices)") }
+        let perSlice = try CBoundary.count(coils: coils, ny: ny, nx: nx)
+        let writer = try KSpaceFiles.createWriter(String(cString: path), slices: Int(slices), sliceShape: (Int(coils), Int(ny), Int(nx)))
+        for s in 0..<Int(slices) {
+            try writer.write(CBoundary.kspace(k + 2 * s * perSlice, coils: coils, ny: ny, nx: nx), slice: s)
+        }
+        try writer.commit()
+    }
+}
+
+/// The library's version into `out`.
+@_cdecl("mg_version")
+public func mg_version(_ out: UnsafeMutablePointer<CChar>?, _ capacity: Int64) {
+    CBoundary.write("1.0.0", to: out, capacity: capacity)
+}

@@ -1,0 +1,99 @@
+import GRAPPA
+import MetaLearner
+import MRICore
+import RAKI
+import Reconstruction
+
+/// Reconstruction settings from the JSON options of the C entry points, the Python package's
+/// keyword arguments: `kernel_lines`, `kernel_readout` (integers or `"auto"`), `lambda` (a
+/// number or `"auto"`), `solver`, `iterations`, `learning_rate`, `seed`, `hidden` ([a, b]),
+/// `plateau_window`, `whitening_ridge`, `variant`, `model` (a file), `allow_other_array`,
+/// `virtual_coils`. Unknown keys are refused, so that a misspelt option is not ignored.
+enum SettingsFromJSON {
+    static let keys: Set<String> = ["kernel_lines", "kernel_readout", "lambda", "solver", "iterations", "learning_rate", "seed",
+                                    "hidden", "plateau_window", "whitening_ridge", "variant", "model", "allow_other_array",
+                                    "virtual_coils"]
+
+    static func settings(method: String, _ o: [String: Any]) throws -> ReconstructionSettings {
+        guard let method = ReconstructionMethod(rawValue: method) else {
+            throw MRIError(.invalidArgument, "method '\(method)': expected grappa, raki or meta")
+        }
+        if let unknown = o.keys.filter({ !keys.contains($0) }).sorted().first {
+            throw MRIError(.invalidArgument, "unknown option '\(unknown)' (known: \(keys.sorted().joined(separator: ", ")))")
+        }
+        var s = ReconstructionSettings(method: method)
+        s.grappa = try grappa(o)
+        if o["lambda"] != nil { s.metaBranchRegularization = s.grappa.regularization }
+        var r = Raki.Options()
+        if let v = try integer(o, "iterations") { r.iterations = v }
+        if let v = try number(o, "learning_rate") { r.learningRate = Float(v) }
+        if let v = try integer(o, "seed") { guard v >= 0 else { throw bad("seed", v, "a non-negative integer") }; r.seed = UInt64(v) }
+        if let v = try integer(o, "plateau_window") { r.plateauWindow = v }
+        if let v = try number(o, "whitening_ridge") { r.whiteningRidge = v == 0 ? nil : Float(v) }
+        if let v = o["hidden"] {
+            guard let pair = v as? [Any], pair.count == 2, let a = pair[0] as? Int, let b = pair[1] as? Int else {
+                throw bad("hidden", v, "two integers")
+            }
+            r.hiddenChannels = (a, b)
+        }
+        s.raki = Raki(options: r)
+        if let v = o["allow_other_array"] { guard let b = v as? Bool else { throw bad("allow_other_array", v, "true or false") }; s.allowOtherArray = b }
+        s.virtualCoils = try integer(o, "virtual_coils")
+        if method == .meta {
+            var variant = MetaVariant.paper
+            if let v = o["variant"] {
+                guard let name = v as? String, let parsed = MetaVariant(rawValue: name) else { throw bad("variant", v, "paper or residual") }
+                variant = parsed
+            }
+            if let v = o["model"], !(v is String) { throw bad("model", v, "a file path") }
+            s.metaModel = try MetaModel.load(o["model"] as? String, variant: variant)
+        }
+        try s.validate()
+        return s
+    }
+
+    static func grappa(_ o: [String: Any]) throws -> Grappa {
+        let lines = try automaticInteger(o, "kernel_lines"), readout = try automaticInteger(o, "kernel_readout")
+        let geometry = GrappaKernelGeometry()
+        let support: GrappaSupport = lines == .some(nil) || readout == .some(nil) ? .automatic
+            : .fixed(GrappaKernelGeometry(readout: (readout ?? nil) ?? geometry.readout, lines: (lines ?? nil) ?? geometry.lines))
+        var regularization = GrappaRegularization.relative(Grappa.defaultRegularization)
+        if let v = o["lambda"] {
+            if let text = v as? String, text == "auto" { regularization = .automatic }
+            else if let x = v as? Double { regularization = .relative(x) }
+            else { throw bad("lambda", v, "a number or \"auto\"") }
+        }
+        var solver = Grappa.Solver.cholesky
+        if let v = o["solver"] {
+            guard let name = v as? String, let parsed = Grappa.Solver(rawValue: name) else { throw bad("solver", v, "cholesky or qr") }
+            solver = parsed
+        }
+        let g = Grappa(support: support, regularization: regularization, solver: solver)
+        try g.validate()
+        return g
+    }
+
+    /// nil: absent; .some(nil): "auto"; .some(n): n.
+    private static func automaticInteger(_ o: [String: Any], _ key: String) throws -> Int?? {
+        guard let v = o[key] else { return nil }
+        if let text = v as? String, text == "auto" { return .some(nil) }
+        guard let n = v as? Int else { throw bad(key, v, "an integer or \"auto\"") }
+        return .some(n)
+    }
+
+    private static func integer(_ o: [String: Any], _ key: String) throws -> Int? {
+        guard let v = o[key] else { return nil }
+        guard let n = v as? Int, !(v is Bool) else { throw bad(key, v, "an integer") }
+        return n
+    }
+
+    private static func number(_ o: [String: Any], _ key: String) throws -> Double? {
+        guard let v = o[key] else { return nil }
+        guard let x = v as? Double, x.isFinite else { throw bad(key, v, "a finite number") }
+        return x
+    }
+
+    private static func bad(_ key: String, _ value: Any, _ expected: String) -> MRIError {
+        MRIError(.invalidArgument, "option \(key) = \(value): expected \(expected)")
+    }
+}

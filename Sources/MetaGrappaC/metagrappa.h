@@ -1,0 +1,55 @@
+/* MetaGRAPPA's C ABI (libMetaGrappaC.so: `swift build -c release --product MetaGrappaC
+ * -Xswiftc -static-stdlib`). The Python package is its first user.
+ *
+ * k-space: interleaved complex64 (float re, im), C order [coils, ny, nx]; masks: ny bytes,
+ * non-zero = acquired (every R-th line plus one block of ACS lines). Every function that
+ * can fail returns 0, or the exit code of the failure's kind (64 bad argument, 65 bad data,
+ * 66 file cannot be read or written, 70 numerical failure) with a NUL-terminated message in
+ * `error` (at most `error_capacity` bytes). Options are a JSON object (NULL or "" for none):
+ * kernel_lines, kernel_readout (integer or "auto"), lambda (number or "auto"), solver
+ * ("cholesky", "qr"), iterations, learning_rate, seed, hidden ([a, b]), plateau_window,
+ * whitening_ridge, variant ("paper", "residual"), model (a .mgmeta path),
+ * allow_other_array, virtual_coils. The functions are thread-safe; each uses
+ * mg_threads() worker threads. */
+#ifndef METAGRAPPA_H
+#define METAGRAPPA_H
+#include <stdint.h>
+
+void mg_set_threads(int32_t n);
+int32_t mg_threads(void);
+void mg_version(char *out, int64_t capacity);
+
+int32_t mg_uniform_mask(int32_t ny, int32_t acceleration, int32_t acs, uint8_t *out,
+                        char *error, int64_t error_capacity);
+
+/* method: "grappa", "raki" or "meta"; out: coils*ny*nx complex64; info: JSON of what ran. */
+int32_t mg_reconstruct(const char *method, const float *kspace, int32_t coils, int32_t ny, int32_t nx,
+                       const uint8_t *mask, const char *options, float *out,
+                       char *info, int64_t info_capacity, char *error, int64_t error_capacity);
+
+/* GRAPPA kernels as the bytes of a kernel file; *size receives the byte count, and the
+ * bytes are copied only if bytes_capacity holds them. */
+int32_t mg_calibrate(const float *kspace, int32_t coils, int32_t ny, int32_t nx, const uint8_t *mask,
+                     const char *options, uint8_t *bytes, int64_t bytes_capacity, int64_t *size,
+                     char *error, int64_t error_capacity);
+int32_t mg_kernel_info(const uint8_t *bytes, int64_t count, char *info, int64_t info_capacity,
+                       char *error, int64_t error_capacity);
+int32_t mg_apply_kernel(const uint8_t *bytes, int64_t count, const float *kspace, int32_t coils, int32_t ny,
+                        int32_t nx, const uint8_t *mask, float *out, char *error, int64_t error_capacity);
+
+/* out: ny*nx float32. */
+int32_t mg_gfactor(const float *kspace, int32_t coils, int32_t ny, int32_t nx, const uint8_t *mask,
+                   const char *options, float *out, char *error, int64_t error_capacity);
+int32_t mg_rss(const float *kspace, int32_t coils, int32_t ny, int32_t nx, float *out,
+               char *error, int64_t error_capacity);
+
+/* Files of every format the command line reads; shape receives [slices, coils, ny, nx]. */
+int32_t mg_read_open(const char *path, void **handle, int32_t *shape, char *info, int64_t info_capacity,
+                     char *error, int64_t error_capacity);
+int32_t mg_read_slice(void *handle, int32_t index, float *out, uint8_t *mask, int32_t *recorded,
+                      char *error, int64_t error_capacity);
+void mg_read_close(void *handle);
+int32_t mg_write(const char *path, const float *kspace, int32_t slices, int32_t coils, int32_t ny, int32_t nx,
+                 char *error, int64_t error_capacity);
+
+#endif

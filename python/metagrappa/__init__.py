@@ -1,0 +1,234 @@
+"""MetaGRAPPA: scan-specific parallel-MRI reconstruction of uniformly undersampled,
+multi-coil Cartesian k-space (GRAPPA, RAKI, Meta-GRAPPA) on numpy arrays.
+
+    import metagrappa
+    mask = metagrappa.uniform_mask(ny, accel=4, acs=32)   # the command line's --accel 4 --acs 32
+    out = metagrappa.grappa(kspace * mask[:, None], mask)  # kspace [coils, ky, kx], complex64/128
+
+Every reconstruction takes the acquired k-space and its 1-D ky mask (every R-th line plus one
+block of ACS lines), returns an array of the input's shape and dtype with every measured
+sample kept exactly, and gives the same numbers as `metagrappa recon --mask` (complex64 input).
+Bad input raises ValueError with the library's message; files that cannot be read or written
+raise OSError. The computation runs without the GIL, on `threads()` worker threads.
+"""
+import numpy as np
+
+from . import _native
+
+__all__ = ["uniform_mask", "grappa", "raki", "meta", "calibrate", "GrappaKernel", "gfactor", "rss", "read", "write",
+           "set_threads", "threads", "__version__"]
+__version__ = _native.version()
+
+
+def set_threads(n):
+    """Sets the number of worker threads (default: all cores). Results do not depend on it."""
+    _native.set_threads(n)
+
+
+def threads():
+    """The number of worker threads."""
+    return _native.threads()
+
+
+def uniform_mask(ny, accel, acs=32):
+    """The ky mask of `metagrappa recon --accel R --acs N`: lines with (ky − ny/2) mod R == 0
+    plus the centred block [ny/2 − acs/2, ny/2 − acs/2 + acs); bool [ny]."""
+    for name, v in (("ny", ny), ("accel", accel), ("acs", acs)):
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+            raise ValueError(f"{name} must be an integer, found {v!r}")
+    return _native.uniform_mask(int(ny), int(accel), int(acs))
+
+
+def _array(kspace, coil_axis):
+    """`kspace` checked and with its coil axis first."""
+    if not isinstance(kspace, np.ndarray):
+        raise ValueError(f"kspace must be a numpy array, found {type(kspace).__name__}")
+    if kspace.ndim != 3:
+        raise ValueError(f"kspace must be 3-D [coils, ky, kx] (coil axis {coil_axis}), found shape {kspace.shape}")
+    if kspace.dtype not in (np.complex64, np.complex128):
+        raise ValueError(f"kspace must be complex64 or complex128, found {kspace.dtype}")
+    if not isinstance(coil_axis, (int, np.integer)) or isinstance(coil_axis, bool) or not -3 <= coil_axis < 3:
+        raise ValueError(f"coil_axis must be 0, 1 or 2 (or negative), found {coil_axis!r}")
+    return np.moveaxis(kspace, coil_axis, 0)
+
+
+def _prepare(kspace, mask, coil_axis):
+    """(k complex64 C-order [coils, ny, nx], mask uint8 [ny], undo) where undo(out) restores
+    the caller's layout and dtype and its measured samples exactly."""
+    k = _array(kspace, coil_axis)
+    ny = k.shape[1]
+    m = _mask(mask, ny)
+    k64 = np.ascontiguousarray(k, dtype=np.complex64)
+
+    def undo(out):
+        if kspace.dtype == np.complex128:
+            out = out.astype(np.complex128)
+            out[:, m.astype(bool), :] = k[:, m.astype(bool), :]  # measured samples exactly as given
+        return np.moveaxis(out, 0, coil_axis)
+    return k64, m, undo
+
+
+def _mask(mask, ny):
+    m = np.asarray(mask)
+    if m.ndim != 1 or m.shape[0] != ny:
+        raise ValueError(f"mask must be 1-D with one entry per ky line ({ny}), found shape {m.shape}")
+    if m.dtype != bool and not np.issubdtype(m.dtype, np.integer):
+        raise ValueError(f"mask must be bool or integer, found {m.dtype}")
+    return np.ascontiguousarray(m != 0, dtype=np.uint8)
+
+
+def _kernel_options(kernel, lamda, solver=None):
+    options = {}
+    if kernel == "auto":
+        options["kernel_lines"] = options["kernel_readout"] = "auto"
+    elif kernel is not None:
+        try:
+            lines, readout = kernel
+        except (TypeError, ValueError):
+            raise ValueError(f"kernel must be (lines, readout) or 'auto', found {kernel!r}") from None
+        options["kernel_lines"], options["kernel_readout"] = _integer("kernel lines", lines), _integer("kernel readout", readout)
+    if lamda is not None:
+        if lamda == "auto":
+            options["lambda"] = "auto"
+        elif isinstance(lamda, (int, float, np.floating, np.integer)) and not isinstance(lamda, bool):
+            options["lambda"] = float(lamda)
+        else:
+            raise ValueError(f"lamda must be a number or 'auto', found {lamda!r}")
+    if solver is not None:
+        options["solver"] = solver
+    return options
+
+
+def _integer(name, v):
+    if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+        raise ValueError(f"{name} must be an integer, found {v!r}")
+    return int(v)
+
+
+def _run(method, kspace, mask, coil_axis, options, return_info):
+    k, m, undo = _prepare(kspace, mask, coil_axis)
+    out, info = _native.reconstruct(method, k, m, options)
+    out = undo(out)
+    return (out, info) if return_info else out
+
+
+def grappa(kspace, mask, kernel=(4, 5), lamda=None, coil_axis=0, solver=None, virtual_coils=None, return_info=False):
+    """GRAPPA calibrated on the ACS of this scan.
+
+    kernel: (measured source lines, readout width), or 'auto' (chosen per scan; experimental).
+    lamda: relative Tikhonov weight λ_rel (default 1e-4), or 'auto'. solver: 'cholesky' or 'qr'.
+    virtual_coils: SVD coil compression before reconstructing (the result keeps the coils).
+    return_info: also return a dict of what ran (kernel, λ, seconds)."""
+    options = _kernel_options(kernel, lamda, solver)
+    if virtual_coils is not None:
+        options["virtual_coils"] = _integer("virtual_coils", virtual_coils)
+    return _run("grappa", kspace, mask, coil_axis, options, return_info)
+
+
+def raki(kspace, mask, seed=1, iterations=None, learning_rate=None, hidden=None, coil_axis=0, virtual_coils=None,
+         return_info=False):
+    """RAKI: a CNN trained on this scan's ACS (deterministic for a seed)."""
+    options = {"seed": _integer("seed", seed)}
+    if iterations is not None:
+        options["iterations"] = _integer("iterations", iterations)
+    if learning_rate is not None:
+        options["learning_rate"] = float(learning_rate)
+    if hidden is not None:
+        options["hidden"] = [_integer("hidden", h) for h in hidden]
+    if virtual_coils is not None:
+        options["virtual_coils"] = _integer("virtual_coils", virtual_coils)
+    return _run("raki", kspace, mask, coil_axis, options, return_info)
+
+
+def meta(kspace, mask, variant=None, model=None, allow_other_array=False, lamda=None, coil_axis=0, return_info=False):
+    """Meta-GRAPPA: the learner adapted to this scan's ACS by the meta-learner's T steps.
+
+    variant: 'paper' (default) or 'residual'. model: a .mgmeta file (default: the shipped model
+    of the variant, the paper's 32-coil array at R = 4). A scan of another array is refused
+    unless allow_other_array. lamda: the residual variant's linear-branch λ_rel or 'auto'."""
+    options = {"allow_other_array": bool(allow_other_array)}
+    if variant is not None:
+        options["variant"] = variant
+    if model is not None:
+        options["model"] = str(model)
+    options.update(_kernel_options(None, lamda))
+    return _run("meta", kspace, mask, coil_axis, options, return_info)
+
+
+class GrappaKernel:
+    """A calibrated GRAPPA kernel: apply it to other scans or frames of the same coils and R.
+    Its bytes are those of `metagrappa calibrate`'s kernel files (save/load interchange them)."""
+
+    def __init__(self, data):
+        self._data = bytes(data)
+        info = _native.kernel_info(self._data)
+        self.coils, self.acceleration = info["coils"], info["acceleration"]
+        self.lines, self.readout, self.lamda = info["kernel_lines"], info["kernel_readout"], info["lambda"]
+
+    def apply(self, kspace, mask, coil_axis=0):
+        """Fills the missing lines of `kspace` (measured samples kept)."""
+        k, m, undo = _prepare(kspace, mask, coil_axis)
+        return undo(_native.apply_kernel(self._data, k, m))
+
+    def to_bytes(self):
+        return self._data
+
+    def save(self, path):
+        with open(path, "wb") as f:
+            f.write(self._data)
+
+    @classmethod
+    def load(cls, path):
+        with open(path, "rb") as f:
+            return cls(f.read())
+
+    def __reduce__(self):
+        return (GrappaKernel, (self._data,))
+
+    def __repr__(self):
+        return (f"GrappaKernel(coils={self.coils}, R={self.acceleration}, lines={self.lines}, readout={self.readout}, "
+                f"lamda={self.lamda:g})")
+
+
+def calibrate(kspace, mask, kernel=(4, 5), lamda=None, coil_axis=0, solver=None):
+    """A GRAPPA kernel fitted on the ACS of this scan (`metagrappa calibrate`)."""
+    k, m, _ = _prepare(kspace, mask, coil_axis)
+    return GrappaKernel(_native.calibrate(k, m, _kernel_options(kernel, lamda, solver)))
+
+
+def gfactor(kspace, mask, kernel=(4, 5), lamda=None, coil_axis=0):
+    """The GRAPPA g-factor map [ny, nx] (float32) of the kernel calibrated on this scan, as
+    `metagrappa recon --gfactor` writes it (white coil noise assumed)."""
+    k, m, _ = _prepare(kspace, mask, coil_axis)
+    return _native.gfactor(k, m, _kernel_options(kernel, lamda))
+
+
+def rss(kspace, coil_axis=0):
+    """Root-sum-of-squares magnitude image [ny, nx] (float32) of k-space (centred, orthonormal FFT)."""
+    return _native.rss(np.ascontiguousarray(_array(kspace, coil_axis), dtype=np.complex64))
+
+
+def read(path, slice=None):
+    """Reads k-space from any format the command line reads (.npy, BART .cfl/.hdr, fastMRI or
+    ISMRMRD .h5, Siemens raw data .dat). Returns (k, info): k complex64 [coils, ky, kx] for a
+    one-slice file or a chosen `slice`, else [slices, coils, ky, kx]; info has 'format',
+    'slices' (in the file), 'mask' (the recorded sampling, bool [ky] or [slices, ky], or None),
+    'has_noise' and 'properties' (what the file records about its acquisition)."""
+    if slice is not None:
+        _integer("slice", slice)
+    k, masks, meta_ = _native.read(path, slice)
+    one = k.shape[0] == 1
+    info = {"format": meta_["format"], "slices": meta_["slices"], "has_noise": meta_["has_noise"],
+            "properties": {p["name"]: p["value"] for p in meta_["properties"]},
+            "mask": None if masks is None else (masks[0] if one else masks)}
+    return (k[0] if one else k), info
+
+
+def write(path, kspace):
+    """Writes k-space [coils, ky, kx] or [slices, coils, ky, kx] in the format the extension
+    names (.npy, .cfl, .h5 = fastMRI); the file appears only when complete."""
+    if not isinstance(kspace, np.ndarray) or kspace.ndim not in (3, 4) or not np.iscomplexobj(kspace):
+        raise ValueError(f"kspace must be a complex array [coils, ky, kx] or [slices, coils, ky, kx], found "
+                         f"{getattr(kspace, 'shape', type(kspace).__name__)} {getattr(kspace, 'dtype', '')}")
+    k = np.ascontiguousarray(kspace if kspace.ndim == 4 else kspace[None], dtype=np.complex64)
+    _native.write(str(path), k)

@@ -1,0 +1,50 @@
+"""Bad input raises ValueError (OSError for files) with the library's message; never a crash."""
+import numpy as np
+import pytest
+
+import metagrappa
+
+
+@pytest.fixture
+def scan():
+    rng = np.random.default_rng(1)
+    k = (rng.normal(size=(4, 32, 24)) + 1j * rng.normal(size=(4, 32, 24))).astype(np.complex64)
+    return k, metagrappa.uniform_mask(32, accel=2, acs=8)
+
+
+@pytest.mark.parametrize("bad, words", [
+    (lambda k, m: metagrappa.grappa(k[0], m), "3-D"),
+    (lambda k, m: metagrappa.grappa(k.real, m), "complex64 or complex128"),
+    (lambda k, m: metagrappa.grappa(k.tolist(), m), "numpy array"),
+    (lambda k, m: metagrappa.grappa(k, m[:-1]), "one entry per ky line (32)"),
+    (lambda k, m: metagrappa.grappa(k, m.astype(float)), "bool or integer"),
+    (lambda k, m: metagrappa.grappa(k, m, coil_axis=3), "coil_axis"),
+    (lambda k, m: metagrappa.grappa(k, m, kernel=(4,)), "kernel must be"),
+    (lambda k, m: metagrappa.grappa(k, m, kernel=(4, 4)), "odd"),
+    (lambda k, m: metagrappa.grappa(k, m, lamda=-1.0), "regularisation must be a finite number ≥ 0"),
+    (lambda k, m: metagrappa.grappa(k, m, lamda="big"), "lamda must be"),
+    (lambda k, m: metagrappa.grappa(k, m, solver="lu"), "solver"),
+    (lambda k, m: metagrappa.grappa(k, np.ones(32, bool)), "fully sampled"),
+    (lambda k, m: metagrappa.grappa(np.where(k == k[0, 0, 0], np.nan, k).astype(np.complex64), m), "NaN"),
+    (lambda k, m: metagrappa.raki(k, m, iterations=0), "iterations"),
+    (lambda k, m: metagrappa.meta(k, m), "meta model is for R=4"),
+    (lambda k, m: metagrappa.meta(k, m, variant="fast"), "variant"),
+    (lambda k, m: metagrappa.uniform_mask(32, accel=1, acs=8), "acceleration"),
+    (lambda k, m: metagrappa.calibrate(k, m).apply(k[:3], m), "coils"),
+    (lambda k, m: metagrappa.GrappaKernel(b"not a kernel"), "kernel"),
+    (lambda k, m: metagrappa.write("/tmp/x.npy", k.real), "complex"),
+    (lambda k, m: metagrappa.read(__file__), "format"),
+])
+def test_value_errors(scan, bad, words):
+    k, m = scan
+    with pytest.raises(ValueError) as e:
+        bad(k, m)
+    assert words in str(e.value), str(e.value)
+
+
+def test_missing_files_raise_oserror(tmp_path):
+    with pytest.raises(OSError) as e:
+        metagrappa.read(tmp_path / "nothing.npy")
+    assert "nothing.npy" in str(e.value)
+    with pytest.raises(OSError):
+        metagrappa.write(tmp_path / "no" / "dir.npy", np.zeros((1, 4, 4), np.complex64))
