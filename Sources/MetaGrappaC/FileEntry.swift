@@ -12,15 +12,21 @@ final class ReaderHandle {
 
 /// Opens `path` (any readable format); `shape` receives [slices, coils, ny, nx] and `info`
 /// JSON: format, properties (name–value pairs), whether slices record their sampling.
-/// HDF5 files are read in this process (the command-line tool isolates libhdf5 in a child
-/// process; RELIABILITY.md says why).
+/// `probe` (a NULL-terminated argument vector, or NULL) is a command that runs
+/// ``mg_probe_hdf5`` on the path appended to it: HDF5 files are then read first in that
+/// child process, as the command-line tool does, because a damaged file can crash libhdf5
+/// (RELIABILITY.md). NULL reads them in this process.
 @_cdecl("mg_read_open")
-public func mg_read_open(_ path: UnsafePointer<CChar>?, _ handle: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+public func mg_read_open(_ path: UnsafePointer<CChar>?, _ probe: UnsafePointer<UnsafePointer<CChar>?>?,
+                         _ handle: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
                          _ shape: UnsafeMutablePointer<Int32>?, _ info: UnsafeMutablePointer<CChar>?, _ infoCapacity: Int64,
                          _ error: UnsafeMutablePointer<CChar>?, _ capacity: Int64) -> Int32 {
     CBoundary.run(error, capacity) {
         guard let path, let handle, let shape else { throw MRIError(.invalidArgument, "null argument") }
-        let reader = try KSpaceFiles.openReader(String(cString: path))
+        var command: [String] = []
+        while let probe, let argument = probe[command.count] { command.append(String(cString: argument)) }
+        let reader = command.isEmpty ? try KSpaceFiles.openReader(String(cString: path))
+            : try IsolatedReader.openReader(String(cString: path), probe: command)
         let (c, ny, nx) = reader.sliceShape
         for (i, v) in [reader.slices, c, ny, nx].enumerated() { shape[i] = Int32(v) }
         let recorded = try reader.acquiredLines(slice: 0) != nil
@@ -45,6 +51,16 @@ public func mg_read_slice(_ handle: UnsafeMutableRawPointer?, _ index: Int32, _ 
         let lines = try reader.acquiredLines(slice: Int(index))
         recorded?.pointee = lines == nil ? 0 : 1
         if let lines, let mask { for (i, a) in lines.acquired.enumerated() { mask[i] = a ? 1 : 0 } }
+    }
+}
+
+/// The child's half of the HDF5 probe: reads an HDF5 k-space file whole, with the address
+/// space capped (a crash inside libhdf5 happens in this process, not the caller's).
+@_cdecl("mg_probe_hdf5")
+public func mg_probe_hdf5(_ path: UnsafePointer<CChar>?, _ error: UnsafeMutablePointer<CChar>?, _ capacity: Int64) -> Int32 {
+    CBoundary.run(error, capacity) {
+        guard let path else { throw MRIError(.invalidArgument, "null argument") }
+        try IsolatedReader.readWhole(String(cString: path))
     }
 }
 

@@ -43,9 +43,12 @@ int32_t mg_gfactor(const float *kspace, int32_t coils, int32_t ny, int32_t nx, c
 int32_t mg_rss(const float *kspace, int32_t coils, int32_t ny, int32_t nx, float *out,
                char *error, int64_t error_capacity);
 
-/* Files of every format the command line reads; shape receives [slices, coils, ny, nx]. */
-int32_t mg_read_open(const char *path, void **handle, int32_t *shape, char *info, int64_t info_capacity,
-                     char *error, int64_t error_capacity);
+/* Files of every format the command line reads; shape receives [slices, coils, ny, nx].
+ * probe: NULL, or a NULL-terminated argv of a command that calls mg_probe_hdf5 on the path
+ * appended to it; HDF5 files are then read first in that child process. */
+int32_t mg_read_open(const char *path, const char *const *probe, void **handle, int32_t *shape,
+                     char *info, int64_t info_capacity, char *error, int64_t error_capacity);
+int32_t mg_probe_hdf5(const char *path, char *error, int64_t error_capacity);
 int32_t mg_read_slice(void *handle, int32_t index, float *out, uint8_t *mask, int32_t *recorded,
                       char *error, int64_t error_capacity);
 void mg_read_close(void *handle);

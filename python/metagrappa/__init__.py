@@ -213,7 +213,9 @@ def read(path, slice=None):
     ISMRMRD .h5, Siemens raw data .dat). Returns (k, info): k complex64 [coils, ky, kx] for a
     one-slice file or a chosen `slice`, else [slices, coils, ky, kx]; info has 'format',
     'slices' (in the file), 'mask' (the recorded sampling, bool [ky] or [slices, ky], or None),
-    'has_noise' and 'properties' (what the file records about its acquisition)."""
+    'has_noise' and 'properties' (what the file records about its acquisition). HDF5 files are
+    read first by a child process (libhdf5 crashes on some damaged files; METAGRAPPA_TRUST_HDF5=1
+    skips that), as the command line does."""
     if slice is not None:
         _integer("slice", slice)
     k, masks, meta_ = _native.read(path, slice)

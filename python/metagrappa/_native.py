@@ -5,6 +5,7 @@ threads run in parallel with Python code."""
 import ctypes
 import json
 import os
+import sys
 
 import numpy as np
 
@@ -42,7 +43,9 @@ _calibrate = _declare("mg_calibrate", [_f32p, _int, _int, _int, _u8p, _str, _u8p
 _kernel_info = _declare("mg_kernel_info", [_u8p, _cap, _buf, _cap, _buf, _cap])
 _apply_kernel = _declare("mg_apply_kernel", [_u8p, _cap, _f32p, _int, _int, _int, _u8p, _f32p, _buf, _cap])
 _gfactor = _declare("mg_gfactor", [_f32p, _int, _int, _int, _u8p, _str, _f32p, _buf, _cap])
-_read_open = _declare("mg_read_open", [_str, ctypes.POINTER(ctypes.c_void_p), _i32p, _buf, _cap, _buf, _cap])
+_read_open = _declare("mg_read_open", [_str, ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_void_p), _i32p, _buf,
+                                       _cap, _buf, _cap])
+_probe_hdf5 = _declare("mg_probe_hdf5", [_str, _buf, _cap])
 _read_slice = _declare("mg_read_slice", [ctypes.c_void_p, _int, _f32p, _u8p, _i32p, _buf, _cap])
 _read_close = _declare("mg_read_close", [ctypes.c_void_p], None)
 _write = _declare("mg_write", [_str, _f32p, _int, _int, _int, _int, _buf, _cap])
@@ -147,11 +150,24 @@ def gfactor(k, mask, options):
     return out
 
 
+# HDF5 files are first read by `python -m metagrappa._probe FILE` in a child process: a
+# damaged file can crash libhdf5, and must not take the caller's interpreter with it.
+_PROBE = [sys.executable.encode(), b"-m", b"metagrappa._probe"]
+
+
+def probe_hdf5(path):
+    """The child's half of the HDF5 probe: (status, message)."""
+    err = _error()
+    status = _probe_hdf5(os.fsencode(path), err, _ERROR_CAPACITY)
+    return status, err.value.decode("utf-8", "replace")
+
+
 def read(path, slice_index=None):
     handle = ctypes.c_void_p()
     shape = (ctypes.c_int32 * 4)()
     err, info = _error(), ctypes.create_string_buffer(_INFO_CAPACITY)
-    _check(_read_open(os.fsencode(path), ctypes.byref(handle), shape, info, _INFO_CAPACITY, err, _ERROR_CAPACITY), err)
+    probe = (ctypes.c_char_p * (len(_PROBE) + 1))(*_PROBE, None)
+    _check(_read_open(os.fsencode(path), probe, ctypes.byref(handle), shape, info, _INFO_CAPACITY, err, _ERROR_CAPACITY), err)
     try:
         slices, coils, ny, nx = list(shape)
         chosen = range(slices) if slice_index is None else [slice_index]

@@ -48,3 +48,18 @@ def test_missing_files_raise_oserror(tmp_path):
     assert "nothing.npy" in str(e.value)
     with pytest.raises(OSError):
         metagrappa.write(tmp_path / "no" / "dir.npy", np.zeros((1, 4, 4), np.complex64))
+
+
+def test_hdf5_files_that_crash_libhdf5_raise_instead(monkeypatch):
+    """Files on which libhdf5 itself crashes or never returns (RELIABILITY.md) are read
+    first in a child process: a ValueError here, not a dead interpreter."""
+    import glob
+    import os
+    from conftest import ROOT
+    files = sorted(glob.glob(os.path.join(ROOT, "Fuzz", "libhdf5-failures", "*.h5")))
+    assert len(files) == 3
+    monkeypatch.setenv("METAGRAPPA_HDF5_PROBE_TIMEOUT", "5")  # one of them loops for ever
+    for f in files:
+        with pytest.raises(ValueError) as e:
+            metagrappa.read(f)
+        assert "HDF5" in str(e.value), str(e.value)
