@@ -5,11 +5,14 @@ import MRIIO
 import Testing
 import TestSupport
 
-/// Every bad input gets one line on stderr naming the problem, an exit code in 1…127,
-/// and leaves no output file (nor a temporary) behind.
+/// Every bad input gets one line on stderr naming the problem, the documented exit code of
+/// its kind (64 bad argument, 65 bad data, 66 file cannot be read or written), and leaves no
+/// output file (nor a temporary) behind.
 @Suite struct BadInputTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let name: String
+        /// The documented exit code of the failure's kind: 64 bad argument, 65 bad data, 66 file.
+        let code: Int32
         let setup: @Sendable (TemporaryDirectory) throws -> [String]
         let expected: String
         var testDescription: String { name }
@@ -21,134 +24,134 @@ import TestSupport
     }
 
     static let cases: [Case] = [
-        Case(name: "missing input", setup: { d in ["recon", d.file("nope.npy"), "-o", d.file("out.npy"), "--accel", "2"] },
+        Case(name: "missing input", code: 66, setup: { d in ["recon", d.file("nope.npy"), "-o", d.file("out.npy"), "--accel", "2"] },
              expected: "cannot open"),
-        Case(name: "empty input", setup: { d in ["recon", writeBytes(d, "e.npy", []), "-o", d.file("out.npy"), "--accel", "2"] },
+        Case(name: "empty input", code: 65, setup: { d in ["recon", writeBytes(d, "e.npy", []), "-o", d.file("out.npy"), "--accel", "2"] },
              expected: "empty"),
-        Case(name: "random bytes", setup: { d in
+        Case(name: "random bytes", code: 65, setup: { d in
             ["recon", writeBytes(d, "r.npy", (0..<500).map { UInt8(($0 * 37) & 0xFF) }), "-o", d.file("out.npy"), "--accel", "2"] },
              expected: "not a .npy file"),
-        Case(name: "truncated", setup: { d in
+        Case(name: "truncated", code: 65, setup: { d in
             let bytes = try Data(contentsOf: URL(fileURLWithPath: d.file("full.npy")))
             return ["recon", writeBytes(d, "t.npy", Array(bytes.prefix(bytes.count / 2))), "-o", d.file("out.npy"), "--accel", "2"] },
              expected: "truncated"),
-        Case(name: "absurd shape", setup: { d in
+        Case(name: "absurd shape", code: 65, setup: { d in
             let header = NpyHeader.encode(elementType: .complex64, shape: [100000, 100000, 100000])
             return ["recon", writeBytes(d, "huge.npy", header + [1, 2, 3]), "-o", d.file("out.npy"), "--accel", "2"] },
              expected: "needs"),
-        Case(name: "wrong dtype", setup: { d in
+        Case(name: "wrong dtype", code: 65, setup: { d in
             try NpyFile.write([Float](repeating: 1, count: 64), shape: [4, 4, 4], to: d.file("f.npy"))
             return ["recon", d.file("f.npy"), "-o", d.file("out.npy"), "--accel", "2"] },
              expected: "expected complex k-space"),
-        Case(name: "wrong rank", setup: { d in
+        Case(name: "wrong rank", code: 65, setup: { d in
             let header = NpyHeader.encode(elementType: .complex64, shape: [16, 16])
             return ["recon", writeBytes(d, "r2.npy", header + [UInt8](repeating: 0, count: 2048)), "-o", d.file("out.npy"), "--accel", "2"] },
              expected: "expected k-space [coils, ky, kx] or [slices, coils, ky, kx], found shape [16, 16]"),
-        Case(name: "NaN in data", setup: { d in
+        Case(name: "NaN in data", code: 65, setup: { d in
             var (k, _) = try NpyFile.readKSpace(d.file("full.npy"))
             k.data[100] = .init(.nan, 0)
             try NpyFile.write(k, to: d.file("nan.npy"))
             return ["recon", d.file("nan.npy"), "-o", d.file("out.npy"), "--accel", "2"] },
              expected: "NaN or Inf"),
-        Case(name: "accel below 2", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "1"] },
+        Case(name: "accel below 2", code: 64, setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "1"] },
              expected: "--accel: acceleration must be at least 2, found 1"),
-        Case(name: "accel too large", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "40"] },
+        Case(name: "accel too large", code: 64, setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "40"] },
              expected: "too large"),
-        Case(name: "ACS too small for the kernel", setup: { d in
+        Case(name: "ACS too small for the kernel", code: 64, setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "4", "--acs", "8"] },
              expected: "at least 13 lines"),
-        Case(name: "ACS larger than ny", setup: { d in
+        Case(name: "ACS larger than ny", code: 64, setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--acs", "100"] },
              expected: "larger than the 64"),
-        Case(name: "mask of the wrong length", setup: { d in
+        Case(name: "mask of the wrong length", code: 65, setup: { d in
             try NpyFile.write(SamplingMask.uniform(ny: 32, acceleration: 2, acsLines: 8), to: d.file("m.npy"))
             return ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--mask", d.file("m.npy")] },
              expected: "32 entries but the k-space has 64"),
-        Case(name: "mask with accel", setup: { d in
+        Case(name: "mask with accel", code: 64, setup: { d in
             try NpyFile.write(SamplingMask.uniform(ny: 64, acceleration: 2, acsLines: 8), to: d.file("m.npy"))
             return ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--mask", d.file("m.npy"), "--accel", "2"] },
              expected: "not both"),
-        Case(name: "neither mask nor accel", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.npy")] },
+        Case(name: "neither mask nor accel", code: 64, setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.npy")] },
              expected: "--accel"),
-        Case(name: "unknown method", setup: { d in
+        Case(name: "unknown method", code: 64, setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--method", "sense"] },
              expected: "sense"),
-        Case(name: "unknown method in evaluate", setup: { d in
+        Case(name: "unknown method in evaluate", code: 64, setup: { d in
             ["evaluate", d.file("full.npy"), "--accel", "2", "--methods", "grappa,magic", "--json", d.file("out.json")] },
              expected: "unknown method 'magic'"),
-        Case(name: "even kernel width", setup: { d in
+        Case(name: "even kernel width", code: 64, setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--kernel-readout", "4"] },
              expected: "odd"),
-        Case(name: "negative lambda", setup: { d in
+        Case(name: "negative lambda", code: 64, setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--lambda", "-1"] },
              expected: "--lambda"),
-        Case(name: "RAKI with zero iterations", setup: { d in
+        Case(name: "RAKI with zero iterations", code: 64, setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--method", "raki", "--iterations", "0"] },
              expected: "--iterations: RAKI needs at least 1 iteration"),
-        Case(name: "RAKI with a negative learning rate", setup: { d in
+        Case(name: "RAKI with a negative learning rate", code: 64, setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--method", "raki", "--learning-rate=-0.1"] },
              expected: "--learning-rate: RAKI's learning rate must be a positive number"),
-        Case(name: "malformed accel list", setup: { d in
+        Case(name: "malformed accel list", code: 64, setup: { d in
             ["evaluate", d.file("full.npy"), "--accel", "2,x", "--json", d.file("out.json")] },
              expected: "comma-separated list"),
-        Case(name: "png with several R", setup: { d in
+        Case(name: "png with several R", code: 64, setup: { d in
             ["evaluate", d.file("full.npy"), "--accel", "2,3", "--png", d.file("out.png")] },
              expected: "--png takes one input and one R"),
-        Case(name: "output over the input", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("full.npy"), "--accel", "2"] },
+        Case(name: "output over the input", code: 64, setup: { d in ["recon", d.file("full.npy"), "-o", d.file("full.npy"), "--accel", "2"] },
              expected: "overwrite the input"),
-        Case(name: "output in a missing directory", setup: { d in
+        Case(name: "output in a missing directory", code: 66, setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("no/such/dir/out.npy"), "--accel", "2"] },
              expected: "does not exist"),
-        Case(name: "unsupported output format", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.txt"), "--accel", "2"] },
+        Case(name: "unsupported output format", code: 64, setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.txt"), "--accel", "2"] },
              expected: "not supported"),
-        Case(name: "meta model file missing", setup: { d in
+        Case(name: "meta model file missing", code: 66, setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--method", "meta", "--model", d.file("no.mgmeta")] },
              expected: "cannot read the meta model"),
-        Case(name: "corrupt meta model", setup: { d in
+        Case(name: "corrupt meta model", code: 65, setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--method", "meta",
              "--model", writeBytes(d, "bad.mgmeta", Array("MGMETA\r\n garbage".utf8))] },
              expected: "bad.mgmeta"),
-        Case(name: "meta model of another coil array", setup: { d in
+        Case(name: "meta model of another coil array", code: 64, setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--acs", "12", "--method", "meta",
              "--model", try writeModel(d, coils: 2, r: 2)] },
              expected: "8 coils but the meta model is for the 2-coil array"),
-        Case(name: "meta model for another R", setup: { d in
+        Case(name: "meta model for another R", code: 64, setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "3", "--acs", "12", "--method", "meta",
              "--model", try writeModel(d, coils: 8, r: 2)] },
              expected: "the meta model is for R=2"),
-        Case(name: "shipped meta model on an 8-coil scan", setup: { d in
+        Case(name: "shipped meta model on an 8-coil scan", code: 64, setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "4", "--acs", "16", "--method", "meta"] },
              expected: "train one with `metagrappa meta-train`"),
-        Case(name: "meta-train with one data file", setup: { d in
+        Case(name: "meta-train with one data file", code: 64, setup: { d in
             ["meta-train", "--data", d.file("full.npy"), "-o", d.file("m.mgmeta"), "--accel", "2"] },
              expected: "at least two"),
-        Case(name: "meta-train resume without checkpoint", setup: { d in
+        Case(name: "meta-train resume without checkpoint", code: 66, setup: { d in
             ["meta-train", "--data", d.file("full.npy"), d.file("full.npy"), "-o", d.file("m.mgmeta"), "--resume"] },
              expected: "no checkpoint"),
-        Case(name: "meta-train model name", setup: { d in
+        Case(name: "meta-train model name", code: 64, setup: { d in
             ["meta-train", "--data", d.file("full.npy"), d.file("full.npy"), "-o", d.file("m.npy")] },
              expected: "not supported"),
-        Case(name: "recon to an unknown format", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.mat"), "--accel", "2"] },
+        Case(name: "recon to an unknown format", code: 64, setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.mat"), "--accel", "2"] },
              expected: "'.mat' is not supported"),
-        Case(name: "recon of an unknown format", setup: { d in
+        Case(name: "recon of an unknown format", code: 65, setup: { d in
             ["recon", writeBytes(d, "in.mat", [1, 2, 3]), "-o", d.file("out.npy"), "--accel", "2"] },
              expected: "'.mat' is not supported"),
-        Case(name: "recon slice out of range", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--slice", "1", "--accel", "2"] },
+        Case(name: "recon slice out of range", code: 64, setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--slice", "1", "--accel", "2"] },
              expected: "has 1 slice"),
-        Case(name: "recon negative slice", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--slice", "-1", "--accel", "2"] },
+        Case(name: "recon negative slice", code: 64, setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--slice", "-1", "--accel", "2"] },
              expected: "--slice"),
-        Case(name: "recon zero virtual coils", setup: { d in
+        Case(name: "recon zero virtual coils", code: 64, setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--virtual-coils", "0", "--accel", "2"] },
              expected: "--virtual-coils: the number of virtual coils must be at least 1"),
-        Case(name: "recon missing kernel", setup: { d in
+        Case(name: "recon missing kernel", code: 66, setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--kernel", d.file("k.kernel"), "--accel", "2"] },
              expected: "cannot open the kernel file"),
-        Case(name: "recon g-factor as png", setup: { d in
+        Case(name: "recon g-factor as png", code: 64, setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--gfactor", d.file("g.png"), "--accel", "2"] },
              expected: "'.png' is not supported"),
-        Case(name: "recon without sampling", setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.npy")] },
+        Case(name: "recon without sampling", code: 64, setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.npy")] },
              expected: "records no sampling pattern"),
-        Case(name: "working set beyond the machine's memory", setup: { d in
+        Case(name: "working set beyond the machine's memory", code: 64, setup: { d in
             // A valid header and a sparse file of the size it declares (34 GB, no blocks written).
             let header = NpyHeader.encode(elementType: .complex64, shape: [64, 8192, 8192])
             let path = writeBytes(d, "big.npy", header)
@@ -157,31 +160,31 @@ import TestSupport
             try handle.close()
             return ["recon", path, "-o", d.file("out.npy"), "--accel", "4"] },
              expected: "needs about 384.1 GiB to reconstruct with grappa; this machine has"),
-        Case(name: "calibrate to .npy", setup: { d in ["calibrate", d.file("full.npy"), "-o", d.file("k.npy"), "--accel", "2"] },
+        Case(name: "calibrate to .npy", code: 64, setup: { d in ["calibrate", d.file("full.npy"), "-o", d.file("k.npy"), "--accel", "2"] },
              expected: "'.npy' is not supported"),
-        Case(name: "calibrate with mask and accel", setup: { d in
+        Case(name: "calibrate with mask and accel", code: 64, setup: { d in
             ["calibrate", d.file("full.npy"), "-o", d.file("k.kernel"), "--accel", "2", "--mask", d.file("full.npy")] },
              expected: "not both"),
-        Case(name: "calibrate slice out of range", setup: { d in
+        Case(name: "calibrate slice out of range", code: 64, setup: { d in
             ["calibrate", d.file("full.npy"), "-o", d.file("k.kernel"), "--accel", "2", "--slice", "3"] },
              expected: "has 1 slice"),
-        Case(name: "calibrate ACS too small", setup: { d in
+        Case(name: "calibrate ACS too small", code: 64, setup: { d in
             ["calibrate", d.file("full.npy"), "-o", d.file("k.kernel"), "--accel", "4", "--acs", "4"] },
              expected: "ACS"),
-        Case(name: "simulate without output", setup: { _ in ["simulate"] }, expected: "--output"),
-        Case(name: "simulate matrix out of range", setup: { d in ["simulate", "-o", d.file("p.npy"), "--matrix", "0"] },
+        Case(name: "simulate without output", code: 64, setup: { _ in ["simulate"] }, expected: "--output"),
+        Case(name: "simulate matrix out of range", code: 64, setup: { d in ["simulate", "-o", d.file("p.npy"), "--matrix", "0"] },
              expected: "between 8 and 4096"),
-        Case(name: "simulate zero coils", setup: { d in ["simulate", "-o", d.file("p.npy"), "--coils", "0"] },
+        Case(name: "simulate zero coils", code: 64, setup: { d in ["simulate", "-o", d.file("p.npy"), "--coils", "0"] },
              expected: "coil count"),
-        Case(name: "simulate paper array with other coil count", setup: { d in
+        Case(name: "simulate paper array with other coil count", code: 64, setup: { d in
             ["simulate", "-o", d.file("p.npy"), "--array", "paper", "--coils", "8"] }, expected: "contradicts"),
-        Case(name: "simulate NaN noise", setup: { d in ["simulate", "-o", d.file("p.npy"), "--noise", "nan"] },
+        Case(name: "simulate NaN noise", code: 64, setup: { d in ["simulate", "-o", d.file("p.npy"), "--noise", "nan"] },
              expected: "noise level"),
-        Case(name: "simulate correlation out of range", setup: { d in ["simulate", "-o", d.file("p.npy"), "--correlation", "1"] },
+        Case(name: "simulate correlation out of range", code: 64, setup: { d in ["simulate", "-o", d.file("p.npy"), "--correlation", "1"] },
              expected: "correlation in [0, 1)"),
-        Case(name: "simulate to an unsupported format", setup: { d in ["simulate", "-o", d.file("p.cfl")] },
+        Case(name: "simulate to an unsupported format", code: 64, setup: { d in ["simulate", "-o", d.file("p.cfl")] },
              expected: "not supported"),
-        Case(name: "simulate into a missing directory", setup: { d in ["simulate", "-o", d.file("no/p.npy")] },
+        Case(name: "simulate into a missing directory", code: 66, setup: { d in ["simulate", "-o", d.file("no/p.npy")] },
              expected: "does not exist"),
     ]
 
@@ -205,7 +208,7 @@ import TestSupport
         let inputBefore = try Data(contentsOf: URL(fileURLWithPath: dir.file("full.npy")))
         let before = listing(dir)
         let run = try runProcess(metagrappaPath, arguments)
-        #expect((1...127).contains(run.status), "\(c.name): exit \(run.status)")
+        #expect(run.status == c.code, "\(c.name): exit \(run.status), expected \(c.code)")
         #expect(run.stderr.contains(c.expected), "\(c.name): stderr was \(run.stderr)")
         let lines = run.stderr.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         #expect(lines.count == 1 && lines[0].hasPrefix("metagrappa: error: "), "\(c.name): \(run.stderr)")
