@@ -2,6 +2,7 @@ import Compute
 import Foundation
 import MRICore
 import Testing
+import TestSupport
 
 /// SSIM written the slow, obvious way: for every valid position, weighted sums over the
 /// full 2-D window (no separable filtering), straight from Wang et al. (2004).
@@ -76,4 +77,42 @@ func directSSIM(_ a: RealImage, _ b: RealImage) -> Double {
         #expect(abs(ImageMetrics.ssim(blurred, a) - directSSIM(blurred, a)) < 1e-9)
         #expect(abs(ImageMetrics.ssim(b, a) - directSSIM(b, a)) < 1e-9)
     }
+
+    /// SSIM equals scikit-image's `structural_similarity` with the settings the documentation
+    /// names, on a phantom's RSS image against degraded copies of it (blur, noise, a shift).
+    @Test func ssimEqualsScikitImage() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let reference = CenteredFFT.rssImage(of: try PhantomSimulator(ny: 64, nx: 56, coils: 4, seed: 9).simulate().clean)
+        var rng = SeededGenerator(seed: 11)
+        let noisy = RealImage(ny: 64, nx: 56, pixels: reference.pixels.map { $0 + 0.05 * Float(rng.normal()) * reference.pixels.max()! })
+        let shifted = RealImage(ny: 64, nx: 56, pixels: (0..<(64 * 56)).map { reference.pixels[($0 + 1) % (64 * 56)] })
+        let blurred = RealImage(ny: 64, nx: 56, pixels: (0..<(64 * 56)).map {
+            0.5 * reference.pixels[$0] + 0.25 * reference.pixels[max($0 - 1, 0)] + 0.25 * reference.pixels[min($0 + 1, 64 * 56 - 1)]
+        })
+        var ours: [Double] = []
+        for (name, image) in [("reference", reference), ("noisy", noisy), ("shifted", shifted), ("blurred", blurred)] {
+            try writeFloatImage(image, to: dir.file(name + ".f32"))
+            ours.append(ImageMetrics.ssim(image, reference))
+        }
+        let py = try runPython("""
+            import numpy as np
+            from skimage.metrics import structural_similarity
+            load = lambda name: np.fromfile('\(dir.path)/' + name + '.f32', dtype='<f4').reshape(64, 56).astype(np.float64)
+            ref = load('reference')
+            for name in ['reference', 'noisy', 'shifted', 'blurred']:
+                x = load(name)
+                print(structural_similarity(x, ref, data_range=ref.max() - ref.min(), gaussian_weights=True, sigma=1.5,
+                                            use_sample_covariance=False))
+            """)
+        let theirs = py.stdout.split(separator: "\n").compactMap { Double($0) }
+        try #require(py.status == 0 && theirs.count == 4, "scikit-image failed: \(py.stderr)")
+        for (a, b) in zip(ours, theirs) { #expect(abs(a - b) < 1e-6, "ours \(a), scikit-image \(b)") }
+        #expect(theirs[1] < 0.9 && theirs[2] < 0.99, "the degraded images must differ: \(theirs)")
+    }
+}
+
+/// The pixels as raw little-endian float32.
+private func writeFloatImage(_ image: RealImage, to path: String) throws {
+    try image.pixels.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: path)) }
 }
