@@ -94,14 +94,17 @@ func nrmse(_ k: KSpace, _ reference: KSpace) -> Double {
         #expect(a != c)
     }
 
-    @Test func realBrainAtR2BeatsZeroFillingByFar() throws {
+    /// Recorded 2026-11-29: 0.00713 with OpenBLAS's default and SkylakeX kernels, 0.00711 with
+    /// Haswell, Zen and Sandybridge (`OPENBLAS_CORETYPE`); 2 % covers that spread 7 times over.
+    @Test func realBrainAtR2ReproducesItsRecordedAccuracy() throws {
         let path = sharedData("brain_16ch_96x96_mchiew.npy")
         try #require(FileManager.default.fileExists(atPath: path), "shared data missing: \(path)")
         let (full, _) = try NpyFile.readKSpace(path)
         let mask = try Acquisition.uniform(ny: 96, acceleration: 2, acsLines: 24)
         let out = try Raki().reconstruct(full.masked(by: mask.mask), mask)
         let e = nrmse(out, full), zf = nrmse(full.masked(by: mask.mask), full)
-        #expect(e < 0.05 && e < zf / 3, "RAKI \(e) vs zero-filled \(zf)")
+        #expect(abs(e / 0.00712 - 1) < 0.02, "RAKI \(e), recorded 0.00711–0.00713")
+        #expect(e < zf / 3, "RAKI \(e) vs zero-filled \(zf)")
     }
 
     @Test func badSettingsAreRefused() throws {
