@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import tempfile
+from blas_kernel import print_kernel
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.join(ROOT, ".build", "release", "metagrappa")
@@ -15,6 +16,7 @@ SLICE = os.path.join(ROOT, "..", "shared", "data", "sim_brain_32ch_288x288_ch2.n
 
 
 def main():
+    print_kernel()
     print("| virtual coils | GRAPPA NRMSE | GRAPPA s | RAKI NRMSE | RAKI s |")
     print("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:

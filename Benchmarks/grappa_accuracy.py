@@ -18,6 +18,7 @@ ROOT = os.path.dirname(HERE)
 DATA = os.path.join(ROOT, "..", "shared", "data")
 sys.path.insert(0, os.path.join(HERE, "reference"))
 import grappa_numpy  # noqa: E402
+from blas_kernel import print_kernel  # noqa: E402
 
 FILES = [("brain_16ch_96x96_mchiew.npy", 24), ("phantom_8ch_256x256_bydder.npy", 32),
          ("sim_brain_32ch_288x288_ch2.npy", 32)]
@@ -53,6 +54,7 @@ def numpy_nrmse(k, r, acs, lam=1e-3):
 
 
 def main():
+    print_kernel()
     print(f"| file | R | zero-filled | data README (numpy, λ 1e-3) | numpy reference (λ {DEFAULT:g}) | MetaGRAPPA (default λ {DEFAULT:g}) | difference to reference |")
     print("|---|---|---|---|---|---|---|")
     for name, acs in FILES:

@@ -10,9 +10,11 @@ Usage: python3 Benchmarks/grappa_auto_table.py OUT.csv [--column auto]
 import argparse
 import collections
 import csv
+from blas_kernel import print_kernel
 
 
 def main():
+    print_kernel()
     p = argparse.ArgumentParser()
     p.add_argument("csv")
     p.add_argument("--column", default="auto")

@@ -15,6 +15,7 @@ import tempfile
 
 import h5py
 import numpy as np
+from blas_kernel import print_kernel
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.join(ROOT, ".build", "release", "metagrappa")
@@ -40,6 +41,7 @@ def rss(k):
 
 
 def main():
+    print_kernel()
     with tempfile.TemporaryDirectory() as tmp:
         full, acc, out = (os.path.join(tmp, n) for n in ("full.h5", "acc.h5", "out.npy"))
         common = ["-m", "128", "-c", "8", "-n", "0", "-C"]

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from blas_kernel import print_kernel
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.join(ROOT, ".build", "release", "metagrappa")
@@ -36,6 +37,7 @@ def content(path):
 
 
 def main():
+    print_kernel()
     p = argparse.ArgumentParser()
     p.add_argument("--trials", type=int, default=10)
     p.add_argument("--seed", type=int, default=7)

@@ -15,6 +15,7 @@ import sys
 import tempfile
 
 import numpy as np
+from blas_kernel import print_kernel
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -65,6 +66,7 @@ def simulate(vol, z, noise, rng):
 
 
 def main():
+    print_kernel()
     vol = np.load(VOLUME, mmap_mode="r")
     rng = np.random.default_rng(20261125)
     table = {}

@@ -19,6 +19,7 @@ import sys
 import tempfile
 
 import numpy as np
+from blas_kernel import print_kernel
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.join(ROOT, ".build", "release", "metagrappa")
@@ -32,6 +33,7 @@ def rss(k):
 
 
 def main():
+    print_kernel()
     p = argparse.ArgumentParser()
     p.add_argument("--factors", default="0.02,0.05")
     p.add_argument("--accel", default="3,4")

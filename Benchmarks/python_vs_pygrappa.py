@@ -19,6 +19,7 @@ import numpy as np
 
 import metagrappa
 import pygrappa
+from blas_kernel import print_kernel
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(ROOT, "..", "shared", "data")
@@ -39,6 +40,7 @@ def best_of(repeats, f):
 
 
 def main():
+    print_kernel()
     p = argparse.ArgumentParser()
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--methods", default="cgrappa,mdgrappa")

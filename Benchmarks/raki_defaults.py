@@ -8,9 +8,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from raki_sweep import DATA, FILES, run  # noqa: E402
+from blas_kernel import print_kernel  # noqa: E402
 
 
 def main():
+    print_kernel()
     print("| file | R | zero-filled | GRAPPA | RAKI | RAKI seconds (training + application) |")
     print("|---|---|---|---|---|---|")
     for name, acs in FILES:

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from blas_kernel import print_kernel
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -45,6 +46,7 @@ def table(labels, options, seconds):
 
 
 def main():
+    print_kernel()
     if "--learning-rates" in sys.argv:
         # Learning rate x iterations at RAKI's original widths (32, 8).
         settings = [(1e-3, 500), (3e-3, 500), (1e-2, 500), (1e-3, 1000), (3e-3, 1000), (1e-3, 2000), (3e-3, 2000)]

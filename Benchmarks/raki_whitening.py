@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from blas_kernel import print_kernel
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.join(ROOT, ".build", "release", "metagrappa")
@@ -36,6 +37,7 @@ def evaluate(path, r, methods, extra=()):
 
 
 def main():
+    print_kernel()
     ridges = [float(a) for a in sys.argv[1:]] or [0, 0.3, 1, 3, 10]
     print("| phantom | R | zero-filled | GRAPPA | " + " | ".join(f"RAKI ridge {x:g}" for x in ridges) + " |")
     print("|---|---|---|---|" + "---|" * len(ridges))

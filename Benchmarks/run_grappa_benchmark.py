@@ -22,6 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(HERE, "reference"))
 import grappa_numpy  # noqa: E402
+from blas_kernel import print_kernel  # noqa: E402
 
 
 def cpu_model():
@@ -36,6 +37,7 @@ def cpu_model():
 
 
 def main():
+    print_kernel()
     p = argparse.ArgumentParser()
     p.add_argument("input", nargs="?", default=os.path.join(ROOT, "..", "shared", "data", "sim_brain_32ch_288x288_ch2.npy"))
     p.add_argument("--accel", type=int, default=4)

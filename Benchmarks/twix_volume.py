@@ -17,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 
+from blas_kernel import print_kernel
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.join(ROOT, ".build", "release", "metagrappa")
 BRAIN = os.path.join(ROOT, "..", "shared", "data", "twix", "xa61_brain_16ch_gre_128.dat")
@@ -44,6 +46,7 @@ def timed(cmd):
 
 
 def main():
+    print_kernel()
     p = argparse.ArgumentParser()
     p.add_argument("--slices", default="16,256")
     a = p.parse_args()

@@ -17,6 +17,7 @@ import tempfile
 
 import h5py
 import numpy as np
+from blas_kernel import print_kernel
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.join(ROOT, ".build", "release", "metagrappa")
@@ -45,6 +46,7 @@ def run(volume, out, method, extra):
 
 
 def main():
+    print_kernel()
     parser = argparse.ArgumentParser()
     parser.add_argument("--slices", type=int, default=32)
     parser.add_argument("--raki-slices", type=int, default=4)

@@ -21,6 +21,7 @@ guard args.count >= 4, ["tune", "test"].contains(args[3]) else {
     exit(64)
 }
 BLASThreading.ensureSingleThreaded()
+print("OpenBLAS kernel \(BLASThreading.coreName), \(Parallel.workers) workers")
 let quick = args.contains("--quick")
 let volume = try NpyFile.read(args[1])
 let shape = volume.header.shape

@@ -50,7 +50,7 @@ do {
     FileHandle.standardError.write(Data("grappa-bench: \(error)\n".utf8))
     exit(1)
 }
-print("stage\tmin_ms\tmedian_ms\t(\(repeats) repeats, \(Parallel.workers) workers)")
+print("stage\tmin_ms\tmedian_ms\t(\(repeats) repeats, \(Parallel.workers) workers, OpenBLAS kernel \(BLASThreading.coreName))")
 for name in order {
     let v = samples[name]!.sorted()
     print(String(format: "%@\t%.1f\t%.1f", name, v.first!, v[v.count / 2]))

@@ -19,6 +19,7 @@ guard args.count >= 5 else {
     print("usage: meta-bench VOLUME PAPER_MODEL RESIDUAL_MODEL OUT_DIR [--raki-slices z,z,…]")
     exit(64)
 }
+print("OpenBLAS kernel \(BLASThreading.coreName), \(Parallel.workers) workers")
 BLASThreading.ensureSingleThreaded()
 let volume = try NpyFile.read(args[1])
 let shape = volume.header.shape

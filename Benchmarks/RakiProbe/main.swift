@@ -2,6 +2,7 @@
 // a linear one (identity activations), one without biases, and other ACS scalings; with
 // GRAPPA of the same support (3 lines × 7 readout) for comparison.
 // Usage: raki-probe INPUT.npy R ACS [ITERATIONS]
+import Compute
 import Foundation
 import GRAPPA
 import MRICore
@@ -51,6 +52,7 @@ do {
         whitened.bias = true
         variants.append(("linear, whitened, ridge \(ridge)", whitened))
     }
+    print("OpenBLAS kernel \(BLASThreading.coreName) (RAKI's last digits depend on it)")
     print("| RAKI variant (\(iterations) iterations) | NRMSE | final training loss |\n|---|---|---|")
     for (name, options) in variants {
         let model = try Raki(options: options).train(acquired, mask)

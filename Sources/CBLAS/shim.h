@@ -15,6 +15,7 @@ typedef struct { double real, imag; } lapack_complex_double_t;
 // OpenBLAS threading control (declared in cblas.h by OpenBLAS; repeated for clarity).
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+char *openblas_get_corename(void);
 // Stops OpenBLAS's worker threads. They are started when the library loads and spin
 // (sched_yield) for ~1e8 cycles waiting for work, stealing a core from our own workers.
 int blas_thread_shutdown_(void);

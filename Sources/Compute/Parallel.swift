@@ -74,6 +74,14 @@ public enum BLASThreading {
 
     /// Sets OpenBLAS to one thread, the first time it is called.
     public static func ensureSingleThreaded() { once }
+
+    /// The OpenBLAS kernel set this process runs (e.g. "Zen", "Haswell", "SkylakeX"): chosen
+    /// for the CPU, or forced with `OPENBLAS_CORETYPE`. RAKI's results depend on it in their
+    /// last digits (RELIABILITY.md), so reports and benchmarks print it.
+    public static var coreName: String {
+        let name = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+        return name + " (OPENBLAS_CORETYPE \(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"))"
+    }
 }
 
 /// Process-wide memory settings for one-shot reconstructions.

@@ -39,7 +39,7 @@ public enum EvaluationReport {
             # MetaGRAPPA evaluation
 
             Date \(ISO8601DateFormatter().string(from: Date())); machine \(ProcessInfo.processInfo.hostName), \
-            \(ProcessInfo.processInfo.activeProcessorCount) cores; \(Parallel.workers) worker threads.
+            \(ProcessInfo.processInfo.activeProcessorCount) cores; \(Parallel.workers) worker threads; OpenBLAS kernel \(BLASThreading.coreName).
 
             Settings: ACS \(acsLines) lines, ACS \(reinsert ? "reinserted" : "not reinserted (interpolation alone)"); \
             GRAPPA kernel \(g.supportDescription), λ_rel \(g.regularizationDescription), solver \(g.solver.rawValue); \

@@ -94,8 +94,9 @@ func nrmse(_ k: KSpace, _ reference: KSpace) -> Double {
         #expect(a != c)
     }
 
-    /// Recorded 2026-11-29: 0.00713 with OpenBLAS's default and SkylakeX kernels, 0.00711 with
-    /// Haswell, Zen and Sandybridge (`OPENBLAS_CORETYPE`); 2 % covers that spread 7 times over.
+    /// Recorded 2026-11-29 (AMD EPYC with AVX-512): 0.00711 with OpenBLAS's Haswell (what these
+    /// machines' environment sets in OPENBLAS_CORETYPE), Zen and Sandybridge kernels, 0.00713 with
+    /// Cooperlake (the CPU's own choice when unset) and SkylakeX; 2 % covers that spread 7 times over.
     @Test func realBrainAtR2ReproducesItsRecordedAccuracy() throws {
         let path = sharedData("brain_16ch_96x96_mchiew.npy")
         try #require(FileManager.default.fileExists(atPath: path), "shared data missing: \(path)")
