@@ -131,6 +131,7 @@ let package = Package(
                                                              "MRIIO", "TestSupport",
                                                              .product(name: "Numerics", package: "swift-numerics")]),
         .testTarget(name: "ReconstructionTests", dependencies: ["Reconstruction", "GRAPPA", "RAKI", "MRICore", "MRIIO", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["metagrappa", "GRAPPA", "MetaLearner", "MRIIO", "MRICore", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["metagrappa", "GRAPPA", "RAKI", "MetaLearner", "MRIIO", "MRICore", "Reconstruction",
+                                                     "TestSupport"]),
     ]
 )

@@ -19,6 +19,10 @@ func metagrappa(_ arguments: String...) throws -> ProcessResult {
     try runProcess(metagrappaPath, arguments)
 }
 
+func metagrappa(_ arguments: [String]) throws -> ProcessResult {
+    try runProcess(metagrappaPath, arguments)
+}
+
 /// A directory with a small simulated scan, `full.npy` (8 coils, 64 × 48).
 func scanDirectory() throws -> TemporaryDirectory {
     let dir = try TemporaryDirectory()

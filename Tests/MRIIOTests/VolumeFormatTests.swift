@@ -30,10 +30,11 @@ import TestSupport
             v.transpose(3, 2, 1, 0).ravel(order='F').tofile('\(dir.file("v.cfl"))')  # (READ, PHS1, COIL, SLICE), column-major
             with h5py.File('\(dir.file("v.h5"))', 'w') as f:
                 f['kspace'] = v.transpose(0, 1, 3, 2)  # fastMRI: [slices, coils, readout, phase]
-                f['kspace64'] = v.astype(np.complex128)
+            with h5py.File('\(dir.file("v128.h5"))', 'w') as f:  # the same in complex128
+                f['kspace'] = v.astype(np.complex128).transpose(0, 1, 3, 2)
             """)
         try #require(py.status == 0, "python failed: \(py.stderr)")
-        for name in ["v.npy", "v.cfl", "v.hdr", "v.h5"] {
+        for name in ["v.npy", "v.cfl", "v.hdr", "v.h5", "v128.h5"] {
             let reader = try KSpaceFiles.openReader(dir.file(name))
             #expect(reader.slices == 2, "\(name)")
             for s in 0..<2 { expectFormula(try reader.readSlice(s), slice: s, "\(name) slice \(s)") }
