@@ -89,4 +89,58 @@ import TestSupport
             #expect(error?.message.contains(phrase) == true, "\(name): \(error?.message ?? "no error")")
         }
     }
+
+    /// A reversed readout is flipped back, repeated averages are averaged, and navigator and
+    /// phase-correction acquisitions (here with garbage data on an imaging line) are skipped.
+    @Test func reversedAveragedAndSkippedAcquisitions() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try generateIsmrmrdPhantom(dir.file("full.h5"))
+        let py = try runPython("""
+            import h5py, shutil, numpy as np
+            src = '\(dir.file("full.h5"))'
+            def variant(name, edit):
+                dst = '\(dir.path)/' + name + '.h5'
+                shutil.copy(src, dst)
+                with h5py.File(dst, 'r+') as f:
+                    edit(f['dataset/data'])
+            def imaging(d):
+                return next(i for i in range(len(d)) if not d[i]['head']['flags'] & (1 << 18))
+            def reverse(d):
+                i = imaging(d); rec = d[i]; h = rec['head']
+                x = rec['data'].view(np.complex64).reshape(h['active_channels'], h['number_of_samples'])
+                rec['data'] = np.ascontiguousarray(x[:, ::-1]).view(np.float32).ravel()
+                rec['head']['flags'] |= 1 << 21          # ACQ_IS_REVERSE (bit 22)
+                d[i] = rec
+            def append(d, rec):
+                d.resize((len(d) + 1,)); d[len(d) - 1] = rec
+            def average(d):
+                rec = d[imaging(d)]
+                rec['data'] = rec['data'] * 3
+                rec['head']['idx']['average'] = 1
+                append(d, rec)
+            def skipped(d):
+                for bit in (22, 23):                     # navigation (23), phase correction (24)
+                    rec = d[imaging(d)]
+                    rec['data'] = np.full_like(rec['data'], 1e3)
+                    rec['head']['flags'] |= 1 << bit
+                    append(d, rec)
+            variant('reversed', reverse)
+            variant('averaged', average)
+            variant('skipped', skipped)
+            with h5py.File(src, 'r') as f:
+                d = f['dataset/data']
+                print(d[imaging(d)]['head']['idx']['kspace_encode_step_1'])
+            """)
+        try #require(py.status == 0, "python failed: \(py.stderr)")
+        let line = try #require(Int(py.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let original = try KSpaceFiles.openReader(dir.file("full.h5")).readSlice(0)
+        #expect(try KSpaceFiles.openReader(dir.file("reversed.h5")).readSlice(0) == original)
+        #expect(try KSpaceFiles.openReader(dir.file("skipped.h5")).readSlice(0) == original)
+        let averaged = try KSpaceFiles.openReader(dir.file("averaged.h5")).readSlice(0)
+        var expected = original
+        for c in 0..<original.coils { for x in 0..<original.nx { expected[c, line, x] = original[c, line, x] * Complex(2, 0) } }
+        #expect(averaged == expected, "line \(line): (1× + 3×)/2 expected")
+        #expect(averaged != original)
+    }
 }
