@@ -35,7 +35,14 @@ import TestSupport
             process.arguments = arguments
             process.standardError = FileHandle.nullDevice
             try process.run()
-            Thread.sleep(forTimeInterval: duration * (0.1 + 0.8 * Double(trial) / 7))
+            // Kill once the output's temporary file exists (writing has begun: an observable
+            // event, not a guess of the machine's speed), after a delay that differs per trial.
+            let start = Date()
+            while process.isRunning && !listing(dir).contains(where: { $0.hasPrefix(".\(name).tmp") })
+                    && Date().timeIntervalSince(start) < 60 {
+                Thread.sleep(forTimeInterval: 0.002)
+            }
+            Thread.sleep(forTimeInterval: duration * 0.6 * Double(trial) / 7)
             if process.isRunning { kill(process.processIdentifier, SIGKILL); kills += 1 }
             process.waitUntilExit()
             let now = try Data(contentsOf: URL(fileURLWithPath: dataPath))

@@ -97,13 +97,21 @@ import TestSupport
         let arguments = try Self.straightRun(dir, iterations: 120, checkpointEvery: 7)
         let output = dir.file("killed.mgmeta"), checkpoint = output + ".checkpoint"
         var kills = 0
-        for delay in [0.15, 0.3, 0.2, 0.45, 0.25, 0.6] {
+        let modified = { (try? FileManager.default.attributesOfItem(atPath: checkpoint))?[.modificationDate] as? Date }
+        for delay in [0.0, 0.05, 0.02, 0.08, 0.03, 0.1] {
             let resume = FileManager.default.fileExists(atPath: checkpoint)
+            let before = modified()
             let process = Process()
             process.executableURL = URL(fileURLWithPath: metagrappaPath)
             process.arguments = arguments + ["-o", output] + (resume ? ["--resume"] : [])
             process.standardError = FileHandle.nullDevice
             try process.run()
+            // Kill once this run has written a checkpoint of its own (it made progress: an
+            // observable event, not a guess of the machine's speed), then after `delay`.
+            let start = Date()
+            while process.isRunning && modified() == before && Date().timeIntervalSince(start) < 60 {
+                Thread.sleep(forTimeInterval: 0.002)
+            }
             Thread.sleep(forTimeInterval: delay)
             if process.isRunning { kill(process.processIdentifier, SIGKILL); kills += 1 }
             process.waitUntilExit()
