@@ -1,3 +1,4 @@
+import Foundation
 import GRAPPA
 import MetaLearner
 import MRICore
@@ -37,7 +38,10 @@ enum SettingsFromJSON {
             r.hiddenChannels = (a, b)
         }
         s.raki = Raki(options: r)
-        if let v = o["allow_other_array"] { guard let b = v as? Bool else { throw bad("allow_other_array", v, "true or false") }; s.allowOtherArray = b }
+        if let v = o["allow_other_array"] {
+            guard isBoolean(v), let b = v as? Bool else { throw bad("allow_other_array", v, "true or false") }
+            s.allowOtherArray = b
+        }
         s.virtualCoils = try integer(o, "virtual_coils")
         if method == .meta {
             var variant = MetaVariant.paper
@@ -60,7 +64,7 @@ enum SettingsFromJSON {
         var regularization = GrappaRegularization.relative(Grappa.defaultRegularization)
         if let v = o["lambda"] {
             if let text = v as? String, text == "auto" { regularization = .automatic }
-            else if let x = v as? Double { regularization = .relative(x) }
+            else if !isBoolean(v), let x = v as? Double { regularization = .relative(x) }
             else { throw bad("lambda", v, "a number or \"auto\"") }
         }
         var solver = Grappa.Solver.cholesky
@@ -77,20 +81,26 @@ enum SettingsFromJSON {
     private static func automaticInteger(_ o: [String: Any], _ key: String) throws -> Int?? {
         guard let v = o[key] else { return nil }
         if let text = v as? String, text == "auto" { return .some(nil) }
-        guard let n = v as? Int else { throw bad(key, v, "an integer or \"auto\"") }
+        guard !isBoolean(v), let n = v as? Int else { throw bad(key, v, "an integer or \"auto\"") }
         return .some(n)
     }
 
     private static func integer(_ o: [String: Any], _ key: String) throws -> Int? {
         guard let v = o[key] else { return nil }
-        guard let n = v as? Int, !(v is Bool) else { throw bad(key, v, "an integer") }
+        guard !isBoolean(v), let n = v as? Int else { throw bad(key, v, "an integer") }
         return n
     }
 
     private static func number(_ o: [String: Any], _ key: String) throws -> Double? {
         guard let v = o[key] else { return nil }
-        guard let x = v as? Double, x.isFinite else { throw bad(key, v, "a finite number") }
+        guard !isBoolean(v), let x = v as? Double, x.isFinite else { throw bad(key, v, "a finite number") }
         return x
+    }
+
+    /// Whether a JSON value is true or false (Foundation bridges both booleans and numbers to
+    /// NSNumber, and on Linux `1 is Bool` holds; a boolean's type code is "c").
+    private static func isBoolean(_ v: Any) -> Bool {
+        (v as? NSNumber).map { String(cString: $0.objCType) == "c" } ?? false
     }
 
     private static func bad(_ key: String, _ value: Any, _ expected: String) -> MRIError {

@@ -24,6 +24,20 @@ import TestSupport
         #expect(qr != (try Grappa().reconstruct(full.masked(by: mask.mask), mask)))
     }
 
+    @Test func reconVirtualCoils() throws {
+        let dir = try scanDirectory()
+        defer { dir.cleanup() }
+        let (full, _) = try NpyFile.readKSpace(dir.file("full.npy"))
+        let mask = try Acquisition.uniform(ny: 64, acceleration: 2, acsLines: 16)
+        let r = try metagrappa("recon", dir.file("full.npy"), "-o", dir.file("vc.npy"), "--accel", "2", "--acs", "16", "--virtual-coils", "4")
+        try #require(r.status == 0, "\(r.stderr)")
+        let cli = try NpyFile.readKSpace(dir.file("vc.npy")).kspace
+        let library = try CoilCompressedReconstructor(GrappaReconstructor(Grappa()), virtualCoils: 4)
+            .reconstruct(full.masked(by: mask.mask), mask).kspace
+        let equal = cli == library, changed = cli != (try Grappa().reconstruct(full.masked(by: mask.mask), mask))
+        #expect(equal && changed)
+    }
+
     @Test func rakiOptions() throws {
         let dir = try scanDirectory()
         defer { dir.cleanup() }

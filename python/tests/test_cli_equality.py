@@ -42,6 +42,11 @@ def test_raki_equals_cli(tmp_path, phantom):
     acquired = (phantom * mask[None, :, None]).astype(np.complex64)
     out = metagrappa.raki(acquired, mask, seed=4, iterations=30)
     assert np.array_equal(out, _cli_recon(tmp_path, acquired, mask, "--method", "raki", "--seed", 4, "--iterations", 30))
+    # the defaults (seed 1, iterations from the scan's shape) as well
+    out = metagrappa.raki(acquired, mask, iterations=30)
+    assert np.array_equal(out, _cli_recon(tmp_path, acquired, mask, "--method", "raki", "--iterations", 30))
+    assert np.array_equal(metagrappa.raki(acquired, mask, seed=1, iterations=30, hidden=(8, 4)),
+                          _cli_recon(tmp_path, acquired, mask, "--method", "raki", "--iterations", 30, "--hidden", "8,4"))
 
 
 def test_calibrated_kernel_equals_cli_kernel_file(tmp_path, brain32):
