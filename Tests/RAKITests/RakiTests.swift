@@ -94,18 +94,20 @@ func nrmse(_ k: KSpace, _ reference: KSpace) -> Double {
         #expect(a != c)
     }
 
-    /// Recorded 2026-11-29 (AMD EPYC with AVX-512): 0.00711 with OpenBLAS's Haswell (what these
-    /// machines' environment sets in OPENBLAS_CORETYPE), Zen and Sandybridge kernels, 0.00713 with
-    /// Cooperlake (the CPU's own choice when unset) and SkylakeX; 2 % covers that spread 7 times over.
-    @Test func realBrainAtR2ReproducesItsRecordedAccuracy() throws {
+    /// Recorded 2026-11-29 (AMD EPYC with AVX-512) with OpenBLAS's Haswell kernels (what these
+    /// machines' environment sets in OPENBLAS_CORETYPE). Across the Haswell, Zen, Sandybridge,
+    /// SkylakeX and Cooperlake kernels the NRMSE moved by at most 0.3 % (R = 2), 0.7 % (R = 3)
+    /// and 0.6 % (R = 4); 3 % covers that spread four times over and fails a 5 % regression.
+    @Test(arguments: [(2, 0.00711), (3, 0.012774), (4, 0.022131)])
+    func realBrainReproducesItsRecordedAccuracy(r: Int, recorded: Double) throws {
         let path = sharedData("brain_16ch_96x96_mchiew.npy")
         try #require(FileManager.default.fileExists(atPath: path), "shared data missing: \(path)")
         let (full, _) = try NpyFile.readKSpace(path)
-        let mask = try Acquisition.uniform(ny: 96, acceleration: 2, acsLines: 24)
+        let mask = try Acquisition.uniform(ny: 96, acceleration: r, acsLines: 24)
         let out = try Raki().reconstruct(full.masked(by: mask.mask), mask)
         let e = nrmse(out, full), zf = nrmse(full.masked(by: mask.mask), full)
-        #expect(abs(e / 0.00712 - 1) < 0.02, "RAKI \(e), recorded 0.00711–0.00713")
-        #expect(e < zf / 3, "RAKI \(e) vs zero-filled \(zf)")
+        #expect(abs(e / recorded - 1) < 0.03, "R=\(r): RAKI \(e), recorded \(recorded)")
+        #expect(e < zf / 3, "R=\(r): RAKI \(e) vs zero-filled \(zf)")
     }
 
     @Test func badSettingsAreRefused() throws {
