@@ -152,5 +152,13 @@ enum Interruption {
     static func install() {
         signal(SIGINT) { _ in Interruption.flag = 1 }
         signal(SIGTERM) { _ in Interruption.flag = 1 }
+        // A parent may start us with these signals blocked (a child inherits the mask of the
+        // thread that spawned it, and dispatch worker threads block nearly every signal):
+        // then Ctrl-C would be held back until the run ended. Unblock them.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 }

@@ -163,3 +163,63 @@ import TestSupport
     }
 }
 
+
+/// meta-train's schedule and optimiser options: each reaches the run (the model or the run's
+/// course changes), and Ctrl-C saves a checkpoint from which the run ends as if never stopped.
+@Suite struct MetaTrainOptionTests {
+    static func model(_ path: String) throws -> MetaModel {
+        try MetaModel(serialized: Array(try Data(contentsOf: URL(fileURLWithPath: path))), source: path)
+    }
+
+    @Test func optionsReachTheRun() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let files = try MetaCommandTests.scans(dir)
+        let base = ["meta-train", "--data", files[0], files[1], "--iterations", "4"] + MetaCommandTests.training
+        func train(_ name: String, _ extra: [String]) throws -> (MetaModel, String) {
+            let r = try runProcess(metagrappaPath, base + ["-o", dir.file(name)] + extra)
+            try #require(r.status == 0, "\(extra): \(r.stderr)")
+            return (try Self.model(dir.file(name)), r.stderr)
+        }
+        let (plain, _) = try train("plain.mgmeta", [])
+        let bits = { (m: MetaModel) in m.initialParameters.map(\.bitPattern) + m.metaLearner.gates.map(\.bitPattern) }
+        for extra in [["--theta-lr", "0.003"], ["--gate-lr", "0.03"], ["--input-gate-bias=-5"], ["--acs-readout", "16"]] {
+            let (other, _) = try train("o.mgmeta", extra)
+            #expect(bits(other) != bits(plain), "\(extra) changed nothing")
+            if extra[0] == "--acs-readout" { #expect(other.acsReadoutWindow == 16 && plain.acsReadoutWindow != 16) }
+        }
+        // Learning rates that make validation worse at once: --patience N stops after N
+        // validations without improvement (validation every 2 steps).
+        for (patience, last) in [(1, 2), (3, 6)] {
+            let (_, log) = try train("p.mgmeta", ["--iterations", "40", "--theta-lr", "0.5", "--gate-lr", "0.5", "--patience", "\(patience)"])
+            let steps = log.split(separator: "\n").filter { $0.hasPrefix("step ") }.map { $0.split(separator: " ")[1] }
+            #expect(steps.last == "\(last)/40", "--patience \(patience): last step \(steps.last ?? "none")")
+        }
+    }
+
+    @Test func interruptSavesACheckpointAndResumeFinishesTheRun() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let arguments = try MetaTrainingKillTests.straightRun(dir, iterations: 200, checkpointEvery: 5)
+        let output = dir.file("interrupted.mgmeta"), checkpoint = output + ".checkpoint"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: metagrappaPath)
+        process.arguments = arguments + ["-o", output]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let start = Date()
+        while process.isRunning && !FileManager.default.fileExists(atPath: checkpoint) && Date().timeIntervalSince(start) < 60 {
+            Thread.sleep(forTimeInterval: 0.002)
+        }
+        try #require(process.isRunning, "the run ended before it could be interrupted")
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 130, "exit \(process.terminationStatus)")
+        #expect(message.contains("interrupted at step") && message.contains("--resume"), "\(message)")
+        let resumed = try runProcess(metagrappaPath, arguments + ["-o", output, "--resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        try MetaTrainingKillTests.expectSameModel(dir, output, "after Ctrl-C")
+    }
+}
