@@ -197,6 +197,27 @@ import TestSupport
         }
     }
 
+    /// `--profile-only` measures the coil-array profile again from the given scans and stores it
+    /// in the existing model, leaving θ₀ and the gates as they were.
+    @Test func profileOnlyReplacesTheProfileAlone() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let files = try MetaCommandTests.scans(dir)
+        let train = try runProcess(metagrappaPath, ["meta-train", "--data", files[0], files[1], "-o", dir.file("m.mgmeta"),
+                                                    "--iterations", "2"] + MetaCommandTests.training)
+        try #require(train.status == 0, "\(train.stderr)")
+        let before = try Self.model(dir.file("m.mgmeta"))
+        let profile = try runProcess(metagrappaPath, ["meta-train", "--data", files[2], files[1], "-o", dir.file("m.mgmeta"),
+                                                      "--profile-only"] + MetaCommandTests.training)
+        try #require(profile.status == 0, "\(profile.stderr)")
+        #expect(profile.stderr.contains("measured again"), "\(profile.stderr)")
+        let after = try Self.model(dir.file("m.mgmeta"))
+        #expect(after.initialParameters.map(\.bitPattern) == before.initialParameters.map(\.bitPattern))
+        #expect(after.metaLearner.gates.map(\.bitPattern) == before.metaLearner.gates.map(\.bitPattern))
+        #expect(after.array.name == "user:scan3.npy" && before.array.name == "user:scan1.npy", "\(after.array.name)")
+        #expect(after.array.signature != before.array.signature)
+    }
+
     @Test func interruptSavesACheckpointAndResumeFinishesTheRun() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }

@@ -139,4 +139,23 @@ import TestSupport
         let equal = try NpyFile.readKSpace(dir.file("o.npy")).kspace == meta.reconstruct(permuted.masked(by: mask.mask), mask)
         #expect(equal, "--allow-other-array: the command line differs from the library")
     }
+
+    @Test func evaluateResidualVariant() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let path = sharedData("sim_brain_32ch_288x288_ch2.npy")
+        func run(_ variant: String) throws -> Evaluation.Run {
+            let r = try metagrappa("evaluate", path, "--accel", "4", "--acs", "32", "--methods", "meta", "--variant", variant,
+                                   "--json", dir.file(variant + ".json"))
+            try #require(r.status == 0, "\(variant): \(r.stderr)")
+            return try JSONDecoder().decode(Evaluation.Run.self, from: Data(contentsOf: URL(fileURLWithPath: dir.file(variant + ".json"))))
+        }
+        let residual = try run("residual"), paper = try run("paper")
+        var settings = ReconstructionSettings(method: .meta)
+        settings.metaModel = try ShippedModels.model(for: .residual)
+        let (expected, _) = try Evaluation(methods: [.meta], settings: settings)
+            .run(try NpyFile.readKSpace(path).kspace, input: path, acceleration: 4, acsLines: 32)
+        #expect(residual.methods[0].nrmse == expected.methods[0].nrmse)
+        #expect(residual.methods[0].nrmse != paper.methods[0].nrmse, "--variant changed nothing")
+    }
 }
