@@ -19,7 +19,7 @@ import TestSupport
     }
 
     static func writeBytes(_ dir: TemporaryDirectory, _ name: String, _ bytes: [UInt8]) -> String {
-        FileManager.default.createFile(atPath: dir.file(name), contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: dir.file(name), contents: Data(bytes)), "could not write \(name)")
         return dir.file(name)
     }
 

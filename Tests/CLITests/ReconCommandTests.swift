@@ -96,7 +96,7 @@ import TestSupport
     func metaSameOutputWithOneOrTwoThreads(variant: String) throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        var simulator = try PhantomSimulator(ny: 288, nx: 288, coils: 32, seed: 3)
+        var simulator = PhantomSimulator(ny: 288, nx: 288, coils: 32, seed: 3)
         simulator.array = .paper
         try NpyFile.write(try simulator.simulate().noisy, to: dir.file("full.npy"))
         for threads in ["1", "2"] {
