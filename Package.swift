@@ -64,7 +64,7 @@ let package = Package(
         ]),
         // RAKI: a CNN trained per scan on its ACS.
         .target(name: "RAKI", dependencies: [
-            "Compute", "MRICore", "NeuralNetwork", "LatticeCNN",
+            "Compute", "MRICore", "NeuralNetwork", "LatticeCNN", "GRAPPA",
             .product(name: "Numerics", package: "swift-numerics"),
         ]),
         // Meta-GRAPPA: the learner CNN, the coordinate-wise LSTM meta-learner, one meta-training
@@ -111,6 +111,10 @@ let package = Package(
         // RAKI variants the CLI does not expose (see BENCHMARKS.md).
         .executableTarget(name: "raki-probe", dependencies: ["Compute", "MRICore", "MRIIO", "GRAPPA", "RAKI"],
                           path: "Benchmarks/RakiProbe"),
+
+        // Residual RAKI against GRAPPA and plain RAKI on simulated scans (see BENCHMARKS.md).
+        .executableTarget(name: "raki-residual-bench", dependencies: ["Compute", "MRICore", "MRIIO", "GRAPPA", "RAKI", "MetaLearner"],
+                          path: "Benchmarks/RakiResidual"),
 
         // The paper's comparison on reserved slices (see BENCHMARKS.md).
         .executableTarget(name: "meta-bench", dependencies: ["Compute", "MRICore", "MRIIO", "GRAPPA", "RAKI", "MetaLearner", "MetaTraining"],

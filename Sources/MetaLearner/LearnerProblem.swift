@@ -82,7 +82,7 @@ public struct LearnerProblem: Sendable {
         lossScale = Float(1 / nu)
         acsInput = input
         if let branch {
-            let estimates = try Self.acsEstimates(branch, k: k, acs: acs)
+            let estimates = try branch.estimates(onRows: acs, of: k)
             (_, acsTarget) = LatticeLineGeometry.acsPairs(k, acs: acs, acceleration: r, scale: scale, columns: columns) { c, y, x, m in
                 let base = y - acs.lowerBound - m
                 return k[c, y, x] - estimates[base % r][c, y - acs.lowerBound, x]
@@ -92,19 +92,6 @@ public struct LearnerProblem: Sendable {
         }
         acsColumns = learner.layers[0].convolution.columns(of: input, dilation: r)
         full = try truth.map { try Self.wholeKSpacePairs(truth: $0, lattice: lattice, scale: scale, branch: branch) }
-    }
-
-    /// The linear branch's estimates on the ACS block for each base-line alignment: the
-    /// ACS rows as a k-space of their own, undersampled with every lattice offset in turn.
-    /// Its sources (base ± R) lie inside the ACS for every ACS pair, so no edge is involved.
-    static func acsEstimates(_ kernel: GrappaKernel, k: KSpace, acs: Range<Int>) throws -> [KSpace] {
-        let r = kernel.acceleration
-        var block = KSpace(zerosCoils: k.coils, ny: acs.count, nx: k.nx)
-        for c in 0..<k.coils { for (row, y) in acs.enumerated() { for x in 0..<k.nx { block[c, row, x] = k[c, y, x] } } }
-        return try (0..<r).map { offset in
-            let lines = try Acquisition(mask: SamplingMask(acquired: (0..<acs.count).map { $0 % r == offset }))
-            return try kernel.apply(to: block, lines)
-        }
     }
 
     /// Lattice-only acquisition: the acquired lines without the ACS block.

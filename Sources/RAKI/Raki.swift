@@ -124,44 +124,10 @@ public struct Raki: Sendable {
         let r = acquisition.acceleration
         let (acs, peak) = try LatticeLineGeometry.calibrationRegion(k, acquisition, method: "RAKI")
         let scale = options.acsPeak / peak
-
         let (input, target) = LatticeLineGeometry.acsPairs(k, acs: acs, acceleration: r, scale: scale)
-        let maxIterations = options.iterations
-            ?? options.automaticIterations(coils: k.coils, acsLines: acs.count, readout: k.nx, acceleration: r)
-        var network = ConvNet(layers: Self.layers(coils: k.coils, acceleration: r, options: options), seed: options.seed)
-        var adam = Adam(count: network.parameterCount, learningRate: options.learningRate)
-        var columns = network.layers[0].convolution.columns(of: input, dilation: r)
-        let whitening = options.whiteningRidge.flatMap { InputWhitening(columns: columns, ridge: $0) }
-        if let whitening { columns = whitening.whiten(columns) }
-        var history: [Float] = []
-        var best = (loss: Float.infinity, parameters: network.parameters)
-        for iteration in 1...maxIterations {
-            let prediction = network.forward(input, dilation: r, firstLayerColumns: columns)
-            let (loss, gradient) = MeanSquaredError.evaluate(prediction: prediction, target: target)
-            guard loss.isFinite else {
-                throw MRIError(.numerical, "RAKI training diverged at iteration \(iteration); use a smaller learning rate",
-                               setting: .learningRate)
-            }
-            if loss < best.loss { best = (loss, network.parameters) }
-            history.append(loss)
-            // Plateau: the last `window` iterations did not beat the best before them by `tolerance`.
-            let window = options.plateauWindow
-            let plateau = history.count > window
-                && history.suffix(window).min()! > history.dropLast(window).min()! * (1 - options.plateauTolerance)
-            let done = iteration == maxIterations || plateau
-            progress?(iteration, maxIterations, loss, done)
-            if done { break }
-            network.backward(outputGradient: gradient)
-            adam.update(&network.parameters, gradient: network.gradient)
-        }
-        network.parameters = best.parameters
-        if let whitening {
-            network.parameters.withUnsafeMutableBufferPointer {
-                whitening.restore(weights: $0.baseAddress!, rows: options.hiddenChannels.0)
-            }
-        }
-        return RakiModel(network: network, acceleration: r, coils: k.coils, scale: scale, finalLoss: best.loss,
-                         iterations: history.count)
+        let fit = try fit(input: input, target: target, coils: k.coils, acceleration: r, acsLines: acs.count, progress: progress)
+        return RakiModel(network: fit.network, acceleration: r, coils: k.coils, scale: scale, finalLoss: fit.loss,
+                         iterations: fit.iterations)
     }
 
     /// Training arithmetic for the automatic iteration count: 22 s at the 45 GFLOP/s
