@@ -20,6 +20,9 @@ public struct ResidualRaki: Sendable {
     public var linear: Grappa
     /// The CNN and its training.
     public var raki: Raki
+    /// Train on cross-fitted residuals: each half of the ACS gets the residual of a branch
+    /// calibrated on the other half.
+    public var crossFitted = false
 
     /// What a reconstruction did besides filling the lines.
     public struct Result: Sendable {
@@ -41,6 +44,11 @@ public struct ResidualRaki: Sendable {
         self.raki = raki
     }
 
+    /// `acquisition`'s lattice with `block` as its only fully sampled lines.
+    static func acquisition(_ acquisition: Acquisition, block: Range<Int>) throws -> Acquisition {
+        try Acquisition(mask: SamplingMask(acquired: (0..<acquisition.mask.ny).map { acquisition.lattice.contains($0) || block.contains($0) }))
+    }
+
     /// Whether readout column `x` of the ACS pairs is held out: blocks of 8, every fifth.
     static func heldOut(_ x: Int) -> Bool { (x / 8) % 5 == 2 }
 
@@ -52,10 +60,24 @@ public struct ResidualRaki: Sendable {
         let (acs, peak) = try LatticeLineGeometry.calibrationRegion(k, acquisition, method: "residual RAKI")
         let scale = raki.options.acsPeak / peak
         let kernel = try linear.calibrate(k, acquisition)
-        let estimates = try kernel.estimates(onRows: acs, of: k)
-        let (input, target) = LatticeLineGeometry.acsPairs(k, acs: acs, acceleration: r, scale: scale) { c, y, x, m in
-            let row = y - acs.lowerBound
-            return k[c, y, x] - estimates[(row - m) % r][c, row, x]
+        let (input, target): (FeatureMap, FeatureMap)
+        if crossFitted {
+            // Each half of the ACS gets the residual of a branch calibrated on the other half:
+            // the error the branch makes on lines it has not seen.
+            let half = acs.count / 2
+            let top = acs.lowerBound..<(acs.lowerBound + half), bottom = (acs.lowerBound + half)..<acs.upperBound
+            let fromTop = try linear.calibrate(k, Self.acquisition(acquisition, block: top)).estimates(onRows: acs, of: k)
+            let fromBottom = try linear.calibrate(k, Self.acquisition(acquisition, block: bottom)).estimates(onRows: acs, of: k)
+            (input, target) = LatticeLineGeometry.acsPairs(k, acs: acs, acceleration: r, scale: scale) { c, y, x, m in
+                let row = y - acs.lowerBound
+                return k[c, y, x] - (top.contains(y) ? fromBottom : fromTop)[(row - m) % r][c, row, x]
+            }
+        } else {
+            let estimates = try kernel.estimates(onRows: acs, of: k)
+            (input, target) = LatticeLineGeometry.acsPairs(k, acs: acs, acceleration: r, scale: scale) { c, y, x, m in
+                let row = y - acs.lowerBound
+                return k[c, y, x] - estimates[(row - m) % r][c, row, x]
+            }
         }
         let heldOut = (0..<target.validWidth).map(Self.heldOut)
         let fit = try raki.fit(input: input, target: target, heldOut: heldOut, coils: k.coils, acceleration: r,
