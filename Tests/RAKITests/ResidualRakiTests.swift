@@ -37,15 +37,19 @@ import TestSupport
         #expect(double.0 == 1 && abs(double.1 - 0.75) < 1e-6, "\(double)")
     }
 
-    @Test func reconstructionIsTheBranchPlusTheWeightedResidual() throws {
+    @Test(arguments: [false, true])
+    func reconstructionIsTheBranchPlusTheWeightedResidual(crossFitted: Bool) throws {
         let k = try PhantomSimulator(ny: 48, nx: 40, coils: 4, seed: 4).simulate().noisy
         let acquisition = try Acquisition.uniform(ny: 48, acceleration: 3, acsLines: 16)
         var options = Raki.Options()
         options.iterations = 30
         let acquired = k.masked(by: acquisition.mask)
-        let result = try ResidualRaki(raki: Raki(options: options)).reconstruct(acquired, acquisition)
-        let grappa = try Grappa().reconstruct(acquired, acquisition)
-        #expect(result.kernel == (try Grappa().calibrate(acquired, acquisition)))
+        var residualRaki = ResidualRaki(linear: Grappa(kernel: GrappaKernelGeometry(readout: 5, lines: 2), regularization: 1e-4),
+                                        raki: Raki(options: options))
+        residualRaki.crossFitted = crossFitted
+        let result = try residualRaki.reconstruct(acquired, acquisition)
+        let grappa = try residualRaki.linear.reconstruct(acquired, acquisition)
+        #expect(result.kernel == (try residualRaki.linear.calibrate(acquired, acquisition)))
         #expect((0...1).contains(result.shrinkage))
         for c in 0..<4 { for y in 0..<48 where acquisition.mask.acquired[y] { for x in 0..<40 {
             #expect(result.kspace[c, y, x] == acquired[c, y, x])
