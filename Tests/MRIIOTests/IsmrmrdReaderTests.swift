@@ -8,6 +8,20 @@ import TestSupport
 /// ISMRMRD files made by ISMRMRD's own generator, assembled by MetaGRAPPA and,
 /// independently, by h5py.
 @Suite struct IsmrmrdReaderTests {
+    /// Runs `body` (Python) with `variant(name, edit)` defined: a copy of `full.h5` in `dir`
+    /// named `name.h5`, edited by `edit(f)` on the open h5py file; numpy is `np`.
+    static func variants(_ dir: TemporaryDirectory, _ body: String) throws -> ProcessResult {
+        try runPython("""
+            import h5py, shutil, numpy as np
+            src = '\(dir.file("full.h5"))'
+            def variant(name, edit):
+                dst = '\(dir.path)/' + name + '.h5'
+                shutil.copy(src, dst)
+                with h5py.File(dst, 'r+') as f:
+                    edit(f)
+            """ + "\n" + body)
+    }
+
     @Test func assemblesWhatH5pyAssembles() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
@@ -49,14 +63,7 @@ import TestSupport
         defer { dir.cleanup() }
         try generateIsmrmrdPhantom(dir.file("full.h5"))
         // Copies of the file with one thing changed, by h5py.
-        let py = try runPython("""
-            import h5py, shutil
-            src = '\(dir.file("full.h5"))'
-            def variant(name, edit):
-                dst = '\(dir.path)/' + name + '.h5'
-                shutil.copy(src, dst)
-                with h5py.File(dst, 'r+') as f:
-                    edit(f)
+        let py = try Self.variants(dir, """
             def set_head(field, value, sub=None):
                 def edit(f):
                     d = f['dataset/data']
@@ -96,17 +103,11 @@ import TestSupport
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         try generateIsmrmrdPhantom(dir.file("full.h5"))
-        let py = try runPython("""
-            import h5py, shutil, numpy as np
-            src = '\(dir.file("full.h5"))'
-            def variant(name, edit):
-                dst = '\(dir.path)/' + name + '.h5'
-                shutil.copy(src, dst)
-                with h5py.File(dst, 'r+') as f:
-                    edit(f['dataset/data'])
+        let py = try Self.variants(dir, """
             def imaging(d):
                 return next(i for i in range(len(d)) if not d[i]['head']['flags'] & (1 << 18))
-            def reverse(d):
+            def reverse(f):
+                d = f['dataset/data']
                 i = imaging(d); rec = d[i]; h = rec['head']
                 x = rec['data'].view(np.complex64).reshape(h['active_channels'], h['number_of_samples'])
                 rec['data'] = np.ascontiguousarray(x[:, ::-1]).view(np.float32).ravel()
@@ -114,12 +115,14 @@ import TestSupport
                 d[i] = rec
             def append(d, rec):
                 d.resize((len(d) + 1,)); d[len(d) - 1] = rec
-            def average(d):
+            def average(f):
+                d = f['dataset/data']
                 rec = d[imaging(d)]
                 rec['data'] = rec['data'] * 3
                 rec['head']['idx']['average'] = 1
                 append(d, rec)
-            def skipped(d):
+            def skipped(f):
+                d = f['dataset/data']
                 for bit in (22, 23):                     # navigation (23), phase correction (24)
                     rec = d[imaging(d)]
                     rec['data'] = np.full_like(rec['data'], 1e3)
