@@ -47,8 +47,8 @@ func score(_ k: KSpace, _ clean: KSpace) -> Double {
 let crossFitted = args.contains("--cross-fitted")
 let branch = args.contains("--two-line-branch") ? Grappa(kernel: GrappaKernelGeometry(readout: 7, lines: 2), regularization: Grappa.defaultRegularization) : Grappa()
 print("residual RAKI: \(crossFitted ? "cross-fitted" : "in-sample") residuals, branch \(branch.supportDescription)")
-print("| scan | R | zero-filled | GRAPPA 1e-4 | GRAPPA best λ | branch alone | RAKI | residual RAKI (α, held-out gain) | floor |")
-print("|---|---|---|---|---|---|---|---|---|")
+print("| scan | R | zero-filled | GRAPPA 1e-4 | GRAPPA best λ | branch alone | RAKI | RAKI + linear path | residual RAKI (α, held-out gain) | floor |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for scan in scans {
     for r in accelerations {
         let acs = scan.noisy.ny >= 256 ? 32 : 24
@@ -62,6 +62,9 @@ for scan in scans {
         let t0 = Stopwatch()
         let raki = score(try Raki().reconstruct(acquired, acquisition), scan.clean)
         let tRaki = t0.seconds
+        var withLinear = Raki.Options()
+        withLinear.linearPath = true
+        let rakiLinear = score(try Raki(options: withLinear).reconstruct(acquired, acquisition), scan.clean)
         let t1 = Stopwatch()
         var residualRaki = ResidualRaki(linear: branch)
         residualRaki.crossFitted = crossFitted
@@ -71,8 +74,9 @@ for scan in scans {
         for c in 0..<floor.coils { for y in 0..<floor.ny where acquisition.mask.acquired[y] { for x in 0..<floor.nx {
             floor[c, y, x] = scan.noisy[c, y, x]
         } } }
-        print(String(format: "| %@ | %d | %.4f | %.4f | %.4f | %.4f | %.4f (%.0f s) | %.4f (α %.2f, %+.1f %%; %.0f s) | %.4f |",
-                     scan.name, r, score(acquired, scan.clean), grappa, best, branchAlone, raki, tRaki, score(residual.kspace, scan.clean),
+        print(String(format: "| %@ | %d | %.4f | %.4f | %.4f | %.4f | %.4f (%.0f s) | %.4f | %.4f (α %.2f, %+.1f %%; %.0f s) | %.4f |",
+                     scan.name, r, score(acquired, scan.clean), grappa, best, branchAlone, raki, tRaki, rakiLinear,
+                     score(residual.kspace, scan.clean),
                      residual.shrinkage, 100 * residual.heldOutGain, tResidual, score(floor, scan.clean)))
         fflush(nil)
     }

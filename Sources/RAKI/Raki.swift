@@ -35,6 +35,10 @@ public struct Raki: Sendable {
         public var bias = true
         /// Use identity activations (a linear network; for tests and comparisons with GRAPPA).
         public var linear = false
+        /// Add a linear path to the network, a 3-line × 7 convolution of the lattice lines
+        /// trained jointly with it (residual RAKI in the manner of Zhang et al. 2022; experimental,
+        /// BENCHMARKS.md).
+        public var linearPath = false
         /// Relative ridge of the first layer's input whitening (``InputWhitening``); nil trains
         /// on the raw input. 10 was best of 0.3…30 on simulated phantoms (three arrays,
         /// R = 2, 3, 4; not the shared files): BENCHMARKS.md.
@@ -50,7 +54,7 @@ public struct Raki: Sendable {
             a.iterations == b.iterations && a.learningRate == b.learningRate && a.seed == b.seed
                 && a.plateauWindow == b.plateauWindow && a.plateauTolerance == b.plateauTolerance
                 && a.hiddenChannels == b.hiddenChannels && a.linear == b.linear && a.acsPeak == b.acsPeak && a.bias == b.bias
-                && a.whiteningRidge == b.whiteningRidge
+                && a.whiteningRidge == b.whiteningRidge && a.linearPath == b.linearPath
         }
 
         /// The default iteration count: as many as ``Raki/automaticBudget`` floating-point
@@ -126,8 +130,8 @@ public struct Raki: Sendable {
         let scale = options.acsPeak / peak
         let (input, target) = LatticeLineGeometry.acsPairs(k, acs: acs, acceleration: r, scale: scale)
         let fit = try fit(input: input, target: target, coils: k.coils, acceleration: r, acsLines: acs.count, progress: progress)
-        return RakiModel(network: fit.network, acceleration: r, coils: k.coils, scale: scale, finalLoss: fit.loss,
-                         iterations: fit.iterations)
+        return RakiModel(network: fit.network, linearPath: fit.linearPath, acceleration: r, coils: k.coils, scale: scale,
+                         finalLoss: fit.loss, iterations: fit.iterations)
     }
 
     /// Training arithmetic for the automatic iteration count: 22 s at the 45 GFLOP/s

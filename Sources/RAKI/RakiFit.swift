@@ -7,6 +7,8 @@ extension Raki {
     struct Fit {
         /// The network with the best parameters (first-layer whitening folded back in).
         var network: ConvNet
+        /// The linear path trained with it (``Raki/Options/linearPath``).
+        var linearPath: ConvNet?
         /// The best loss: on the held-out columns when there are some, else on the training pairs.
         var loss: Float
         /// Iterations run.
@@ -27,10 +29,18 @@ extension Raki {
         var columns = network.layers[0].convolution.columns(of: input, dilation: r)
         let whitening = options.whiteningRidge.flatMap { InputWhitening(columns: columns, ridge: $0) }
         if let whitening { columns = whitening.whiten(columns) }
+        var linear = options.linearPath ? ConvNet(layers: [Self.linearLayer(coils: coils, acceleration: r)], seed: options.seed &+ 1) : nil
+        var linearAdam = linear.map { Adam(count: $0.parameterCount, learningRate: options.learningRate) }
+        let linearColumns = linear.map { $0.layers[0].convolution.columns(of: input, dilation: r) }
         var history: [Float] = []
-        var best = (loss: Float.infinity, parameters: network.parameters)
+        var best = (loss: Float.infinity, parameters: network.parameters, linear: linear?.parameters)
         for iteration in 1...maxIterations {
-            let prediction = network.forward(input, dilation: r, firstLayerColumns: columns)
+            var prediction = network.forward(input, dilation: r, firstLayerColumns: columns)
+            if let columns = linearColumns {
+                let path = linear!.forward(input, dilation: r, firstLayerColumns: columns)
+                precondition(path.data.count == prediction.data.count, "linear path and network differ in output shape")
+                for i in prediction.data.indices { prediction.data[i] += path.data[i] }
+            }
             var (loss, gradient) = MeanSquaredError.evaluate(prediction: prediction, target: target)
             var decisive = loss
             if let heldOut {
@@ -41,7 +51,7 @@ extension Raki {
                 throw MRIError(.numerical, "RAKI training diverged at iteration \(iteration); use a smaller learning rate",
                                setting: .learningRate)
             }
-            if decisive < best.loss { best = (decisive, network.parameters) }
+            if decisive < best.loss { best = (decisive, network.parameters, linear?.parameters) }
             history.append(decisive)
             // Plateau: the last `window` iterations did not beat the best before them by `tolerance`.
             let window = options.plateauWindow
@@ -52,14 +62,25 @@ extension Raki {
             if done { break }
             network.backward(outputGradient: gradient)
             adam.update(&network.parameters, gradient: network.gradient)
+            if linear != nil {
+                linear!.backward(outputGradient: gradient)
+                linearAdam!.update(&linear!.parameters, gradient: linear!.gradient)
+            }
         }
         network.parameters = best.parameters
+        if let parameters = best.linear { linear!.parameters = parameters }
         if let whitening {
             network.parameters.withUnsafeMutableBufferPointer {
                 whitening.restore(weights: $0.baseAddress!, rows: options.hiddenChannels.0)
             }
         }
-        return Fit(network: network, loss: best.loss, iterations: history.count)
+        return Fit(network: network, linearPath: linear, loss: best.loss, iterations: history.count)
+    }
+
+    /// The linear path: 3 lattice lines × 7 readout samples, the network's own receptive field,
+    /// no bias (zero data, zero estimate).
+    static func linearLayer(coils: Int, acceleration r: Int) -> ConvNet.Layer {
+        .init(Conv2D(inChannels: 2 * coils, outChannels: 2 * coils * (r - 1), kernelHeight: 3, kernelWidth: 7, bias: false), .identity)
     }
 
     /// The mean squared errors on the training and the held-out columns of `target`, and the

@@ -7,6 +7,8 @@ import Numerics
 public struct RakiModel: Sendable {
     /// The trained network.
     public let network: ConvNet
+    /// A linear path trained with it, added to its estimates (``Raki/Options/linearPath``).
+    public let linearPath: ConvNet?
     /// Acceleration it estimates for.
     public let acceleration: Int
     /// Coils it expects.
@@ -34,6 +36,9 @@ public struct RakiModel: Sendable {
         try acquisition.requireLines(of: k)
         var out = consume k
         LatticeLineGeometry.fillMissingLines(&out, with: network, acquisition: acquisition, scale: scale)
+        if let linearPath {
+            LatticeLineGeometry.fillMissingLines(&out, with: linearPath, acquisition: acquisition, scale: scale, add: true)
+        }
         return out
     }
 }

@@ -141,6 +141,15 @@ func nrmse(_ k: KSpace, _ reference: KSpace) -> Double {
         var options = Raki.Options()
         options.iterations = 40
         let model = try Raki(options: options).train(full.masked(by: mask.mask), mask)
+        try expectZeroResponse(model, full: full, mask: mask)
+        // With a linear path trained alongside (no bias), still zero for zero.
+        options.linearPath = true
+        let joint = try Raki(options: options).train(full.masked(by: mask.mask), mask)
+        #expect(joint.linearPath != nil && model.linearPath == nil)
+        try expectZeroResponse(joint, full: full, mask: mask)
+    }
+
+    func expectZeroResponse(_ model: RakiModel, full: KSpace, mask: Acquisition) throws {
         let zero = try model.apply(to: KSpace(zerosCoils: 4, ny: 48, nx: 40), mask)
         let estimate = try model.apply(to: full.masked(by: mask.mask), mask)
         // f(0) is computed once and subtracted: zero up to that subtraction's rounding (measured
