@@ -2,7 +2,7 @@
 // (BENCHMARKS.md): NRMSE of the RSS image against the noise-free one for zero-filling,
 // GRAPPA (default and the best λ of a grid, chosen on the noise-free image), plain RAKI,
 // residual RAKI, and the oracle floor (missing lines filled with the truth).
-//   raki-residual-bench VOLUME [phantom|brain] [R,R,…] [--cross-fitted] [--two-line-branch]
+//   raki-residual-bench VOLUME [phantom|brain] [R,R,…] [--cross-fitted] [--two-line-branch | --automatic-branch]
 // phantom: Shepp–Logan phantoms on 8- and 16-loop ring arrays, 128², three noise levels;
 // brain: Colin27 slices z = 60 and 90 (never z ≥ 110) through the paper's 32-loop array, 288².
 import Compute
@@ -45,7 +45,9 @@ func score(_ k: KSpace, _ clean: KSpace) -> Double {
 }
 
 let crossFitted = args.contains("--cross-fitted")
-let branch = args.contains("--two-line-branch") ? Grappa(kernel: GrappaKernelGeometry(readout: 7, lines: 2), regularization: Grappa.defaultRegularization) : Grappa()
+let branch = args.contains("--automatic-branch") ? Grappa.automatic
+    : args.contains("--two-line-branch") ? Grappa(kernel: GrappaKernelGeometry(readout: 7, lines: 2), regularization: Grappa.defaultRegularization)
+    : Grappa()
 print("residual RAKI: \(crossFitted ? "cross-fitted" : "in-sample") residuals, branch \(branch.supportDescription)")
 print("| scan | R | zero-filled | GRAPPA 1e-4 | GRAPPA best λ | branch alone | RAKI | RAKI + linear path | residual RAKI (α, held-out gain) | floor |")
 print("|---|---|---|---|---|---|---|---|---|---|")
