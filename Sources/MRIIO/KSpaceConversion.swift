@@ -53,7 +53,7 @@ public struct KSpaceConversion {
         if let maskOutput { try KSpaceFiles.validateOutput(maskOutput, input: input, extensions: ["npy"]) }
         var reader = try openInput(input)
         if removeReadoutOversampling { reader = try OversamplingRemovedReader(reader) }
-        let selected = try slice.map { [try KSpaceFiles.chosenSlice($0, of: reader, source: input)] } ?? Array(0..<reader.slices)
+        let selected = try KSpaceFiles.chosenSlices(slice, of: reader, source: input)
         var mask: SamplingMask?
         if maskOutput != nil {
             for s in selected {

@@ -48,6 +48,11 @@ public enum KSpaceFiles {
         return index
     }
 
+    /// The slices to work on: `requested` alone (checked against the file), or every slice.
+    public static func chosenSlices(_ requested: Int?, of reader: any KSpaceVolumeReader, source: String) throws -> [Int] {
+        try requested.map { [try chosenSlice($0, of: reader, source: source)] } ?? Array(0..<reader.slices)
+    }
+
     /// Creates the writer for `path`, for `slices` slices of `shape`. A `.npy` keeps the
     /// element type and dimensionality of an `.npy` `like` (one slice of a 3-D input stays 3-D).
     public static func createWriter(_ path: String, slices: Int, sliceShape shape: (coils: Int, ny: Int, nx: Int),

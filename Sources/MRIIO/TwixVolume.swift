@@ -84,32 +84,25 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
     public func readSlice(_ index: Int) throws -> KSpace {
         try checkSlice(index)
         let (c, ny, nx) = sliceShape
-        var image = KSpace(zerosCoils: c, ny: ny, nx: nx), reference = image
-        var imageCounts = [Int](repeating: 0, count: ny), referenceCounts = imageCounts
-        for e in entries[index] {
+        var k = KSpace(zerosCoils: c, ny: ny, nx: nx)
+        var counts = [Int](repeating: 0, count: ny)
+        // A line's data are its image scans', or its reference scans' where it has none: the
+        // reference scans of imaged lines are not even read.
+        let imaged = Set(entries[index].lazy.filter { !$0.reference }.map(\.line))
+        for e in entries[index] where !(e.reference && imaged.contains(e.line)) {
             let samples = try file.readSamples(of: e.scan)
             let reflect = e.scan.has(.reflect)
             for coil in 0..<c {
-                for x in 0..<nx {
-                    let value = samples[coil * nx + (reflect ? nx - 1 - x : x)]
-                    if e.reference { reference.data[(coil * ny + e.line) * nx + x] += value }
-                    else { image.data[(coil * ny + e.line) * nx + x] += value }
-                }
+                for x in 0..<nx { k.data[(coil * ny + e.line) * nx + x] += samples[coil * nx + (reflect ? nx - 1 - x : x)] }
             }
-            if e.reference { referenceCounts[e.line] += 1 } else { imageCounts[e.line] += 1 }
+            counts[e.line] += 1
         }
-        for y in 0..<ny where imageCounts[y] != 1 {
-            let useReference = imageCounts[y] == 0
-            let w = Complex<Float>(1 / Float(max(useReference ? referenceCounts[y] : imageCounts[y], 1)), 0)
-            for coil in 0..<c {
-                for x in 0..<nx {
-                    let i = (coil * ny + y) * nx + x
-                    image.data[i] = (useReference ? reference.data[i] : image.data[i]) * w
-                }
-            }
+        for y in 0..<ny where counts[y] > 1 {
+            let w = Complex<Float>(1 / Float(counts[y]), 0)
+            for coil in 0..<c { for x in 0..<nx { k.data[(coil * ny + y) * nx + x] *= w } }
         }
-        try image.validateFinite(source: slices > 1 ? "\(source) slice \(index)" : source)
-        return image
+        try k.validateFinite(source: slices > 1 ? "\(source) slice \(index)" : source)
+        return k
     }
 
     /// The lines of slice `index` with image or reference data.
@@ -134,15 +127,15 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
         return k
     }
 
+    /// Scans that are neither image nor reference data (noise, feedback, phase correction…).
+    static let auxiliary: [TwixFlag] = [.realtimeFeedback, .highPerformanceFeedback, .referencePhaseStabilisation,
+                                        .phaseStabilisation, .phaseCorrection, .noiseAdjust, .navigatorData]
+
     static func isImage(_ s: TwixScan) -> Bool {
-        let excluded: [TwixFlag] = [.realtimeFeedback, .highPerformanceFeedback, .referencePhaseStabilisation,
-                                    .phaseStabilisation, .phaseCorrection, .noiseAdjust, .navigatorData]
-        return !excluded.contains(where: s.has) && (!s.has(.patReference) || s.has(.patReferenceAndImage))
+        !auxiliary.contains(where: s.has) && (!s.has(.patReference) || s.has(.patReferenceAndImage))
     }
 
     static func isReferenceOnly(_ s: TwixScan) -> Bool {
-        let excluded: [TwixFlag] = [.realtimeFeedback, .highPerformanceFeedback, .referencePhaseStabilisation,
-                                    .phaseStabilisation, .phaseCorrection, .noiseAdjust, .navigatorData]
-        return s.has(.patReference) && !s.has(.patReferenceAndImage) && !excluded.contains(where: s.has)
+        !auxiliary.contains(where: s.has) && s.has(.patReference) && !s.has(.patReferenceAndImage)
     }
 }

@@ -14,11 +14,7 @@ public func mg_calibrate(_ k: UnsafePointer<Float>?, _ coils: Int32, _ ny: Int32
                          _ options: UnsafePointer<CChar>?, _ bytes: UnsafeMutablePointer<UInt8>?, _ bytesCapacity: Int64,
                          _ size: UnsafeMutablePointer<Int64>?, _ error: UnsafeMutablePointer<CChar>?, _ capacity: Int64) -> Int32 {
     CBoundary.run(error, capacity) {
-        let o = try CBoundary.object(options)
-        if let unknown = o.keys.filter({ !["kernel_lines", "kernel_readout", "lambda", "solver"].contains($0) }).sorted().first {
-            throw MRIError(.invalidArgument, "unknown option '\(unknown)' for a GRAPPA kernel (known: kernel_lines, kernel_readout, lambda, solver)")
-        }
-        let grappa = try SettingsFromJSON.grappa(o)
+        let grappa = try SettingsFromJSON.grappaAlone(CBoundary.object(options))
         let kspace = try CBoundary.kspace(k, coils: coils, ny: ny, nx: nx)
         let serialized = try grappa.calibrate(kspace, Acquisition(mask: CBoundary.mask(mask, ny: ny))).serialized()
         size?.pointee = Int64(serialized.count)
@@ -60,7 +56,7 @@ public func mg_gfactor(_ k: UnsafePointer<Float>?, _ coils: Int32, _ ny: Int32, 
                        _ error: UnsafeMutablePointer<CChar>?, _ capacity: Int64) -> Int32 {
     CBoundary.run(error, capacity) {
         var settings = ReconstructionSettings(method: .grappa)
-        settings.grappa = try SettingsFromJSON.grappa(try CBoundary.object(options))
+        settings.grappa = try SettingsFromJSON.grappaAlone(CBoundary.object(options))
         let kspace = try CBoundary.kspace(k, coils: coils, ny: ny, nx: nx)
         // The path of `metagrappa recon --gfactor`: the kernel and the k-space it filled.
         let result = try settings.reconstructor().reconstruct(kspace, Acquisition(mask: CBoundary.mask(mask, ny: ny)))

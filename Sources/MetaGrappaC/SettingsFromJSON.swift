@@ -11,17 +11,29 @@ import Reconstruction
 /// `plateau_window`, `whitening_ridge`, `variant`, `model` (a file), `allow_other_array`,
 /// `virtual_coils`. Unknown keys are refused, so that a misspelt option is not ignored.
 enum SettingsFromJSON {
-    static let keys: Set<String> = ["kernel_lines", "kernel_readout", "lambda", "solver", "iterations", "learning_rate", "seed",
-                                    "hidden", "plateau_window", "whitening_ridge", "variant", "model", "allow_other_array",
-                                    "virtual_coils"]
+    /// The options of a GRAPPA kernel alone (`mg_calibrate`, `mg_gfactor`).
+    static let grappaKeys: Set<String> = ["kernel_lines", "kernel_readout", "lambda", "solver"]
+    static let keys = grappaKeys.union(["iterations", "learning_rate", "seed", "hidden", "plateau_window", "whitening_ridge",
+                                        "variant", "model", "allow_other_array", "virtual_coils"])
+
+    /// Refuses the first key of `o` not in `known`; `context` says what the options are for.
+    static func refuseUnknown(_ o: [String: Any], known: Set<String>, context: String = "") throws {
+        if let unknown = o.keys.filter({ !known.contains($0) }).sorted().first {
+            throw MRIError(.invalidArgument, "unknown option '\(unknown)'\(context) (known: \(known.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    /// A GRAPPA kernel's settings from options that may hold nothing else.
+    static func grappaAlone(_ o: [String: Any]) throws -> Grappa {
+        try refuseUnknown(o, known: grappaKeys, context: " for a GRAPPA kernel")
+        return try grappa(o)
+    }
 
     static func settings(method: String, _ o: [String: Any]) throws -> ReconstructionSettings {
         guard let method = ReconstructionMethod(rawValue: method) else {
             throw MRIError(.invalidArgument, "method '\(method)': expected grappa, raki or meta")
         }
-        if let unknown = o.keys.filter({ !keys.contains($0) }).sorted().first {
-            throw MRIError(.invalidArgument, "unknown option '\(unknown)' (known: \(keys.sorted().joined(separator: ", ")))")
-        }
+        try refuseUnknown(o, known: keys)
         var s = ReconstructionSettings(method: method)
         s.grappa = try grappa(o)
         if o["lambda"] != nil { s.metaBranchRegularization = s.grappa.regularization }

@@ -60,7 +60,8 @@ public struct ResidualRaki: Sendable {
         let (acs, peak) = try LatticeLineGeometry.calibrationRegion(k, acquisition, method: "residual RAKI")
         let scale = raki.options.acsPeak / peak
         let kernel = try linear.calibrate(k, acquisition)
-        let (input, target): (FeatureMap, FeatureMap)
+        // The branch's ACS estimates that make the residual target of line y.
+        let estimates: (Int) -> [KSpace]
         if crossFitted {
             // Each half of the ACS gets the residual of a branch calibrated on the other half:
             // the error the branch makes on lines it has not seen.
@@ -68,16 +69,14 @@ public struct ResidualRaki: Sendable {
             let top = acs.lowerBound..<(acs.lowerBound + half), bottom = (acs.lowerBound + half)..<acs.upperBound
             let fromTop = try linear.calibrate(k, Self.acquisition(acquisition, block: top)).estimates(onRows: acs, of: k)
             let fromBottom = try linear.calibrate(k, Self.acquisition(acquisition, block: bottom)).estimates(onRows: acs, of: k)
-            (input, target) = LatticeLineGeometry.acsPairs(k, acs: acs, acceleration: r, scale: scale) { c, y, x, m in
-                let row = y - acs.lowerBound
-                return k[c, y, x] - (top.contains(y) ? fromBottom : fromTop)[(row - m) % r][c, row, x]
-            }
+            estimates = { top.contains($0) ? fromBottom : fromTop }
         } else {
-            let estimates = try kernel.estimates(onRows: acs, of: k)
-            (input, target) = LatticeLineGeometry.acsPairs(k, acs: acs, acceleration: r, scale: scale) { c, y, x, m in
-                let row = y - acs.lowerBound
-                return k[c, y, x] - estimates[(row - m) % r][c, row, x]
-            }
+            let own = try kernel.estimates(onRows: acs, of: k)
+            estimates = { _ in own }
+        }
+        let (input, target) = LatticeLineGeometry.acsPairs(k, acs: acs, acceleration: r, scale: scale) { c, y, x, m in
+            let row = y - acs.lowerBound
+            return k[c, y, x] - estimates(y)[(row - m) % r][c, row, x]
         }
         let heldOut = (0..<target.validWidth).map(Self.heldOut)
         let fit = try raki.fit(input: input, target: target, heldOut: heldOut, coils: k.coils, acceleration: r,

@@ -88,7 +88,6 @@ public struct VolumeReconstruction {
         let total = Stopwatch()
         var settings = settings
         settings.source = input
-        try settings.validate()
         let reader = try openInput(input)
         let noise = settings.usesNoise ? try reader.noiseScans() : nil
         if settings.prewhitening == .required && noise == nil {
@@ -108,7 +107,7 @@ public struct VolumeReconstruction {
             throw MRIError(.format, "\(input): noise data of \(whitening.coils) coils for k-space of \(reader.sliceShape.coils)")
         }
         let reconstructor = try settings.reconstructor(whitening: whitening)
-        let selected = try slice.map { [try KSpaceFiles.chosenSlice($0, of: reader, source: input)] } ?? Array(0..<reader.slices)
+        let selected = try KSpaceFiles.chosenSlices(slice, of: reader, source: input)
         try MemoryBudget.check(reader.sliceShape, method: settings.method, source: input)
         if imageOutput != nil && selected.count > 1 {
             throw MRIError(.invalidArgument, "an image is written of one slice: \(input) has \(reader.slices); choose one", setting: .slice)
