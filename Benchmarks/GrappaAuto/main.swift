@@ -11,13 +11,18 @@ import MRIIO
 // the RSS image against the noise-free RSS image; the floor fills the missing lines with
 // the truth (measured lines as measured).
 //
-// usage: grappa-auto-bench VOLUME OUT.csv SET [--quick]
-//   SET: tune (Colin27 z ∈ {60, 104} and phantom seed 1: where the rule's constant is
-//        chosen) or test (z ∈ {115, 130, 145} and phantom seed 7: the reserved test subject)
+// usage: grappa-auto-bench VOLUME OUT.csv SET [--quick|--focus] [--arrays 8,12] [--noises 0.001,0.02]
+//                           [--features OUT.jsonl]
+//   SET: tune (Colin27 z ∈ {60, 104}, phantom seed 1: where rules were designed), dev
+//        (z ∈ {70, 90}, phantom seed 3: their check before the test), test (z ∈ {115, 130,
+//        145}, phantom seed 7: the reserved subject, run once for the previous rule) or final
+//        (z ∈ {120, 138, 150}, phantom seed 11: reserved slices not used before).
+//   --features: one JSON line per case with the oracle grid and the ACS fit's quantities
+//        for every support and λ (FeatureLog), to compare rules offline.
 
 let args = CommandLine.arguments
-guard args.count >= 4, ["tune", "test"].contains(args[3]) else {
-    print("usage: grappa-auto-bench VOLUME OUT.csv tune|test [--quick]")
+guard args.count >= 4, ["tune", "dev", "test", "final"].contains(args[3]) else {
+    print("usage: grappa-auto-bench VOLUME OUT.csv tune|dev|test|final [--quick|--focus] [--arrays 8,12] [--noises 0.001,0.02] [--features OUT.jsonl]")
     exit(64)
 }
 BLASThreading.ensureSingleThreaded()
@@ -25,11 +30,15 @@ print("OpenBLAS kernel \(BLASThreading.coreName), \(Parallel.workers) workers")
 let quick = args.contains("--quick")
 let volume = try NpyFile.read(args[1])
 let shape = volume.header.shape
-let test = args[3] == "test"
-let slices = test ? [115, 130, 145] : [60, 104]
+let set = args[3]
+let slices = ["tune": [60, 104], "dev": [70, 90], "test": [115, 130, 145], "final": [120, 138, 150]][set]!
+let phantomSeed: UInt64 = ["tune": 1, "dev": 3, "test": 7, "final": 11][set]!
+let features = args.firstIndex(of: "--features").map { FeatureLog(path: args[$0 + 1]) }
 let focus = args.contains("--focus")
-let arrays = quick ? [8, 32] : focus ? [8, 12] : [8, 12, 20, 32]
-let noises = quick ? [0.002, 0.01] : focus ? [0.001, 0.003, 0.02] : [0.001, 0.003, 0.008, 0.02]
+let arrays = args.firstIndex(of: "--arrays").map { args[$0 + 1].split(separator: ",").map { Int($0)! } }
+    ?? (quick ? [8, 32] : focus ? [8, 12] : [8, 12, 20, 32])
+let noises = args.firstIndex(of: "--noises").map { args[$0 + 1].split(separator: ",").map { Double($0)! } }
+    ?? (quick ? [0.002, 0.01] : focus ? [0.001, 0.003, 0.02] : [0.001, 0.003, 0.008, 0.02])
 let rates = quick ? [2, 4, 6] : focus ? [3, 4, 6] : [2, 3, 4, 5, 6]
 let acsSizes = quick ? [32] : focus ? [24, 48] : [24, 32, 48]
 let lambdas = stride(from: -6.0, through: 2.01, by: 0.5).map { pow(10, $0) }
@@ -41,10 +50,10 @@ func scans(coils: Int, noise: Double) throws -> [Scan] {
     let simulator = try BrainTaskSimulator(volume: volume.bytes, depth: shape[0], height: shape[1], width: shape[2],
                                            matrix: 224, array: array)
     var out = try slices.map { z in
-        let s = try simulator.scan(slice: z, seed: (test ? 7_000 : 3_000) + UInt64(z * 100 + coils), noiseLevel: noise, augment: true)
+        let s = try simulator.scan(slice: z, seed: (set == "tune" ? 3_000 : 7_000) + UInt64(z * 100 + coils), noiseLevel: noise, augment: true)
         return Scan(name: "brain z=\(z)", noisy: s.noisy, clean: s.clean)
     }
-    var phantom = PhantomSimulator(ny: 224, nx: 224, coils: coils, noiseLevel: noise, seed: test ? 7 : 1)
+    var phantom = PhantomSimulator(ny: 224, nx: 224, coils: coils, noiseLevel: noise, seed: phantomSeed)
     phantom.objectScale = 0.8
     let p = try phantom.simulate()
     out.append(Scan(name: "phantom", noisy: p.noisy, clean: p.clean))
@@ -53,7 +62,7 @@ func scans(coils: Int, noise: Double) throws -> [Scan] {
 
 func nrmse(_ k: KSpace, _ reference: RealImage) -> Double { ImageMetrics.nrmse(CenteredFFT.rssImage(of: k), reference) }
 
-var csv = "array,scan,noise,R,acs,sigma2_true,floor,default,auto,auto_support,auto_lambda,oracle,oracle_support,oracle_lambda,oracle_4x5,auto_support_lambda_1e-4,auto_lambda_capped_1e-2\n"
+var csv = "array,scan,noise,R,acs,sigma2_true,floor,default,auto,auto_support,auto_lambda,oracle,oracle_support,oracle_lambda,oracle_4x5,proxies_lambda\n"
 var worst = 0.0
 for coils in arrays {
     for noise in noises {
@@ -80,29 +89,34 @@ for coils in arrays {
                     let defaultError = nrmse(try fixed.reconstruct(measured, acquisition), reference)
                     let selection = try GrappaSelection(measured, acquisition, support: .automatic, regularization: .automatic)
                     let autoError = nrmse(try Grappa.automatic.reconstruct(measured, acquisition), reference)
-                    // Alternatives: the support chosen with λ_rel fixed at 1e-4 (then that λ), and the
-                    // automatic choice with λ_rel capped at 1e-2.
-                    let fixedLambda = try GrappaSelection(measured, acquisition, support: .automatic, regularization: .relative(1e-4))
-                    let transfers = [
-                        nrmse(try Grappa(kernel: fixedLambda.geometry, regularization: 1e-4).reconstruct(measured, acquisition), reference),
-                        nrmse(try Grappa(kernel: selection.geometry, regularization: min(selection.regularization, 1e-2))
-                            .reconstruct(measured, acquisition), reference),
-                    ]
+                    // The previous rule: λ as well as the support from the proxies (their λ_rel on the
+                    // tested coils, used as is), the classic kernel where they prefer a vanishing one.
+                    let proxies = selection.scores.first.flatMap { $0.regularization < GrappaSelection.decades.last! ? $0 : nil }
+                    let proxiesError = nrmse(try Grappa(kernel: proxies?.geometry ?? GrappaKernelGeometry(),
+                                                        regularization: proxies?.regularization ?? Grappa.defaultRegularization)
+                                                .reconstruct(measured, acquisition), reference)
                     var best = (Double.infinity, GrappaKernelGeometry(), 0.0)
                     var best45 = Double.infinity
+                    var grid: [String: Double] = [:]
                     for support in supports where acs >= support.minimumACSLines(acceleration: r) {
                         for lambda in lambdas {
                             guard let out = try? Grappa(kernel: support, regularization: lambda).reconstruct(measured, acquisition) else { continue }
                             let e = nrmse(out, reference)
+                            grid["\(support.lines)x\(support.readout)|\(lambda)"] = e
                             if e < best.0 { best = (e, support, lambda) }
                             if support == GrappaKernelGeometry() { best45 = min(best45, e) }
                         }
                     }
                     worst = max(worst, autoError / best.0)
+                    try features?.record(case: ["coils": coils, "scan": scan.name, "noise": noise, "R": r, "acs": acs,
+                                                "floor": nrmse(floor, reference), "default": defaultError, "auto": autoError,
+                                                "auto_choice": "\(selection.geometry.lines)x\(selection.geometry.readout)|\(selection.regularization)",
+                                                "grid": grid],
+                                         noisy: scan.noisy, clean: scan.clean, acquisition: acquisition, lambdas: lambdas)
                     let line = "\(coils),\(scan.name),\(noise),\(r),\(acs),\(trueNoise),"
                         + String(format: "%.5f,%.5f,%.5f,", nrmse(floor, reference), defaultError, autoError)
                         + "\(selection.geometry.lines)x\(selection.geometry.readout),\(selection.regularization),"
-                        + String(format: "%.5f,", best.0) + "\(best.1.lines)x\(best.1.readout),\(best.2)," + String(format: "%.5f,%.5f,%.5f", best45, transfers[0], transfers[1])
+                        + String(format: "%.5f,", best.0) + "\(best.1.lines)x\(best.1.readout),\(best.2)," + String(format: "%.5f,%.5f", best45, proxiesError)
                     csv += line + "\n"
                     print(line, String(format: "auto/oracle %.3f", autoError / best.0))
                     fflush(nil)
@@ -112,4 +126,5 @@ for coils in arrays {
     }
 }
 try csv.write(toFile: args[2], atomically: true, encoding: .utf8)
+try features?.close()
 print(String(format: "worst auto/oracle %.3f", worst))

@@ -6,15 +6,15 @@ import Numerics
 /// combination of acquired neighbours across all coils, with weights fitted on the
 /// auto-calibration signal (ACS) by Tikhonov-regularised least squares.
 ///
-/// The kernel support and the regularisation are fixed (by default 4 lines × 5 readout,
-/// λ_rel 1e-4), or chosen for each scan from its own data (``GrappaSupport/automatic``,
-/// ``GrappaRegularization/automatic``; see docs/grappa.md for what that choice achieves and
-/// where it fails).
+/// The kernel support and the regularisation are chosen for each scan from its own data
+/// (the default: ``GrappaSupport/automatic``, ``GrappaRegularization/automatic``; see
+/// docs/grappa.md for how, and what it achieves), or fixed (``classic``: 4 lines × 5
+/// readout, λ_rel 1e-4, the usual choice of other tools).
 ///
 /// ```swift
 /// let acquisition = try Acquisition.uniform(ny: k.ny, acceleration: 4, acsLines: 32)
 /// let full = try Grappa().reconstruct(k.masked(by: acquisition.mask), acquisition)
-/// let chosen = Grappa(support: .automatic, regularization: .automatic)
+/// let fixed = Grappa(kernel: GrappaKernelGeometry(readout: 5, lines: 4), regularization: 1e-4)
 /// ```
 public struct Grappa: Sendable {
     /// How the regularised normal equations are solved.
@@ -25,14 +25,14 @@ public struct Grappa: Sendable {
         case qr
     }
 
-    /// The relative Tikhonov weight of a fixed-λ GRAPPA when none is given (BENCHMARKS.md,
-    /// "GRAPPA regularisation").
+    /// The relative Tikhonov weight of the ``classic`` fixed settings, and of a fixed support
+    /// given without a λ in APIs that cannot choose one (BENCHMARKS.md, "GRAPPA regularisation").
     public static let defaultRegularization = 1e-4
 
-    /// The fixed-settings GRAPPA: 4 lines × 5 readout samples, λ_rel 1e-4 (the default).
+    /// The fixed settings of most tools: 4 lines × 5 readout samples, λ_rel 1e-4.
     public static let classic = Grappa(kernel: GrappaKernelGeometry(), regularization: defaultRegularization)
 
-    /// GRAPPA with its support and regularisation chosen for each scan.
+    /// GRAPPA with its support and regularisation chosen for each scan (the default).
     public static let automatic = Grappa(support: .automatic, regularization: .automatic)
 
     /// Kernel support: chosen per scan, or fixed.
@@ -43,11 +43,8 @@ public struct Grappa: Sendable {
     /// Linear solver.
     public var solver: Solver
 
-    /// GRAPPA with the given support and regularisation; by default the classic fixed 4 × 5
-    /// kernel and λ_rel 1e-4 (the automatic choice is not yet reliable enough to be the
-    /// default: docs/grappa.md).
-    public init(support: GrappaSupport = .fixed(GrappaKernelGeometry()),
-                regularization: GrappaRegularization = .relative(Grappa.defaultRegularization),
+    /// GRAPPA with the given support and regularisation; by default both chosen for each scan.
+    public init(support: GrappaSupport = .automatic, regularization: GrappaRegularization = .automatic,
                 solver: Solver = .cholesky) {
         self.support = support
         self.regularization = regularization
@@ -93,15 +90,7 @@ public struct Grappa: Sendable {
     private func calibrate(_ k: KSpace, _ acquisition: Acquisition, geometry: GrappaKernelGeometry,
                            regularization: Double) throws -> GrappaKernel {
         let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
-        guard acs.count >= geometry.minimumACSLines(acceleration: r) else {
-            throw MRIError(.invalidArgument,
-                           "ACS of \(acs.count) lines is too small for a \(geometry) kernel at R=\(r): at least \(geometry.minimumACSLines(acceleration: r)) lines are needed",
-                           setting: .acsLines)
-        }
-        guard k.nx >= geometry.readout else {
-            throw MRIError(.invalidArgument, "readout of \(k.nx) samples is narrower than the kernel's \(geometry.readout)",
-                           setting: .kernelReadout)
-        }
+        try geometry.requireCalibratable(acsLines: acs.count, acceleration: r, nx: k.nx)
         let weights = try solve(k, acs: acs, acceleration: r, geometry: geometry, regularization: regularization)
         return try GrappaKernel(geometry: geometry, acceleration: r, coils: k.coils, regularization: regularization,
                                 weights: weights)

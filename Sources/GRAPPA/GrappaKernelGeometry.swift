@@ -42,5 +42,18 @@ public struct GrappaKernelGeometry: Sendable, Hashable, Codable, CustomStringCon
         r * (lastLine - firstLine) + 1
     }
 
+    /// Throws the error a user sees when an ACS block of `acsLines` lines at acceleration `r`,
+    /// or a readout of `nx` samples, cannot calibrate this kernel.
+    public func requireCalibratable(acsLines: Int, acceleration r: Int, nx: Int) throws {
+        guard acsLines >= minimumACSLines(acceleration: r) else {
+            throw MRIError(.invalidArgument,
+                           "ACS of \(acsLines) lines is too small for a \(self) kernel at R=\(r): at least \(minimumACSLines(acceleration: r)) lines are needed",
+                           setting: .acsLines)
+        }
+        guard nx >= readout else {
+            throw MRIError(.invalidArgument, "readout of \(nx) samples is narrower than the kernel's \(readout)", setting: .kernelReadout)
+        }
+    }
+
     public var description: String { "\(lines) lines × \(readout) readout" }
 }

@@ -9,6 +9,15 @@ public enum GrappaSupport: Sendable, Equatable {
     case automatic
     /// This support.
     case fixed(GrappaKernelGeometry)
+
+    /// The support that a front end's two size options ask for: chosen per scan when neither
+    /// size is given or either says `auto`; otherwise fixed, a size not given taking the
+    /// classic value (4 lines, 5 readout samples).
+    public static func requested(lines: Int?, readout: Int?, eitherAutomatic: Bool) -> GrappaSupport {
+        if eitherAutomatic || (lines == nil && readout == nil) { return .automatic }
+        let classic = GrappaKernelGeometry()
+        return .fixed(GrappaKernelGeometry(readout: readout ?? classic.readout, lines: lines ?? classic.lines))
+    }
 }
 
 /// How GRAPPA's regularisation is set.
@@ -23,22 +32,25 @@ public enum GrappaRegularization: Sendable, Equatable, ExpressibleByFloatLiteral
 
 /// The kernel support and regularisation chosen for one scan from its own data.
 ///
-/// A kernel fitted on the ACS can fit the ACS well and still fail on the missing lines far
-/// from it: the signal there is weaker and less smooth, and a wide kernel that exploits the
-/// centre's structure does not carry over (a 4-line kernel at R = 6 does 2–3× worse than a
-/// 2-line one even on noise-free data, while the ACS fits both equally). So the choice is
-/// tested where the kernel will be used. The only measured samples outside the ACS are the
-/// lattice lines, so each candidate support is judged by a *proxy* of the same shape that
-/// predicts a lattice line from the lattice lines around it: the candidate's source lines
+/// **Support.** A kernel fitted on the ACS can fit the ACS well and still fail on the missing
+/// lines far from it: the signal there is weaker and less smooth, and a wide kernel that
+/// exploits the centre's structure does not carry over (a 4-line kernel at R = 6 does 2–3×
+/// worse than a 2-line one even on noise-free data, while the ACS fits both equally). So the
+/// support is tested where the kernel will be used. The only measured samples outside the ACS
+/// are the lattice lines, so each candidate support is judged by a *proxy* of the same shape
+/// that predicts a lattice line from the lattice lines around it: the candidate's source lines
 /// `R·j` become `R·j` for `j ≤ 0` and `R·(j + 1)` for `j ≥ 1`, and the target the lattice line
-/// `R` below the base, which lies between them as the real targets do. Fitted on the ACS
-/// with a given λ_rel, each proxy predicts the lattice lines outside the ACS, which were
-/// measured: that prediction error (noise included) ranks the supports and the
-/// regularisations alike, with no noise estimate needed. On scans of more than
-/// ``selectionCoils`` coils the test runs on that many SVD virtual coils, which keeps it
-/// cheap; the kernel itself is then fitted on the physical coils with the winner's support
-/// and λ_rel (transferring λ_rel scaled by a power of coils / virtual coils measured no
-/// better: BENCHMARKS.md).
+/// `R` below the base, which lies between them as the real targets do. Fitted on the ACS over
+/// a range of λ, each proxy predicts the measured lattice lines outside the ACS, and the
+/// support of the best prediction wins.
+///
+/// **λ.** The proxies bridge 2R lines where the kernel bridges R and want more regularisation
+/// than the kernel does, so λ is chosen for the winning support on its own terms: the one of
+/// least expected error over the missing samples (``GrappaRegularizationRisk``).
+///
+/// On scans of more than ``selectionCoils`` coils both run on that many SVD virtual coils,
+/// which keeps them cheap; the kernel itself is then fitted on the physical coils with the
+/// chosen support and the same absolute λ.
 public struct GrappaSelection: Sendable {
     /// The chosen support.
     public let geometry: GrappaKernelGeometry
@@ -46,6 +58,9 @@ public struct GrappaSelection: Sendable {
     public let regularization: Double
     /// The coils the test ran on (``selectionCoils`` virtual coils, or the scan's own).
     public let testedCoils: Int
+    /// The noise variance of one k-space sample of one tested coil, as estimated from the
+    /// calibration matrix for the automatic λ (nil when λ is fixed).
+    public let noiseVariance: Double?
     /// Every tested (support, λ_rel on the tested coils) with its proxy's mean squared
     /// prediction error on the lattice lines outside the ACS, best first.
     public let scores: [(geometry: GrappaKernelGeometry, regularization: Double, error: Double)]
@@ -72,7 +87,9 @@ public struct GrappaSelection: Sendable {
         let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
         var candidates: [GrappaKernelGeometry]
         switch support {
-        case let .fixed(geometry): candidates = [geometry]
+        case let .fixed(geometry):
+            try geometry.requireCalibratable(acsLines: acs.count, acceleration: r, nx: k.nx)
+            candidates = [geometry]
         case .automatic: candidates = Self.candidates.filter { acs.count >= $0.minimumACSLines(acceleration: r) && k.nx >= $0.readout }
         }
         guard let fallback = candidates.first else {
@@ -83,41 +100,52 @@ public struct GrappaSelection: Sendable {
         }
         let testable = candidates.filter { acs.count >= Proxy.span($0, acceleration: r) }
         let fixed: Double? = if case let .relative(value) = regularization { value } else { nil }
-        // Without a usable test: the fixed settings, else the classic kernel.
-        let untested = (geometry: candidates.contains(GrappaKernelGeometry()) ? GrappaKernelGeometry() : fallback,
-                        regularization: fixed ?? Grappa.defaultRegularization)
-        let proxy = testable.isEmpty ? nil : try Proxy(k, acquisition, candidates: testable)
-        testedCoils = proxy?.coils ?? k.coils
-        guard let proxy, proxy.validationRows > 0, candidates.count > 1 || fixed == nil else {
-            // Nothing to choose, or nothing to test with.
-            (geometry, self.regularization, scores) = (untested.geometry, untested.regularization, [])
-            return
-        }
+        // The support is tested, and λ chosen, on a few virtual coils of large arrays.
+        let space = (candidates.count > 1 || fixed == nil) && k.coils > Self.selectionCoils
+            ? try CoilCompression(fitting: k, lines: acs, virtualCoils: Self.selectionCoils).compress(k)
+            : k
+        testedCoils = space.coils
+        let proxy = testable.isEmpty || candidates.count == 1 ? nil : try Proxy(space, acquisition, candidates: testable)
+        // Without a usable test: the classic support if it fits, else the first that does.
+        var chosen = candidates.contains(GrappaKernelGeometry()) ? GrappaKernelGeometry() : fallback
         var scores: [(geometry: GrappaKernelGeometry, regularization: Double, error: Double)] = []
-        if let fixed {
-            for group in proxy.groups { scores += group.errors(relativeRegularization: fixed, proxy: proxy) }
-        } else {
-            for group in proxy.groups { for lambda in Self.decades { scores += group.errors(groupRegularization: lambda, proxy: proxy) } }
-            if let best = scores.min(by: { $0.error < $1.error }), let group = proxy.groups.first(where: { $0.lines == best.geometry.lines }) {
+        if let proxy, proxy.validationRows > 0 {
+            if let fixed {
+                for group in proxy.groups { scores += group.errors(relativeRegularization: fixed, proxy: proxy) }
+            } else {
+                for group in proxy.groups { for lambda in Self.decades { scores += group.errors(groupRegularization: lambda, proxy: proxy) } }
+            }
+            if fixed == nil, let best = scores.min(by: { $0.error < $1.error }),
+               let group = proxy.groups.first(where: { $0.lines == best.geometry.lines }) {
                 let groupLambda = best.regularization * group.traceRatio(best.geometry)
                 for step in [-0.5, 0.5] { scores += group.errors(groupRegularization: groupLambda * pow(10, step), proxy: proxy) }
             }
+            guard !scores.isEmpty else {
+                throw MRIError(.numerical, "GRAPPA calibration matrix is singular for every candidate kernel; use a fixed regularisation",
+                               setting: .regularization)
+            }
+            scores.sort { $0.error < $1.error }
+            // When the proxies do best as the kernel vanishes they, bridging twice the kernel's
+            // gap, predict the outer lattice lines no better than zero, beyond what the array
+            // resolves at 2R, and say nothing about R: the classic support stays.
+            if fixed != nil || scores[0].regularization < Self.decades.last! { chosen = scores[0].geometry }
         }
-        guard !scores.isEmpty else {
-            throw MRIError(.numerical, "GRAPPA calibration matrix is singular for every candidate kernel; use a fixed regularisation",
-                           setting: .regularization)
-        }
-        scores.sort { $0.error < $1.error }
         self.scores = scores
-        guard fixed != nil || scores[0].regularization < Self.decades.last! else {
-            // The proxies do best as the kernel vanishes: they, bridging twice the kernel's gap,
-            // predict the outer lattice lines no better than zero, beyond what the array
-            // resolves at 2R, so they say nothing about R.
-            (geometry, self.regularization) = untested
-            return
+        geometry = chosen
+        if let fixed {
+            self.regularization = fixed
+            noiseVariance = nil
+        } else {
+            // λ of least expected error, chosen on the tested coils and carried over to the
+            // scan's own at the same absolute weight (measured closer to the choice made on
+            // the physical coils than the same relative weight: BENCHMARKS.md).
+            let risk = try GrappaRegularizationRisk(space, acquisition, geometry: chosen)
+            let relative = risk.best()
+            noiseVariance = risk.noise
+            self.regularization = space.coils == k.coils
+                ? relative
+                : relative * risk.spectrum.meanDiagonal / GrappaFitSpectrum.meanDiagonal(of: k, acquisition, geometry: chosen)
         }
-        geometry = scores[0].geometry
-        self.regularization = fixed ?? scores[0].regularization
     }
 }
 
@@ -143,11 +171,8 @@ private struct Proxy {
         return o.max()! - o.min()! + 1
     }
 
-    init(_ full: KSpace, _ acquisition: Acquisition, candidates: [GrappaKernelGeometry]) throws {
+    init(_ k: KSpace, _ acquisition: Acquisition, candidates: [GrappaKernelGeometry]) throws {
         let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
-        let k = full.coils > GrappaSelection.selectionCoils
-            ? try CoilCompression(fitting: full, lines: acs, virtualCoils: GrappaSelection.selectionCoils).compress(full)
-            : full
         let offsets = Array(Set(candidates.flatMap { Self.offsets($0, acceleration: r) })).sorted()
         let readout = candidates.map(\.readout).max()!
         acceleration = r

@@ -70,10 +70,9 @@ enum SettingsFromJSON {
 
     static func grappa(_ o: [String: Any]) throws -> Grappa {
         let lines = try automaticInteger(o, "kernel_lines"), readout = try automaticInteger(o, "kernel_readout")
-        let geometry = GrappaKernelGeometry()
-        let support: GrappaSupport = lines == .some(nil) || readout == .some(nil) ? .automatic
-            : .fixed(GrappaKernelGeometry(readout: (readout ?? nil) ?? geometry.readout, lines: (lines ?? nil) ?? geometry.lines))
-        var regularization = GrappaRegularization.relative(Grappa.defaultRegularization)
+        let support = GrappaSupport.requested(lines: lines ?? nil, readout: readout ?? nil,
+                                              eitherAutomatic: lines == .some(nil) || readout == .some(nil))
+        var regularization = GrappaRegularization.automatic
         if let v = o["lambda"] {
             if let text = v as? String, text == "auto" { regularization = .automatic }
             else if !isBoolean(v), let x = v as? Double { regularization = .relative(x) }

@@ -35,14 +35,14 @@ struct AcquisitionOptions: ParsableArguments {
 /// GRAPPA settings shared by the subcommands that run it.
 struct GrappaOptions: ParsableArguments {
     @Option(name: .customLong("kernel-readout"),
-            help: "GRAPPA kernel width along the readout (odd), or auto: the support chosen per scan (experimental; docs/grappa.md).")
-    var readout: Automatic<Int> = .given(GrappaKernelGeometry().readout)
+            help: "GRAPPA kernel width along the readout (odd), or auto. Default: the support chosen per scan (docs/grappa.md); one size given alone takes the classic value (5 readout, 4 lines) for the other.")
+    var readout: Automatic<Int>?
 
     @Option(name: .customLong("kernel-lines"),
             help: "Number of measured source lines in the GRAPPA kernel, or auto (either size auto chooses both).")
-    var lines: Automatic<Int> = .given(GrappaKernelGeometry().lines)
+    var lines: Automatic<Int>?
 
-    @Option(help: "Relative Tikhonov regularisation λ_rel (λ = λ_rel · trace(AᴴA)/unknowns), or auto: chosen per scan (experimental). Default \(Grappa.defaultRegularization); for Meta-GRAPPA's residual branch, the model's own.")
+    @Option(help: "Relative Tikhonov regularisation λ_rel (λ = λ_rel · trace(AᴴA)/unknowns), or auto. Default: chosen per scan; for Meta-GRAPPA's residual branch, the model's own. The classic fixed value is \(Grappa.defaultRegularization).")
     var lambda: Automatic<Double>?
 
     @Option(help: "Calibration solver: cholesky (fast) or qr (for checking).")
@@ -53,10 +53,9 @@ struct GrappaOptions: ParsableArguments {
     }
 
     var grappa: Grappa {
-        let support: GrappaSupport = readout.value == nil || lines.value == nil ? .automatic
-            : .fixed(GrappaKernelGeometry(readout: readout.value!, lines: lines.value!))
-        return Grappa(support: support, regularization: givenRegularization ?? .relative(Grappa.defaultRegularization),
-                      solver: solver)
+        let support = GrappaSupport.requested(lines: lines?.value, readout: readout?.value,
+                                              eitherAutomatic: lines.map { $0.value == nil } == true || readout.map { $0.value == nil } == true)
+        return Grappa(support: support, regularization: givenRegularization ?? .automatic, solver: solver)
     }
 
     /// The regularisation `--lambda` gives, nil without it (GRAPPA then uses its default, the

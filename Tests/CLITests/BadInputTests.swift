@@ -58,8 +58,11 @@ import TestSupport
         Case(name: "accel too large", code: 64, setup: { d in ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "40"] },
              expected: "too large"),
         Case(name: "ACS too small for the kernel", code: 64, setup: { d in
-            ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "4", "--acs", "8"] },
+            ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "4", "--acs", "8", "--kernel-lines", "4"] },
              expected: "at least 13 lines"),
+        Case(name: "ACS too small for every kernel", code: 64, setup: { d in
+            ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "4", "--acs", "4"] },
+             expected: "at least 5 lines"),
         Case(name: "ACS larger than ny", code: 64, setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--acs", "100"] },
              expected: "larger than the 64"),

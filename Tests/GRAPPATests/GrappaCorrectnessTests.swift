@@ -92,8 +92,8 @@ import TestSupport
         } } }
         let truth = try KSpace(coils: coils, ny: ny, nx: nx, data: data)
         let mask = try Acquisition.uniform(ny: ny, acceleration: r, acsLines: 24)
-        let out = try Grappa(regularization: 1e-5).reconstruct(truth.masked(by: mask.mask), mask)
-        let g = GrappaKernelGeometry()
+        // The classic 4 × 5 support spans enough to predict three plane waves exactly.
+        let out = try Grappa(kernel: GrappaKernelGeometry(), regularization: 1e-5).reconstruct(truth.masked(by: mask.mask), mask)
         var worst: Float = 0, scale: Float = 0
         for y in (2 * r)..<(ny - 3 * r) where !mask.mask.acquired[y] {
             for x in 2..<(nx - 2) {
@@ -103,7 +103,6 @@ import TestSupport
                 }
             }
         }
-        _ = g
         #expect(worst / scale < 2e-3, "R=\(r): worst interior error \(worst / scale) of the peak")
     }
 
@@ -137,7 +136,7 @@ import TestSupport
         let full = try PhantomSimulator(ny: 64, nx: 32, coils: 4, seed: 1).simulate().noisy
         let mask4 = try Acquisition.uniform(ny: 64, acceleration: 4, acsLines: 10)
         #expect {
-            try Grappa().calibrate(full.masked(by: mask4.mask), mask4)
+            try Grappa.classic.calibrate(full.masked(by: mask4.mask), mask4)
         } throws: { ($0 as? MRIError)?.message.contains("at least 13 lines") == true }
         let mask2 = try Acquisition.uniform(ny: 64, acceleration: 2, acsLines: 16)
         let kernel = try Grappa().calibrate(full.masked(by: mask2.mask), mask2)

@@ -112,11 +112,13 @@ def _run(method, kspace, mask, coil_axis, options, return_info):
     return (out, info) if return_info else out
 
 
-def grappa(kspace, mask, kernel=(4, 5), lamda=None, coil_axis=0, solver=None, virtual_coils=None, return_info=False):
+def grappa(kspace, mask, kernel=None, lamda=None, coil_axis=0, solver=None, virtual_coils=None, return_info=False):
     """GRAPPA calibrated on the ACS of this scan.
 
-    kernel: (measured source lines, readout width), or 'auto' (chosen per scan; experimental).
-    lamda: relative Tikhonov weight λ_rel (default 1e-4), or 'auto'. solver: 'cholesky' or 'qr'.
+    kernel: (measured source lines, readout width); by default (None or 'auto') chosen for the
+    scan among 2 or 4 lines × 3, 5 or 7 samples. lamda: relative Tikhonov weight λ_rel; by
+    default (None or 'auto') the one of least expected error for the scan. The classic fixed
+    settings are kernel=(4, 5), lamda=1e-4. solver: 'cholesky' or 'qr'.
     virtual_coils: SVD coil compression before reconstructing (the result keeps the coils).
     return_info: also return a dict of what ran (kernel, λ, seconds)."""
     options = _kernel_options(kernel, lamda, solver)
@@ -190,13 +192,14 @@ class GrappaKernel:
                 f"lamda={self.lamda:g})")
 
 
-def calibrate(kspace, mask, kernel=(4, 5), lamda=None, coil_axis=0, solver=None):
-    """A GRAPPA kernel fitted on the ACS of this scan (`metagrappa calibrate`)."""
+def calibrate(kspace, mask, kernel=None, lamda=None, coil_axis=0, solver=None):
+    """A GRAPPA kernel fitted on the ACS of this scan (`metagrappa calibrate`); kernel and lamda
+    as for grappa()."""
     k, m, _ = _prepare(kspace, mask, coil_axis)
     return GrappaKernel(_native.calibrate(k, m, _kernel_options(kernel, lamda, solver)))
 
 
-def gfactor(kspace, mask, kernel=(4, 5), lamda=None, coil_axis=0):
+def gfactor(kspace, mask, kernel=None, lamda=None, coil_axis=0):
     """The GRAPPA g-factor map [ny, nx] (float32) of the kernel calibrated on this scan, as
     `metagrappa recon --gfactor` writes it (white coil noise assumed)."""
     k, m, _ = _prepare(kspace, mask, coil_axis)

@@ -24,10 +24,14 @@ def test_grappa_equals_cli(tmp_path, brain32):
     out, info = metagrappa.grappa(acquired, mask, return_info=True)
     assert out.dtype == np.complex64 and out.shape == acquired.shape
     assert np.array_equal(out, _cli_recon(tmp_path, acquired, mask, "--method", "grappa"))
-    assert info["kernel_lines"] == 4 and info["kernel_readout"] == 5 and info["lambda"] == 1e-4
+    # by default the support and λ are chosen for the scan, as the command line does
+    assert info["kernel_lines"] in (2, 4) and info["kernel_readout"] in (3, 5, 7) and 1e-5 <= info["lambda"] <= 100
     # other settings reach the library as the flags do
     out = metagrappa.grappa(acquired, mask, kernel=(2, 7), lamda=1e-3)
     assert np.array_equal(out, _cli_recon(tmp_path, acquired, mask, "--kernel-lines", 2, "--kernel-readout", 7, "--lambda", 1e-3))
+    out, info = metagrappa.grappa(acquired, mask, kernel=(4, 5), lamda=1e-4, return_info=True)
+    assert np.array_equal(out, _cli_recon(tmp_path, acquired, mask, "--kernel-lines", 4, "--kernel-readout", 5, "--lambda", 1e-4))
+    assert info["kernel_lines"] == 4 and info["kernel_readout"] == 5 and info["lambda"] == 1e-4
 
 
 def test_meta_equals_cli(tmp_path, brain32):
@@ -57,7 +61,8 @@ def test_calibrated_kernel_equals_cli_kernel_file(tmp_path, brain32):
     r = cli("calibrate", tmp_path / "in.npy", "--mask", tmp_path / "mask.npy", "-o", tmp_path / "k.kernel")
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "k.kernel").read_bytes() == kernel.to_bytes()
-    assert (kernel.coils, kernel.acceleration, kernel.lines, kernel.readout) == (32, 4, 4, 5)
+    _, info = metagrappa.grappa(acquired, mask, return_info=True)
+    assert (kernel.coils, kernel.acceleration, kernel.lines, kernel.readout) == (32, 4, info["kernel_lines"], info["kernel_readout"])
     # applying it is GRAPPA with that kernel
     assert np.array_equal(kernel.apply(acquired, mask), metagrappa.grappa(acquired, mask))
 

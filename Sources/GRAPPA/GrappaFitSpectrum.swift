@@ -1,0 +1,94 @@
+import Compute
+import Foundation
+import MRICore
+import Numerics
+
+/// The ACS fit of one kernel support in the eigenbasis of its normal equations, from which
+/// the fit's residual, degrees of freedom and weight norms follow for any λ in closed form.
+///
+/// With `AᴴA = V S Vᴴ` and `h̃ = Vᴴ AᴴB`, the ridge solution is `W(λ) = V (S + λ)⁻¹ h̃`, so
+/// `‖B − A W‖² = ‖B‖² − Σ |h̃ᵢ|² (sᵢ + 2λ)/(sᵢ + λ)²`, `df = Σ sᵢ/(sᵢ + λ)` and
+/// `‖W‖² = Σ |h̃ᵢ|²/(sᵢ + λ)²`: one eigendecomposition serves every λ.
+public struct GrappaFitSpectrum: Sendable {
+    /// The support.
+    public let geometry: GrappaKernelGeometry
+    /// Calibration positions (rows of `A`), unknowns per target, targets.
+    public let rows: Int, unknowns: Int, targets: Int
+    /// `‖B‖²`, the calibration targets' energy.
+    public let targetEnergy: Double
+    /// `trace(AᴴA) / unknowns`: the scale λ_rel is relative to.
+    public let meanDiagonal: Double
+    /// Eigenvalues of `AᴴA`, ascending.
+    public let eigenvalues: [Double]
+    /// `Σ_q |h̃ᵢq|²` per eigenvalue.
+    let projectedEnergy: [Double]
+
+    /// Decomposes the normal equations of `g` on the ACS of `k`.
+    public init(_ k: KSpace, _ acquisition: Acquisition, geometry g: GrappaKernelGeometry) throws {
+        let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
+        let system = CalibrationNormalEquations(k: k, acs: acs, acceleration: r, geometry: g)
+        let n = system.unknowns, t = system.targets
+        var gram = system.gram
+        var values = [Float](repeating: 0, count: n)
+        let ok = gram.withUnsafeMutableBufferPointer { a in
+            values.withUnsafeMutableBufferPointer { ComplexLinearAlgebra.hermitianEigen(a: a.baseAddress!, n: n, lda: n, values: $0.baseAddress!) }
+        }
+        guard ok else { throw MRIError(.numerical, "eigendecomposition of the GRAPPA normal equations did not converge") }
+        var projected = [Complex<Float>](repeating: .zero, count: n * t)
+        gram.withUnsafeBufferPointer { v in
+            system.rhs.withUnsafeBufferPointer { h in
+                projected.withUnsafeMutableBufferPointer { p in
+                    ComplexLinearAlgebra.gemm(.conjugateTranspose, .none, m: n, n: t, k: n, alpha: .one, a: v.baseAddress!, lda: n,
+                                              b: h.baseAddress!, ldb: n, beta: .zero, c: p.baseAddress!, ldc: n)
+                }
+            }
+        }
+        var energy = [Double](repeating: 0, count: n)
+        for q in 0..<t { for i in 0..<n { energy[i] += Double(projected[q * n + i].lengthSquared) } }
+        var b = 0.0
+        let hx = g.halfReadout
+        for c in 0..<k.coils {
+            for base in system.firstBase..<(system.firstBase + system.bases) {
+                for m in 1..<r { for x in hx..<(k.nx - hx) { b += Double(k[c, base + m, x].lengthSquared) } }
+            }
+        }
+        var trace = 0.0
+        for i in 0..<n { trace += Double(system.gram[i * n + i].real) }
+        (geometry, rows, unknowns, targets) = (g, system.bases * (k.nx - 2 * hx), n, t)
+        (targetEnergy, meanDiagonal, eigenvalues, projectedEnergy) = (b, trace / Double(n), values.map(Double.init), energy)
+    }
+
+    /// Residual `‖B − A W(λ)‖²`, degrees of freedom and `‖W(λ)‖²` at λ = `relative` · ``meanDiagonal``.
+    public func fit(relative: Double) -> (residual: Double, freedom: Double, weightNorm: Double) {
+        let lambda = relative * meanDiagonal
+        var explained = 0.0, freedom = 0.0, norm = 0.0
+        for (s, e) in zip(eigenvalues, projectedEnergy) {
+            let s = max(s, 0), d = s + lambda
+            explained += e * (s + 2 * lambda) / (d * d)
+            freedom += s / d
+            norm += e / (d * d)
+        }
+        return (targetEnergy - explained, freedom, norm)
+    }
+
+    /// `trace(AᴴA) / unknowns` of `g`'s calibration on `k`, without forming `AᴴA`: the mean
+    /// energy of one source sample over the calibration positions.
+    public static func meanDiagonal(of k: KSpace, _ acquisition: Acquisition, geometry g: GrappaKernelGeometry) -> Double {
+        let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
+        let sources = (g.firstLine...g.lastLine).map { r * $0 }
+        let lowest = acs.lowerBound - sources.min()!, highest = acs.upperBound - 1 - max(sources.max()!, r - 1)
+        let hx = g.halfReadout
+        var sum = 0.0
+        for c in 0..<k.coils {
+            for base in lowest...highest {
+                for o in sources {
+                    // Each readout offset d sums the samples x + d over x in [hx, nx − hx).
+                    var line = [Double](repeating: 0, count: k.nx + 1)
+                    for x in 0..<k.nx { line[x + 1] = line[x] + Double(k[c, base + o, x].lengthSquared) }
+                    for d in 0..<g.readout { sum += line[k.nx - 2 * hx + d] - line[d] }
+                }
+            }
+        }
+        return sum / Double(k.coils * sources.count * g.readout)
+    }
+}

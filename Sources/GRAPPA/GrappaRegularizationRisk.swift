@@ -1,0 +1,130 @@
+import Foundation
+import MRICore
+
+/// λ for a given kernel support, chosen by the error it is expected to leave on the missing
+/// samples of the whole scan, estimated from the scan itself.
+///
+/// That error has two parts. The *model error*, what the kernel cannot explain: estimated on
+/// the ACS by generalised cross-validation (GCV) of the ridge fit, less the noise the fit's
+/// residual carries (the targets' own noise and the sources' noise passed through the
+/// kernel), and scaled from the ACS to the missing lines by their signal energy, which the
+/// measured lines around them show. And the *noise* the kernel passes from the measured
+/// samples into every estimated one, `σ²‖W‖²` per estimate. Small λ fits the strong ACS
+/// centre best; the weak outer lines, where the noise term dominates, want more; the sum
+/// balances the two as the whole image does.
+///
+/// The noise variance σ² comes from the normal equations as well: the calibration matrix of
+/// a multi-coil k-space has far fewer signal dimensions than columns, so its smallest
+/// eigenvalues are noise, distributed as Marchenko–Pastur predicts for the matrix's shape.
+/// Their 10 % quantile divided by the law's gives σ² (within about 10 % of the true value on
+/// simulated scans, slightly above it where the coil noise is correlated).
+struct GrappaRegularizationRisk {
+    /// λ_rel tested: quarter-decades from 1e-5 (below, float32 normal equations can fail) to 100.
+    static let candidates: [Double] = stride(from: -5.0, through: 2.0, by: 0.25).map { pow(10, $0) }
+
+    let spectrum: GrappaFitSpectrum
+    /// Noise variance of one k-space sample of one coil.
+    let noise: Double
+    /// Estimated noise-free energy of the missing samples, and the kernel applications that
+    /// estimate them (each gives all `R − 1` lines of one readout position).
+    let missingEnergy: Double, applications: Double
+
+    init(_ k: KSpace, _ acquisition: Acquisition, geometry: GrappaKernelGeometry) throws {
+        spectrum = try GrappaFitSpectrum(k, acquisition, geometry: geometry)
+        noise = Self.noiseVariance(spectrum)
+        // Row energies of the measured lines, less their noise; missing rows interpolated
+        // linearly between the measured rows around them (the nearest one beyond the last).
+        let mask = acquisition.mask.acquired
+        let measured = (0..<k.ny).filter { mask[$0] }
+        let floor = Double(k.coils * k.nx) * noise
+        var clean = [Double](repeating: 0, count: k.ny)
+        for y in measured {
+            var e = 0.0
+            for c in 0..<k.coils { for x in 0..<k.nx { e += Double(k[c, y, x].lengthSquared) } }
+            clean[y] = max(e - floor, 0)
+        }
+        var energy = 0.0, missing = 0
+        var below = 0
+        for y in 0..<k.ny where !mask[y] {
+            missing += 1
+            while below + 1 < measured.count && measured[below + 1] < y { below += 1 }
+            let (a, b) = (measured[below], below + 1 < measured.count ? measured[below + 1] : measured[below])
+            if y < a || a == b {
+                energy += clean[y < a ? a : b]
+            } else {
+                let t = Double(y - a) / Double(b - a)
+                energy += (1 - t) * clean[a] + t * clean[b]
+            }
+        }
+        missingEnergy = energy
+        applications = Double(missing * k.nx) / Double(acquisition.acceleration - 1)
+    }
+
+    /// σ² from the smallest eigenvalues of `AᴴA` against the Marchenko–Pastur law of an
+    /// `rows × unknowns` matrix of unit-variance noise.
+    static func noiseVariance(_ s: GrappaFitSpectrum) -> Double {
+        let gamma = Double(s.unknowns) / Double(s.rows)
+        // Beyond square, 1 − 1/γ of the eigenvalues are zero whatever the noise: skip them.
+        let zero = max(0, 1 - 1 / gamma)
+        let p = zero + 0.1 * (1 - zero)
+        let observed = s.eigenvalues[min(s.eigenvalues.count - 1, Int(p * Double(s.eigenvalues.count)))]
+        return max(observed, 0) / (Double(s.rows) * MarchenkoPastur.quantile(p, ratio: gamma))
+    }
+
+    /// Expected squared error of the missing samples at λ_rel `relative` (∞ where the GCV
+    /// denominator vanishes).
+    func risk(relative: Double) -> Double {
+        let s = spectrum, n = Double(s.rows), t = Double(s.targets)
+        let fit = s.fit(relative: relative)
+        guard fit.freedom < 0.99 * n else { return .infinity }
+        let gcv = (fit.residual / n) / pow(1 - fit.freedom / n, 2)
+        let passed = noise * fit.weightNorm
+        let model = max(gcv - t * noise - passed, 0)
+        let acsEnergy = max(s.targetEnergy - n * t * noise, .leastNormalMagnitude)
+        let ratio = (missingEnergy / applications) / (acsEnergy / n)
+        return applications * (model * ratio + passed)
+    }
+
+    /// The candidate λ_rel of least risk.
+    func best() -> Double {
+        Self.candidates.min { risk(relative: $0) < risk(relative: $1) }!
+    }
+}
+
+/// The Marchenko–Pastur law: the eigenvalues of `AᴴA / rows` for a `rows × columns` matrix `A`
+/// of independent unit-variance entries, `ratio = columns / rows`.
+enum MarchenkoPastur {
+    /// The `p`-quantile of the law.
+    static func quantile(_ p: Double, ratio gamma: Double) -> Double {
+        if gamma > 1 {
+            // The nonzero eigenvalues are those of the transposed problem, scaled by γ.
+            let zero = 1 - 1 / gamma
+            return p <= zero ? 0 : gamma * quantile((p - zero) / (1 - zero), ratio: 1 / gamma)
+        }
+        let (a, b) = (pow(1 - gamma.squareRoot(), 2), pow(1 + gamma.squareRoot(), 2))
+        // x = a + (b − a)(1 − cos θ)/2 takes the square roots at both edges out of the density:
+        // f(x) dx = ((b − a)/2)² sin²θ / (2πγx) dθ, smooth on [0, π].
+        let steps = 2000, h = Double.pi / Double(steps)
+        let x = { (theta: Double) in a + (b - a) * (1 - cos(theta)) / 2 }
+        let weight = { (theta: Double) -> Double in
+            let s = (b - a) / 2 * sin(theta)
+            return theta == 0 ? (a > 0 ? 0 : b / (2 * Double.pi * gamma)) : s * s / (2 * Double.pi * gamma * x(theta))
+        }
+        var cdf = [Double](repeating: 0, count: steps + 1)
+        for i in 1...steps { cdf[i] = cdf[i - 1] + (weight(Double(i - 1) * h) + weight(Double(i) * h)) * h / 2 }
+        let target = p * cdf[steps]
+        guard let i = cdf.firstIndex(where: { $0 >= target }), i > 0 else { return a }
+        let t = (target - cdf[i - 1]) / max(cdf[i] - cdf[i - 1], .leastNormalMagnitude)
+        return x((Double(i - 1) + t) * h)
+    }
+}
+
+extension GrappaSelection {
+    /// The λ_rel of least expected error on the missing samples for a kernel of `geometry`
+    /// fitted on `k` (``GrappaRegularizationRisk``), and the noise variance it estimated.
+    public static func leastRiskRegularization(_ k: KSpace, _ acquisition: Acquisition,
+                                               geometry: GrappaKernelGeometry) throws -> (relative: Double, noise: Double) {
+        let risk = try GrappaRegularizationRisk(k, acquisition, geometry: geometry)
+        return (risk.best(), risk.noise)
+    }
+}
