@@ -77,6 +77,16 @@ public enum ComplexLinearAlgebra {
         }
     }
 
+    /// Eigenvalues only (ascending, into `values`) of a Hermitian `n × n` matrix (`cheevd`
+    /// without vectors; `a` is overwritten). Returns false if the iteration did not converge.
+    public static func hermitianEigenvalues(a: Pointer, n: Int, lda: Int, values: UnsafeMutablePointer<Float>) -> Bool {
+        BLASThreading.ensureSingleThreaded()
+        return a.withMemoryRebound(to: lapack_complex_float_t.self, capacity: n * lda) { ap in
+            LAPACKE_cheevd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "U")), Int32(n), ap, Int32(lda),
+                           values) == 0
+        }
+    }
+
     /// How a matrix operand enters a product.
     public enum Transpose: Sendable {
         case none, transpose, conjugateTranspose

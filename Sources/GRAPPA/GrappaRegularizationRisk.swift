@@ -1,3 +1,4 @@
+import Compute
 import Foundation
 import MRICore
 
@@ -13,11 +14,10 @@ import MRICore
 /// centre best; the weak outer lines, where the noise term dominates, want more; the sum
 /// balances the two as the whole image does.
 ///
-/// The noise variance σ² comes from the normal equations as well: the calibration matrix of
-/// a multi-coil k-space has far fewer signal dimensions than columns, so its smallest
+/// The noise variance σ² comes from normal equations as well: the calibration matrix of a
+/// multi-coil k-space has far fewer signal dimensions than columns, so its smallest
 /// eigenvalues are noise, distributed as Marchenko–Pastur predicts for the matrix's shape.
-/// Their 10 % quantile divided by the law's gives σ² (within about 10 % of the true value on
-/// simulated scans, slightly above it where the coil noise is correlated).
+/// Their 10 % quantile divided by the law's gives σ² (``noiseVariance(_:_:)``).
 struct GrappaRegularizationRisk {
     /// λ_rel tested: quarter-decades from 1e-5 (below, float32 normal equations can fail) to 100.
     static let candidates: [Double] = stride(from: -5.0, through: 2.0, by: 0.25).map { pow(10, $0) }
@@ -29,9 +29,10 @@ struct GrappaRegularizationRisk {
     /// estimate them (each gives all `R − 1` lines of one readout position).
     let missingEnergy: Double, applications: Double
 
-    init(_ k: KSpace, _ acquisition: Acquisition, geometry: GrappaKernelGeometry) throws {
+    /// The risk of `geometry`'s kernel on `k`, whose noise variance per sample is `noise`.
+    init(_ k: KSpace, _ acquisition: Acquisition, geometry: GrappaKernelGeometry, noise: Double) throws {
         spectrum = try GrappaFitSpectrum(k, acquisition, geometry: geometry)
-        noise = Self.noiseVariance(spectrum)
+        self.noise = noise
         // Row energies of the measured lines, less their noise; missing rows interpolated
         // linearly between the measured rows around them (the nearest one beyond the last).
         let mask = acquisition.mask.acquired
@@ -60,15 +61,42 @@ struct GrappaRegularizationRisk {
         applications = Double(missing * k.nx) / Double(acquisition.acceleration - 1)
     }
 
-    /// σ² from the smallest eigenvalues of `AᴴA` against the Marchenko–Pastur law of an
-    /// `rows × unknowns` matrix of unit-variance noise.
-    static func noiseVariance(_ s: GrappaFitSpectrum) -> Double {
-        let gamma = Double(s.unknowns) / Double(s.rows)
+    /// Fewest unknowns of the calibration whose eigenvalues give σ²: with fewer, signal
+    /// reaches down into the smallest eigenvalues (a 2 × 3 kernel on 12 coils overestimated σ²
+    /// up to 7× on simulated high-SNR scans; 192 or more unknowns stayed within 1.0–1.4×).
+    static let noiseUnknowns = 192
+
+    /// σ² of `k`'s own coils, from the smallest eigenvalues of the normal equations of the
+    /// smallest candidate support of at least 5 readout samples with at least
+    /// ``noiseUnknowns`` unknowns (the largest the ACS holds if none has; 3-sample kernels
+    /// read signal as noise: 1.5× on the shared 16-coil brain, where 5 and 7 give 0.8–0.95× the
+    /// variance of its image background), against the Marchenko–Pastur law of a
+    /// `rows × unknowns` matrix of unit-variance noise. Virtual coils would not do: compression
+    /// keeps the signal's dimensions and drops noise-only ones (8 virtual coils of that brain
+    /// gave 6× its background's variance).
+    static func noiseVariance(_ k: KSpace, _ acquisition: Acquisition) throws -> Double {
+        let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
+        let fitting = GrappaSelection.candidates
+            .filter { acs.count >= $0.minimumACSLines(acceleration: r) && k.nx >= $0.readout }
+            .sorted { ($0.readout >= 5 ? 0 : 1, $0.lines * $0.readout) < ($1.readout >= 5 ? 0 : 1, $1.lines * $1.readout) }
+        let wide = fitting.filter { $0.readout >= 5 }
+        guard let g = wide.first(where: { k.coils * $0.lines * $0.readout >= noiseUnknowns }) ?? wide.last ?? fitting.last else {
+            throw MRIError(.invalidArgument, "ACS of \(acs.count) lines is too small for GRAPPA at R=\(r)", setting: .acsLines)
+        }
+        let system = CalibrationNormalEquations(k: k, acs: acs, acceleration: r, geometry: g)
+        let n = system.unknowns, rows = system.bases * (k.nx - 2 * g.halfReadout)
+        var gram = system.gram
+        var values = [Float](repeating: 0, count: n)
+        let ok = gram.withUnsafeMutableBufferPointer { a in
+            values.withUnsafeMutableBufferPointer { ComplexLinearAlgebra.hermitianEigenvalues(a: a.baseAddress!, n: n, lda: n, values: $0.baseAddress!) }
+        }
+        guard ok else { throw MRIError(.numerical, "eigenvalues of the GRAPPA normal equations did not converge") }
+        let gamma = Double(n) / Double(rows)
         // Beyond square, 1 − 1/γ of the eigenvalues are zero whatever the noise: skip them.
         let zero = max(0, 1 - 1 / gamma)
         let p = zero + 0.1 * (1 - zero)
-        let observed = s.eigenvalues[min(s.eigenvalues.count - 1, Int(p * Double(s.eigenvalues.count)))]
-        return max(observed, 0) / (Double(s.rows) * MarchenkoPastur.quantile(p, ratio: gamma))
+        let observed = Double(values[min(n - 1, Int(p * Double(n)))])
+        return max(observed, 0) / (Double(rows) * MarchenkoPastur.quantile(p, ratio: gamma))
     }
 
     /// Expected squared error of the missing samples at λ_rel `relative` (∞ where the GCV
@@ -119,12 +147,3 @@ enum MarchenkoPastur {
     }
 }
 
-extension GrappaSelection {
-    /// The λ_rel of least expected error on the missing samples for a kernel of `geometry`
-    /// fitted on `k` (``GrappaRegularizationRisk``), and the noise variance it estimated.
-    public static func leastRiskRegularization(_ k: KSpace, _ acquisition: Acquisition,
-                                               geometry: GrappaKernelGeometry) throws -> (relative: Double, noise: Double) {
-        let risk = try GrappaRegularizationRisk(k, acquisition, geometry: geometry)
-        return (risk.best(), risk.noise)
-    }
-}

@@ -58,8 +58,8 @@ public struct GrappaSelection: Sendable {
     public let regularization: Double
     /// The coils the test ran on (``selectionCoils`` virtual coils, or the scan's own).
     public let testedCoils: Int
-    /// The noise variance of one k-space sample of one tested coil, as estimated from the
-    /// calibration matrix for the automatic λ (nil when λ is fixed).
+    /// The noise variance of one k-space sample of one coil (mean over the coils), as estimated
+    /// from the calibration matrix for the automatic λ (nil when λ is fixed).
     public let noiseVariance: Double?
     /// Every tested (support, λ_rel on the tested coils) with its proxy's mean squared
     /// prediction error on the lattice lines outside the ACS, best first.
@@ -108,6 +108,7 @@ public struct GrappaSelection: Sendable {
         let proxy = testable.isEmpty || candidates.count == 1 ? nil : try Proxy(space, acquisition, candidates: testable)
         // Without a usable test: the classic support if it fits, else the first that does.
         var chosen = candidates.contains(GrappaKernelGeometry()) ? GrappaKernelGeometry() : fallback
+        var proxiesChose = false
         var scores: [(geometry: GrappaKernelGeometry, regularization: Double, error: Double)] = []
         if let proxy, proxy.validationRows > 0 {
             if let fixed {
@@ -128,20 +129,28 @@ public struct GrappaSelection: Sendable {
             // When the proxies do best as the kernel vanishes they, bridging twice the kernel's
             // gap, predict the outer lattice lines no better than zero, beyond what the array
             // resolves at 2R, and say nothing about R: the classic support stays.
-            if fixed != nil || scores[0].regularization < Self.decades.last! { chosen = scores[0].geometry }
+            if fixed != nil || scores[0].regularization < Self.decades.last! { (chosen, proxiesChose) = (scores[0].geometry, true) }
         }
         self.scores = scores
         geometry = chosen
         if let fixed {
             self.regularization = fixed
             noiseVariance = nil
+        } else if case .automatic = support, !proxiesChose {
+            // Nothing outside the ACS could be tested: the classic settings, λ included. The
+            // expected-error λ trusts the ACS to show how the kernel fares far from it, and
+            // where the proxies see nothing it has measured far too large (on the shared
+            // 16-coil brain at R = 6, 2.7× the classic kernel's error).
+            self.regularization = Grappa.defaultRegularization
+            noiseVariance = nil
         } else {
             // λ of least expected error, chosen on the tested coils and carried over to the
             // scan's own at the same absolute weight (measured closer to the choice made on
             // the physical coils than the same relative weight: BENCHMARKS.md).
-            let risk = try GrappaRegularizationRisk(space, acquisition, geometry: chosen)
+            let noise = try GrappaRegularizationRisk.noiseVariance(k, acquisition)
+            let risk = try GrappaRegularizationRisk(space, acquisition, geometry: chosen, noise: noise)
             let relative = risk.best()
-            noiseVariance = risk.noise
+            noiseVariance = noise
             self.regularization = space.coils == k.coils
                 ? relative
                 : relative * risk.spectrum.meanDiagonal / GrappaFitSpectrum.meanDiagonal(of: k, acquisition, geometry: chosen)

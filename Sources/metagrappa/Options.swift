@@ -42,7 +42,7 @@ struct GrappaOptions: ParsableArguments {
             help: "Number of measured source lines in the GRAPPA kernel, or auto (either size auto chooses both).")
     var lines: Automatic<Int>?
 
-    @Option(help: "Relative Tikhonov regularisation λ_rel (λ = λ_rel · trace(AᴴA)/unknowns), or auto. Default: chosen per scan; for Meta-GRAPPA's residual branch, the model's own. The classic fixed value is \(Grappa.defaultRegularization).")
+    @Option(help: "Relative Tikhonov regularisation λ_rel (λ = λ_rel · trace(AᴴA)/unknowns), or auto. Default: chosen per scan; for Meta-GRAPPA's residual branch, the λ_rel its model was meta-trained with. The classic fixed value is \(Grappa.defaultRegularization).")
     var lambda: Automatic<Double>?
 
     @Option(help: "Calibration solver: cholesky (fast) or qr (for checking).")

@@ -147,7 +147,8 @@ def meta(kspace, mask, variant=None, model=None, allow_other_array=False, lamda=
 
     variant: 'paper' (default) or 'residual'. model: a .mgmeta file (default: the shipped model
     of the variant, the paper's 32-coil array at R = 4). A scan of another array is refused
-    unless allow_other_array. lamda: the residual variant's linear-branch λ_rel or 'auto'."""
+    unless allow_other_array. lamda: the residual variant's linear-branch λ_rel or 'auto' (by
+    default the λ_rel the model was meta-trained with)."""
     options = {"allow_other_array": bool(allow_other_array)}
     if variant is not None:
         options["variant"] = variant
