@@ -47,7 +47,8 @@ def main():
         common = ["-m", "128", "-c", "8", "-n", "0", "-C"]
         subprocess.run([GENERATOR] + common + ["-o", full], check=True, capture_output=True)
         subprocess.run([GENERATOR] + common + ["-a", "4", "-w", "32", "-o", acc], check=True, capture_output=True)
-        subprocess.run([BINARY, "recon", acc, "-o", out], check=True, capture_output=True)
+        subprocess.run([BINARY, "recon", acc, "-o", out, "--kernel-lines", "4", "--kernel-readout", "5", "--lambda", "1e-4"],
+                       check=True, capture_output=True)
         ref = rss(assemble(full)[0])
         acquired, recon = assemble(acc), np.load(out)
         nrmse = lambda k: np.linalg.norm(rss(k) - ref) / np.linalg.norm(ref)

@@ -58,7 +58,7 @@ def main():
         first = ny // 2 - acs // 2
         calib = acquired[:, first:first + acs, :].copy()
         zero = nrmse(acquired, full)
-        seconds, out = best_of(a.repeats, lambda: metagrappa.grappa(acquired, mask))
+        seconds, out = best_of(a.repeats, lambda: metagrappa.grappa(acquired, mask, kernel=(4, 5), lamda=1e-4))
         print(f"| {name} | {r} | metagrappa.grappa | {seconds:.3f} | {nrmse(out, full):.4f} | {zero:.4f} |", flush=True)
         for method in a.methods.split(","):
             f = getattr(pygrappa, method)

@@ -126,7 +126,7 @@ for (label, noise) in noiseLevels {
         }
         let automatic = try validation.reduce(0.0) { $0 + nrmse(try meta(residual, $1, branch: .automatic), $1).clean } / Double(validation.count)
         let shipped = try validation.reduce(0.0) { $0 + nrmse(try meta(residual, $1), $1).clean } / Double(validation.count)
-        let grappa = try validation.reduce(0.0) { $0 + nrmse(try Grappa().reconstruct($1.noisy.masked(by: mask.mask), mask), $1).clean } / Double(validation.count)
+        let grappa = try validation.reduce(0.0) { $0 + nrmse(try Grappa.automatic.reconstruct($1.noisy.masked(by: mask.mask), mask), $1).clean } / Double(validation.count)
         print(String(format: "%@: validation NRMSE residual with its own λ %.4f, with the branch λ automatic %.4f; GRAPPA automatic %.4f",
                      label, shipped, automatic, grappa))
         continue
@@ -169,7 +169,7 @@ for (label, noise) in noiseLevels {
         record("zero-filled", s) { s.noisy.masked(by: mask.mask) }
         try record(String(format: "GRAPPA 4×5, λ=%g", bestLambda), s) { try Grappa(kernel: .init(), regularization: bestLambda).reconstruct(s.noisy.masked(by: mask.mask), mask) }
         try record("GRAPPA 4×5, λ=1e-4 (default)", s) { try Grappa(kernel: .init(), regularization: Grappa.defaultRegularization).reconstruct(s.noisy.masked(by: mask.mask), mask) }
-        try record("GRAPPA, automatic support and λ", s) { try Grappa().reconstruct(s.noisy.masked(by: mask.mask), mask) }
+        try record("GRAPPA, automatic support and λ", s) { try Grappa.automatic.reconstruct(s.noisy.masked(by: mask.mask), mask) }
         try record("meta paper", s) { try meta(paper, s) }
         try record(String(format: "ablation: paper θ₀, SGD step %g, same T", bestRate), s) { try meta(paper, s, rule: .gradientDescent(rate: bestRate)) }
         try record("ablation: paper θ₀, no update (T=0)", s) { try meta(paper, s, rule: .gradientDescent(rate: 0)) }

@@ -47,7 +47,7 @@ func score(_ k: KSpace, _ clean: KSpace) -> Double {
 let crossFitted = args.contains("--cross-fitted")
 let branch = args.contains("--automatic-branch") ? Grappa.automatic
     : args.contains("--two-line-branch") ? Grappa(kernel: GrappaKernelGeometry(readout: 7, lines: 2), regularization: Grappa.defaultRegularization)
-    : Grappa()
+    : Grappa.classic
 print("residual RAKI: \(crossFitted ? "cross-fitted" : "in-sample") residuals, branch \(branch.supportDescription)")
 print("| scan | R | zero-filled | GRAPPA 1e-4 | GRAPPA best λ | branch alone | RAKI | RAKI + linear path | residual RAKI (α, held-out gain) | floor |")
 print("|---|---|---|---|---|---|---|---|---|---|")
@@ -56,7 +56,7 @@ for scan in scans {
         let acs = scan.noisy.ny >= 256 ? 32 : 24
         let acquisition = try Acquisition.uniform(ny: scan.noisy.ny, acceleration: r, acsLines: acs)
         let acquired = scan.noisy.masked(by: acquisition.mask)
-        let grappa = score(try Grappa().reconstruct(acquired, acquisition), scan.clean)
+        let grappa = score(try Grappa.classic.reconstruct(acquired, acquisition), scan.clean)
         let best = try [1e-5, 1e-4, 1e-3, 1e-2, 1e-1].map { lambda in
             score(try Grappa(kernel: GrappaKernelGeometry(), regularization: lambda).reconstruct(acquired, acquisition), scan.clean)
         }.min()!
