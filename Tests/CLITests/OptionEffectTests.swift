@@ -24,6 +24,28 @@ import TestSupport
         #expect(qr != (try Grappa().reconstruct(full.masked(by: mask.mask), mask)))
     }
 
+    /// No GRAPPA option is the per-scan choice of support and λ; one size alone fixes the
+    /// support with the classic value for the other size and leaves λ to the scan; the classic
+    /// settings are three options away.
+    @Test func grappaDefaultsAndOneSizeAlone() throws {
+        let dir = try scanDirectory()
+        defer { dir.cleanup() }
+        let (full, _) = try NpyFile.readKSpace(dir.file("full.npy"))
+        let mask = try Acquisition.uniform(ny: 64, acceleration: 3, acsLines: 24)
+        let measured = full.masked(by: mask.mask)
+        func cli(_ extra: [String]) throws -> KSpace {
+            let r = try metagrappa(["recon", dir.file("full.npy"), "-o", dir.file("o.npy"), "--accel", "3", "--acs", "24"] + extra)
+            try #require(r.status == 0, "\(r.stderr)")
+            return try NpyFile.readKSpace(dir.file("o.npy")).kspace
+        }
+        let automatic = try Grappa.automatic.reconstruct(measured, mask), classic = try Grappa.classic.reconstruct(measured, mask)
+        #expect(try cli([]) == automatic && automatic != classic)
+        let twoLines = try Grappa(support: .fixed(GrappaKernelGeometry(readout: 5, lines: 2)), regularization: .automatic)
+        #expect(try cli(["--kernel-lines", "2"]) == (try twoLines.reconstruct(measured, mask)))
+        #expect(try cli(["--kernel-lines", "4", "--kernel-readout", "5", "--lambda", "1e-4"]) == classic)
+        #expect(try cli(["--kernel-lines", "2", "--kernel-readout", "auto"]) == automatic)
+    }
+
     @Test func reconVirtualCoils() throws {
         let dir = try scanDirectory()
         defer { dir.cleanup() }
