@@ -17,12 +17,14 @@ import MRIIO
 //        (z ∈ {70, 90}, phantom seed 3: their check before the test), test (z ∈ {115, 130,
 //        145}, phantom seed 7: the reserved subject, run once for the previous rule) or final
 //        (z ∈ {120, 138, 150}, phantom seed 11: reserved slices not used before).
+//   --transfer: also the λ chosen on the physical coils and on 8 virtual coils carried over
+//        at the same λ_rel or the same absolute λ (arrays of more than 8 coils), printed.
 //   --features: one JSON line per case with the oracle grid and the ACS fit's quantities
 //        for every support and λ (FeatureLog), to compare rules offline.
 
 let args = CommandLine.arguments
 guard args.count >= 4, ["tune", "dev", "test", "final"].contains(args[3]) else {
-    print("usage: grappa-auto-bench VOLUME OUT.csv tune|dev|test|final [--quick|--focus] [--arrays 8,12] [--noises 0.001,0.02] [--features OUT.jsonl]")
+    print("usage: grappa-auto-bench VOLUME OUT.csv tune|dev|test|final [--quick|--focus] [--arrays 8,12] [--noises 0.001,0.02] [--transfer] [--features OUT.jsonl]")
     exit(64)
 }
 BLASThreading.ensureSingleThreaded()
@@ -95,6 +97,18 @@ for coils in arrays {
                     let proxiesError = nrmse(try Grappa(kernel: proxies?.geometry ?? GrappaKernelGeometry(),
                                                         regularization: proxies?.regularization ?? Grappa.defaultRegularization)
                                                 .reconstruct(measured, acquisition), reference)
+                    // --transfer: λ chosen on the physical coils, or on 8 virtual coils carried over at
+                    // the same λ_rel or the same absolute λ (the rule), for the chosen support.
+                    var transfer: [Double] = []
+                    if args.contains("--transfer") && coils > 8 {
+                        let noise = try GrappaSelection.estimatedNoiseVariance(measured, acquisition)
+                        let physical = try GrappaSelection.leastRiskRegularization(measured, acquisition, geometry: selection.geometry, noise: noise)
+                        let virtual = try CoilCompression(fitting: measured, lines: acquisition.autoCalibrationLines, virtualCoils: 8).compress(measured)
+                        let v = try GrappaSelection.leastRiskRegularization(virtual, acquisition, geometry: selection.geometry, noise: noise)
+                        for lambda in [physical.relative, v.relative, v.relative * v.meanDiagonal / physical.meanDiagonal] {
+                            transfer.append(nrmse(try Grappa(kernel: selection.geometry, regularization: lambda).reconstruct(measured, acquisition), reference))
+                        }
+                    }
                     var best = (Double.infinity, GrappaKernelGeometry(), 0.0)
                     var best45 = Double.infinity
                     var grid: [String: Double] = [:]
@@ -118,7 +132,9 @@ for coils in arrays {
                         + "\(selection.geometry.lines)x\(selection.geometry.readout),\(selection.regularization),"
                         + String(format: "%.5f,", best.0) + "\(best.1.lines)x\(best.1.readout),\(best.2)," + String(format: "%.5f,%.5f", best45, proxiesError)
                     csv += line + "\n"
-                    print(line, String(format: "auto/oracle %.3f", autoError / best.0))
+                    print(line, String(format: "auto/oracle %.3f", autoError / best.0)
+                          + (transfer.isEmpty ? "" : String(format: " transfer physical/virtual-relative/virtual-absolute %.3f %.3f %.3f",
+                                                            transfer[0] / best.0, transfer[1] / best.0, transfer[2] / best.0)))
                     fflush(nil)
                 }
             }

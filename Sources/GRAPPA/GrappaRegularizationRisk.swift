@@ -83,7 +83,11 @@ struct GrappaRegularizationRisk {
         guard let g = wide.first(where: { k.coils * $0.lines * $0.readout >= noiseUnknowns }) ?? wide.last ?? fitting.last else {
             throw MRIError(.invalidArgument, "ACS of \(acs.count) lines is too small for GRAPPA at R=\(r)", setting: .acsLines)
         }
-        let system = CalibrationNormalEquations(k: k, acs: acs, acceleration: r, geometry: g)
+        // The sources' Gram alone: the targets lie between the source lines, so the positions
+        // are the kernel's and the matrix the leading block of its normal equations, at less
+        // than half the cost (5 of 17 ms on 32 coils).
+        let system = CalibrationNormalEquations(k: k, acs: acs, sourceOffsets: (g.firstLine...g.lastLine).map { r * $0 },
+                                                targetOffsets: [], readout: g.readout)
         let n = system.unknowns, rows = system.bases * (k.nx - 2 * g.halfReadout)
         var gram = system.gram
         var values = [Float](repeating: 0, count: n)
@@ -147,3 +151,19 @@ enum MarchenkoPastur {
     }
 }
 
+extension GrappaSelection {
+    /// The λ_rel of least expected error for a kernel of `geometry` fitted on `k` whose noise
+    /// variance per sample is `noise` (``GrappaRegularizationRisk``), with the mean diagonal of
+    /// its `AᴴA` that λ_rel is relative to; and the noise variance estimated from `k` itself.
+    /// For benchmarks that compare where the choice is made (own or virtual coils).
+    public static func leastRiskRegularization(_ k: KSpace, _ acquisition: Acquisition, geometry: GrappaKernelGeometry,
+                                               noise: Double) throws -> (relative: Double, meanDiagonal: Double) {
+        let risk = try GrappaRegularizationRisk(k, acquisition, geometry: geometry, noise: noise)
+        return (risk.best(), risk.spectrum.meanDiagonal)
+    }
+
+    /// The noise variance of one sample of one coil of `k`, estimated from its calibration.
+    public static func estimatedNoiseVariance(_ k: KSpace, _ acquisition: Acquisition) throws -> Double {
+        try GrappaRegularizationRisk.noiseVariance(k, acquisition)
+    }
+}
