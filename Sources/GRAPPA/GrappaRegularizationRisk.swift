@@ -63,7 +63,8 @@ struct GrappaRegularizationRisk {
 
     /// Fewest unknowns of the calibration whose eigenvalues give σ²: with fewer, signal
     /// reaches down into the smallest eigenvalues (a 2 × 3 kernel on 12 coils overestimated σ²
-    /// up to 7× on simulated high-SNR scans; 192 or more unknowns stayed within 1.0–1.4×).
+    /// up to 7× on simulated high-SNR scans; 192 or more unknowns of 5 or 7 samples stayed within
+    /// 1.0–1.5×: BENCHMARKS.md).
     static let noiseUnknowns = 192
 
     /// σ² of `k`'s own coils, from the smallest eigenvalues of the normal equations of the

@@ -22,7 +22,7 @@ public enum GrappaSupport: Sendable, Equatable {
 
 /// How GRAPPA's regularisation is set.
 public enum GrappaRegularization: Sendable, Equatable, ExpressibleByFloatLiteral {
-    /// Chosen per scan by its lattice-line proxies (``GrappaSelection``).
+    /// Chosen per scan: the λ of least expected error over the missing samples (``GrappaSelection``).
     case automatic
     /// This relative Tikhonov weight λ_rel.
     case relative(Double)
