@@ -168,7 +168,7 @@ for (label, noise) in noiseLevels {
     for s in test {
         record("zero-filled", s) { s.noisy.masked(by: mask.mask) }
         try record(String(format: "GRAPPA 4×5, λ=%g", bestLambda), s) { try Grappa(kernel: .init(), regularization: bestLambda).reconstruct(s.noisy.masked(by: mask.mask), mask) }
-        try record("GRAPPA 4×5, λ=1e-4 (default)", s) { try Grappa(kernel: .init(), regularization: Grappa.defaultRegularization).reconstruct(s.noisy.masked(by: mask.mask), mask) }
+        try record("GRAPPA 4×5, λ=1e-4 (classic)", s) { try Grappa(kernel: .init(), regularization: Grappa.defaultRegularization).reconstruct(s.noisy.masked(by: mask.mask), mask) }
         try record("GRAPPA, automatic support and λ", s) { try Grappa.automatic.reconstruct(s.noisy.masked(by: mask.mask), mask) }
         try record("meta paper", s) { try meta(paper, s) }
         try record(String(format: "ablation: paper θ₀, SGD step %g, same T", bestRate), s) { try meta(paper, s, rule: .gradientDescent(rate: bestRate)) }
