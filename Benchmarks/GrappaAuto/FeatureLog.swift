@@ -12,8 +12,11 @@ final class FeatureLog {
     let handle: FileHandle
 
     init(path: String) {
-        FileManager.default.createFile(atPath: path, contents: nil)
-        handle = FileHandle(forWritingAtPath: path)!
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            print("cannot write \(path)")
+            exit(73)
+        }
+        self.handle = handle
     }
 
     func close() throws { try handle.close() }
