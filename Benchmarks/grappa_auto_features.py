@@ -122,6 +122,14 @@ def main():
     evaluate(cases, rule(lambda c: risks(c, noise_rule(c))), "expected error, Marchenko–Pastur σ² (the rule)")
     evaluate(cases, rule(lambda c: risks(c, noise_rule(c)), support="any"), "expected error choosing the support too")
 
+    def with_four_line_twin(c):
+        """At R ≤ 4, the proxies' support or its 4-line twin, whichever the expected error prefers."""
+        s, g = risks(c, noise_rule(c)), proxies_support(c)
+        allowed = {g, "4x" + g.split("x")[1]} if c["R"] <= 4 else {g}
+        keep = {key: v for key, v in s.items() if key[1] >= 0.99e-5 and key[0] in allowed}
+        return min(keep.items(), key=lambda kv: kv[1])[0]
+    evaluate(cases, with_four_line_twin, "expected error choosing between the proxies' support and its 4-line twin, R ≤ 4")
+
     def oracle_lambda(c):
         g = proxies_support(c)
         key = min((k for k in c["grid"] if k.startswith(g + "|")), key=c["grid"].get)
