@@ -22,7 +22,7 @@ run() {
 }
 echo "| fault | result |"
 echo "|---|---|"
-run "GRAPPA default λ ×10" Sources/GRAPPA/Grappa.swift \
+run "GRAPPA classic λ ×10" Sources/GRAPPA/Grappa.swift \
     's/public static let defaultRegularization = 1e-4/public static let defaultRegularization = 1e-3/' "GRAPPA|Numpy|SharedData"
 run "one GRAPPA kernel tap dropped" Sources/GRAPPA/GrappaApplication.swift \
     's/for d in 0..<bx { w\[(d \* nTrg + t) \* nSrc + j \* coils + sc\] = src\[from + d\] }/for d in 0..<bx where !(d == 0 \&\& sc == 0 \&\& j == 0) { w[(d * nTrg + t) * nSrc + j * coils + sc] = src[from + d] }/' "GRAPPA|Numpy|SharedData"

@@ -173,9 +173,7 @@ struct CalibrationSystem {
         let hx = g.halfReadout
         let xs = k.nx - 2 * hx
         // Positions whose sources and targets (m = 1 … R−1) all lie inside the ACS block.
-        let lowest = acs.lowerBound - r * g.firstLine
-        let highest = acs.upperBound - 1 - max(r * g.lastLine, r - 1)
-        let bases = Array(lowest...highest)
+        let bases = Array(g.calibrationBases(acs: acs, acceleration: r))
         rows = bases.count * xs
         sources = k.coils * g.lines * g.readout
         targets = k.coils * (r - 1)

@@ -76,11 +76,10 @@ public struct GrappaFitSpectrum: Sendable {
     public static func meanDiagonal(of k: KSpace, _ acquisition: Acquisition, geometry g: GrappaKernelGeometry) -> Double {
         let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
         let sources = (g.firstLine...g.lastLine).map { r * $0 }
-        let lowest = acs.lowerBound - sources.min()!, highest = acs.upperBound - 1 - max(sources.max()!, r - 1)
         let hx = g.halfReadout
         var sum = 0.0
         for c in 0..<k.coils {
-            for base in lowest...highest {
+            for base in g.calibrationBases(acs: acs, acceleration: r) {
                 for o in sources {
                     // Each readout offset d sums the samples x + d over x in [hx, nx − hx).
                     var line = [Double](repeating: 0, count: k.nx + 1)

@@ -42,6 +42,12 @@ public struct GrappaKernelGeometry: Sendable, Hashable, Codable, CustomStringCon
         r * (lastLine - firstLine) + 1
     }
 
+    /// The base lines of the calibration positions in `acs` at acceleration `r`: those whose
+    /// source lines `base + R·j` and targets `base + 1 … base + R − 1` all lie in the block.
+    func calibrationBases(acs: Range<Int>, acceleration r: Int) -> ClosedRange<Int> {
+        (acs.lowerBound - r * firstLine)...(acs.upperBound - 1 - max(r * lastLine, r - 1))
+    }
+
     /// Throws the error a user sees when an ACS block of `acsLines` lines at acceleration `r`,
     /// or a readout of `nx` samples, cannot calibrate this kernel.
     public func requireCalibratable(acsLines: Int, acceleration r: Int, nx: Int) throws {

@@ -79,7 +79,7 @@ struct GrappaRegularizationRisk {
         let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
         let fitting = GrappaSelection.candidates
             .filter { acs.count >= $0.minimumACSLines(acceleration: r) && k.nx >= $0.readout }
-            .sorted { ($0.readout >= 5 ? 0 : 1, $0.lines * $0.readout) < ($1.readout >= 5 ? 0 : 1, $1.lines * $1.readout) }
+            .sorted { $0.lines * $0.readout < $1.lines * $1.readout }
         let wide = fitting.filter { $0.readout >= 5 }
         guard let g = wide.first(where: { k.coils * $0.lines * $0.readout >= noiseUnknowns }) ?? wide.last ?? fitting.last else {
             throw MRIError(.invalidArgument, "ACS of \(acs.count) lines is too small for GRAPPA at R=\(r)", setting: .acsLines)

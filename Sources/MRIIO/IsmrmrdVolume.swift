@@ -98,12 +98,7 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
             }
             counts[a.line] += 1
         }
-        for y in 0..<ny where counts[y] > 1 {
-            let w = Complex<Float>(1 / Float(counts[y]), 0)
-            for coil in 0..<c { for x in 0..<nx { k.data[(coil * ny + y) * nx + x] *= w } }
-        }
-        try k.validateFinite(source: slices > 1 ? "\(source) slice \(index)" : source)
-        return k
+        return try averagedSlice(consume k, lineCounts: counts, index: index)
     }
 
     /// The lines of slice `index` that hold data (the acquisition's sampling pattern).

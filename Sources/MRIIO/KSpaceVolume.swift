@@ -1,5 +1,6 @@
 import Foundation
 import MRICore
+import Numerics
 
 /// The file layouts MetaGRAPPA reads and writes k-space in.
 public enum KSpaceFormat: String, Sendable, CaseIterable {
@@ -52,6 +53,17 @@ extension KSpaceVolumeReader {
     public func acquiredLines(slice index: Int) throws -> SamplingMask? { nil }
     public func noiseScans() throws -> KSpace? { nil }
     public var properties: [(name: String, value: String)] { [] }
+
+    /// Slice `index` as read: `k` holds the sum of `counts[y]` readouts on line `y` (repeated
+    /// averages or segments), returned as their mean and checked finite.
+    func averagedSlice(_ k: consuming KSpace, lineCounts counts: [Int], index: Int) throws -> KSpace {
+        for y in 0..<k.ny where counts[y] > 1 {
+            let w = Complex<Float>(1 / Float(counts[y]), 0)
+            for coil in 0..<k.coils { for x in 0..<k.nx { k.data[(coil * k.ny + y) * k.nx + x] *= w } }
+        }
+        try k.validateFinite(source: slices > 1 ? "\(source) slice \(index)" : source)
+        return k
+    }
 
     /// Throws unless `index` names a slice of this volume.
     func checkSlice(_ index: Int) throws {
