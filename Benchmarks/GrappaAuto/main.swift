@@ -17,14 +17,20 @@ import MRIIO
 //        (z ∈ {70, 90}, phantom seed 3: their check before the test), test (z ∈ {115, 130,
 //        145}, phantom seed 7: the reserved subject, run once for the previous rule) or final
 //        (z ∈ {120, 138, 150}, phantom seed 11: reserved slices not used before).
+//   real: VOLUME is a fully sampled scan, OUT unused: the automatic λ's ingredients on it
+//        (RealScan.swift).
 //   --transfer: also the λ chosen on the physical coils and on 8 virtual coils carried over
 //        at the same λ_rel or the same absolute λ (arrays of more than 8 coils), printed.
 //   --features: one JSON line per case with the oracle grid and the ACS fit's quantities
 //        for every support and λ (FeatureLog), to compare rules offline.
 
 let args = CommandLine.arguments
+if args.count >= 4 && args[3] == "real" {
+    try realScanReport(args[1])
+    exit(0)
+}
 guard args.count >= 4, ["tune", "dev", "test", "final"].contains(args[3]) else {
-    print("usage: grappa-auto-bench VOLUME OUT.csv tune|dev|test|final [--quick|--focus] [--arrays 8,12] [--noises 0.001,0.02] [--transfer] [--features OUT.jsonl]")
+    print("usage: grappa-auto-bench VOLUME OUT.csv tune|dev|test|final|real [--quick|--focus] [--arrays 8,12] [--noises 0.001,0.02] [--transfer] [--features OUT.jsonl]")
     exit(64)
 }
 BLASThreading.ensureSingleThreaded()

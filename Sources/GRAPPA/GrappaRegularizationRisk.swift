@@ -63,18 +63,18 @@ struct GrappaRegularizationRisk {
 
     /// Fewest unknowns of the calibration whose eigenvalues give σ²: with fewer, signal
     /// reaches down into the smallest eigenvalues (a 2 × 3 kernel on 12 coils overestimated σ²
-    /// up to 7× on simulated high-SNR scans; 192 or more unknowns of 5 or 7 samples stayed within
-    /// 1.0–1.5×: BENCHMARKS.md).
+    /// up to 7× on simulated high-SNR scans; the rule's kernels stayed within 0.98–1.52×:
+    /// BENCHMARKS.md).
     static let noiseUnknowns = 192
 
     /// σ² of `k`'s own coils, from the smallest eigenvalues of the normal equations of the
     /// smallest candidate support of at least 5 readout samples with at least
     /// ``noiseUnknowns`` unknowns (the largest the ACS holds if none has; 3-sample kernels
-    /// read signal as noise: 1.5× on the shared 16-coil brain, where 5 and 7 give 0.8–0.95× the
-    /// variance of its image background), against the Marchenko–Pastur law of a
-    /// `rows × unknowns` matrix of unit-variance noise. Virtual coils would not do: compression
-    /// keeps the signal's dimensions and drops noise-only ones (8 virtual coils of that brain
-    /// gave 6× its background's variance).
+    /// read signal as noise: up to 6.9× on the shared 16-coil brain, where the rule's kernel
+    /// gives 0.78–0.98× the variance of its image background), against the Marchenko–Pastur
+    /// law of a `rows × unknowns` matrix of unit-variance noise. Virtual coils would not do:
+    /// compression keeps the signal's dimensions and drops noise-only ones (8 virtual coils of
+    /// that brain gave 2.5–3.8× its background's variance; BENCHMARKS.md).
     static func noiseVariance(_ k: KSpace, _ acquisition: Acquisition) throws -> Double {
         let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
         let fitting = GrappaSelection.candidates
@@ -84,9 +84,15 @@ struct GrappaRegularizationRisk {
         guard let g = wide.first(where: { k.coils * $0.lines * $0.readout >= noiseUnknowns }) ?? wide.last ?? fitting.last else {
             throw MRIError(.invalidArgument, "ACS of \(acs.count) lines is too small for GRAPPA at R=\(r)", setting: .acsLines)
         }
+        return try noiseVariance(k, acquisition, geometry: g)
+    }
+
+    /// σ² of `k`'s own coils from the normal equations of `g`.
+    static func noiseVariance(_ k: KSpace, _ acquisition: Acquisition, geometry g: GrappaKernelGeometry) throws -> Double {
+        let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
         // The sources' Gram alone: the targets lie between the source lines, so the positions
-        // are the kernel's and the matrix the leading block of its normal equations, at less
-        // than half the cost (5 of 17 ms on 32 coils).
+        // are the kernel's and the matrix the leading block of its normal equations, without
+        // the correlations with the targets' columns (most of the cost on 32 coils).
         let system = CalibrationNormalEquations(k: k, acs: acs, sourceOffsets: (g.firstLine...g.lastLine).map { r * $0 },
                                                 targetOffsets: [], readout: g.readout)
         let n = system.unknowns, rows = system.bases * (k.nx - 2 * g.halfReadout)
@@ -163,8 +169,14 @@ extension GrappaSelection {
         return (risk.best(), risk.spectrum.meanDiagonal)
     }
 
-    /// The noise variance of one sample of one coil of `k`, estimated from its calibration.
-    public static func estimatedNoiseVariance(_ k: KSpace, _ acquisition: Acquisition) throws -> Double {
-        try GrappaRegularizationRisk.noiseVariance(k, acquisition)
+    /// The noise variance of one sample of one coil of `k`, estimated from its calibration
+    /// (with the normal equations of `geometry` if given, else of the support the rule picks).
+    public static func estimatedNoiseVariance(_ k: KSpace, _ acquisition: Acquisition,
+                                              geometry: GrappaKernelGeometry? = nil) throws -> Double {
+        if let geometry {
+            try geometry.requireCalibratable(acsLines: acquisition.autoCalibrationLines.count, acceleration: acquisition.acceleration, nx: k.nx)
+            return try GrappaRegularizationRisk.noiseVariance(k, acquisition, geometry: geometry)
+        }
+        return try GrappaRegularizationRisk.noiseVariance(k, acquisition)
     }
 }

@@ -140,7 +140,7 @@ public struct GrappaSelection: Sendable {
             // Nothing outside the ACS could be tested: the classic settings, λ included. The
             // expected-error λ trusts the ACS to show how the kernel fares far from it, and
             // where the proxies see nothing it has measured far too large (on the shared
-            // 16-coil brain at R = 6, 2.7× the classic kernel's error).
+            // 16-coil brain at R = 6, 1.6× the classic kernel's error: BENCHMARKS.md).
             self.regularization = Grappa.defaultRegularization
             noiseVariance = nil
         } else {

@@ -141,8 +141,8 @@ import TestSupport
 
     /// A real scan: the estimate against the variance of its coil images' 6 × 6 corners, where
     /// the 16-coil brain has no signal (an independent measure of the same noise, itself
-    /// uncertain by tens of per cent: 10 × 10 corners give 1.3× as much). Estimating on
-    /// virtual coils (6×) or with 3-sample kernels (1.5×) fails this.
+    /// uncertain by tens of per cent: 10 × 10 corners give 1.3× as much). Estimating with the
+    /// rule on 8 virtual coils (2.5–3.8×) or with 3-sample kernels at R = 4–6 (1.5–6.9×) fails this.
     @Test func noiseEstimateOfARealScanMatchesItsImageBackground() throws {
         let k = try KSpaceFiles.readSlice(sharedData("brain_16ch_96x96_mchiew.npy"))
         let images = CenteredFFT.image(from: k)
