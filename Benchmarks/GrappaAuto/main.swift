@@ -70,7 +70,7 @@ func scans(coils: Int, noise: Double) throws -> [Scan] {
 
 func nrmse(_ k: KSpace, _ reference: RealImage) -> Double { ImageMetrics.nrmse(CenteredFFT.rssImage(of: k), reference) }
 
-var csv = "array,scan,noise,R,acs,sigma2_true,floor,default,auto,auto_support,auto_lambda,oracle,oracle_support,oracle_lambda,oracle_4x5,proxies_lambda\n"
+var csv = "array,scan,noise,R,acs,sigma2_true,floor,default,auto,auto_support,auto_lambda,oracle,oracle_support,oracle_lambda,oracle_4x5,proxies_lambda,sigma2_estimated\n"
 var worst = 0.0
 for coils in arrays {
     for noise in noises {
@@ -136,7 +136,8 @@ for coils in arrays {
                     let line = "\(coils),\(scan.name),\(noise),\(r),\(acs),\(trueNoise),"
                         + String(format: "%.5f,%.5f,%.5f,", nrmse(floor, reference), defaultError, autoError)
                         + "\(selection.geometry.lines)x\(selection.geometry.readout),\(selection.regularization),"
-                        + String(format: "%.5f,", best.0) + "\(best.1.lines)x\(best.1.readout),\(best.2)," + String(format: "%.5f,%.5f", best45, proxiesError)
+                        + String(format: "%.5f,", best.0) + "\(best.1.lines)x\(best.1.readout),\(best.2)," + String(format: "%.5f,%.5f,", best45, proxiesError)
+                        + (selection.noiseVariance.map { "\($0)" } ?? "")
                     csv += line + "\n"
                     print(line, String(format: "auto/oracle %.3f", autoError / best.0)
                           + (transfer.isEmpty ? "" : String(format: " transfer physical/virtual-relative/virtual-absolute %.3f %.3f %.3f",

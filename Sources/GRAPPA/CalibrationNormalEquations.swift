@@ -29,6 +29,13 @@ struct CalibrationNormalEquations {
     /// `[readout/2, nx − readout/2)`.
     let firstBase: Int, bases: Int
 
+    /// `trace(AᴴA) / unknowns`: the scale a relative regularisation is relative to.
+    var meanDiagonal: Double {
+        var trace = 0.0
+        for i in 0..<unknowns { trace += Double(gram[i * unknowns + i].real) }
+        return trace / Double(unknowns)
+    }
+
     /// GRAPPA's normal equations for a kernel of shape `g` at acceleration `r`.
     init(k: KSpace, acs: Range<Int>, acceleration r: Int, geometry g: GrappaKernelGeometry) {
         self.init(k: k, acs: acs, sourceOffsets: (g.firstLine...g.lastLine).map { r * $0 }, targetOffsets: Array(1..<r),

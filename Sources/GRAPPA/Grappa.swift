@@ -76,7 +76,8 @@ public struct Grappa: Sendable {
             return try calibrate(k, acquisition, geometry: geometry, regularization: lambda)
         }
         let choice = try GrappaSelection(k, acquisition, support: support, regularization: regularization)
-        return try calibrate(k, acquisition, geometry: choice.geometry, regularization: choice.regularization)
+        return try calibrate(k, acquisition, geometry: choice.geometry, regularization: choice.regularization,
+                             normalEquations: choice.calibration)
     }
 
     /// Calibrates on the ACS and fills every missing line of `k`; measured lines are
@@ -87,24 +88,24 @@ public struct Grappa: Sendable {
         return try kernel.apply(to: k, acquisition)
     }
 
+    /// `normalEquations`: those of `geometry` on `k`, where already built.
     private func calibrate(_ k: KSpace, _ acquisition: Acquisition, geometry: GrappaKernelGeometry,
-                           regularization: Double) throws -> GrappaKernel {
+                           regularization: Double, normalEquations: CalibrationNormalEquations? = nil) throws -> GrappaKernel {
         let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
         try geometry.requireCalibratable(acsLines: acs.count, acceleration: r, nx: k.nx)
-        let weights = try solve(k, acs: acs, acceleration: r, geometry: geometry, regularization: regularization)
+        let weights = try solve(k, acs: acs, acceleration: r, geometry: geometry, regularization: regularization,
+                                normalEquations: normalEquations)
         return try GrappaKernel(geometry: geometry, acceleration: r, coils: k.coils, regularization: regularization,
                                 weights: weights)
     }
 
     private func solve(_ k: KSpace, acs: Range<Int>, acceleration r: Int, geometry kernel: GrappaKernelGeometry,
-                       regularization: Double) throws -> [Complex<Float>] {
+                       regularization: Double, normalEquations: CalibrationNormalEquations?) throws -> [Complex<Float>] {
         switch solver {
         case .cholesky:
-            var system = CalibrationNormalEquations(k: k, acs: acs, acceleration: r, geometry: kernel)
+            var system = normalEquations ?? CalibrationNormalEquations(k: k, acs: acs, acceleration: r, geometry: kernel)
             let n = system.unknowns, nrhs = system.targets
-            var trace = 0.0
-            for i in 0..<n { trace += Double(system.gram[i * n + i].real) }
-            let lambda = Float(regularization * trace / Double(n))
+            let lambda = Float(regularization * system.meanDiagonal)
             for i in 0..<n { system.gram[i * n + i] += Complex(lambda, 0) }
             let ok = system.gram.withUnsafeMutableBufferPointer { g in
                 ComplexLinearAlgebra.choleskyFactor(g: g.baseAddress!, n: n, ldg: n)

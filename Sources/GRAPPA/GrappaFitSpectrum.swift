@@ -25,8 +25,13 @@ public struct GrappaFitSpectrum: Sendable {
 
     /// Decomposes the normal equations of `g` on the ACS of `k`.
     public init(_ k: KSpace, _ acquisition: Acquisition, geometry g: GrappaKernelGeometry) throws {
-        let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
-        let system = CalibrationNormalEquations(k: k, acs: acs, acceleration: r, geometry: g)
+        let system = CalibrationNormalEquations(k: k, acs: acquisition.autoCalibrationLines, acceleration: acquisition.acceleration, geometry: g)
+        try self.init(k, acquisition, geometry: g, calibration: system)
+    }
+
+    /// Decomposes `system`, the normal equations of `g` on the ACS of `k`.
+    init(_ k: KSpace, _ acquisition: Acquisition, geometry g: GrappaKernelGeometry, calibration system: CalibrationNormalEquations) throws {
+        let r = acquisition.acceleration
         let n = system.unknowns, t = system.targets
         var gram = system.gram
         var values = [Float](repeating: 0, count: n)
@@ -52,10 +57,8 @@ public struct GrappaFitSpectrum: Sendable {
                 for m in 1..<r { for x in hx..<(k.nx - hx) { b += Double(k[c, base + m, x].lengthSquared) } }
             }
         }
-        var trace = 0.0
-        for i in 0..<n { trace += Double(system.gram[i * n + i].real) }
         (geometry, rows, unknowns, targets) = (g, system.bases * (k.nx - 2 * hx), n, t)
-        (targetEnergy, meanDiagonal, eigenvalues, projectedEnergy) = (b, trace / Double(n), values.map(Double.init), energy)
+        (targetEnergy, meanDiagonal, eigenvalues, projectedEnergy) = (b, system.meanDiagonal, values.map(Double.init), energy)
     }
 
     /// Residual `‖B − A W(λ)‖²`, degrees of freedom and `‖W(λ)‖²` at λ = `relative` · ``meanDiagonal``.
@@ -69,25 +72,5 @@ public struct GrappaFitSpectrum: Sendable {
             norm += e / (d * d)
         }
         return (targetEnergy - explained, freedom, norm)
-    }
-
-    /// `trace(AᴴA) / unknowns` of `g`'s calibration on `k`, without forming `AᴴA`: the mean
-    /// energy of one source sample over the calibration positions.
-    public static func meanDiagonal(of k: KSpace, _ acquisition: Acquisition, geometry g: GrappaKernelGeometry) -> Double {
-        let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
-        let sources = (g.firstLine...g.lastLine).map { r * $0 }
-        let hx = g.halfReadout
-        var sum = 0.0
-        for c in 0..<k.coils {
-            for base in g.calibrationBases(acs: acs, acceleration: r) {
-                for o in sources {
-                    // Each readout offset d sums the samples x + d over x in [hx, nx − hx).
-                    var line = [Double](repeating: 0, count: k.nx + 1)
-                    for x in 0..<k.nx { line[x + 1] = line[x] + Double(k[c, base + o, x].lengthSquared) }
-                    for d in 0..<g.readout { sum += line[k.nx - 2 * hx + d] - line[d] }
-                }
-            }
-        }
-        return sum / Double(k.coils * sources.count * g.readout)
     }
 }

@@ -1,6 +1,7 @@
 import Compute
 import Foundation
 import MRICore
+import Numerics
 
 /// λ for a given kernel support, chosen by the error it is expected to leave on the missing
 /// samples of the whole scan, estimated from the scan itself.
@@ -31,7 +32,12 @@ struct GrappaRegularizationRisk {
 
     /// The risk of `geometry`'s kernel on `k`, whose noise variance per sample is `noise`.
     init(_ k: KSpace, _ acquisition: Acquisition, geometry: GrappaKernelGeometry, noise: Double) throws {
-        spectrum = try GrappaFitSpectrum(k, acquisition, geometry: geometry)
+        try self.init(k, acquisition, spectrum: GrappaFitSpectrum(k, acquisition, geometry: geometry), noise: noise)
+    }
+
+    /// The risk of the kernel whose ACS fit on `k` is `spectrum`.
+    init(_ k: KSpace, _ acquisition: Acquisition, spectrum: GrappaFitSpectrum, noise: Double) {
+        self.spectrum = spectrum
         self.noise = noise
         // Row energies of the measured lines, less their noise; missing rows interpolated
         // linearly between the measured rows around them (the nearest one beyond the last).
@@ -67,24 +73,29 @@ struct GrappaRegularizationRisk {
     /// BENCHMARKS.md).
     static let noiseUnknowns = 192
 
-    /// σ² of `k`'s own coils, from the smallest eigenvalues of the normal equations of the
-    /// smallest candidate support of at least 5 readout samples with at least
-    /// ``noiseUnknowns`` unknowns (the largest the ACS holds if none has; 3-sample kernels
-    /// read signal as noise: up to 6.9× on the shared 16-coil brain, where the rule's kernel
-    /// gives 0.78–0.98× the variance of its image background), against the Marchenko–Pastur
-    /// law of a `rows × unknowns` matrix of unit-variance noise. Virtual coils would not do:
+    /// The support whose normal equations give σ² on `coils` coils: the smallest candidate of at
+    /// least 5 readout samples with at least ``noiseUnknowns`` unknowns (the largest the ACS
+    /// holds if none has; 3-sample kernels read signal as noise: up to 6.9× on the shared
+    /// 16-coil brain, where this choice gives 0.78–0.98× the variance of its image background).
+    static func noiseGeometry(coils: Int, _ acquisition: Acquisition, nx: Int) throws -> GrappaKernelGeometry {
+        let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
+        let fitting = GrappaSelection.candidates
+            .filter { acs.count >= $0.minimumACSLines(acceleration: r) && nx >= $0.readout }
+            .sorted { $0.lines * $0.readout < $1.lines * $1.readout }
+        let wide = fitting.filter { $0.readout >= 5 }
+        guard let g = wide.first(where: { coils * $0.lines * $0.readout >= noiseUnknowns }) ?? wide.last ?? fitting.last else {
+            throw MRIError(.invalidArgument, "ACS of \(acs.count) lines is too small for GRAPPA at R=\(r)", setting: .acsLines)
+        }
+        return g
+    }
+
+    /// σ² of `k`'s own coils, from the smallest eigenvalues of the normal equations of
+    /// ``noiseGeometry(coils:_:nx:)``'s support, against the Marchenko–Pastur law of a
+    /// `rows × unknowns` matrix of unit-variance noise. Virtual coils would not do:
     /// compression keeps the signal's dimensions and drops noise-only ones (8 virtual coils of
     /// that brain gave 2.5–3.8× its background's variance; BENCHMARKS.md).
     static func noiseVariance(_ k: KSpace, _ acquisition: Acquisition) throws -> Double {
-        let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
-        let fitting = GrappaSelection.candidates
-            .filter { acs.count >= $0.minimumACSLines(acceleration: r) && k.nx >= $0.readout }
-            .sorted { $0.lines * $0.readout < $1.lines * $1.readout }
-        let wide = fitting.filter { $0.readout >= 5 }
-        guard let g = wide.first(where: { k.coils * $0.lines * $0.readout >= noiseUnknowns }) ?? wide.last ?? fitting.last else {
-            throw MRIError(.invalidArgument, "ACS of \(acs.count) lines is too small for GRAPPA at R=\(r)", setting: .acsLines)
-        }
-        return try noiseVariance(k, acquisition, geometry: g)
+        try noiseVariance(k, acquisition, geometry: noiseGeometry(coils: k.coils, acquisition, nx: k.nx))
     }
 
     /// σ² of `k`'s own coils from the normal equations of `g`.
@@ -95,8 +106,32 @@ struct GrappaRegularizationRisk {
         // the correlations with the targets' columns (most of the cost on 32 coils).
         let system = CalibrationNormalEquations(k: k, acs: acs, sourceOffsets: (g.firstLine...g.lastLine).map { r * $0 },
                                                 targetOffsets: [], readout: g.readout)
-        let n = system.unknowns, rows = system.bases * (k.nx - 2 * g.halfReadout)
         var gram = system.gram
+        return try noiseVariance(gram: &gram, unknowns: system.unknowns, rows: system.bases * (k.nx - 2 * g.halfReadout))
+    }
+
+    /// σ² of `k`'s own coils, read from `calibration`, the normal equations of a kernel of
+    /// support `kernel` fitted on them, where that support contains the noise support (its
+    /// Gram is then a block of `calibration`'s, over the kernel's calibration positions);
+    /// otherwise computed anew.
+    static func noiseVariance(_ k: KSpace, _ acquisition: Acquisition, calibration: CalibrationNormalEquations,
+                              kernel: GrappaKernelGeometry) throws -> Double {
+        let g = try noiseGeometry(coils: k.coils, acquisition, nx: k.nx)
+        guard g.firstLine >= kernel.firstLine, g.lastLine <= kernel.lastLine, g.readout <= kernel.readout else {
+            return try noiseVariance(k, acquisition, geometry: g)
+        }
+        let (lineShift, tapShift) = (g.firstLine - kernel.firstLine, kernel.halfReadout - g.halfReadout)
+        let columns = (0..<k.coils).flatMap { c in
+            (0..<g.lines).flatMap { j in (0..<g.readout).map { d in ((c * kernel.lines + j + lineShift) * kernel.readout) + d + tapShift } }
+        }
+        let n = columns.count, big = calibration.unknowns
+        var gram = [Complex<Float>](repeating: .zero, count: n * n)
+        for (col, from) in columns.enumerated() { for (row, other) in columns.enumerated() { gram[col * n + row] = calibration.gram[from * big + other] } }
+        return try noiseVariance(gram: &gram, unknowns: n, rows: calibration.bases * (k.nx - 2 * kernel.halfReadout))
+    }
+
+    /// σ² from the Gram matrix (destroyed) of `rows` calibration positions.
+    private static func noiseVariance(gram: inout [Complex<Float>], unknowns n: Int, rows: Int) throws -> Double {
         var values = [Float](repeating: 0, count: n)
         let ok = gram.withUnsafeMutableBufferPointer { a in
             values.withUnsafeMutableBufferPointer { ComplexLinearAlgebra.hermitianEigenvalues(a: a.baseAddress!, n: n, lda: n, values: $0.baseAddress!) }

@@ -64,6 +64,10 @@ public struct GrappaSelection: Sendable {
     /// Every tested (support, λ_rel on the tested coils) with its proxy's mean squared
     /// prediction error on the lattice lines outside the ACS, best first.
     public let scores: [(geometry: GrappaKernelGeometry, regularization: Double, error: Double)]
+    /// The normal equations of the chosen support on the scan's own coils where the automatic
+    /// λ needed them (their trace scales λ; the noise estimate reads a block of them), for the
+    /// kernel's fit to reuse.
+    let calibration: CalibrationNormalEquations?
 
     /// The supports considered by ``GrappaSupport/automatic``: 2 or 4 measured lines by
     /// 3, 5 or 7 readout samples.
@@ -101,8 +105,9 @@ public struct GrappaSelection: Sendable {
         let testable = candidates.filter { acs.count >= Proxy.span($0, acceleration: r) }
         let fixed: Double? = if case let .relative(value) = regularization { value } else { nil }
         // The support is tested, and λ chosen, on a few virtual coils of large arrays.
+        // Only the measured lines: nothing reads the others.
         let space = (candidates.count > 1 || fixed == nil) && k.coils > Self.selectionCoils
-            ? try CoilCompression(fitting: k, lines: acs, virtualCoils: Self.selectionCoils).compress(k)
+            ? try CoilCompression(fitting: k, lines: acs, virtualCoils: Self.selectionCoils).compress(k, lines: acquisition.mask.acquired)
             : k
         testedCoils = space.coils
         let proxy = testable.isEmpty || candidates.count == 1 ? nil : try Proxy(space, acquisition, candidates: testable)
@@ -135,25 +140,26 @@ public struct GrappaSelection: Sendable {
         geometry = chosen
         if let fixed {
             self.regularization = fixed
-            noiseVariance = nil
+            (noiseVariance, calibration) = (nil, nil)
         } else if case .automatic = support, !proxiesChose {
             // Nothing outside the ACS could be tested: the classic settings, λ included. The
             // expected-error λ trusts the ACS to show how the kernel fares far from it, and
             // where the proxies see nothing it has measured far too large (on the shared
             // 16-coil brain at R = 6, 1.6× the classic kernel's error: BENCHMARKS.md).
             self.regularization = Grappa.defaultRegularization
-            noiseVariance = nil
+            (noiseVariance, calibration) = (nil, nil)
         } else {
             // λ of least expected error, chosen on the tested coils and carried over to the
             // scan's own at the same absolute weight (measured closer to the choice made on
             // the physical coils than the same relative weight: BENCHMARKS.md).
-            let noise = try GrappaRegularizationRisk.noiseVariance(k, acquisition)
-            let risk = try GrappaRegularizationRisk(space, acquisition, geometry: chosen, noise: noise)
-            let relative = risk.best()
-            noiseVariance = noise
-            self.regularization = space.coils == k.coils
-                ? relative
-                : relative * risk.spectrum.meanDiagonal / GrappaFitSpectrum.meanDiagonal(of: k, acquisition, geometry: chosen)
+            let own = CalibrationNormalEquations(k: k, acs: acs, acceleration: r, geometry: chosen)
+            let noise = try GrappaRegularizationRisk.noiseVariance(k, acquisition, calibration: own, kernel: chosen)
+            let spectrum = space.coils == k.coils
+                ? try GrappaFitSpectrum(k, acquisition, geometry: chosen, calibration: own)
+                : try GrappaFitSpectrum(space, acquisition, geometry: chosen)
+            let relative = GrappaRegularizationRisk(space, acquisition, spectrum: spectrum, noise: noise).best()
+            (noiseVariance, calibration) = (noise, own)
+            self.regularization = relative * spectrum.meanDiagonal / own.meanDiagonal
         }
     }
 }

@@ -35,13 +35,22 @@ public struct CoilCompression: Sendable {
                 for x in 0..<k.nx { a[coil * samples + i * k.nx + x] = k[coil, y, x] }
             }
         }
-        var g = [Complex<Float>](repeating: .zero, count: c * c)
+        // AᴴA as the sum of fixed sample chunks' products, computed side by side (the same sum
+        // whatever the number of workers).
+        var partial = [Complex<Float>](repeating: .zero, count: Parallel.chunkCount * c * c)
         a.withUnsafeBufferPointer { ap in
-            g.withUnsafeMutableBufferPointer { gp in
-                ComplexLinearAlgebra.gemm(.conjugateTranspose, .none, m: c, n: c, k: samples, a: ap.baseAddress!, lda: samples,
-                                          b: ap.baseAddress!, ldb: samples, c: gp.baseAddress!, ldc: c)
+            partial.withUnsafeMutableBufferPointer { pp in
+                let (src, dst) = (UnsafeSendable(ap.baseAddress!), UnsafeSendable(pp.baseAddress!))
+                let chunks = max(1, min(Parallel.chunkCount, samples))
+                Parallel.forEach(chunks) { i in
+                    let range = (i * samples / chunks)..<((i + 1) * samples / chunks)
+                    ComplexLinearAlgebra.gemm(.conjugateTranspose, .none, m: c, n: c, k: range.count, a: src.value + range.lowerBound,
+                                              lda: samples, b: src.value + range.lowerBound, ldb: samples, c: dst.value + i * c * c, ldc: c)
+                }
             }
         }
+        var g = [Complex<Float>](repeating: .zero, count: c * c)
+        for i in 0..<Parallel.chunkCount { for j in 0..<(c * c) { g[j] += partial[i * c * c + j] } }
         var values = [Float](repeating: 0, count: c)
         let converged = g.withUnsafeMutableBufferPointer { gp in
             values.withUnsafeMutableBufferPointer { ComplexLinearAlgebra.hermitianEigen(a: gp.baseAddress!, n: c, lda: c, values: $0.baseAddress!) }
@@ -56,12 +65,14 @@ public struct CoilCompression: Sendable {
         (coils, virtualCoils, self.basis, energyKept) = (c, n, basis, total > 0 ? kept / total : 1)
     }
 
-    /// `Uᴴ·k`: the virtual coils' k-space.
-    public func compress(_ k: KSpace) -> KSpace {
+    /// `Uᴴ·k`: the virtual coils' k-space; with `lines`, only the ky lines it marks (the
+    /// others are zero, as the compression of zero lines would be, without the arithmetic).
+    public func compress(_ k: KSpace, lines: [Bool]? = nil) -> KSpace {
         precondition(k.coils == coils, "compression fitted for \(coils) coils")
+        precondition(lines.map { $0.count == k.ny } ?? true, "one flag per ky line")
         // Per sample, the row of virtual coils is the row of coils times conj(U).
         let conjugate = basis.map { $0.conjugate }
-        return mix(k, by: conjugate, transposed: false, into: virtualCoils)
+        return mix(k, by: conjugate, transposed: false, into: virtualCoils, lines: lines)
     }
 
     /// `U·k_v`: virtual coils back to the physical ones.
@@ -71,21 +82,34 @@ public struct CoilCompression: Sendable {
     }
 
     /// `out (samples × outCoils) = k (samples × inCoils) · op(m)`, column-major with each
-    /// coil's samples contiguous; `m` is `coils × virtualCoils` (ld `coils`).
-    private func mix(_ k: KSpace, by m: [Complex<Float>], transposed: Bool, into outCoils: Int) -> KSpace {
+    /// coil's samples contiguous; `m` is `coils × virtualCoils` (ld `coils`). With `lines`,
+    /// only the samples of the marked ky lines (runs of consecutive lines, one product each).
+    private func mix(_ k: KSpace, by m: [Complex<Float>], transposed: Bool, into outCoils: Int, lines: [Bool]? = nil) -> KSpace {
         let samples = k.ny * k.nx
+        // Sample ranges to mix: runs of marked lines, or all samples cut into worker chunks.
+        var ranges: [Range<Int>] = []
+        if let lines {
+            var y = 0
+            while y < k.ny {
+                guard lines[y] else { y += 1; continue }
+                let start = y
+                while y < k.ny && lines[y] { y += 1 }
+                ranges.append((start * k.nx)..<(y * k.nx))
+            }
+        }
         var out = [Complex<Float>](repeating: .zero, count: outCoils * samples)
         k.data.withUnsafeBufferPointer { d in
             m.withUnsafeBufferPointer { u in
                 out.withUnsafeMutableBufferPointer { o in
                     let (dp, up, op) = (UnsafeSendable(d.baseAddress!), UnsafeSendable(u.baseAddress!), UnsafeSendable(o.baseAddress!))
-                    // Split over samples: each worker owns whole rows of the result.
-                    Parallel.forEachChunk(samples) { range in
+                    let product = { (range: Range<Int>) in
                         guard !range.isEmpty else { return }
                         ComplexLinearAlgebra.gemm(.none, transposed ? .transpose : .none, m: range.count, n: outCoils, k: k.coils,
                                                   a: dp.value + range.lowerBound, lda: samples, b: up.value, ldb: coils,
                                                   c: op.value + range.lowerBound, ldc: samples)
                     }
+                    // Each worker owns whole rows of the result.
+                    if lines == nil { Parallel.forEachChunk(samples, product) } else { Parallel.forEach(ranges.count) { product(ranges[$0]) } }
                 }
             }
         }

@@ -69,7 +69,6 @@ import TestSupport
         }
         let meanDiagonal = (0..<n).reduce(0.0) { $0 + gram[$1][$1].real } / Double(n)
         #expect(abs(spectrum.meanDiagonal / meanDiagonal - 1) < 1e-4)
-        #expect(abs(GrappaFitSpectrum.meanDiagonal(of: measured, acquisition, geometry: g) / meanDiagonal - 1) < 1e-6)
         #expect(abs(spectrum.targetEnergy / b.reduce(0.0) { $0 + $1.reduce(0.0) { $0 + $1.lengthSquared } } - 1) < 1e-9)
         for relative in [1e-3, 0.1] {
             var regularised = gram
@@ -137,6 +136,48 @@ import TestSupport
             let estimated = try GrappaRegularizationRisk.noiseVariance(scan.noisy.masked(by: acquisition.mask), acquisition)
             #expect(estimated > 0.95 * added && estimated < 1.25 * added, "σ \(noise): estimated \(estimated), added \(added)")
         }
+    }
+
+    /// The noise estimate read from the normal equations of a kernel that contains the noise
+    /// support (the block of its 2 inner lines × 5 inner taps) against the same Marchenko–Pastur
+    /// read of a Gram formed from explicit rows of those columns; and against the added noise.
+    @Test func noiseEstimateFromAContainingKernelEqualsItsExplicitBlock() throws {
+        var simulator = PhantomSimulator(ny: 96, nx: 64, coils: 20, noiseLevel: 0.01, seed: 4)
+        simulator.objectScale = 0.8
+        let scan = try simulator.simulate()
+        let acquisition = try Acquisition.uniform(ny: 96, acceleration: 3, acsLines: 28)
+        let measured = scan.noisy.masked(by: acquisition.mask)
+        let noiseSupport = try GrappaRegularizationRisk.noiseGeometry(coils: 20, acquisition, nx: 64)
+        #expect(noiseSupport == GrappaKernelGeometry(readout: 5, lines: 2))
+        let kernel = GrappaKernelGeometry(readout: 7, lines: 4)
+        let system = CalibrationNormalEquations(k: measured, acs: acquisition.autoCalibrationLines, acceleration: 3, geometry: kernel)
+        let read = try GrappaRegularizationRisk.noiseVariance(measured, acquisition, calibration: system, kernel: kernel)
+        // Explicit rows of the 4 × 7 kernel; the 2 × 5 block is lines 1…2, taps 1…5 of each coil.
+        let (rows, _) = Self.rows(measured, acquisition, kernel)
+        let columns = (0..<20).flatMap { c in (1...2).flatMap { j in (1...5).map { d in (c * 4 + j) * 7 + d } } }
+        let n = columns.count
+        let m = rows.count
+        var a = [Complex<Float>](repeating: .zero, count: m * n)
+        for (col, p) in columns.enumerated() { for i in 0..<m { a[col * m + i] = Complex(Float(rows[i][p].real), Float(rows[i][p].imaginary)) } }
+        var gram = [Complex<Float>](repeating: .zero, count: n * n)
+        a.withUnsafeBufferPointer { ap in
+            gram.withUnsafeMutableBufferPointer { gp in
+                ComplexLinearAlgebra.gemm(.conjugateTranspose, .none, m: n, n: n, k: m, a: ap.baseAddress!, lda: m,
+                                          b: ap.baseAddress!, ldb: m, c: gp.baseAddress!, ldc: n)
+            }
+        }
+        var values = [Float](repeating: 0, count: n)
+        let ok = gram.withUnsafeMutableBufferPointer { g in
+            values.withUnsafeMutableBufferPointer { ComplexLinearAlgebra.hermitianEigenvalues(a: g.baseAddress!, n: n, lda: n, values: $0.baseAddress!) }
+        }
+        #expect(ok)
+        let gamma = Double(n) / Double(m)
+        let direct = Double(values[Int(0.1 * Double(n))]) / (Double(m) * MarchenkoPastur.quantile(0.1, ratio: gamma))
+        #expect(abs(read / direct - 1) < 1e-3, "block \(read), explicit \(direct)")
+        var added = 0.0
+        for i in scan.noisy.data.indices { added += Double((scan.noisy.data[i] - scan.clean.data[i]).lengthSquared) }
+        added /= Double(scan.noisy.data.count)
+        #expect(read > 0.95 * added && read < 1.25 * added, "estimated \(read), added \(added)")
     }
 
     /// A real scan: the estimate against the variance of its coil images' 6 × 6 corners, where

@@ -55,4 +55,23 @@ import TestSupport
         #expect(abs(dot.length - 1) < 1e-4)
         #expect(throws: MRIError.self) { try CoilCompression(fitting: k, lines: 2..<8, virtualCoils: 6) }
     }
+
+    /// Compressing only some lines gives, on those lines, what compressing everything gives
+    /// (`Uᴴ·k` sample by sample, computed here directly), and zero elsewhere.
+    @Test func compressingMarkedLinesOnlyEqualsTheFullProductThere() throws {
+        let k = randomKSpace(coils: 6, ny: 14, nx: 9, seed: 3)
+        let cc = try CoilCompression(fitting: k, lines: 3..<11, virtualCoils: 2)
+        let marked = (0..<14).map { $0 % 3 == 0 || (5..<9).contains($0) }
+        let some = cc.compress(k, lines: marked)
+        for v in 0..<2 {
+            for y in 0..<14 {
+                for x in 0..<9 {
+                    var direct = Complex<Float>.zero
+                    for c in 0..<6 { direct += cc.basis[v * 6 + c].conjugate * k[c, y, x] }
+                    let expected = marked[y] ? direct : .zero
+                    #expect((some[v, y, x] - expected).length <= 1e-5 * max(1, direct.length), "virtual coil \(v), line \(y), sample \(x)")
+                }
+            }
+        }
+    }
 }
