@@ -12,11 +12,13 @@ import RAKI
 // 32 ACS, at three noise levels. GRAPPA's λ and the SGD ablation's step are chosen on the
 // validation slices (z ∈ [100, 110)) per noise level, then applied to the test slices.
 //
-// usage: meta-bench VOLUME PAPER_MODEL RESIDUAL_MODEL OUT_DIR [--raki-slices 110,130,150]
+// usage: meta-bench VOLUME PAPER_MODEL RESIDUAL_MODEL OUT_DIR [--raki-slices 110,130,150] [--subjects]
+//   --subjects: every validation and test scan puts the array on a fresh subject of its own
+//   (HeadPlacement.random, seeds no training run uses), as different heads in one coil would.
 
 let args = CommandLine.arguments
 guard args.count >= 5 else {
-    print("usage: meta-bench VOLUME PAPER_MODEL RESIDUAL_MODEL OUT_DIR [--raki-slices z,z,…]")
+    print("usage: meta-bench VOLUME PAPER_MODEL RESIDUAL_MODEL OUT_DIR [--raki-slices z,z,…] [--subjects]")
     exit(64)
 }
 print("OpenBLAS kernel \(BLASThreading.coreName), \(Parallel.workers) workers")
@@ -29,6 +31,7 @@ let outDir = args[4]
 try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
 let rakiSlices: Set<Int> = args.firstIndex(of: "--raki-slices").map { Set(args[$0 + 1].split(separator: ",").compactMap { Int($0) }) } ?? [110, 130, 150]
 
+let subjects = args.contains("--subjects")
 let noiseLevels: [(String, Double)] = [("high SNR", 0.002), ("mid SNR", 0.005), ("low SNR", 0.0125)]
 let testSlices = Array(stride(from: 110, through: 155, by: 5))
 let validationSlices = MetaTrainingTasks.validationSlices
@@ -40,7 +43,8 @@ let sgdRates: [Float] = [1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
 struct Scan { let z: Int; let noisy: KSpace; let clean: RealImage; let noisyRef: RealImage }
 func scans(_ slices: [Int], noise: Double, seedBase: UInt64) throws -> [Scan] {
     try slices.map { z in
-        let s = try simulator.scan(slice: z, seed: seedBase + UInt64(z), noiseLevel: noise, augment: false)
+        let placement = subjects ? HeadPlacement.random(coils: simulator.coils, seed: 1_000_000 + seedBase + UInt64(z)) : nil
+        let s = try simulator.scan(slice: z, seed: seedBase + UInt64(z), noiseLevel: noise, augment: false, placement: placement)
         return Scan(z: z, noisy: s.noisy, clean: CenteredFFT.rssImage(of: s.clean), noisyRef: CenteredFFT.rssImage(of: s.noisy))
     }
 }
@@ -92,6 +96,10 @@ do {
         ("same, rings swapped (c → c + 8 mod 32)", permuted(shared) { ($0 + 8) % 32 }),
         ("same, labels rotated within rings by one", permuted(shared) { 8 * ($0 / 8) + ($0 + 1) % 8 }),
         ("Shepp–Logan, paper array (simulate --array paper)", try phantomPaper.simulate().noisy),
+        ("test slice z = 130 on another subject (HeadPlacement seed 1)",
+         try simulator.scan(slice: 130, seed: 1, noiseLevel: 0.005, augment: false, placement: .random(coils: 32, seed: 1)).noisy),
+        ("test slice z = 130 on another subject (HeadPlacement seed 2)",
+         try simulator.scan(slice: 130, seed: 1, noiseLevel: 0.005, augment: false, placement: .random(coils: 32, seed: 2)).noisy),
         ("Shepp–Logan, 32 loops in 4 rings (simulate --coils 32)", try PhantomSimulator(ny: 288, nx: 288, coils: 32, seed: 1).simulate().noisy),
     ]
     var table = String(format: "Least accepted coil-neighbour agreement %.2f\n\n| scan | agreement | accepted |\n|---|---|---|\n", profile.minimumAgreement)

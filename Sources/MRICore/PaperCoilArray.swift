@@ -28,18 +28,27 @@ public enum PaperCoilArray {
     }
 
     /// Loops at `centres` (rings of `perRing`, in order) of the same model: `|S| ∝ 1/(d² + z²)`,
-    /// phase angle(pixel − coil) + 0.7·ring, normalised to peak magnitude 1.
-    public static func maps(_ n: Int, centres: [(Double, Double, Double)], perRing: Int) -> [Complex<Float>] {
+    /// phase angle(pixel − coil) + 0.7·ring, normalised to peak magnitude 1; with `placement`,
+    /// as the array sits on one subject: the loops moved, then their gains and field
+    /// modulation applied after the normalisation (so that a gain shows in the data).
+    public static func maps(_ n: Int, centres: [(Double, Double, Double)], perRing: Int,
+                            placement: HeadPlacement? = nil) -> [Complex<Float>] {
         var maps = [Complex<Float>](repeating: .zero, count: centres.count * n * n)
         var peak: Float = 0
-        for (c, (cx, cy, zr)) in centres.enumerated() {
+        for (c, (x0, y0, zr)) in centres.enumerated() {
+            let (cx, cy) = placement?.centre(x0, y0) ?? (x0, y0)
             for y in 0..<n {
                 for x in 0..<n {
-                    let dx = Double(x - n / 2) / Double(n / 2) - cx, dy = Double(y - n / 2) / Double(n / 2) - cy
+                    let (X, Y) = (Double(x - n / 2) / Double(n / 2), Double(y - n / 2) / Double(n / 2))
+                    let (dx, dy) = (X - cx, Y - cy)
                     let mag = 1 / (dx * dx + dy * dy + zr * zr), ph = atan2(dy, dx) + 0.7 * Double(c / perRing)
-                    let s = Complex(Float(mag * cos(ph)), Float(mag * sin(ph)))
-                    maps[(c * n + y) * n + x] = s
+                    var s = Complex(Float(mag * cos(ph)), Float(mag * sin(ph)))
                     peak = max(peak, s.length)
+                    if let placement {
+                        let f = placement.factor(coil: c, X, Y)
+                        s = s * Complex(Float(f.real), Float(f.imaginary))
+                    }
+                    maps[(c * n + y) * n + x] = s
                 }
             }
         }

@@ -8,7 +8,8 @@ import Numerics
 /// × 8) of `shared/data/tools/make_sim.py` — with what varies between scans varied: slice,
 /// left–right and front–back flips, shifts, contrast (a gamma), intensity shading, smooth
 /// phase, noise level from high to low SNR and noise correlation (the coil model is
-/// ``MRICore/PaperCoilArray``). Deterministic for a seed.
+/// ``MRICore/PaperCoilArray``), and optionally the subject: how the array sits on the head and
+/// how its loops load (``MRICore/HeadPlacement``). Deterministic for a seed.
 public struct BrainTaskSimulator: Sendable {
     /// The volume `[z, y, x]`, uint8.
     public let volume: [UInt8]
@@ -20,6 +21,7 @@ public struct BrainTaskSimulator: Sendable {
     public static let arrayName = PaperCoilArray.name
     let maps: [Complex<Float>]
     let centres: [(Double, Double, Double)]
+    let perRing: Int
     /// Coils of the array.
     public var coils: Int { centres.count }
 
@@ -52,12 +54,15 @@ public struct BrainTaskSimulator: Sendable {
         let array = array ?? (PaperCoilArray.centres, 8)
         maps = PaperCoilArray.maps(matrix, centres: array.centres, perRing: array.perRing)
         centres = array.centres
+        perRing = array.perRing
     }
 
     /// Simulates slice `z`. `noiseLevel` nil draws one log-uniformly in [0.0015, 0.02]
     /// (make_sim.py's 0.004 is the middle); `augment` draws flips, shifts, contrast and
-    /// shading (off: the slice as stored, as make_sim.py does).
-    public func scan(slice z: Int, seed: UInt64, noiseLevel: Double? = nil, augment: Bool = true) throws -> Scan {
+    /// shading (off: the slice as stored, as make_sim.py does); `placement` puts the array on
+    /// another subject (nil: the nominal array).
+    public func scan(slice z: Int, seed: UInt64, noiseLevel: Double? = nil, augment: Bool = true,
+                     placement: HeadPlacement? = nil) throws -> Scan {
         guard (0..<depth).contains(z) else { throw MRIError(.invalidArgument, "slice \(z) is outside the volume's 0..<\(depth)") }
         var rng = SeededGenerator(seed: seed)
         let n = matrix
@@ -83,6 +88,7 @@ public struct BrainTaskSimulator: Sendable {
                 object[y * n + x] = Complex(Float(magnitude * cos(phase)), Float(magnitude * sin(phase)))
             }
         }
+        let maps = placement.map { PaperCoilArray.maps(n, centres: centres, perRing: perRing, placement: $0) } ?? self.maps
         var images = [Complex<Float>](repeating: .zero, count: coils * n * n)
         var peak: Float = 0
         for c in 0..<coils {

@@ -22,8 +22,11 @@ public struct MetaTrainingTasks: Sendable {
     public static let validationNoise = [0.002, 0.005, 0.0125, 0.002, 0.005]
     public static let trainingSlices = 20..<100
 
-    /// Simulated paper-array tasks from the Colin27 volume at `volumePath`.
-    public static func simulated(volumePath: String, seed: UInt64) throws -> MetaTrainingTasks {
+    /// Simulated paper-array tasks from the Colin27 volume at `volumePath`; with `subjects`,
+    /// every training and validation scan also puts the array on a subject of its own
+    /// (``MRICore/HeadPlacement``, default spread), so that a model learns the array, not
+    /// one placement of it.
+    public static func simulated(volumePath: String, seed: UInt64, subjects: Bool = false) throws -> MetaTrainingTasks {
         let volume = try NpyFile.read(volumePath)
         let shape = volume.header.shape
         guard shape.count == 3, volume.header.elementType == .uint8, !volume.header.fortranOrder else {
@@ -34,13 +37,16 @@ public struct MetaTrainingTasks: Sendable {
         }
         let simulator = try BrainTaskSimulator(volume: volume.bytes, depth: shape[0], height: shape[1], width: shape[2])
         let validation = try zip(validationSlices, validationNoise).enumerated().map { i, sz in
-            let scan = try simulator.scan(slice: sz.0, seed: 9_000 + UInt64(i), noiseLevel: sz.1, augment: false)
+            let placement = subjects ? HeadPlacement.random(coils: simulator.coils, seed: 9_100 + UInt64(i)) : nil
+            let scan = try simulator.scan(slice: sz.0, seed: 9_000 + UInt64(i), noiseLevel: sz.1, augment: false, placement: placement)
             return (scan.noisy, CenteredFFT.rssImage(of: scan.clean))
         }
         return MetaTrainingTasks(coils: simulator.coils, arrayName: BrainTaskSimulator.arrayName, training: { i in
             var rng = SeededGenerator(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(i))
             let z = trainingSlices.lowerBound + Int(rng.next() % UInt64(trainingSlices.count))
-            return try simulator.scan(slice: z, seed: rng.next()).noisy
+            let scanSeed = rng.next()
+            let placement = subjects ? HeadPlacement.random(coils: simulator.coils, seed: rng.next()) : nil
+            return try simulator.scan(slice: z, seed: scanSeed, placement: placement).noisy
         }, validation: validation)
     }
 

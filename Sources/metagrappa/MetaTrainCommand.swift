@@ -81,6 +81,9 @@ struct MetaTrainCommand: ReportingCommand {
     @Option(help: "Checkpoint file (default: OUTPUT.checkpoint).")
     var checkpoint: String?
 
+    @Flag(help: "Simulated tasks put the array on a different subject each (shift, rotation, radius, loop gains, field modulation).")
+    var subjects = false
+
     @Flag(help: "Continue the run saved in the checkpoint.")
     var resume = false
 
@@ -91,6 +94,9 @@ struct MetaTrainCommand: ReportingCommand {
     func execute() throws {
         try KSpaceFiles.validateOutput(output, input: "", extensions: ["mgmeta"])
         guard acsReadout >= 0 else { throw MRIError(.invalidArgument, "--acs-readout must be ≥ 0 (0: all), found \(acsReadout)") }
+        guard !subjects || data.isEmpty else {
+            throw MRIError(.invalidArgument, "--subjects varies simulated tasks; it cannot apply to your own scans (--data)")
+        }
         var options = MetaTrainer.Options()
         options.variant = variant
         options.acceleration = accel
@@ -107,7 +113,7 @@ struct MetaTrainCommand: ReportingCommand {
         (schedule.iterations, schedule.validateEvery, schedule.checkpointEvery, schedule.patience, schedule.acsLines)
             = (iterations, validateEvery, checkpointEvery, patience, acs)
         try schedule.validate()
-        let tasks = data.isEmpty ? try MetaTrainingTasks.simulated(volumePath: volume, seed: seed)
+        let tasks = data.isEmpty ? try MetaTrainingTasks.simulated(volumePath: volume, seed: seed, subjects: subjects)
                                  : try MetaTrainingTasks.files(data)
         var run = MetaTrainingRun(options: options, tasks: tasks, modelPath: output)
         run.schedule = schedule

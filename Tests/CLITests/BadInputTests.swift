@@ -131,6 +131,9 @@ import TestSupport
         Case(name: "meta-train resume without checkpoint", code: 66, setup: { d in
             ["meta-train", "--data", d.file("full.npy"), d.file("full.npy"), "-o", d.file("m.mgmeta"), "--resume"] },
              expected: "no checkpoint"),
+        Case(name: "meta-train subjects with own data", code: 64, setup: { d in
+            ["meta-train", "--data", d.file("full.npy"), d.file("full.npy"), "-o", d.file("m.mgmeta"), "--subjects"] },
+             expected: "cannot apply to your own scans"),
         Case(name: "meta-train model name", code: 64, setup: { d in
             ["meta-train", "--data", d.file("full.npy"), d.file("full.npy"), "-o", d.file("m.npy")] },
              expected: "not supported"),
