@@ -8,17 +8,18 @@ import MRIIO
 import RAKI
 
 // The paper's comparison on the paper's protocol: reserved Colin27 slices
-// (z ≥ 110, never used for training, validation or tuning) of the 32-loop array at R = 4,
+// (z ≥ 110, never used for training, validation or tuning) of the 32-loop array at R = 4 (--accel),
 // 32 ACS, at three noise levels. GRAPPA's λ and the SGD ablation's step are chosen on the
 // validation slices (z ∈ [100, 110)) per noise level, then applied to the test slices.
 //
-// usage: meta-bench VOLUME PAPER_MODEL RESIDUAL_MODEL OUT_DIR [--raki-slices 110,130,150] [--subjects]
+// usage: meta-bench VOLUME PAPER_MODEL RESIDUAL_MODEL|- OUT_DIR [--raki-slices 110,130,150] [--subjects] [--accel R]
+//   --accel: the acceleration (default 4; the models must be meta-trained for it).
 //   --subjects: every validation and test scan puts the array on a fresh subject of its own
 //   (HeadPlacement.random, seeds no training run uses), as different heads in one coil would.
 
 let args = CommandLine.arguments
 guard args.count >= 5 else {
-    print("usage: meta-bench VOLUME PAPER_MODEL RESIDUAL_MODEL OUT_DIR [--raki-slices z,z,…] [--subjects]")
+    print("usage: meta-bench VOLUME PAPER_MODEL RESIDUAL_MODEL|- OUT_DIR [--raki-slices z,z,…] [--subjects] [--accel R]")
     exit(64)
 }
 print("OpenBLAS kernel \(BLASThreading.coreName), \(Parallel.workers) workers")
@@ -26,7 +27,9 @@ BLASThreading.ensureSingleThreaded()
 let volume = try NpyFile.read(args[1])
 let shape = volume.header.shape
 let simulator = try BrainTaskSimulator(volume: volume.bytes, depth: shape[0], height: shape[1], width: shape[2])
-let paper = try MetaModel.read(args[2]), residual = try MetaModel.read(args[3])
+// RESIDUAL_MODEL "-": no residual model (its rows are left out).
+let paper = try MetaModel.read(args[2]), residualModel = args[3] == "-" ? nil : try MetaModel.read(args[3])
+let residual = residualModel ?? paper
 let outDir = args[4]
 try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
 let rakiSlices: Set<Int> = args.firstIndex(of: "--raki-slices").map { Set(args[$0 + 1].split(separator: ",").compactMap { Int($0) }) } ?? [110, 130, 150]
@@ -35,7 +38,8 @@ let subjects = args.contains("--subjects")
 let noiseLevels: [(String, Double)] = [("high SNR", 0.002), ("mid SNR", 0.005), ("low SNR", 0.0125)]
 let testSlices = Array(stride(from: 110, through: 155, by: 5))
 let validationSlices = MetaTrainingTasks.validationSlices
-let mask = try Acquisition.uniform(ny: 288, acceleration: 4, acsLines: 32)
+let acceleration = args.firstIndex(of: "--accel").flatMap { Int(args[$0 + 1]) } ?? 4
+let mask = try Acquisition.uniform(ny: 288, acceleration: acceleration, acsLines: 32)
 let lambdas = [0.0, 1e-5, 1e-4, 1e-3, 1e-2, 3e-2, 1e-1]
 let figureSlice = 130
 let sgdRates: [Float] = [1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
@@ -118,7 +122,7 @@ for (label, noise) in noiseLevels {
     // META_BENCH_ZERO_PROBE=1: the learner's zero-input offset removed or not, on the
     // validation slices only; the test slices are not touched.
     if ProcessInfo.processInfo.environment["META_BENCH_ZERO_PROBE"] != nil {
-        for (name, model) in [("paper", paper), ("residual", residual)] {
+        for (name, model) in [("paper", paper)] + (residualModel.map { [("residual", $0)] } ?? []) {
             let mean = { (z: Bool) in try validation.reduce(0.0) { $0 + nrmse(try meta(model, $1, subtractZeroResponse: z), $1).clean } / Double(validation.count) }
             print(String(format: "%@ %@: validation NRMSE %.4f as trained, %.4f with f(x) − f(0)", label, name, try mean(false), try mean(true)))
         }
@@ -149,7 +153,7 @@ for (label, noise) in noiseLevels {
         return try f(a) < f(b)
     }!
     // The residual variant's branch λ, chosen on validation like GRAPPA's (the shipped model's is fixed).
-    let bestBranch = try branchLambdas.min { a, b in
+    let bestBranch = residualModel == nil ? 0 : try branchLambdas.min { a, b in
         let f = { (l: Double) in try validation.reduce(0.0) { $0 + nrmse(try meta(residual(branch: l), $1), $1).clean } }
         return try f(a) < f(b)
     }!
@@ -181,9 +185,11 @@ for (label, noise) in noiseLevels {
         try record("meta paper", s) { try meta(paper, s) }
         try record(String(format: "ablation: paper θ₀, SGD step %g, same T", bestRate), s) { try meta(paper, s, rule: .gradientDescent(rate: bestRate)) }
         try record("ablation: paper θ₀, no update (T=0)", s) { try meta(paper, s, rule: .gradientDescent(rate: 0)) }
-        try record("meta residual", s) { try meta(residual, s) }
-        try record("meta residual, branch λ automatic", s) { try meta(residual, s, branch: .automatic) }
-        try record(String(format: "meta residual, branch λ=%g (tuned)", bestBranch), s) { try meta(residual(branch: bestBranch), s) }
+        if residualModel != nil {
+            try record("meta residual", s) { try meta(residual, s) }
+            try record("meta residual, branch λ automatic", s) { try meta(residual, s, branch: .automatic) }
+            try record(String(format: "meta residual, branch λ=%g (tuned)", bestBranch), s) { try meta(residual(branch: bestBranch), s) }
+        }
         if rakiSlices.contains(s.z) {
             try record("RAKI (z ∈ \(rakiSlices.sorted()))", s) { try Raki().reconstruct(s.noisy.masked(by: mask.mask), mask) }
         }

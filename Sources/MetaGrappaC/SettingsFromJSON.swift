@@ -62,7 +62,8 @@ enum SettingsFromJSON {
                 variant = parsed
             }
             if let v = o["model"], !(v is String) { throw bad("model", v, "a file path") }
-            s.metaModel = try MetaModel.load(o["model"] as? String, variant: variant)
+            s.metaVariant = variant
+            s.metaModel = try (o["model"] as? String).map(MetaModel.read)
         }
         try s.validate()
         return s

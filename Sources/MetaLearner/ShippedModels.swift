@@ -2,18 +2,37 @@ import Foundation
 import MRICore
 
 /// The models shipped inside the binary (so that `recon --method meta` works wherever the
-/// executable is copied). Generated from `Models/*.mgmeta` by `scripts/embed-models`;
-/// a test checks that the embedded bytes equal the files.
+/// executable is copied), one per variant and acceleration for the paper's 32-coil array.
+/// Generated from `Models/paper-array-R<R>-<variant>.mgmeta` by `scripts/embed-models`; a
+/// test checks that the embedded bytes equal the files.
 public enum ShippedModels {
-    /// The shipped model of `variant` for the paper's 32-coil array at R = 4, if any.
-    public static func model(for variant: MetaVariant) throws -> MetaModel? {
-        guard let text = ShippedModelData.base64[variant.rawValue], let data = Data(base64Encoded: text) else { return nil }
-        return try MetaModel(serialized: Array(data), source: "shipped model '\(variant.rawValue)'")
+    /// The accelerations `variant` has a shipped model for, ascending.
+    public static func accelerations(for variant: MetaVariant) -> [Int] {
+        ShippedModelData.base64.keys.compactMap { key -> Int? in
+            let parts = key.split(separator: "-")
+            return parts.count == 2 && parts[0] == variant.rawValue ? Int(parts[1].dropFirst()) : nil
+        }.sorted()
     }
 
-    /// The embedded bytes of `variant`'s shipped model (for checks against `Models/`).
-    public static func bytes(for variant: MetaVariant) -> [UInt8]? {
-        ShippedModelData.base64[variant.rawValue].flatMap { Data(base64Encoded: $0) }.map(Array.init)
+    /// The shipped model of `variant` for the paper's 32-coil array at acceleration `r`, if any.
+    public static func model(for variant: MetaVariant, acceleration r: Int = 4) throws -> MetaModel? {
+        guard let bytes = bytes(for: variant, acceleration: r) else { return nil }
+        return try MetaModel(serialized: bytes, source: "shipped model '\(variant.rawValue)' for R=\(r)")
+    }
+
+    /// The shipped model of `variant` at acceleration `r`, or the error a user sees (which
+    /// accelerations have one, and how to train another).
+    public static func require(_ variant: MetaVariant, acceleration r: Int) throws -> MetaModel {
+        if let model = try model(for: variant, acceleration: r) { return model }
+        let shipped = accelerations(for: variant).map { "R=\($0)" }.joined(separator: ", ")
+        throw MRIError(.invalidArgument,
+                       "no meta model is shipped for variant '\(variant.rawValue)' at R=\(r) (shipped: \(shipped.isEmpty ? "none" : shipped)); a model meta-trained for R=\(r) is needed",
+                       setting: .metaModel)
+    }
+
+    /// The embedded bytes of `variant`'s shipped model at `r` (for checks against `Models/`).
+    public static func bytes(for variant: MetaVariant, acceleration r: Int = 4) -> [UInt8]? {
+        ShippedModelData.base64["\(variant.rawValue)-R\(r)"].flatMap { Data(base64Encoded: $0) }.map(Array.init)
     }
 }
 
@@ -24,15 +43,5 @@ extension MetaModel {
             throw MRIError(.io, "\(path): cannot read the meta model (missing or unreadable)")
         }
         return try MetaModel(serialized: Array(data), source: path)
-    }
-
-    /// The model in `path`, or without one the shipped model of `variant`.
-    public static func load(_ path: String?, variant: MetaVariant) throws -> MetaModel {
-        if let path { return try read(path) }
-        guard let shipped = try ShippedModels.model(for: variant) else {
-            throw MRIError(.invalidArgument, "no meta model is shipped for variant '\(variant.rawValue)'; a meta-trained model is needed",
-                           setting: .metaModel)
-        }
-        return shipped
     }
 }

@@ -66,22 +66,49 @@ public struct RakiReconstructor: Reconstructor {
     }
 }
 
-/// Meta-GRAPPA: the learner adapted to each slice's ACS by the model's T steps.
+/// Meta-GRAPPA: the learner adapted to each slice's ACS by the model's T steps, with a given
+/// model or with the shipped model of a variant for each scan's acceleration.
 public struct MetaReconstructor: Reconstructor {
-    /// The model and how it is used.
-    public var meta: MetaGrappa
+    /// Where the model comes from.
+    public enum Model: Sendable {
+        /// This model, whatever the scan.
+        case given(MetaModel)
+        /// The shipped model of the variant for the scan's acceleration (an error names the
+        /// accelerations that have one).
+        case shipped(MetaVariant)
+    }
+
+    /// The model.
+    public var model: Model
+    /// Use the model on a scan whose coil-array fingerprint does not match it.
+    public var allowOtherArray: Bool
+    /// The residual variant's linear-branch regularisation (nil: the model's own).
+    public var branchRegularization: GrappaRegularization?
     /// Names the data in errors.
     public var source: String
 
     /// A reconstructor with `model`; `allowOtherArray` waives the coil-array fingerprint check.
-    public init(model: MetaModel, allowOtherArray: Bool = false, source: String = "the k-space") {
-        meta = MetaGrappa(model: model)
-        meta.allowOtherArray = allowOtherArray
+    public init(model: Model, allowOtherArray: Bool = false, source: String = "the k-space") {
+        self.model = model
+        self.allowOtherArray = allowOtherArray
         self.source = source
+    }
+
+    /// The Meta-GRAPPA reconstruction this reconstructor runs on a scan acquired as `acquisition`.
+    public func metaGrappa(for acquisition: Acquisition) throws -> MetaGrappa {
+        let chosen: MetaModel = switch model {
+        case let .given(m): m
+        case let .shipped(variant): try ShippedModels.require(variant, acceleration: acquisition.acceleration)
+        }
+        var meta = MetaGrappa(model: chosen)
+        meta.allowOtherArray = allowOtherArray
+        meta.branchRegularization = branchRegularization
+        return meta
     }
 
     public func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition) throws -> ReconstructionResult {
         let t0 = Stopwatch()
+        let meta = try metaGrappa(for: acquisition)
         try meta.validate(k, acquisition, source: source)
         let (problem, theta, _) = try meta.adapt(k, acquisition)
         let (adaptation, t1) = (t0.seconds, Stopwatch())

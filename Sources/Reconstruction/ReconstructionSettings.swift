@@ -25,8 +25,10 @@ public struct ReconstructionSettings: Sendable {
     public var raki = Raki()
     /// RAKI training progress (one reporter per slice), if wanted.
     public var rakiProgress: (@Sendable () -> Raki.Progress?)?
-    /// The meta model (required by ``ReconstructionMethod/meta``).
+    /// The meta model (nil: the shipped model of ``metaVariant`` for each scan's acceleration).
     public var metaModel: MetaModel?
+    /// The variant whose shipped model is used when no ``metaModel`` is given.
+    public var metaVariant = MetaVariant.paper
     /// Use the meta model on a scan whose coil-array fingerprint does not match it.
     public var allowOtherArray = false
     /// The residual meta model's linear-branch regularisation (nil: the model's own).
@@ -107,9 +109,9 @@ public struct ReconstructionSettings: Sendable {
             }
         case .raki: method = RakiReconstructor(raki, progress: rakiProgress)
         case .meta:
-            guard let metaModel else { throw MRIError(.invalidArgument, "Meta-GRAPPA needs a meta model", setting: .metaModel) }
-            var meta = MetaReconstructor(model: metaModel, allowOtherArray: allowOtherArray, source: source)
-            meta.meta.branchRegularization = metaBranchRegularization
+            var meta = MetaReconstructor(model: metaModel.map { .given($0) } ?? .shipped(metaVariant),
+                                         allowOtherArray: allowOtherArray, source: source)
+            meta.branchRegularization = metaBranchRegularization
             method = meta
         }
         return virtualCoils.map { CoilCompressedReconstructor(method, virtualCoils: $0) } ?? method

@@ -160,15 +160,15 @@ struct MetaOptions: ParsableArguments {
     @Option(help: "Meta: variant, paper (the published method) or residual (per-scan linear branch + meta-adapted learner).")
     var variant: MetaVariant = .paper
 
-    @Option(help: "Meta: model file from `metagrappa meta-train` (default: the shipped model of the variant, for the paper's 32-coil array at R=4).")
+    @Option(help: "Meta: model file from `metagrappa meta-train` (default: the shipped model of the variant for the paper's 32-coil array at the scan's R: 4, 5 or 6).")
     var model: String?
 
     @Flag(name: .customLong("allow-other-array"),
           help: "Meta: use the model even if the scan's coil-correlation fingerprint does not match its array (same coil count).")
     var allowOtherArray = false
 
-    /// The model file given, or the shipped model of the variant.
-    func load() throws -> MetaModel { try MetaModel.load(model, variant: variant) }
+    /// The model file given (nil: the shipped model of the variant, chosen for each scan's R).
+    func load() throws -> MetaModel? { try model.map(MetaModel.read) }
 }
 
 /// The library settings the method flags describe (the meta model is read separately, by
@@ -181,6 +181,7 @@ func reconstructionSettings(method: ReconstructionMethod, grappa: GrappaOptions,
     settings.rakiProgress = { TrainingProgress.reporter() }
     settings.virtualCoils = coils.virtualCoils
     settings.allowOtherArray = meta.allowOtherArray
+    settings.metaVariant = meta.variant
     settings.metaBranchRegularization = grappa.givenRegularization
     return settings
 }

@@ -56,8 +56,11 @@ import TestSupport
         settings = ReconstructionSettings(method: .grappa)
         settings.virtualCoils = 0
         #expect { try settings.reconstructor() } throws: { ($0 as? MRIError)?.setting == .virtualCoils }
+        // No model given: the shipped one for the scan's R, and none is shipped for R = 3.
         settings = ReconstructionSettings(method: .meta)
-        #expect { try settings.reconstructor() } throws: { ($0 as? MRIError)?.setting == .metaModel }
+        #expect { try settings.reconstructor().reconstruct(acquired, acquisition) } throws: {
+            ($0 as? MRIError)?.setting == .metaModel && "\($0)".contains("at R=3 (shipped: R=4")
+        }
         settings = ReconstructionSettings(method: .grappa)
         settings.grappa.regularization = .relative(-1)
         #expect { try settings.reconstructor() } throws: { ($0 as? MRIError)?.setting == .regularization }

@@ -146,7 +146,8 @@ def meta(kspace, mask, variant=None, model=None, allow_other_array=False, lamda=
     """Meta-GRAPPA: the learner adapted to this scan's ACS by the meta-learner's T steps.
 
     variant: 'paper' (default) or 'residual'. model: a .mgmeta file (default: the shipped model
-    of the variant, the paper's 32-coil array at R = 4). A scan of another array is refused
+    of the variant for the mask's R, the paper's 32-coil array: 'paper' at R = 4, 5, 6,
+    'residual' at R = 4). A scan of another array is refused
     unless allow_other_array. lamda: the residual variant's linear-branch λ_rel or 'auto' (by
     default the λ_rel the model was meta-trained with)."""
     options = {"allow_other_array": bool(allow_other_array)}

@@ -41,6 +41,18 @@ def test_meta_equals_cli(tmp_path, brain32):
         assert np.array_equal(out, _cli_recon(tmp_path, acquired, mask, "--method", "meta", "--variant", variant))
 
 
+def test_meta_at_r6_uses_the_r6_model_as_the_cli_does(tmp_path, brain32):
+    full, _, _ = brain32
+    mask = metagrappa.uniform_mask(288, accel=6, acs=32)
+    acquired = (full * mask[None, :, None]).astype(np.complex64)
+    out = metagrappa.meta(acquired, mask)
+    assert np.array_equal(out, _cli_recon(tmp_path, acquired, mask, "--method", "meta"))
+    # the residual variant ships for R = 4 only: both refuse R = 6 with the same words
+    r = cli("recon", tmp_path / "in.npy", "--mask", tmp_path / "mask.npy", "-o", tmp_path / "o2.npy", "--method", "meta",
+            "--variant", "residual")
+    assert r.returncode == 64 and "no meta model is shipped for variant 'residual' at R=6" in r.stderr
+
+
 def test_raki_equals_cli(tmp_path, phantom):
     mask = metagrappa.uniform_mask(64, accel=2, acs=16)
     acquired = (phantom * mask[None, :, None]).astype(np.complex64)

@@ -29,7 +29,7 @@ def scan():
     (lambda k, m: metagrappa.raki(k, m, iterations=0), "at least 1 iteration"),
     (lambda k, m: metagrappa.raki(k, m, iterations=True), "iterations must be an integer"),
     (lambda k, m: metagrappa.grappa(k, m, lamda=True), "lamda must be"),
-    (lambda k, m: metagrappa.meta(k, m), "meta model is for R=4"),
+    (lambda k, m: metagrappa.meta(k, m), "no meta model is shipped for variant 'paper' at R=2"),
     (lambda k, m: metagrappa.meta(k, m, variant="fast"), "variant"),
     (lambda k, m: metagrappa.uniform_mask(32, accel=1, acs=8), "acceleration"),
     (lambda k, m: metagrappa.calibrate(k, m).apply(k[:3], m), "coils"),
