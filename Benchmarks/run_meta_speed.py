@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Whole-process speed of `metagrappa recon` for GRAPPA and Meta-GRAPPA (both variants,
-shipped models), interleaved in one run so that the ratios are fair on a noisy machine.
+"""Whole-process speed of `metagrappa recon` for GRAPPA (classic and automatic) and Meta-GRAPPA
+(shipped models: both variants at R = 4, the paper variant at R = 5 and 6), interleaved in
+one run so that the ratios are fair on a noisy machine.
 
 Usage (after `swift build -c release --static-swift-stdlib`):
     python3 Benchmarks/run_meta_speed.py [INPUT.npy] [--accel 4] [--acs 32] [--runs 15] [--baseline BINARY]
@@ -42,8 +43,10 @@ def main():
     if not os.path.exists(binary):
         sys.exit(f"{binary} missing: run `swift build -c release` first")
     methods = {"GRAPPA (4×5, λ 1e-4)": ["--method", "grappa", "--kernel-lines", "4", "--kernel-readout", "5", "--lambda", "1e-4"],
-               "meta, paper variant (shipped model)": ["--method", "meta", "--variant", "paper"],
-               "meta, residual variant (shipped model)": ["--method", "meta", "--variant", "residual"]}
+               "GRAPPA (automatic support and λ, the default)": ["--method", "grappa"],
+               "meta, paper variant (shipped model)": ["--method", "meta", "--variant", "paper"]}
+    if a.accel == 4:  # the residual variant ships for R = 4 only
+        methods["meta, residual variant (shipped model)"] = ["--method", "meta", "--variant", "residual"]
     walls = {m: [] for m in methods}
     base = {m: [] for m in methods}
     stages = {m: [] for m in methods}
