@@ -14,14 +14,7 @@ import Numerics
 /// measured scan is then a nearly noise-free reference).
 func realScanReport(_ path: String) throws {
     let k = try KSpaceFiles.readSlice(path)
-    let images = CenteredFFT.image(from: k)
-    var background = 0.0, count = 0
-    for c in 0..<k.coils {
-        for y in 0..<k.ny where y < 6 || y >= k.ny - 6 {
-            for x in 0..<k.nx where x < 6 || x >= k.nx - 6 { background += Double(images.data[(c * k.ny + y) * k.nx + x].lengthSquared); count += 1 }
-        }
-    }
-    background /= Double(count)
+    let background = CenteredFFT.image(from: k).cornerVariance(size: 6)
     print(String(format: "%@: %d coils, %d × %d; variance of the coil images' 6 × 6 corners %.2e\n", path, k.coils, k.ny, k.nx, background))
     print("| R | ACS | noise estimate: " + GrappaSelection.candidates.map { "\($0.lines) × \($0.readout)" }.joined(separator: " | ")
           + " | the rule | the rule on 8 virtual coils |")

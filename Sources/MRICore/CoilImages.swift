@@ -38,6 +38,18 @@ public struct CoilImages: Sendable, Equatable {
         }
         return RealImage(ny: ny, nx: nx, pixels: out)
     }
+
+    /// Mean squared magnitude over every coil's four `size × size` corners: where the object
+    /// leaves them empty, the image noise variance of one pixel of one coil.
+    public func cornerVariance(size: Int) -> Double {
+        var sum = 0.0, count = 0
+        for c in 0..<coils {
+            for y in 0..<ny where y < size || y >= ny - size {
+                for x in 0..<nx where x < size || x >= nx - size { sum += Double(data[(c * ny + y) * nx + x].lengthSquared); count += 1 }
+            }
+        }
+        return sum / Double(max(count, 1))
+    }
 }
 
 /// A real-valued 2-D image `[y, x]` (e.g. an RSS magnitude image), row-major.

@@ -1,6 +1,7 @@
 import Compute
 import Foundation
 import MRICore
+import Numerics
 import Testing
 import TestSupport
 
@@ -109,6 +110,18 @@ func directSSIM(_ a: RealImage, _ b: RealImage) -> Double {
         try #require(py.status == 0 && theirs.count == 4, "scikit-image failed: \(py.stderr)")
         for (a, b) in zip(ours, theirs) { #expect(abs(a - b) < 1e-6, "ours \(a), scikit-image \(b)") }
         #expect(theirs[1] < 0.9 && theirs[2] < 0.99, "the degraded images must differ: \(theirs)")
+    }
+
+    /// Two coils of 10 × 8: 2 in every corner pixel of the first (size 3), 1 in the second's,
+    /// and 100 everywhere else, which must not count: (4·9·4 + 1·9·4) / 72 = 2.5.
+    @Test func cornerVarianceAveragesTheFourCornersOfEveryCoil() {
+        var data = [Complex<Float>](repeating: Complex(100, 0), count: 2 * 10 * 8)
+        for c in 0..<2 {
+            for y in 0..<10 where y < 3 || y >= 7 {
+                for x in 0..<8 where x < 3 || x >= 5 { data[(c * 10 + y) * 8 + x] = c == 0 ? Complex(0, 2) : Complex(1, 0) }
+            }
+        }
+        #expect(CoilImages(coils: 2, ny: 10, nx: 8, data: data).cornerVariance(size: 3) == 2.5)
     }
 }
 
