@@ -27,9 +27,14 @@ BLASThreading.ensureSingleThreaded()
 let volume = try NpyFile.read(args[1])
 let shape = volume.header.shape
 let simulator = try BrainTaskSimulator(volume: volume.bytes, depth: shape[0], height: shape[1], width: shape[2])
-// RESIDUAL_MODEL "-": no residual model (its rows are left out).
+// RESIDUAL_MODEL "-": no residual model (its rows are left out, and the branch probe refused;
+// `residual` is then never read).
 let paper = try MetaModel.read(args[2]), residualModel = args[3] == "-" ? nil : try MetaModel.read(args[3])
 let residual = residualModel ?? paper
+if residualModel == nil && ProcessInfo.processInfo.environment["META_BENCH_BRANCH_PROBE"] != nil {
+    print("META_BENCH_BRANCH_PROBE probes the residual model: give one instead of -")
+    exit(64)
+}
 let outDir = args[4]
 try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
 let rakiSlices: Set<Int> = args.firstIndex(of: "--raki-slices").map { Set(args[$0 + 1].split(separator: ",").compactMap { Int($0) }) } ?? [110, 130, 150]
