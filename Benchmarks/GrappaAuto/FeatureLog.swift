@@ -5,8 +5,9 @@ import Numerics
 
 /// One JSON line per case: the oracle grid (NRMSE of every support × λ_rel against the
 /// noise-free image) beside what the scan itself can tell about each (support, λ_rel): the
-/// ACS fit's residual, degrees of freedom and weight norms, the noise level (true, and as
-/// estimated from the scan), and the measured lines' energies. Selection rules are then
+/// ACS fit's residual, degrees of freedom and weight norms, its lattice-line proxy's ACS fit
+/// and errors on the lattice lines outside the ACS (``ProxyFit``), the noise level (true, and
+/// as estimated from the scan), and the measured lines' energies. Selection rules are then
 /// compared offline on the same cases.
 final class FeatureLog {
     let handle: FileHandle
@@ -48,7 +49,7 @@ final class FeatureLog {
         let rowEnergy = (0..<ny).map { y in
             acquisition.mask.acquired[y] ? (0..<coils).reduce(0.0) { s, c in (0..<nx).reduce(s) { $0 + Double(measured[c, y, $1].lengthSquared) } } : -1
         }
-        var supports: [String: Any] = [:]
+        var supports: [String: Any] = [:], proxies: [String: Any] = [:]
         let r = acquisition.acceleration
         for g in GrappaSelection.candidates where acquisition.autoCalibrationLines.count >= g.minimumACSLines(acceleration: r) {
             let spectrum = try GrappaFitSpectrum(measured, acquisition, geometry: g)
@@ -60,6 +61,15 @@ final class FeatureLog {
                 "eig_quantiles": [0.02, 0.05, 0.1, 0.25, 0.5].map { e[Int(Double(e.count) * $0)] },
                 "residual": fits.map(\.residual), "freedom": fits.map(\.freedom), "weight_norm": fits.map(\.weightNorm),
             ]
+            let offsets = (g.firstLine...g.lastLine).map { r * ($0 <= 0 ? $0 : $0 + 1) } + [r]
+            if acquisition.autoCalibrationLines.count >= offsets.max()! - offsets.min()! + 1 {
+                let p = try ProxyFit(measured, acquisition, geometry: g, lambdas: lambdas)
+                proxies["\(g.lines)x\(g.readout)"] = [
+                    "rows": p.rows, "targets": p.targets, "validation_rows": p.validationRows, "target_energy": p.targetEnergy,
+                    "validation_energy": p.validationEnergy, "residual": p.residual, "freedom": p.freedom,
+                    "weight_norm": p.weightNorm, "validation": p.validation,
+                ]
+            }
         }
         var out = fields
         out["lambdas"] = lambdas
@@ -70,6 +80,7 @@ final class FeatureLog {
         out["row_energy"] = rowEnergy
         out["acs_lines"] = [acquisition.autoCalibrationLines.lowerBound, acquisition.autoCalibrationLines.upperBound]
         out["supports"] = supports
+        out["proxies"] = proxies
         var data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
         data.append(0x0A)
         handle.write(data)

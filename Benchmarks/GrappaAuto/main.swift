@@ -21,8 +21,9 @@ import MRIIO
 //        (RealScan.swift).
 //   --transfer: also the λ chosen on the physical coils and on 8 virtual coils carried over
 //        at the same λ_rel or the same absolute λ (arrays of more than 8 coils), printed.
-//   --features: one JSON line per case with the oracle grid and the ACS fit's quantities
-//        for every support and λ (FeatureLog), to compare rules offline.
+//   --features: one JSON line per case with the oracle grid, the ACS fit's quantities and
+//        the lattice-line proxy's fit and errors for every support and λ (FeatureLog), to
+//        compare rules offline.
 
 let args = CommandLine.arguments
 if args.count >= 4 && args[3] == "real" {

@@ -15,29 +15,46 @@ import Numerics
 /// then gives the full-readout correlations, and subtracting the few terms in the
 /// `readout/2` edge columns that the textbook window `x ∈ [hx, nx − hx)` leaves out makes
 /// the result equal, up to rounding, to `AᴴA` and `AᴴB` of ``CalibrationSystem``.
-struct CalibrationNormalEquations {
+package struct CalibrationNormalEquations {
     /// Number of unknowns per target, `coils · lines · readout`.
-    let unknowns: Int
+    package let unknowns: Int
     /// Number of targets, `coils · (R − 1)`.
-    let targets: Int
+    package let targets: Int
     /// `AᴴA`, `unknowns × unknowns`, column-major, both triangles.
-    var gram: [Complex<Float>]
+    package var gram: [Complex<Float>]
     /// `AᴴB`, `unknowns × targets`, column-major.
-    var rhs: [Complex<Float>]
+    package var rhs: [Complex<Float>]
     /// The calibration positions: base lines `firstBase..<firstBase + bases` (each with its
     /// sources at `base + R·j` and targets at `base + m`) by readout positions
     /// `[readout/2, nx − readout/2)`.
-    let firstBase: Int, bases: Int
+    package let firstBase: Int, bases: Int
 
     /// `trace(AᴴA) / unknowns`: the scale a relative regularisation is relative to.
-    var meanDiagonal: Double {
+    package var meanDiagonal: Double {
         var trace = 0.0
         for i in 0..<unknowns { trace += Double(gram[i * unknowns + i].real) }
         return trace / Double(unknowns)
     }
 
+    /// `AᴴA = V S Vᴴ` and `Vᴴ AᴴB`: the eigenvectors `V` (column-major), the eigenvalues `S`
+    /// ascending, and the right-hand sides in the eigenbasis, from which the ridge fit of
+    /// every λ follows in closed form.
+    package func eigenbasis() throws -> (vectors: [Complex<Float>], values: [Float], projected: [Complex<Float>]) {
+        let n = unknowns
+        var vectors = gram
+        var values = [Float](repeating: 0, count: n)
+        let ok = vectors.withUnsafeMutableBufferPointer { a in
+            values.withUnsafeMutableBufferPointer { ComplexLinearAlgebra.hermitianEigen(a: a.baseAddress!, n: n, lda: n, values: $0.baseAddress!) }
+        }
+        guard ok else { throw MRIError(.numerical, "eigendecomposition of the GRAPPA normal equations did not converge") }
+        var projected = [Complex<Float>](repeating: .zero, count: n * targets)
+        ComplexLinearAlgebra.gemm(.conjugateTranspose, .none, m: n, n: targets, k: n, alpha: .one, a: vectors, lda: n, b: rhs, ldb: n,
+                                  beta: .zero, c: &projected, ldc: n)
+        return (vectors, values, projected)
+    }
+
     /// GRAPPA's normal equations for a kernel of shape `g` at acceleration `r`.
-    init(k: KSpace, acs: Range<Int>, acceleration r: Int, geometry g: GrappaKernelGeometry) {
+    package init(k: KSpace, acs: Range<Int>, acceleration r: Int, geometry g: GrappaKernelGeometry) {
         self.init(k: k, acs: acs, sourceOffsets: (g.firstLine...g.lastLine).map { r * $0 }, targetOffsets: Array(1..<r),
                   readout: g.readout)
     }
@@ -46,7 +63,7 @@ struct CalibrationNormalEquations {
     /// `o` in `sourceOffsets` (each over `readout` samples), targets on `base + o` for `o` in
     /// `targetOffsets`, over every base whose lines all lie in `acs`. Unknown index
     /// `((coil·sources) + j)·readout + d`; target index `coil·targets + t`.
-    init(k: KSpace, acs: Range<Int>, sourceOffsets: [Int], targetOffsets: [Int], readout: Int) {
+    package init(k: KSpace, acs: Range<Int>, sourceOffsets: [Int], targetOffsets: [Int], readout: Int) {
         let coils = k.coils, nx = k.nx, ny = k.ny
         let hx = readout / 2, bx = readout, by = sourceOffsets.count, nt = targetOffsets.count
         let offsets = sourceOffsets + targetOffsets

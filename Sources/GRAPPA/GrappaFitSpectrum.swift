@@ -33,21 +33,7 @@ public struct GrappaFitSpectrum: Sendable {
     init(_ k: KSpace, _ acquisition: Acquisition, geometry g: GrappaKernelGeometry, calibration system: CalibrationNormalEquations) throws {
         let r = acquisition.acceleration
         let n = system.unknowns, t = system.targets
-        var gram = system.gram
-        var values = [Float](repeating: 0, count: n)
-        let ok = gram.withUnsafeMutableBufferPointer { a in
-            values.withUnsafeMutableBufferPointer { ComplexLinearAlgebra.hermitianEigen(a: a.baseAddress!, n: n, lda: n, values: $0.baseAddress!) }
-        }
-        guard ok else { throw MRIError(.numerical, "eigendecomposition of the GRAPPA normal equations did not converge") }
-        var projected = [Complex<Float>](repeating: .zero, count: n * t)
-        gram.withUnsafeBufferPointer { v in
-            system.rhs.withUnsafeBufferPointer { h in
-                projected.withUnsafeMutableBufferPointer { p in
-                    ComplexLinearAlgebra.gemm(.conjugateTranspose, .none, m: n, n: t, k: n, alpha: .one, a: v.baseAddress!, lda: n,
-                                              b: h.baseAddress!, ldb: n, beta: .zero, c: p.baseAddress!, ldc: n)
-                }
-            }
-        }
+        let (_, values, projected) = try system.eigenbasis()
         var energy = [Double](repeating: 0, count: n)
         for q in 0..<t { for i in 0..<n { energy[i] += Double(projected[q * n + i].lengthSquared) } }
         var b = 0.0
