@@ -108,6 +108,9 @@ let package = Package(
         .executableTarget(name: "grappa-auto-bench", dependencies: ["Compute", "MRICore", "MRIIO", "GRAPPA", "MetaLearner"],
                           path: "Benchmarks/GrappaAuto"),
 
+        .executableTarget(name: "prior-probe", dependencies: ["Compute", "MRICore", "MRIIO", "GRAPPA", "MetaLearner", "MetaTraining"],
+                          path: "Benchmarks/PriorProbe"),
+
         // RAKI variants the CLI does not expose (see BENCHMARKS.md).
         .executableTarget(name: "raki-probe", dependencies: ["Compute", "MRICore", "MRIIO", "GRAPPA", "RAKI"],
                           path: "Benchmarks/RakiProbe"),
