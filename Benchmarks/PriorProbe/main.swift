@@ -7,7 +7,7 @@ import MRICore
 import MRIIO
 import Numerics
 
-// usage: prior-probe VOLUME R [--subjects] [--normalise-gains] [--prior-scale S] [--train N]
+// usage: prior-probe VOLUME R [--subjects] [--normalise-gains] [--own-kernel] [--prior-scale S] [--train N]
 //
 // How far a population kernel of the paper array can carry a linear learner: θ₀(ν), the
 // kernel of least squared error over whole fully sampled training k-spaces (slices 20…99,
@@ -19,12 +19,15 @@ import Numerics
 // oracle), ν from the scan's true noise over the lattice lines' power, times S (default 100).
 // --subjects: training and test scans each on a subject of their own (HeadPlacement.random);
 // --normalise-gains: every scan divided per coil by its k-space centre before pooling and fitting.
+// --own-kernel: also each scan's own kernel, from its noise-free whole k-space at ν×0.1, 1, 10,
+// 100, on a line before the scan's row.
 let args = CommandLine.arguments
 let volume = try NpyFile.read(args[1])
 let r = Int(args[2])!
 let subjects = args.contains("--subjects")
 let trainCount = args.firstIndex(of: "--train").map { Int(args[$0 + 1])! } ?? 40
 let normaliseGains = args.contains("--normalise-gains")
+let ownKernel = args.contains("--own-kernel")
 let priorScale = args.firstIndex(of: "--prior-scale").map { Double(args[$0 + 1])! } ?? 100
 let shape = volume.header.shape
 let simulator = try BrainTaskSimulator(volume: volume.bytes, depth: shape[0], height: shape[1], width: shape[2])
@@ -124,6 +127,15 @@ for (noise, label) in [(0.002, "high"), (0.005, "mid"), (0.0125, "low")] {
                 }
             }
             let alone = try error(theta0, inFrame: true)
+            if ownKernel {
+                // The kernel of this very scan's noise-free k-space (the most any prior could give).
+                let own = CalibrationNormalEquations(k: scan.clean, acs: 0..<288, acceleration: r, geometry: g)
+                let best = try [0.1, 1, 10, 100].map { s -> Double in
+                    let w = solve(own.gram, own.rhs, n: n, t: t, lambda: nu * s * own.meanDiagonal, prior: nil)!
+                    return try error(w)
+                }
+                print("own kernel at ν×0.1, 1, 10, 100:", best.map { String(format: "%.4f", $0) }.joined(separator: " "))
+            }
             let scaled = try [1.0, 10, 100, 1000].map { try error(prior(g, nu: nu * $0), inFrame: true) }
             let key = "\(label) SNR, \(g.lines) × \(g.readout)"
             means[key, default: [0, 0, 0, 0]] = zip(means[key, default: [0, 0, 0, 0]], [nrmse(floor, ref), bestPlain.0, bestPrior.0, alone]).map { $0 + $1 / 5 }
