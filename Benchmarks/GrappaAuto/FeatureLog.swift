@@ -61,8 +61,7 @@ final class FeatureLog {
                 "eig_quantiles": [0.02, 0.05, 0.1, 0.25, 0.5].map { e[Int(Double(e.count) * $0)] },
                 "residual": fits.map(\.residual), "freedom": fits.map(\.freedom), "weight_norm": fits.map(\.weightNorm),
             ]
-            let offsets = (g.firstLine...g.lastLine).map { r * ($0 <= 0 ? $0 : $0 + 1) } + [r]
-            if acquisition.autoCalibrationLines.count >= offsets.max()! - offsets.min()! + 1 {
+            if acquisition.autoCalibrationLines.count >= GrappaSelection.proxySpan(g, acceleration: r) {
                 let p = try ProxyFit(measured, acquisition, geometry: g, lambdas: lambdas)
                 proxies["\(g.lines)x\(g.readout)"] = [
                     "rows": p.rows, "targets": p.targets, "validation_rows": p.validationRows, "target_energy": p.targetEnergy,

@@ -21,7 +21,7 @@ struct ProxyFit {
 
     init(_ k: KSpace, _ acquisition: Acquisition, geometry g: GrappaKernelGeometry, lambdas: [Double]) throws {
         let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
-        let offsets = (g.firstLine...g.lastLine).map { r * ($0 <= 0 ? $0 : $0 + 1) }
+        let offsets = GrappaSelection.proxySourceOffsets(g, acceleration: r)
         let system = CalibrationNormalEquations(k: k, acs: acs, sourceOffsets: offsets, targetOffsets: [r], readout: g.readout)
         let n = system.unknowns, t = system.targets, hx = g.halfReadout
         var b = 0.0

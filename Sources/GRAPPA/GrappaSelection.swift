@@ -102,7 +102,7 @@ public struct GrappaSelection: Sendable {
                            "ACS of \(acs.count) lines is too small for GRAPPA at R=\(r): at least \(smallest) lines are needed",
                            setting: .acsLines)
         }
-        let testable = candidates.filter { acs.count >= Proxy.span($0, acceleration: r) }
+        let testable = candidates.filter { acs.count >= Self.proxySpan($0, acceleration: r) }
         let fixed: Double? = if case let .relative(value) = regularization { value } else { nil }
         // The support is tested, and λ chosen, on a few virtual coils of large arrays.
         // Only the measured lines: nothing reads the others.
@@ -164,6 +164,20 @@ public struct GrappaSelection: Sendable {
     }
 }
 
+extension GrappaSelection {
+    /// Source line offsets of `g`'s lattice-line proxy at acceleration `r` (its target is `r`):
+    /// the kernel's `R·j` become `R·j` for `j ≤ 0` and `R·(j + 1)` for `j ≥ 1`.
+    package static func proxySourceOffsets(_ g: GrappaKernelGeometry, acceleration r: Int) -> [Int] {
+        (g.firstLine...g.lastLine).map { r * ($0 <= 0 ? $0 : $0 + 1) }
+    }
+
+    /// Lines `g`'s proxy spans, which the ACS must hold for it to be fitted.
+    package static func proxySpan(_ g: GrappaKernelGeometry, acceleration r: Int) -> Int {
+        let o = proxySourceOffsets(g, acceleration: r) + [r]
+        return o.max()! - o.min()! + 1
+    }
+}
+
 /// The lattice-line proxies of the candidate supports on one scan, and the validation rows
 /// outside the ACS (the same for every candidate).
 private struct Proxy {
@@ -175,20 +189,9 @@ private struct Proxy {
     let validationRows: Int
     let acceleration: Int
 
-    /// Source line offsets of `g`'s proxy at acceleration `r` (its target is `r`).
-    static func offsets(_ g: GrappaKernelGeometry, acceleration r: Int) -> [Int] {
-        (g.firstLine...g.lastLine).map { r * ($0 <= 0 ? $0 : $0 + 1) }
-    }
-
-    /// Lines a proxy spans, which the ACS must hold.
-    static func span(_ g: GrappaKernelGeometry, acceleration r: Int) -> Int {
-        let o = offsets(g, acceleration: r) + [r]
-        return o.max()! - o.min()! + 1
-    }
-
     init(_ k: KSpace, _ acquisition: Acquisition, candidates: [GrappaKernelGeometry]) throws {
         let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
-        let offsets = Array(Set(candidates.flatMap { Self.offsets($0, acceleration: r) })).sorted()
+        let offsets = Array(Set(candidates.flatMap { GrappaSelection.proxySourceOffsets($0, acceleration: r) })).sorted()
         let readout = candidates.map(\.readout).max()!
         acceleration = r
         coils = k.coils
@@ -246,7 +249,7 @@ private struct ProxyGroup {
          validation: (sources: [Complex<Float>], rows: Int, offsets: [Int], readout: Int)) {
         lines = candidates[0].lines
         self.candidates = candidates.sorted { $0.readout < $1.readout }
-        let own = Proxy.offsets(candidates[0], acceleration: r), width = self.candidates.last!.readout
+        let own = GrappaSelection.proxySourceOffsets(candidates[0], acceleration: r), width = self.candidates.last!.readout
         let system = CalibrationNormalEquations(k: k, acs: acs, sourceOffsets: own, targetOffsets: [r], readout: width)
         let hx = width / 2, coils = k.coils
         // (coil, line, readout distance d) of each unknown, narrowest readout ring first.
