@@ -67,23 +67,39 @@ def missing_energy(c, s2):
     return float(np.interp(missing, measured, clean).sum()), len(missing)
 
 
-def risks(c, s2, power=1.0, weight=1.0, scale=True):
-    """Expected squared error over the missing samples for every (support, λ_rel)."""
+def ridge_terms(f, s2, lambdas):
+    """Per λ_rel of one ACS fit `f` (its residual, degrees of freedom and weight norm): the GCV,
+    the model error (the GCV less the targets' noise and the noise the kernel passes) and the
+    passed noise σ²‖W‖²; λ where the GCV denominator vanishes left out."""
+    n, t = f["rows"], f["targets"]
+    out = {}
+    for lam, rss, df, w2 in zip(lambdas, f["residual"], f["freedom"], f["weight_norm"]):
+        if df >= 0.99 * n:
+            continue
+        gcv = (rss / n) / (1 - df / n) ** 2
+        passed = s2 * w2
+        out[lam] = (gcv, max(gcv - t * s2 - passed, 0), passed)
+    return out
+
+
+def risk_terms(c, s2):
+    """Per (support, λ_rel): the expected error's model term over the missing samples before
+    the energy ratio, that ratio, its noise term, and the GCV."""
     out = {}
     emiss, nmiss = missing_energy(c, s2)
     k = nmiss * c["nx"] / (c["R"] - 1)
     for g, f in c["supports"].items():
         n, t, eb = f["rows"], f["targets"], f["target_energy"]
         ratio = (emiss / k) / (max(eb - n * t * s2, 1e-30) / n)
-        for j, lam in enumerate(c["lambdas"]):
-            rss, df, w2 = f["residual"][j], f["freedom"][j], f["weight_norm"][j]
-            if df >= 0.99 * n:
-                continue
-            gcv = (rss / n) / (1 - df / n) ** 2
-            passed = s2 * w2
-            model = max(gcv - t * s2 - passed, 0)
-            out[(g, lam)] = k * (model * ratio ** power + weight * passed) if scale else gcv
+        for lam, (gcv, model, passed) in ridge_terms(f, s2, c["lambdas"]).items():
+            out[(g, lam)] = (k * model, ratio, k * passed, gcv)
     return out
+
+
+def risks(c, s2, power=1.0, weight=1.0, scale=True):
+    """Expected squared error over the missing samples for every (support, λ_rel)."""
+    return {key: model * ratio ** power + weight * passed if scale else gcv
+            for key, (model, ratio, passed, gcv) in risk_terms(c, s2).items()}
 
 
 def proxies_support(c):
@@ -158,19 +174,9 @@ def main():
 
 def kernel_terms(c, s2):
     """Per λ_rel: the expected error's model and noise terms for the proxies' support."""
-    emiss, nmiss = missing_energy(c, s2)
-    k = nmiss * c["nx"] / (c["R"] - 1)
-    f = c["supports"][proxies_support(c)]
-    n, t, eb = f["rows"], f["targets"], f["target_energy"]
-    ratio = (emiss / k) / (max(eb - n * t * s2, 1e-30) / n)
-    out = {}
-    for j, lam in enumerate(c["lambdas"]):
-        rss, df, w2 = f["residual"][j], f["freedom"][j], f["weight_norm"][j]
-        if df >= 0.99 * n or lam < 0.99e-5:
-            continue
-        gcv = (rss / n) / (1 - df / n) ** 2
-        out[lam] = (k * max(gcv - t * s2 - s2 * w2, 0) * ratio, k * s2 * w2)
-    return out
+    g = proxies_support(c)
+    return {lam: (model * ratio, passed) for (support, lam), (model, ratio, passed, _) in risk_terms(c, s2).items()
+            if support == g and lam >= 0.99e-5}
 
 
 def proxy_terms(c, s2):
@@ -181,14 +187,9 @@ def proxy_terms(c, s2):
         return None
     n, t, vr = p["rows"], p["targets"], p["validation_rows"]
     ratio = ((p["validation_energy"] - vr * t * s2) / vr) / (max(p["target_energy"] - n * t * s2, 1e-30) / n)
-    out = {}
-    for j, lam in enumerate(c["lambdas"]):
-        res, df, w2 = p["residual"][j], p["freedom"][j], p["weight_norm"][j]
-        if df >= 0.99 * n or lam < 0.99e-5:
-            continue
-        gcv = (res / n) / (1 - df / n) ** 2
-        out[lam] = (max(gcv - t * s2 - s2 * w2, 0) * ratio, s2 * w2 + t * s2, p["validation"][j] / vr)
-    return out
+    validation = dict(zip(c["lambdas"], p["validation"]))
+    return {lam: (model * ratio, passed + t * s2, validation[lam] / vr)
+            for lam, (_, model, passed) in ridge_terms(p, s2, c["lambdas"]).items() if lam >= 0.99e-5}
 
 
 def with_transport(c, tau):
