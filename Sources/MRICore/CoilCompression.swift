@@ -37,11 +37,11 @@ public struct CoilCompression: Sendable {
         }
         // AᴴA as the sum of fixed sample chunks' products, computed side by side (the same sum
         // whatever the number of workers).
-        var partial = [Complex<Float>](repeating: .zero, count: Parallel.chunkCount * c * c)
+        let chunks = max(1, min(Parallel.chunkCount, samples))
+        var partial = [Complex<Float>](repeating: .zero, count: chunks * c * c)
         a.withUnsafeBufferPointer { ap in
             partial.withUnsafeMutableBufferPointer { pp in
                 let (src, dst) = (UnsafeSendable(ap.baseAddress!), UnsafeSendable(pp.baseAddress!))
-                let chunks = max(1, min(Parallel.chunkCount, samples))
                 Parallel.forEach(chunks) { i in
                     let range = (i * samples / chunks)..<((i + 1) * samples / chunks)
                     ComplexLinearAlgebra.gemm(.conjugateTranspose, .none, m: c, n: c, k: range.count, a: src.value + range.lowerBound,
@@ -50,7 +50,7 @@ public struct CoilCompression: Sendable {
             }
         }
         var g = [Complex<Float>](repeating: .zero, count: c * c)
-        for i in 0..<Parallel.chunkCount { for j in 0..<(c * c) { g[j] += partial[i * c * c + j] } }
+        for i in 0..<chunks { for j in 0..<(c * c) { g[j] += partial[i * c * c + j] } }
         var values = [Float](repeating: 0, count: c)
         let converged = g.withUnsafeMutableBufferPointer { gp in
             values.withUnsafeMutableBufferPointer { ComplexLinearAlgebra.hermitianEigen(a: gp.baseAddress!, n: c, lda: c, values: $0.baseAddress!) }
