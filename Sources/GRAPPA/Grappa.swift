@@ -42,6 +42,10 @@ public struct Grappa: Sendable {
     public var regularization: GrappaRegularization
     /// Linear solver.
     public var solver: Solver
+    /// The noise variance of one k-space sample of one coil (mean over the coils), where known
+    /// from noise-only data (noise scans scaled to the imaging readout's bandwidth); nil: the
+    /// automatic λ estimates it from the scan's calibration matrix. Unused when λ is fixed.
+    public var noiseVariance: Double?
 
     /// GRAPPA with the given support and regularisation; by default both chosen for each scan.
     public init(support: GrappaSupport = .automatic, regularization: GrappaRegularization = .automatic,
@@ -65,6 +69,10 @@ public struct Grappa: Sendable {
                                setting: .regularization)
             }
         }
+        if let noiseVariance, !(noiseVariance > 0 && noiseVariance.isFinite) {
+            throw MRIError(.invalidArgument, "the noise variance must be a finite number > 0, found \(noiseVariance)",
+                           setting: .noiseVariance)
+        }
     }
 
     /// Fits a kernel on the acquisition's ACS block, choosing its support and regularisation
@@ -75,7 +83,8 @@ public struct Grappa: Sendable {
         if case let .fixed(geometry) = support, case let .relative(lambda) = regularization {
             return try calibrate(k, acquisition, geometry: geometry, regularization: lambda)
         }
-        let choice = try GrappaSelection(k, acquisition, support: support, regularization: regularization)
+        let choice = try GrappaSelection(k, acquisition, support: support, regularization: regularization,
+                                         noiseVariance: noiseVariance)
         return try calibrate(k, acquisition, geometry: choice.geometry, regularization: choice.regularization,
                              normalEquations: choice.calibration)
     }

@@ -58,8 +58,9 @@ public struct GrappaSelection: Sendable {
     public let regularization: Double
     /// The coils the test ran on (``selectionCoils`` virtual coils, or the scan's own).
     public let testedCoils: Int
-    /// The noise variance of one k-space sample of one coil (mean over the coils), as estimated
-    /// from the calibration matrix for the automatic λ (nil when λ is fixed).
+    /// The noise variance of one k-space sample of one coil (mean over the coils) the automatic
+    /// λ used: the one given, or else estimated from the calibration matrix (nil when λ is fixed
+    /// or the classic λ was kept).
     public let noiseVariance: Double?
     /// Every tested (support, λ_rel on the tested coils) with its proxy's mean squared
     /// prediction error on the lattice lines outside the ACS, best first.
@@ -86,8 +87,10 @@ public struct GrappaSelection: Sendable {
     static let validationPositions = 1024
 
     /// Chooses for `k` acquired as `acquisition`; a fixed support or regularisation is kept.
+    /// `noiseVariance`: the noise variance of one sample of one coil of `k` where known (from
+    /// noise-only data); the automatic λ estimates it from the scan otherwise.
     public init(_ k: KSpace, _ acquisition: Acquisition, support: GrappaSupport,
-                regularization: GrappaRegularization) throws {
+                regularization: GrappaRegularization, noiseVariance known: Double? = nil) throws {
         let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
         var candidates: [GrappaKernelGeometry]
         switch support {
@@ -153,7 +156,7 @@ public struct GrappaSelection: Sendable {
             // scan's own at the same absolute weight (measured closer to the choice made on
             // the physical coils than the same relative weight: BENCHMARKS.md).
             let own = CalibrationNormalEquations(k: k, acs: acs, acceleration: r, geometry: chosen)
-            let noise = try GrappaRegularizationRisk.noiseVariance(k, acquisition, calibration: own, kernel: chosen)
+            let noise = try known ?? GrappaRegularizationRisk.noiseVariance(k, acquisition, calibration: own, kernel: chosen)
             let spectrum = space.coils == k.coils
                 ? try GrappaFitSpectrum(k, acquisition, geometry: chosen, calibration: own)
                 : try GrappaFitSpectrum(space, acquisition, geometry: chosen)

@@ -37,7 +37,7 @@ public struct MRIError: Error, CustomStringConvertible, Equatable, Sendable {
         case acceleration, acsLines, mask, slice, virtualCoils
         case regularization, kernelLines, kernelReadout
         case iterations, learningRate, whiteningRidge, hiddenChannels, plateauWindow
-        case metaModel, coilArray, kernel, gFactor, prewhitening
+        case metaModel, coilArray, kernel, gFactor, prewhitening, noiseVariance
     }
 
     /// The kind of failure.

@@ -63,6 +63,24 @@ enum IsmrmrdHeaders {
         }
     }
 
+    /// Every acquisition's `sample_time_us` (its readout's dwell time), or nil if the records
+    /// have none that reads as a number.
+    static func sampleTimes(_ dataset: HDF5.Handle) -> [Float]? {
+        let n = HDF5.dimensions(dataset)[0]
+        var times = [Float](repeating: 0, count: n)
+        let status: Int32 = HDF5.locked {
+            let head = mg_H5Tcreate(H5T_COMPOUND, 4)
+            mg_H5Tinsert(head, "sample_time_us", 0, mg_h5t_native_float())
+            let record = mg_H5Tcreate(H5T_COMPOUND, 4)
+            mg_H5Tinsert(record, "head", 0, head)
+            defer { mg_H5Tclose(record); mg_H5Tclose(head) }
+            return times.withUnsafeMutableBytes {
+                mg_H5Dread(dataset.id, record, mg_h5s_all(), mg_h5s_all(), mg_h5p_default(), $0.baseAddress!)
+            }
+        }
+        return status >= 0 ? times : nil
+    }
+
     /// The `data` floats of acquisition `index`, which must number `expected`.
     static func readData(_ dataset: HDF5.Handle, index: Int, expected: Int, source: String) throws -> [Float] {
         let result: [Float]? = HDF5.locked {

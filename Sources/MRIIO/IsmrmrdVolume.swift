@@ -22,6 +22,13 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
     private let acquisitions: [(index: Int, slice: Int, line: Int, reversed: Bool)]
     /// Noise acquisitions of the imaging channel count: index in the dataset, samples.
     private let noise: [(index: Int, samples: Int)]
+    /// From the noise acquisitions' variance to the imaging samples' (``KSpaceVolumeReader/noiseVarianceScale``):
+    /// noise power per sample grows with the sampling bandwidth, 1 / dwell time, so the noise
+    /// acquisitions' variance is scaled by their dwell time over the imaging readouts'; divided by
+    /// the receiver's relative noise bandwidth (`relativeReceiverNoiseBandwidth`, 1 if absent: the
+    /// noise acquisitions' filter passes less noise than their sampling bandwidth, the convention
+    /// of ISMRMRD's and Gadgetron's prewhitening); and by the readouts averaged into each line.
+    public let noiseVarianceScale: Double?
 
     /// ISMRMRD flag bits (1-based, as in the ISMRMRD headers) of acquisitions that are not imaging data.
     static let skippedFlags: [(bit: Int, name: String)] = [
@@ -76,11 +83,31 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
         guard ny <= 1 << 16, let _ = BinaryFile.checkedProduct([channels, ny, samples], limit: 1 << 31) else {
             throw MRIError(.format, "\(path): \(channels) channels × \(ny) lines × \(samples) samples is too large")
         }
-        acquisitions = imaging.map { (index: $0.0, slice: $0.2 * (maxSlice + 1) + $0.1, line: $0.3, reversed: $0.4) }
+        let assembled = imaging.map { (index: $0.0, slice: $0.2 * (maxSlice + 1) + $0.1, line: $0.3, reversed: $0.4) }
+        acquisitions = assembled
         slices = (maxSlice + 1) * (maxRepetition + 1)
         sliceShape = (channels, ny, samples)
         let usable = noiseFound.filter { $0.channels == channels && $0.samples > 0 && $0.samples <= 1 << 16 }
         noise = usable.filter { $0.samples == usable.first?.samples }.map { ($0.index, $0.samples) }
+        noiseVarianceScale = Self.noiseVarianceScale(dataset, xml: xml, noise: noise.map(\.index), imaging: assembled)
+    }
+
+    /// nil unless every noise acquisition has one dwell time and every imaging acquisition
+    /// another, both positive, and every acquired line is the mean of as many readouts.
+    private static func noiseVarianceScale(_ dataset: HDF5.Handle, xml: String, noise: [Int],
+                                           imaging: [(index: Int, slice: Int, line: Int, reversed: Bool)]) -> Double? {
+        guard let first = noise.first, let times = IsmrmrdHeaders.sampleTimes(dataset) else { return nil }
+        let noiseDwell = Double(times[first]), imagingDwell = Double(times[imaging[0].index])
+        guard noiseDwell > 0, imagingDwell > 0, noiseDwell.isFinite, imagingDwell.isFinite,
+              noise.allSatisfy({ Double(times[$0]) == noiseDwell }),
+              imaging.allSatisfy({ Double(times[$0.index]) == imagingDwell }) else { return nil }
+        let system = section("acquisitionSystemInformation", in: xml) ?? ""
+        let bandwidth = element("relativeReceiverNoiseBandwidth", in: system).map { Double($0) ?? .nan } ?? 1
+        guard bandwidth > 0, bandwidth <= 1 else { return nil }
+        var readouts: [Int: Int] = [:]
+        for a in imaging { readouts[a.slice << 20 | a.line, default: 0] += 1 }
+        guard let averages = readouts.values.first, readouts.values.allSatisfy({ $0 == averages }) else { return nil }
+        return noiseDwell / imagingDwell / bandwidth / Double(averages)
     }
 
     public func readSlice(_ index: Int) throws -> KSpace {

@@ -35,6 +35,10 @@ public protocol KSpaceVolumeReader: AnyObject {
     /// Noise-only samples the file carries (Siemens noise-adjust scans, ISMRMRD noise
     /// acquisitions) as `[coils, readouts, samples]`, or nil if it has none.
     func noiseScans() throws -> KSpace?
+    /// The factor that turns the variance of a ``noiseScans()`` sample into that of a sample of
+    /// ``readSlice(_:)``, where the file says (its noise and imaging dwell times, its receiver's
+    /// noise bandwidth, the averages a line is the mean of); nil where it does not.
+    var noiseVarianceScale: Double? { get }
     /// What the file records about its acquisition beyond the data (scanner, protocol),
     /// as name–value pairs for a person to read; empty for formats that record nothing.
     var properties: [(name: String, value: String)] { get }
@@ -52,6 +56,7 @@ public protocol KSpaceVolumeWriter: AnyObject {
 extension KSpaceVolumeReader {
     public func acquiredLines(slice index: Int) throws -> SamplingMask? { nil }
     public func noiseScans() throws -> KSpace? { nil }
+    public var noiseVarianceScale: Double? { nil }
     public var properties: [(name: String, value: String)] { [] }
 
     /// Slice `index` as read: `k` holds the sum of `counts[y]` readouts on line `y` (repeated

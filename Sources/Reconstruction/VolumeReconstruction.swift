@@ -43,6 +43,11 @@ public struct VolumeReconstruction {
         public var whitening: CoilWhitening?
         /// Why the input's noise data were not used, if it has some that cannot whiten.
         public var unusableNoise: String?
+        /// The noise variance of one sample of one (whitened) coil that GRAPPA's automatic λ was
+        /// given, from the input's noise data; nil where each slice's own estimate was used (no
+        /// noise data, or a file that does not say how its noise data's variance relates to its
+        /// imaging data's: ``MRIIO/KSpaceVolumeReader/noiseVarianceScale``).
+        public var noiseVariance: Double?
     }
 
     /// Seconds per stage of a whole run.
@@ -106,6 +111,14 @@ public struct VolumeReconstruction {
         if let whitening, whitening.coils != reader.sliceShape.coils {
             throw MRIError(.format, "\(input): noise data of \(whitening.coils) coils for k-space of \(reader.sliceShape.coils)")
         }
+        // Whitened coils carry white noise of the noise data's mean variance, scaled to the
+        // imaging samples; a variance the caller set stays.
+        var noiseVariance: Double?
+        if let whitening, let scale = reader.noiseVarianceScale, settings.method == .grappa,
+           settings.grappa.regularization == .automatic, settings.grappa.noiseVariance == nil {
+            noiseVariance = whitening.meanVariance * scale
+            settings.grappa.noiseVariance = noiseVariance
+        }
         let reconstructor = try settings.reconstructor(whitening: whitening)
         let selected = try KSpaceFiles.chosenSlices(slice, of: reader, source: input)
         try MemoryBudget.check(reader.sliceShape, method: settings.method, source: input)
@@ -143,6 +156,7 @@ public struct VolumeReconstruction {
         try writer.commit()
         times.commit = commit.seconds
         times.total = total.seconds
-        return Report(timings: times, kernels: kernels, whitening: whitening, unusableNoise: unusableNoise)
+        return Report(timings: times, kernels: kernels, whitening: whitening, unusableNoise: unusableNoise,
+                      noiseVariance: noiseVariance)
     }
 }

@@ -69,6 +69,9 @@ struct ReconCommand: ReportingCommand {
             if let w = report.whitening {
                 printError("prewhitened: noise covariance of \(w.coils) coils from \(w.samples) samples per coil; output mapped back to the physical coils")
             }
+            if let v = report.noiseVariance {
+                printError("noise variance per sample from the noise data: \(String(format: "%.3g", v)) (GRAPPA's automatic λ uses it)")
+            }
             for (slice, kernel) in report.kernels.enumerated() {
                 printError("GRAPPA kernel\(report.kernels.count > 1 ? " of slice \(slice)" : ""): \(kernel.geometry), λ_rel \(String(format: "%.3g", kernel.regularization))")
             }

@@ -127,6 +127,36 @@ import TestSupport
         #expect(read == chosen && read.regularization == chosen.regularization && read.geometry == chosen.geometry)
     }
 
+    /// A noise variance given (as noise-only data give it) replaces the scan's own estimate in
+    /// the automatic λ: the λ is the least-risk one for that variance, computed directly.
+    @Test func aGivenNoiseVarianceSetsTheAutomaticLambda() throws {
+        let sim = try PhantomSimulator(ny: 96, nx: 80, coils: 6, noiseLevel: 0.01, noiseCorrelation: 0, seed: 5).simulate()
+        let a = try Acquisition.uniform(ny: 96, acceleration: 3, acsLines: 24)
+        let measured = sim.noisy.masked(by: a.mask)
+        var added = 0.0
+        for i in 0..<sim.noisy.data.count { added += Double((sim.noisy.data[i] - sim.clean.data[i]).lengthSquared) }
+        added /= Double(sim.noisy.data.count)
+        let estimated = try GrappaSelection(measured, a, support: .automatic, regularization: .automatic)
+        for variance in [added, 16 * added] {
+            let given = try GrappaSelection(measured, a, support: .automatic, regularization: .automatic, noiseVariance: variance)
+            #expect(given.noiseVariance == variance)
+            #expect(given.geometry == estimated.geometry, "the support does not depend on the noise")
+            let direct = try GrappaSelection.leastRiskRegularization(measured, a, geometry: given.geometry, noise: variance)
+            #expect(abs(given.regularization / direct.relative - 1) < 1e-9, "\(given.regularization) vs \(direct.relative)")
+            var grappa = Grappa.automatic
+            grappa.noiseVariance = variance
+            #expect(try grappa.calibrate(measured, a).regularization == given.regularization)
+        }
+        let louder = try GrappaSelection(measured, a, support: .automatic, regularization: .automatic, noiseVariance: 16 * added)
+        let right = try GrappaSelection(measured, a, support: .automatic, regularization: .automatic, noiseVariance: added)
+        #expect(louder.regularization > 2 * right.regularization, "more noise, more regularisation")
+        var bad = Grappa.automatic
+        for v in [0.0, -1, .nan, .infinity] {
+            bad.noiseVariance = v
+            #expect { try bad.calibrate(measured, a) } throws: { ($0 as? MRIError)?.setting == .noiseVariance }
+        }
+    }
+
     @Test func anACSTooSmallForEveryCandidateIsRefused() throws {
         let k = try PhantomSimulator(ny: 64, nx: 40, coils: 4, seed: 2).simulate().noisy
         let a = try Acquisition.uniform(ny: 64, acceleration: 6, acsLines: 6)

@@ -86,16 +86,16 @@ public struct TestSetupError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// Writes a noise-free ISMRMRD Shepp–Logan phantom (`matrix`², `coils` coils, with a
-/// noise-calibration acquisition) made by ISMRMRD's own generator; `acceleration` > 1
+/// Writes an ISMRMRD Shepp–Logan phantom (`matrix`², `coils` coils, noise of standard deviation
+/// `noise`, with a noise-calibration acquisition) made by ISMRMRD's own generator; `acceleration` > 1
 /// acquires each of R repetitions on a shifted lattice with `calibration` calibration lines.
 public func generateIsmrmrdPhantom(_ path: String, acceleration: Int = 1, matrix: Int = 64, coils: Int = 4,
-                                   calibration: Int = 16) throws {
+                                   calibration: Int = 16, noise: Double = 0) throws {
     let generator = "/usr/bin/ismrmrd_generate_cartesian_shepp_logan"
     guard FileManager.default.isExecutableFile(atPath: generator) else {
         throw TestSetupError("\(generator) is missing: run scripts/install-deps (Debian package ismrmrd-tools)")
     }
-    var args = ["-m", "\(matrix)", "-c", "\(coils)", "-n", "0", "-C", "-o", path]
+    var args = ["-m", "\(matrix)", "-c", "\(coils)", "-n", "\(noise)", "-C", "-o", path]
     if acceleration > 1 { args += ["-a", "\(acceleration)", "-w", "\(calibration)"] }
     let r = try runProcess(generator, args)
     guard r.status == 0 else { throw TestSetupError("ISMRMRD generator failed: \(r.stderr)") }
