@@ -9,10 +9,10 @@ import Reconstruction
 /// keyword arguments: `kernel_lines`, `kernel_readout` (integers or `"auto"`), `lambda` (a
 /// number or `"auto"`), `solver`, `iterations`, `learning_rate`, `seed`, `hidden` ([a, b]),
 /// `plateau_window`, `whitening_ridge`, `variant`, `model` (a file), `allow_other_array`,
-/// `virtual_coils`. Unknown keys are refused, so that a misspelt option is not ignored.
+/// `virtual_coils`, `noise_variance`. Unknown keys are refused, so that a misspelt option is not ignored.
 enum SettingsFromJSON {
     /// The options of a GRAPPA kernel alone (`mg_calibrate`, `mg_gfactor`).
-    static let grappaKeys: Set<String> = ["kernel_lines", "kernel_readout", "lambda", "solver"]
+    static let grappaKeys: Set<String> = ["kernel_lines", "kernel_readout", "lambda", "solver", "noise_variance"]
     static let keys = grappaKeys.union(["iterations", "learning_rate", "seed", "hidden", "plateau_window", "whitening_ridge",
                                         "variant", "model", "allow_other_array", "virtual_coils"])
 
@@ -84,7 +84,8 @@ enum SettingsFromJSON {
             guard let name = v as? String, let parsed = Grappa.Solver(rawValue: name) else { throw bad("solver", v, "cholesky or qr") }
             solver = parsed
         }
-        let g = Grappa(support: support, regularization: regularization, solver: solver)
+        var g = Grappa(support: support, regularization: regularization, solver: solver)
+        g.noiseVariance = try number(o, "noise_variance")
         try g.validate()
         return g
     }

@@ -84,6 +84,7 @@ extension MRIError {
         .kernel: ("--kernel", "use it with --method grappa"),
         .gFactor: ("--gfactor", "use it with --method grappa and without --virtual-coils"),
         .prewhitening: ("--prewhiten", "leave out --prewhiten (or give --no-prewhiten)"),
+        .noiseVariance: ("--noise-variance", nil),
     ]
 }
 

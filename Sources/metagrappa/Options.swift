@@ -48,6 +48,10 @@ struct GrappaOptions: ParsableArguments {
     @Option(help: "Calibration solver: cholesky (fast) or qr (for checking).")
     var solver: Grappa.Solver = .cholesky
 
+    @Option(name: .customLong("noise-variance"),
+            help: "Noise variance of one k-space sample of one coil (mean over the coils), where known, e.g. from a separate noise scan scaled to the readout's bandwidth: the automatic λ uses it instead of its own estimate. Default: from the input's noise data where the file says how they relate to its imaging samples (ISMRMRD), else estimated from the scan.")
+    var noiseVariance: Double?
+
     func validate() throws {
         do { try grappa.validate() } catch let error as MRIError { throw ValidationError(error.commandLineMessage) }
     }
@@ -55,7 +59,9 @@ struct GrappaOptions: ParsableArguments {
     var grappa: Grappa {
         let support = GrappaSupport.requested(lines: lines?.value, readout: readout?.value,
                                               eitherAutomatic: lines.map { $0.value == nil } == true || readout.map { $0.value == nil } == true)
-        return Grappa(support: support, regularization: givenRegularization ?? .automatic, solver: solver)
+        var g = Grappa(support: support, regularization: givenRegularization ?? .automatic, solver: solver)
+        g.noiseVariance = noiseVariance
+        return g
     }
 
     /// The regularisation `--lambda` gives, nil without it (GRAPPA then uses its default, the

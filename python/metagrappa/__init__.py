@@ -77,7 +77,7 @@ def _mask(mask, ny):
     return np.ascontiguousarray(m != 0, dtype=np.uint8)
 
 
-def _kernel_options(kernel, lamda, solver=None):
+def _kernel_options(kernel, lamda, solver=None, noise_variance=None):
     options = {}
     if kernel == "auto":
         options["kernel_lines"] = options["kernel_readout"] = "auto"
@@ -90,13 +90,22 @@ def _kernel_options(kernel, lamda, solver=None):
     if lamda is not None:
         if lamda == "auto":
             options["lambda"] = "auto"
-        elif isinstance(lamda, (int, float, np.floating, np.integer)) and not isinstance(lamda, bool):
-            options["lambda"] = float(lamda)
         else:
-            raise ValueError(f"lamda must be a number or 'auto', found {lamda!r}")
+            options["lambda"] = _finite("lamda", lamda, "a number or 'auto'")
     if solver is not None:
         options["solver"] = solver
+    if noise_variance is not None:
+        options["noise_variance"] = _finite("noise_variance", noise_variance, "a number")
     return options
+
+
+def _finite(name, v, expected):
+    # NaN and infinity have no JSON spelling: refused here, in the option's own words.
+    if not isinstance(v, (int, float, np.floating, np.integer)) or isinstance(v, bool):
+        raise ValueError(f"{name} must be {expected}, found {v!r}")
+    if not np.isfinite(v):
+        raise ValueError(f"{name} must be a finite number, found {v!r}")
+    return float(v)
 
 
 def _integer(name, v):
@@ -112,7 +121,8 @@ def _run(method, kspace, mask, coil_axis, options, return_info):
     return (out, info) if return_info else out
 
 
-def grappa(kspace, mask, kernel=None, lamda=None, coil_axis=0, solver=None, virtual_coils=None, return_info=False):
+def grappa(kspace, mask, kernel=None, lamda=None, coil_axis=0, solver=None, virtual_coils=None, return_info=False,
+           noise_variance=None):
     """GRAPPA calibrated on the ACS of this scan.
 
     kernel: (measured source lines, readout width); by default (None or 'auto') chosen for the
@@ -120,8 +130,11 @@ def grappa(kspace, mask, kernel=None, lamda=None, coil_axis=0, solver=None, virt
     default (None or 'auto') the one of least expected error for the scan. The classic fixed
     settings are kernel=(4, 5), lamda=1e-4. solver: 'cholesky' or 'qr'.
     virtual_coils: SVD coil compression before reconstructing (the result keeps the coils).
-    return_info: also return a dict of what ran (kernel, λ, seconds)."""
-    options = _kernel_options(kernel, lamda, solver)
+    return_info: also return a dict of what ran (kernel, λ, seconds).
+    noise_variance: the noise variance of one k-space sample of one coil (mean over the coils),
+    where known, e.g. from a noise scan scaled to the readout's bandwidth; the automatic λ uses
+    it instead of its own estimate."""
+    options = _kernel_options(kernel, lamda, solver, noise_variance)
     if virtual_coils is not None:
         options["virtual_coils"] = _integer("virtual_coils", virtual_coils)
     return _run("grappa", kspace, mask, coil_axis, options, return_info)
@@ -194,18 +207,18 @@ class GrappaKernel:
                 f"lamda={self.lamda:g})")
 
 
-def calibrate(kspace, mask, kernel=None, lamda=None, coil_axis=0, solver=None):
-    """A GRAPPA kernel fitted on the ACS of this scan (`metagrappa calibrate`); kernel and lamda
-    as for grappa()."""
+def calibrate(kspace, mask, kernel=None, lamda=None, coil_axis=0, solver=None, noise_variance=None):
+    """A GRAPPA kernel fitted on the ACS of this scan (`metagrappa calibrate`); kernel, lamda and
+    noise_variance as for grappa()."""
     k, m, _ = _prepare(kspace, mask, coil_axis)
-    return GrappaKernel(_native.calibrate(k, m, _kernel_options(kernel, lamda, solver)))
+    return GrappaKernel(_native.calibrate(k, m, _kernel_options(kernel, lamda, solver, noise_variance)))
 
 
-def gfactor(kspace, mask, kernel=None, lamda=None, coil_axis=0):
+def gfactor(kspace, mask, kernel=None, lamda=None, coil_axis=0, noise_variance=None):
     """The GRAPPA g-factor map [ny, nx] (float32) of the kernel calibrated on this scan, as
     `metagrappa recon --gfactor` writes it (white coil noise assumed)."""
     k, m, _ = _prepare(kspace, mask, coil_axis)
-    return _native.gfactor(k, m, _kernel_options(kernel, lamda))
+    return _native.gfactor(k, m, _kernel_options(kernel, lamda, noise_variance=noise_variance))
 
 
 def rss(kspace, coil_axis=0):

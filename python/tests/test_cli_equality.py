@@ -34,6 +34,21 @@ def test_grappa_equals_cli(tmp_path, brain32):
     assert info["kernel_lines"] == 4 and info["kernel_readout"] == 5 and info["lambda"] == 1e-4
 
 
+def test_noise_variance_reaches_the_automatic_lambda_as_the_flag_does(tmp_path, brain32):
+    _, acquired, mask = brain32
+    _, estimated = metagrappa.grappa(acquired, mask, return_info=True)
+    quiet, quiet_info = metagrappa.grappa(acquired, mask, noise_variance=1e-12, return_info=True)
+    loud, loud_info = metagrappa.grappa(acquired, mask, noise_variance=1e-6, return_info=True)
+    assert np.array_equal(loud, _cli_recon(tmp_path, acquired, mask, "--noise-variance", 1e-6))
+    # the support does not depend on it; more noise, more regularisation
+    assert (quiet_info["kernel_lines"], quiet_info["kernel_readout"]) == (loud_info["kernel_lines"], loud_info["kernel_readout"])
+    assert (estimated["kernel_lines"], estimated["kernel_readout"]) == (loud_info["kernel_lines"], loud_info["kernel_readout"])
+    assert loud_info["lambda"] > 10 * quiet_info["lambda"], (loud_info["lambda"], quiet_info["lambda"])
+    # a fixed λ does not use it
+    assert np.array_equal(metagrappa.grappa(acquired, mask, kernel=(4, 5), lamda=1e-4, noise_variance=1e-6),
+                          metagrappa.grappa(acquired, mask, kernel=(4, 5), lamda=1e-4))
+
+
 def test_meta_equals_cli(tmp_path, brain32):
     _, acquired, mask = brain32
     for variant in ["paper", "residual"]:
