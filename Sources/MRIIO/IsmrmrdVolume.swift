@@ -152,8 +152,12 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
     private static func readXML(_ file: HDF5.Handle, source: String) throws -> String {
         let d = try HDF5.dataset(file, "/dataset/xml", source: source, expected: "the ISMRMRD XML header")
         let text: String? = HDF5.locked {
-            guard let type = HDF5.Handle(mg_H5Tcopy(mg_h5t_c_s1()), close: mg_H5Tclose) else { return nil }
+            guard let type = HDF5.Handle(mg_H5Tcopy(mg_h5t_c_s1()), close: mg_H5Tclose),
+                  let stored = HDF5.Handle(mg_H5Dget_type(d.id), close: mg_H5Tclose) else { return nil }
             mg_H5Tset_size(type.id, mg_h5t_variable())
+            // HDF5 converts no string between character sets: read in the file's (ASCII, as
+            // ISMRMRD's C library writes it, or UTF-8, as h5py does).
+            mg_H5Tset_cset(type.id, mg_H5Tget_cset(stored.id))
             guard HDF5.dimensions(d).reduce(1, *) == 1 else { return nil }
             // The string's length comes from the file: check it before HDF5 allocates it.
             var needed: hsize_t = 0

@@ -97,6 +97,29 @@ import TestSupport
         }
     }
 
+    /// The XML header as h5py writes a new file's strings (UTF-8) as well as ISMRMRD's C
+    /// library does (ASCII): HDF5 converts no string between the two, so each is read in its
+    /// own. The header's matrix (80 lines for 64 acquired) shows it was read.
+    @Test func readsAnXMLHeaderStoredInEitherCharacterSet() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try generateIsmrmrdPhantom(dir.file("full.h5"))
+        let py = try runPython("""
+            import h5py
+            src = h5py.File('\(dir.file("full.h5"))', 'r')
+            xml = src['dataset/xml'][0].decode().replace('<y>64</y>', '<y>80</y>', 1)
+            for encoding in ['utf-8', 'ascii']:
+                with h5py.File('\(dir.path)/' + encoding + '.h5', 'w') as f:
+                    f.create_dataset('dataset/data', data=src['dataset/data'][:])
+                    f.create_dataset('dataset/xml', data=[xml.encode()], dtype=h5py.string_dtype(encoding))
+            """)
+        try #require(py.status == 0, "python failed: \(py.stderr)")
+        for encoding in ["utf-8", "ascii"] {
+            let reader = try KSpaceFiles.openReader(dir.file(encoding + ".h5"))
+            #expect(reader.sliceShape.ny == 80 && reader.sliceShape.coils == 4, "\(encoding): \(reader.sliceShape)")
+        }
+    }
+
     /// A reversed readout is flipped back, repeated averages are averaged, and navigator and
     /// phase-correction acquisitions (here with garbage data on an imaging line) are skipped.
     @Test func reversedAveragedAndSkippedAcquisitions() throws {
