@@ -57,6 +57,15 @@ extension KSpaceVolumeReader {
     public func acquiredLines(slice index: Int) throws -> SamplingMask? { nil }
     public func noiseScans() throws -> KSpace? { nil }
     public var noiseVarianceScale: Double? { nil }
+
+    /// The noise variance of one sample of one coil of ``readSlice(_:)`` (mean over the coils):
+    /// that of `noise`, this file's ``noiseScans()``, times ``noiseVarianceScale``; nil where
+    /// the file does not give the scale.
+    public func imagingNoiseVariance(noise: KSpace) -> Double? {
+        guard let scale = noiseVarianceScale, !noise.data.isEmpty else { return nil }
+        let sum = noise.data.reduce(0.0) { $0 + Double($1.real) * Double($1.real) + Double($1.imaginary) * Double($1.imaginary) }
+        return sum / Double(noise.data.count) * scale
+    }
     public var properties: [(name: String, value: String)] { [] }
 
     /// Slice `index` as read: `k` holds the sum of `counts[y]` readouts on line `y` (repeated

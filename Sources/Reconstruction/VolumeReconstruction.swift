@@ -111,12 +111,12 @@ public struct VolumeReconstruction {
         if let whitening, whitening.coils != reader.sliceShape.coils {
             throw MRIError(.format, "\(input): noise data of \(whitening.coils) coils for k-space of \(reader.sliceShape.coils)")
         }
-        // Whitened coils carry white noise of the noise data's mean variance, scaled to the
-        // imaging samples; a variance the caller set stays.
+        // Whitened coils carry white noise of the noise data's mean variance (scaled to the
+        // imaging samples); a variance the caller set stays.
         var noiseVariance: Double?
-        if let whitening, let scale = reader.noiseVarianceScale, settings.method == .grappa,
-           settings.grappa.regularization == .automatic, settings.grappa.noiseVariance == nil {
-            noiseVariance = whitening.meanVariance * scale
+        if whitening != nil, let noise, settings.method == .grappa, settings.grappa.regularization == .automatic,
+           settings.grappa.noiseVariance == nil {
+            noiseVariance = reader.imagingNoiseVariance(noise: noise)
             settings.grappa.noiseVariance = noiseVariance
         }
         let reconstructor = try settings.reconstructor(whitening: whitening)

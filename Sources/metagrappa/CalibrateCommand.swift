@@ -31,8 +31,12 @@ struct CalibrateCommand: ReportingCommand {
         let index = try KSpaceFiles.chosenSlice(slice, of: reader, source: input)
         try MemoryBudget.check(reader.sliceShape, method: .grappa, source: input)
         let scan = try acquisition.sampling.acquisition(for: reader, slice: index, source: input)
-        let kernel = try grappaOptions.grappa.calibrate(reader.readSlice(index), scan)
+        var grappa = grappaOptions.grappa
+        if grappa.noiseVariance == nil, let noise = try reader.noiseScans() { grappa.noiseVariance = reader.imagingNoiseVariance(noise: noise) }
+        let kernel = try grappa.calibrate(reader.readSlice(index), scan)
         try kernel.write(to: output)
-        printError("kernel: \(kernel.coils) coils, R=\(kernel.acceleration), \(kernel.geometry), λ_rel \(kernel.regularization)")
+        let fromNoise = grappa.noiseVariance != grappaOptions.noiseVariance && grappa.regularization == .automatic
+        printError("kernel: \(kernel.coils) coils, R=\(kernel.acceleration), \(kernel.geometry), λ_rel \(kernel.regularization)"
+                   + (fromNoise ? String(format: " (noise variance per sample from the noise data: %.3g)", grappa.noiseVariance!) : ""))
     }
 }

@@ -88,6 +88,12 @@ import TestSupport
         Case(name: "negative lambda", code: 64, setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--lambda", "-1"] },
              expected: "--lambda"),
+        Case(name: "negative noise variance", code: 64, setup: { d in
+            ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--noise-variance=-1"] },
+             expected: "--noise-variance: the noise variance must be a finite number > 0, found -1.0"),
+        Case(name: "NaN noise variance in calibrate", code: 64, setup: { d in
+            ["calibrate", d.file("full.npy"), "-o", d.file("out.kernel"), "--accel", "2", "--noise-variance", "nan"] },
+             expected: "--noise-variance: the noise variance must be a finite number > 0, found nan"),
         Case(name: "RAKI with zero iterations", code: 64, setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--method", "raki", "--iterations", "0"] },
              expected: "--iterations: RAKI needs at least 1 iteration"),

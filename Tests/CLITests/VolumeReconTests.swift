@@ -100,6 +100,38 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: dir.file("bad.npy")))
     }
 
+    /// `calibrate` on an ISMRMRD file with a noise acquisition: the automatic λ is the one for
+    /// the noise acquisition's variance (h5py's mean |n|²; equal dwell times), as the library
+    /// gives it on the physical coils; `--noise-variance` overrides it.
+    @Test func calibrateUsesTheNoiseAcquisitions() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try generateIsmrmrdPhantom(dir.file("acc.h5"), acceleration: 2, matrix: 64, coils: 4, noise: 0.05)
+        let py = try runPython("""
+            import h5py, numpy as np
+            for rec in h5py.File('\(dir.file("acc.h5"))', 'r')['dataset/data']:
+                if rec['head']['flags'] & (1 << 18):
+                    print(np.mean(np.abs(rec['data'].view(np.complex64).astype(np.complex128)) ** 2))
+            """)
+        let variance = try #require(Double(py.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(py.stderr)")
+        let c = try metagrappa("calibrate", dir.file("acc.h5"), "-o", dir.file("k.kernel"), "--slice", "0")
+        try #require(c.status == 0, "\(c.stderr)")
+        #expect(c.stderr.contains(String(format: "noise variance per sample from the noise data: %.3g", variance)), "\(c.stderr)")
+        let reader = try KSpaceFiles.openReader(dir.file("acc.h5"))
+        let a = try Acquisition(mask: try #require(try reader.acquiredLines(slice: 0)))
+        var grappa = Grappa()
+        grappa.noiseVariance = variance
+        let expected = try grappa.calibrate(reader.readSlice(0), a)
+        let written = try GrappaKernel.read(dir.file("k.kernel"))
+        #expect(written.geometry == expected.geometry && abs(written.regularization / expected.regularization - 1) < 1e-6,
+                "\(written.geometry) λ \(written.regularization), library \(expected.geometry) λ \(expected.regularization)")
+        let given = try metagrappa("calibrate", dir.file("acc.h5"), "-o", dir.file("g.kernel"), "--slice", "0",
+                                   "--noise-variance", "\(1000 * variance)")
+        try #require(given.status == 0, "\(given.stderr)")
+        #expect(!given.stderr.contains("from the noise data"))
+        #expect(try GrappaKernel.read(dir.file("g.kernel")).regularization > written.regularization)
+    }
+
     /// `--virtual-coils`: the output keeps the physical coils and the measured samples,
     /// and with all coils kept it equals the uncompressed reconstruction to rounding.
     @Test func virtualCoilsKeepShapeAndMeasuredSamples() throws {
