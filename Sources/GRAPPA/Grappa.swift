@@ -47,6 +47,10 @@ public struct Grappa: Sendable {
     /// automatic λ estimates it from the scan's calibration matrix. Unused when λ is fixed.
     public var noiseVariance: Double?
 
+    /// Whether a noise variance from noise-only data would be used: λ is automatic and no
+    /// variance is set.
+    public var wantsNoiseVariance: Bool { regularization == .automatic && noiseVariance == nil }
+
     /// GRAPPA with the given support and regularisation; by default both chosen for each scan.
     public init(support: GrappaSupport = .automatic, regularization: GrappaRegularization = .automatic,
                 solver: Solver = .cholesky) {

@@ -114,8 +114,7 @@ public struct VolumeReconstruction {
         // Whitened coils carry white noise of the noise data's mean variance (scaled to the
         // imaging samples); a variance the caller set stays.
         var noiseVariance: Double?
-        if whitening != nil, let noise, settings.method == .grappa, settings.grappa.regularization == .automatic,
-           settings.grappa.noiseVariance == nil {
+        if whitening != nil, let noise, settings.method == .grappa, settings.grappa.wantsNoiseVariance {
             noiseVariance = reader.imagingNoiseVariance(noise: noise)
             settings.grappa.noiseVariance = noiseVariance
         }

@@ -32,11 +32,14 @@ struct CalibrateCommand: ReportingCommand {
         try MemoryBudget.check(reader.sliceShape, method: .grappa, source: input)
         let scan = try acquisition.sampling.acquisition(for: reader, slice: index, source: input)
         var grappa = grappaOptions.grappa
-        if grappa.noiseVariance == nil, let noise = try reader.noiseScans() { grappa.noiseVariance = reader.imagingNoiseVariance(noise: noise) }
+        var fromNoise: Double?
+        if grappa.wantsNoiseVariance, let noise = try reader.noiseScans() {
+            fromNoise = reader.imagingNoiseVariance(noise: noise)
+            grappa.noiseVariance = fromNoise
+        }
         let kernel = try grappa.calibrate(reader.readSlice(index), scan)
         try kernel.write(to: output)
-        let fromNoise = grappa.noiseVariance != grappaOptions.noiseVariance && grappa.regularization == .automatic
         printError("kernel: \(kernel.coils) coils, R=\(kernel.acceleration), \(kernel.geometry), λ_rel \(kernel.regularization)"
-                   + (fromNoise ? String(format: " (noise variance per sample from the noise data: %.3g)", grappa.noiseVariance!) : ""))
+                   + (fromNoise.map { String(format: " (noise variance per sample from the noise data: %.3g)", $0) } ?? ""))
     }
 }
