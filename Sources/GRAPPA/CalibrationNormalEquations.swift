@@ -15,22 +15,22 @@ import Numerics
 /// then gives the full-readout correlations, and subtracting the few terms in the
 /// `readout/2` edge columns that the textbook window `x ∈ [hx, nx − hx)` leaves out makes
 /// the result equal, up to rounding, to `AᴴA` and `AᴴB` of ``CalibrationSystem``.
-package struct CalibrationNormalEquations {
+@_spi(Lab) public struct CalibrationNormalEquations: Sendable {
     /// Number of unknowns per target, `coils · lines · readout`.
-    package let unknowns: Int
+    @_spi(Lab) public let unknowns: Int
     /// Number of targets, `coils · (R − 1)`.
-    package let targets: Int
+    @_spi(Lab) public let targets: Int
     /// `AᴴA`, `unknowns × unknowns`, column-major, both triangles.
-    package var gram: [Complex<Float>]
+    @_spi(Lab) public var gram: [Complex<Float>]
     /// `AᴴB`, `unknowns × targets`, column-major.
-    package var rhs: [Complex<Float>]
+    @_spi(Lab) public var rhs: [Complex<Float>]
     /// The calibration positions: base lines `firstBase..<firstBase + bases` (each with its
     /// sources at `base + R·j` and targets at `base + m`) by readout positions
     /// `[readout/2, nx − readout/2)`.
-    package let firstBase: Int, bases: Int
+    @_spi(Lab) public let firstBase: Int, bases: Int
 
     /// `trace(AᴴA) / unknowns`: the scale a relative regularisation is relative to.
-    package var meanDiagonal: Double {
+    @_spi(Lab) public var meanDiagonal: Double {
         var trace = 0.0
         for i in 0..<unknowns { trace += Double(gram[i * unknowns + i].real) }
         return trace / Double(unknowns)
@@ -39,7 +39,7 @@ package struct CalibrationNormalEquations {
     /// `AᴴA = V S Vᴴ` and `Vᴴ AᴴB`: the eigenvectors `V` (column-major), the eigenvalues `S`
     /// ascending, and the right-hand sides in the eigenbasis, from which the ridge fit of
     /// every λ follows in closed form.
-    package func eigenbasis() throws -> (vectors: [Complex<Float>], values: [Float], projected: [Complex<Float>]) {
+    @_spi(Lab) public func eigenbasis() throws -> (vectors: [Complex<Float>], values: [Float], projected: [Complex<Float>]) {
         let n = unknowns
         var vectors = gram
         var values = [Float](repeating: 0, count: n)
@@ -54,7 +54,7 @@ package struct CalibrationNormalEquations {
     }
 
     /// GRAPPA's normal equations for a kernel of shape `g` at acceleration `r`.
-    package init(k: KSpace, acs: Range<Int>, acceleration r: Int, geometry g: GrappaKernelGeometry) {
+    @_spi(Lab) public init(k: KSpace, acs: Range<Int>, acceleration r: Int, geometry g: GrappaKernelGeometry) {
         self.init(k: k, acs: acs, sourceOffsets: (g.firstLine...g.lastLine).map { r * $0 }, targetOffsets: Array(1..<r),
                   readout: g.readout)
     }
@@ -63,7 +63,7 @@ package struct CalibrationNormalEquations {
     /// `o` in `sourceOffsets` (each over `readout` samples), targets on `base + o` for `o` in
     /// `targetOffsets`, over every base whose lines all lie in `acs`. Unknown index
     /// `((coil·sources) + j)·readout + d`; target index `coil·targets + t`.
-    package init(k: KSpace, acs: Range<Int>, sourceOffsets: [Int], targetOffsets: [Int], readout: Int) {
+    @_spi(Lab) public init(k: KSpace, acs: Range<Int>, sourceOffsets: [Int], targetOffsets: [Int], readout: Int) {
         let coils = k.coils, nx = k.nx, ny = k.ny
         let hx = readout / 2, bx = readout, by = sourceOffsets.count, nt = targetOffsets.count
         let offsets = sourceOffsets + targetOffsets

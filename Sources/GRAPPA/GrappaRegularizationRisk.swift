@@ -19,7 +19,7 @@ import Numerics
 /// multi-coil k-space has far fewer signal dimensions than columns, so its smallest
 /// eigenvalues are noise, distributed as Marchenko–Pastur predicts for the matrix's shape.
 /// Their 10 % quantile divided by the law's gives σ² (``noiseVariance(_:_:)``).
-struct GrappaRegularizationRisk {
+@_spi(Lab) public struct GrappaRegularizationRisk {
     /// λ_rel tested: quarter-decades from 1e-5 (below, float32 normal equations can fail) to 100.
     static let candidates: [Double] = stride(from: -5.0, through: 2.0, by: 0.25).map { pow(10, $0) }
 
@@ -94,7 +94,7 @@ struct GrappaRegularizationRisk {
     /// `rows × unknowns` matrix of unit-variance noise. Virtual coils would not do:
     /// compression keeps the signal's dimensions and drops noise-only ones (8 virtual coils of
     /// that brain gave 2.5–3.8× its background's variance; BENCHMARKS.md).
-    static func noiseVariance(_ k: KSpace, _ acquisition: Acquisition) throws -> Double {
+    @_spi(Lab) public static func noiseVariance(_ k: KSpace, _ acquisition: Acquisition) throws -> Double {
         try noiseVariance(k, acquisition, geometry: noiseGeometry(coils: k.coils, acquisition, nx: k.nx))
     }
 

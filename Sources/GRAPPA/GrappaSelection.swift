@@ -147,7 +147,7 @@ public struct GrappaSelection: Sendable {
         } else if case .automatic = support, !proxiesChose {
             // Nothing outside the ACS could be tested: the classic settings, λ included. The
             // expected-error λ trusts the ACS to show how the kernel fares far from it, and
-            // where the proxies see nothing it has measured far too large (on the shared
+            // where the proxies see nothing it has measured far too large (on the development
             // 16-coil brain at R = 6, 1.6× the classic kernel's error: BENCHMARKS.md).
             self.regularization = Grappa.defaultRegularization
             (noiseVariance, calibration) = (nil, nil)
@@ -170,12 +170,12 @@ public struct GrappaSelection: Sendable {
 extension GrappaSelection {
     /// Source line offsets of `g`'s lattice-line proxy at acceleration `r` (its target is `r`):
     /// the kernel's `R·j` become `R·j` for `j ≤ 0` and `R·(j + 1)` for `j ≥ 1`.
-    package static func proxySourceOffsets(_ g: GrappaKernelGeometry, acceleration r: Int) -> [Int] {
+    @_spi(Lab) public static func proxySourceOffsets(_ g: GrappaKernelGeometry, acceleration r: Int) -> [Int] {
         (g.firstLine...g.lastLine).map { r * ($0 <= 0 ? $0 : $0 + 1) }
     }
 
     /// Lines `g`'s proxy spans, which the ACS must hold for it to be fitted.
-    package static func proxySpan(_ g: GrappaKernelGeometry, acceleration r: Int) -> Int {
+    @_spi(Lab) public static func proxySpan(_ g: GrappaKernelGeometry, acceleration r: Int) -> Int {
         let o = proxySourceOffsets(g, acceleration: r) + [r]
         return o.max()! - o.min()! + 1
     }

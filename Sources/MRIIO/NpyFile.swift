@@ -49,6 +49,13 @@ public enum NpyFile {
         }
     }
 
+    /// Parses a whole `.npy` file held in memory (`source` names it in errors).
+    public static func read(bytes: [UInt8], source: String) throws -> NpyArray {
+        let header = try NpyHeader.parse(bytes, fileSize: bytes.count, source: source)
+        let end = header.dataOffset + header.count * header.elementType.size
+        return NpyArray(header: header, bytes: normalised(Array(bytes[header.dataOffset..<end]), header))
+    }
+
     /// Reads multi-coil k-space `[coils, ky, kx]` stored as complex64 or complex128, and
     /// returns it with the element type it was stored as. NaN or Inf is refused.
     public static func readKSpace(_ path: String) throws -> (kspace: KSpace, storedAs: NpyElementType) {

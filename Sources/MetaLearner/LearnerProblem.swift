@@ -2,7 +2,7 @@ import GRAPPA
 import MRICore
 import NeuralNetwork
 import Numerics
-import LatticeCNN
+import KSpaceLattice
 
 /// One scan as the learner sees it: the ACS pairs that define `L_train`, and, for a
 /// retrospectively undersampled training scan, the whole-k-space pairs that define

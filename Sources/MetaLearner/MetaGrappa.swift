@@ -1,5 +1,5 @@
 import GRAPPA
-import LatticeCNN
+import KSpaceLattice
 import MRICore
 import NeuralNetwork
 

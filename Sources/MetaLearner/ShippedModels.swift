@@ -1,14 +1,15 @@
+import CShippedData
 import Foundation
 import MRICore
 
 /// The models shipped inside the binary (so that `recon --method meta` works wherever the
 /// executable is copied), one per variant and acceleration for the paper's 32-coil array.
-/// Generated from `Models/paper-array-R<R>-<variant>.mgmeta` by `scripts/embed-models`; a
-/// test checks that the embedded bytes equal the files.
+/// `Models/paper-array-R<R>-<variant>.mgmeta`, linked in byte for byte (`CShippedData`); a
+/// test checks that the linked bytes equal the files.
 public enum ShippedModels {
     /// The accelerations `variant` has a shipped model for, ascending.
     public static func accelerations(for variant: MetaVariant) -> [Int] {
-        ShippedModelData.base64.keys.compactMap { key -> Int? in
+        shippedNames.compactMap { key -> Int? in
             let parts = key.split(separator: "-")
             return parts.count == 2 && parts[0] == variant.rawValue ? Int(parts[1].dropFirst()) : nil
         }.sorted()
@@ -32,7 +33,17 @@ public enum ShippedModels {
 
     /// The embedded bytes of `variant`'s shipped model at `r` (for checks against `Models/`).
     public static func bytes(for variant: MetaVariant, acceleration r: Int = 4) -> [UInt8]? {
-        ShippedModelData.base64["\(variant.rawValue)-R\(r)"].flatMap { Data(base64Encoded: $0) }.map(Array.init)
+        let name = "\(variant.rawValue)-R\(r)"
+        for i in 0..<mg_shipped_model_count() {
+            let file = mg_shipped_model(i)
+            if String(cString: file.name) == name { return Array(UnsafeBufferPointer(start: file.bytes, count: file.size)) }
+        }
+        return nil
+    }
+
+    /// The shipped models' names, "<variant>-R<R>".
+    static var shippedNames: [String] {
+        (0..<mg_shipped_model_count()).map { String(cString: mg_shipped_model($0).name) }
     }
 }
 

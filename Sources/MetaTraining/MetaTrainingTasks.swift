@@ -3,6 +3,7 @@ import Foundation
 import MetaLearner
 import MRICore
 import MRIIO
+import Simulation
 
 /// Where meta-training gets its scans: simulated paper-array slices of the Colin27 volume
 /// (train z ∈ [20, 100), validate z ∈ {100, 102, …, 108}; z ≥ 110 is the reserved test
@@ -22,20 +23,16 @@ public struct MetaTrainingTasks: Sendable {
     public static let validationNoise = [0.002, 0.005, 0.0125, 0.002, 0.005]
     public static let trainingSlices = 20..<100
 
-    /// Simulated paper-array tasks from the Colin27 volume at `volumePath`; with `subjects`,
-    /// every training and validation scan also puts the array on a subject of its own
-    /// (``MRICore/HeadPlacement``, default spread), so that a model learns the array, not
+    /// Simulated paper-array tasks from the Colin27 volume (``Simulation/BrainVolume/colin27()``,
+    /// or another volume of at least 110 slices); with `subjects`, every training and
+    /// validation scan also puts the array on a subject of its own
+    /// (``Simulation/HeadPlacement``, default spread), so that a model learns the array, not
     /// one placement of it.
-    public static func simulated(volumePath: String, seed: UInt64, subjects: Bool = false) throws -> MetaTrainingTasks {
-        let volume = try NpyFile.read(volumePath)
-        let shape = volume.header.shape
-        guard shape.count == 3, volume.header.elementType == .uint8, !volume.header.fortranOrder else {
-            throw MRIError(.format, "\(volumePath): expected a C-order uint8 volume [z, y, x], found \(volume.header.elementType) \(shape)")
+    public static func simulated(volume: BrainVolume, source: String, seed: UInt64, subjects: Bool = false) throws -> MetaTrainingTasks {
+        guard volume.depth >= 110 else {
+            throw MRIError(.format, "\(source): expected the Colin27 volume (≥ 110 slices), found \(volume.depth)")
         }
-        guard shape[0] >= 110 else {
-            throw MRIError(.format, "\(volumePath): expected the Colin27 volume (≥ 110 slices), found \(shape[0])")
-        }
-        let simulator = try BrainTaskSimulator(volume: volume.bytes, depth: shape[0], height: shape[1], width: shape[2])
+        let simulator = try BrainTaskSimulator(volume: volume)
         let validation = try zip(validationSlices, validationNoise).enumerated().map { i, sz in
             let placement = subjects ? HeadPlacement.random(coils: simulator.coils, seed: 9_100 + UInt64(i)) : nil
             let scan = try simulator.scan(slice: sz.0, seed: 9_000 + UInt64(i), noiseLevel: sz.1, augment: false, placement: placement)

@@ -1,5 +1,5 @@
 import Foundation
-import LatticeCNN
+import KSpaceLattice
 import MRICore
 import NeuralNetwork
 import Numerics

@@ -3,16 +3,16 @@ import MRICore
 import NeuralNetwork
 
 extension Raki {
-    /// A trained network and how its training went.
-    struct Fit {
+    /// A trained network and how its training went (SPI for the lab's RAKI variants).
+    @_spi(Lab) public struct Fit {
         /// The network with the best parameters (first-layer whitening folded back in).
-        var network: ConvNet
+        public var network: ConvNet
         /// The linear path trained with it (``Raki/Options/linearPath``).
-        var linearPath: ConvNet?
+        public var linearPath: ConvNet?
         /// The best loss: on the held-out columns when there are some, else on the training pairs.
-        var loss: Float
+        public var loss: Float
         /// Iterations run.
-        var iterations: Int
+        public var iterations: Int
     }
 
     /// Adam on the mean squared error between the network's answer to `input` (row dilation
@@ -20,7 +20,7 @@ extension Raki {
     /// out of the loss and decide instead: the parameters kept are those of the best
     /// held-out loss, and a plateau of that loss ends training. Without, the training loss
     /// does both, as RAKI always did.
-    func fit(input: FeatureMap, target: FeatureMap, heldOut: [Bool]? = nil, coils: Int, acceleration r: Int, acsLines: Int,
+    @_spi(Lab) public func fit(input: FeatureMap, target: FeatureMap, heldOut: [Bool]? = nil, coils: Int, acceleration r: Int, acsLines: Int,
              progress: Progress?) throws -> Fit {
         let maxIterations = options.iterations
             ?? options.automaticIterations(coils: coils, acsLines: acsLines, readout: input.width, acceleration: r)

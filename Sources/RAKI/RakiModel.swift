@@ -1,4 +1,4 @@
-import LatticeCNN
+import KSpaceLattice
 import MRICore
 import NeuralNetwork
 import Numerics

@@ -1,6 +1,7 @@
 import Foundation
 import MRICore
 import MRIIO
+import Reporting
 
 /// Scores reconstructions of a fully sampled scan undersampled here: the RSS image of each
 /// method's result against the RSS image of the scan (NRMSE, PSNR, SSIM; ``MRICore/ImageMetrics``),

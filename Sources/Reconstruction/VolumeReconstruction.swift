@@ -3,6 +3,7 @@ import Foundation
 import GRAPPA
 import MRICore
 import MRIIO
+import Reporting
 
 /// Reconstructs the slices of a k-space file (every one, or one) into an output file of the
 /// same layout, one slice at a time through a ``SlicePipeline``: the library call behind

@@ -3,6 +3,7 @@ import Foundation
 import MRICore
 import MRIIO
 import Reconstruction
+import Reporting
 
 struct EvaluateCommand: ReportingCommand {
     static let configuration = CommandConfiguration(

@@ -4,6 +4,7 @@ import MetaLearner
 import MetaTraining
 import MRICore
 import MRIIO
+import Simulation
 
 struct MetaTrainCommand: ReportingCommand {
     static let stopsAtOnceOnInterrupt = false  // checkpoints at its next step instead (Interruption)
@@ -36,8 +37,8 @@ struct MetaTrainCommand: ReportingCommand {
     @Option(help: "ACS lines.")
     var acs = schedule.acsLines
 
-    @Option(help: "Colin27 volume for simulated tasks (uint8 [z, y, x] .npy).")
-    var volume = "../shared/data/ch2_colin27_t1_181x217x181_uint8.npy"
+    @Option(help: "Brain volume for simulated tasks (uint8 [z, y, x] .npy, ≥ 110 slices; default: the Colin27 volume shipped in the binary).")
+    var volume: String?
 
     @Option(parsing: .upToNextOption, help: "Fully sampled scans of one coil array to train on instead (.npy, ≥ 2; the last validates).")
     var data: [String] = []
@@ -113,7 +114,8 @@ struct MetaTrainCommand: ReportingCommand {
         (schedule.iterations, schedule.validateEvery, schedule.checkpointEvery, schedule.patience, schedule.acsLines)
             = (iterations, validateEvery, checkpointEvery, patience, acs)
         try schedule.validate()
-        let tasks = data.isEmpty ? try MetaTrainingTasks.simulated(volumePath: volume, seed: seed, subjects: subjects)
+        let tasks = data.isEmpty ? try MetaTrainingTasks.simulated(volume: volume.map(BrainVolume.read) ?? BrainVolume.colin27(),
+                                                                          source: volume ?? "the shipped Colin27 volume", seed: seed, subjects: subjects)
                                  : try MetaTrainingTasks.files(data)
         var run = MetaTrainingRun(options: options, tasks: tasks, modelPath: output)
         run.schedule = schedule

@@ -2,19 +2,20 @@ import ArgumentParser
 import Foundation
 import MRICore
 import MRIIO
+import Simulation
 
 extension PhantomSimulator.Layout: ExpressibleByArgument {}
 
 struct SimulateCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
-        abstract: "Simulate fully sampled multi-coil k-space of a Shepp–Logan phantom with loop coils and correlated noise.")
+        abstract: "Simulate fully sampled multi-coil k-space of a Shepp–Logan phantom (or a slice of the shipped Colin27 brain) with loop coils and correlated noise.")
 
     @Option(name: .shortAndLong, help: "Output k-space (.npy, complex64 [coils, ky, kx]).")
     var output: String
 
-    @Option(help: "Matrix size (ky and kx).")
-    var matrix = 128
+    @Option(help: "Matrix size (ky and kx; default 128).")
+    var matrix: Int?
 
     @Option(help: "Phase-encode lines (ky), if different from --matrix.")
     var ny: Int?
@@ -25,17 +26,20 @@ struct SimulateCommand: ReportingCommand {
     @Option(help: "Number of coils (rings of up to 8 loops; default 8).")
     var coils: Int?
 
-    @Option(help: "Coil layout: rings (--coils loops) or paper (the 32-loop array of the shipped meta models; implies --coils 32).")
-    var array: PhantomSimulator.Layout = .rings
+    @Option(help: "Coil layout: rings (--coils loops; the default) or paper (the 32-loop array of the shipped meta models; implies --coils 32).")
+    var array: PhantomSimulator.Layout?
 
     @Option(help: "Noise standard deviation relative to the largest coil-image magnitude.")
     var noise = 0.004
 
-    @Option(help: "Noise correlation strength between neighbouring coils, in [0, 1).")
-    var correlation = 0.25
+    @Option(help: "Noise correlation strength between neighbouring coils, in [0, 1) (default 0.25).")
+    var correlation: Double?
 
-    @Option(name: .customLong("object-scale"), help: "Phantom size relative to the field of view.")
-    var objectScale = 0.85
+    @Option(name: .customLong("object-scale"), help: "Phantom size relative to the field of view (default 0.85).")
+    var objectScale: Double?
+
+    @Option(help: ArgumentHelp("Instead of the phantom: slice Z (0–180) of the Colin27 brain volume shipped in the binary, through the paper's 32-loop array at 288², with smooth phase and correlated noise as meta-training's validation scans (only --noise, --seed and --clean apply).", valueName: "Z"))
+    var brain: Int?
 
     @Option(help: "Random seed (phase and noise).")
     var seed: UInt64 = 20190501
@@ -46,14 +50,33 @@ struct SimulateCommand: ReportingCommand {
     func execute() throws {
         try KSpaceFiles.validateOutput(output, input: "", extensions: ["npy"])
         if let clean { try KSpaceFiles.validateOutput(clean, input: output, extensions: ["npy"]) }
-        if array == .paper, let coils, coils != PaperCoilArray.coils {
-            throw MRIError(.invalidArgument, "--array paper is the \(PaperCoilArray.coils)-loop array: --coils \(coils) contradicts it (leave --coils out)")
+        let result: (noisy: KSpace, clean: KSpace)
+        if let brain {
+            let phantomOptions: [(String, Bool)] = [("--matrix", matrix != nil), ("--ny", ny != nil), ("--nx", nx != nil),
+                                                    ("--coils", coils != nil), ("--array", array != nil),
+                                                    ("--correlation", correlation != nil), ("--object-scale", objectScale != nil)]
+            if let given = phantomOptions.first(where: \.1) {
+                throw MRIError(.invalidArgument, "--brain: \(given.0) is a phantom option; a brain slice is 288² through the paper's array")
+            }
+            let volume = try BrainVolume.colin27()
+            guard (0..<volume.depth).contains(brain) else {
+                throw MRIError(.invalidArgument, "--brain: slice \(brain) is outside the volume's 0…\(volume.depth - 1)")
+            }
+            let scan = try BrainTaskSimulator(volume: volume).scan(slice: brain, seed: seed, noiseLevel: noise, augment: false)
+            result = (scan.noisy, scan.clean)
+        } else {
+            let array = array ?? .rings, matrix = matrix ?? 128
+            if array == .paper, let coils, coils != PaperCoilArray.coils {
+                throw MRIError(.invalidArgument, "--array paper is the \(PaperCoilArray.coils)-loop array: --coils \(coils) contradicts it (leave --coils out)")
+            }
+            var sim = PhantomSimulator(ny: ny ?? matrix, nx: nx ?? matrix, coils: array == .paper ? PaperCoilArray.coils : coils ?? 8,
+                                       noiseLevel: noise, seed: seed)
+            sim.array = array
+            if let correlation { sim.noiseCorrelation = correlation }
+            if let objectScale { sim.objectScale = objectScale }
+            let simulated = try sim.simulate()
+            result = (simulated.noisy, simulated.clean)
         }
-        var sim = PhantomSimulator(ny: ny ?? matrix, nx: nx ?? matrix, coils: array == .paper ? PaperCoilArray.coils : coils ?? 8,
-                                   noiseLevel: noise, noiseCorrelation: correlation, seed: seed)
-        sim.array = array
-        sim.objectScale = objectScale
-        let result = try sim.simulate()
         try NpyFile.write(result.noisy, to: output)
         if let clean { try NpyFile.write(result.clean, to: clean) }
     }

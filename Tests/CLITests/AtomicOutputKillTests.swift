@@ -1,6 +1,7 @@
 import Foundation
 import MRICore
 import MRIIO
+import Simulation
 import Testing
 import TestSupport
 

@@ -2,6 +2,7 @@ import Compute
 import Foundation
 import MRICore
 import MRIIO
+import Simulation
 import Testing
 import TestSupport
 
@@ -18,8 +19,8 @@ import TestSupport
         let b = try PhantomSimulator(ny: 32, nx: 24, coils: 4, seed: 4).simulate().noisy
         for name in ["seed.npy", "seed.cfl", "seed.h5"] { try writeVolume([a, b], to: dir.file(name)) }
         try generateIsmrmrdPhantom(dir.file("ismrmrd.h5"))
-        try FileManager.default.copyItem(atPath: sharedData("twix/vb19_phantom_4ch_256.dat"), toPath: dir.file("vb.dat"))
-        try FileManager.default.copyItem(atPath: sharedData("twix/ve11_gre_2ch_oversampled.dat"), toPath: dir.file("vd.dat"))
+        try FileManager.default.copyItem(atPath: try testData("twix/vb19_phantom_4ch_256.dat"), toPath: dir.file("vb.dat"))
+        try FileManager.default.copyItem(atPath: try testData("twix/ve11_gre_2ch_oversampled.dat"), toPath: dir.file("vd.dat"))
         return ["seed.npy", "seed.hdr", "seed.cfl", "seed.h5", "ismrmrd.h5", "vb.dat", "vd.dat"]
     }
 

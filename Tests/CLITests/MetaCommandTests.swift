@@ -2,6 +2,7 @@ import Foundation
 import MetaLearner
 import MRICore
 import MRIIO
+import Simulation
 import Testing
 import TestSupport
 

@@ -5,6 +5,7 @@ import MRICore
 import MRIIO
 import RAKI
 import Reconstruction
+import Simulation
 import Testing
 import TestSupport
 
@@ -144,10 +145,10 @@ import TestSupport
     @Test func otherArrayRefusedUnlessAllowed() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let shared = try NpyFile.readKSpace(sharedData("sim_brain_32ch_288x288_ch2.npy")).kspace
-        var permuted = shared
+        let brain = try simulatedBrain().noisy
+        var permuted = brain
         let plane = 288 * 288
-        for c in 0..<32 { for i in 0..<plane { permuted.data[c * plane + i] = shared.data[((c * 5) % 32) * plane + i] } }
+        for c in 0..<32 { for i in 0..<plane { permuted.data[c * plane + i] = brain.data[((c * 5) % 32) * plane + i] } }
         try NpyFile.write(permuted, to: dir.file("other.npy"))
         let refused = try metagrappa("recon", dir.file("other.npy"), "-o", dir.file("o.npy"), "--method", "meta", "--accel", "4")
         #expect(refused.status == 64 && refused.stderr.contains("--allow-other-array"), "\(refused.stderr)")
@@ -165,7 +166,8 @@ import TestSupport
     @Test func evaluateResidualVariant() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let path = sharedData("sim_brain_32ch_288x288_ch2.npy")
+        let path = dir.file("brain.npy")
+        try NpyFile.write(try simulatedBrain().noisy, to: path)
         func run(_ variant: String) throws -> Evaluation.Run {
             let r = try metagrappa("evaluate", path, "--accel", "4", "--acs", "32", "--methods", "meta", "--variant", variant,
                                    "--json", dir.file(variant + ".json"))

@@ -2,6 +2,7 @@ import Foundation
 import GRAPPA
 import MRICore
 import MRIIO
+import Simulation
 import Testing
 import TestSupport
 
@@ -190,5 +191,19 @@ import TestSupport
         let a = try Data(contentsOf: URL(fileURLWithPath: dir.file("a.npy")))
         #expect(a == (try Data(contentsOf: URL(fileURLWithPath: dir.file("b.npy")))))
         #expect(try NpyFile.readKSpace(dir.file("a.npy")).kspace.shape == [4, 32, 32])
+    }
+
+    /// A numerical failure (RAKI diverging under a huge learning rate) exits 70, as the README
+    /// documents, with one line naming the setting and no output file.
+    @Test func numericalFailureExits70WithoutOutput() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try NpyFile.write(try PhantomSimulator(ny: 64, nx: 48, coils: 8, seed: 3).simulate().noisy, to: dir.file("full.npy"))
+        let r = try metagrappa("recon", dir.file("full.npy"), "-o", dir.file("out.npy"), "--method", "raki", "--accel", "2",
+                               "--acs", "16", "--learning-rate", "1e6", "--iterations", "50")
+        #expect(r.status == 70 && !r.crashed, "exit \(r.status): \(r.stderr)")
+        #expect(r.stderr.contains("--learning-rate") && r.stderr.contains("diverged"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("out.npy")))
     }
 }

@@ -6,13 +6,13 @@ import TestSupport
 
 /// `recon`, `convert` and `info` on Siemens raw data, against the same data as `.npy`.
 @Suite struct TwixCommandTests {
-    static let brain = sharedData("twix/xa61_brain_16ch_gre_128.dat")
+    static var brain: String { get throws { try testData("twix/xa61_brain_16ch_gre_128.dat") } }
 
     /// An accelerated (R = 4, 24 reference lines) copy of the in-vivo brain written by
     /// twixtools, with `extra` arguments of make_twix.py.
     static func accelerated(_ dir: TemporaryDirectory, _ name: String, _ extra: [String] = []) throws -> String {
         let path = dir.file(name)
-        let r = try runProcess("/usr/bin/env", ["python3", packageRoot + "/Benchmarks/reference/make_twix.py", brain, path,
+        let r = try runProcess("/usr/bin/env", ["python3", packageRoot + "/Tests/reference/make_twix.py", brain, path,
                                                 "--accel", "4", "--acs", "24", "--protocol-lines"] + extra)
         try #require(r.status == 0, "make_twix.py: \(r.stderr)")
         return path
@@ -22,7 +22,7 @@ import TestSupport
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let acc = try Self.accelerated(dir, "acc.dat")
-        let full = try metagrappa("convert", Self.brain, "-o", dir.file("full.npy"))
+        let full = try metagrappa("convert", try Self.brain, "-o", dir.file("full.npy"))
         try #require(full.status == 0, "\(full.stderr)")
         let fromTwix = try metagrappa("recon", acc, "-o", dir.file("twix.npy"), "--method", "grappa")
         let fromNpy = try metagrappa("recon", dir.file("full.npy"), "-o", dir.file("npy.npy"), "--accel", "4", "--acs", "24")
@@ -77,7 +77,7 @@ import TestSupport
             #expect(try KSpaceFiles.readSlice(dir.file(output)) == expected, "\(output)")
             #expect(try NpyFile.readMask(dir.file("\(output).mask.npy")) == (try SamplingMask.uniform(ny: 128, acceleration: 4, acsLines: 24)))
         }
-        let os = try metagrappa("convert", sharedData("twix/ve11_gre_2ch_oversampled.dat"), "-o", dir.file("os.npy"), "--remove-oversampling")
+        let os = try metagrappa("convert", try testData("twix/ve11_gre_2ch_oversampled.dat"), "-o", dir.file("os.npy"), "--remove-oversampling")
         #expect(os.status == 0, "\(os.stderr)")
         #expect(try NpyFile.readKSpace(dir.file("os.npy")).kspace.nx == 160)
         // A truncated file: exit 65, one line, no output.

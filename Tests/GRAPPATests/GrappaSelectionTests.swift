@@ -2,6 +2,7 @@ import Foundation
 import GRAPPA
 import MRICore
 import Numerics
+import Simulation
 import Testing
 import TestSupport
 

@@ -1,4 +1,4 @@
-@testable import GRAPPA
+@_spi(Lab) @testable import GRAPPA
 import MRICore
 import Numerics
 import Testing

@@ -2,6 +2,7 @@ import Compute
 import Foundation
 import MRICore
 import Numerics
+import Simulation
 import Testing
 import TestSupport
 

@@ -6,12 +6,12 @@ import TestSupport
 
 /// Damaged Siemens raw data: one clear error naming the file and the problem, never a crash.
 @Suite struct TwixBadInputTests {
-    static let source = sharedData("twix/xa61_brain_16ch_gre_128.dat")
+    static var source: String { get throws { try testData("twix/xa61_brain_16ch_gre_128.dat") } }
 
-    /// The shared XA61 file with `edit` applied, written to `dir`; `dataStart` is the byte
+    /// The XA61 brain file with `edit` applied, written to `dir`; `dataStart` is the byte
     /// where its first scan header begins.
     static func damaged(_ dir: TemporaryDirectory, _ name: String, _ edit: (inout [UInt8], _ dataStart: Int) -> Void) throws -> String {
-        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: source)))
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try source)))
         let u32 = { (i: Int) in (0..<4).reduce(0) { $0 | Int(bytes[i + $1]) << (8 * $1) } }
         let measurement = u32(16)  // the first raid entry's offset (low half)
         edit(&bytes, measurement + u32(measurement))

@@ -9,7 +9,7 @@ import TestSupport
 /// scanner files and on accelerated, noisy and multi-slice files twixtools writes from them.
 @Suite struct TwixReaderTests {
     static let files = ["vb19_phantom_4ch_256.dat", "ve11_gre_2ch_oversampled.dat", "ve11_phantom_32ch_se_64.dat",
-                        "xa61_brain_16ch_gre_128.dat", "xa61_phantom_16ch_gre_128.dat"]
+                        "xa61_brain_16ch_gre_128.dat"]
 
     /// Writes every slice of `reader` to a `.npy` volume `[slices, coils, ky, kx]`.
     static func dump(_ reader: any KSpaceVolumeReader, to path: String) throws {
@@ -18,10 +18,10 @@ import TestSupport
         try writer.commit()
     }
 
-    /// `make_twix.py` (Benchmarks/reference) run on a shared file.
+    /// `make_twix.py` (Tests/reference) run on a test-data file.
     static func makeTwix(_ source: String, _ output: String, _ arguments: [String]) throws {
-        let script = packageRoot + "/Benchmarks/reference/make_twix.py"
-        let r = try runProcess("/usr/bin/env", ["python3", script, sharedData("twix/" + source), output] + arguments)
+        let script = packageRoot + "/Tests/reference/make_twix.py"
+        let r = try runProcess("/usr/bin/env", ["python3", script, try testData("twix/" + source), output] + arguments)
         #expect(r.status == 0, "make_twix.py failed: \(r.stderr)")
     }
 
@@ -29,13 +29,14 @@ import TestSupport
     func equalsTwixtools(file: String) throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let reader = try KSpaceFiles.openReader(sharedData("twix/" + file))
+        let path = try testData("twix/" + file)
+        let reader = try KSpaceFiles.openReader(path)
         #expect(reader.format == .twix && reader.slices == 1)
         try Self.dump(reader, to: dir.file("ours.npy"))
         try Self.dump(try OversamplingRemovedReader(reader), to: dir.file("ours_os.npy"))
         let py = try runPython("""
             import numpy as np, twixtools
-            a = twixtools.map_twix('\(sharedData("twix/" + file))', verbose=False)[-1]['image']
+            a = twixtools.map_twix('\(path)', verbose=False)[-1]['image']
             a.flags['squeeze_singletons'] = True
             ref = np.transpose(a[:], (1, 0, 2))            # [Lin, Cha, Col] -> [Cha, Lin, Col]
             ours = np.load('\(dir.file("ours.npy"))')
@@ -93,7 +94,7 @@ import TestSupport
         try Self.makeTwix("xa61_brain_16ch_gre_128.dat", path, ["--protocol-lines", "--line-offset", "16"])
         let reader = try KSpaceFiles.openReader(path)
         #expect(reader.sliceShape.ny == 128)
-        let ours = try reader.readSlice(0), original = try KSpaceFiles.readSlice(sharedData("twix/xa61_brain_16ch_gre_128.dat"))
+        let ours = try reader.readSlice(0), original = try KSpaceFiles.readSlice(try testData("twix/xa61_brain_16ch_gre_128.dat"))
         let mask = try #require(try reader.acquiredLines(slice: 0))
         #expect(mask.acquired == (0..<128).map { $0 >= 16 })
         for c in 0..<16 {
@@ -110,7 +111,7 @@ import TestSupport
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let path = dir.file("noise.dat")
-        try Self.makeTwix("xa61_phantom_16ch_gre_128.dat", path, ["--noise", "128", "--noise-out", dir.file("cov.npy")])
+        try Self.makeTwix("xa61_brain_16ch_gre_128.dat", path, ["--noise", "128", "--noise-out", dir.file("cov.npy")])
         let reader = try KSpaceFiles.openReader(path)
         let noise = try #require(try reader.noiseScans())
         #expect(noise.coils == 16 && noise.ny == 128 && noise.nx == 128)
@@ -152,7 +153,7 @@ import TestSupport
         let path = dir.file("reflected.dat")
         try Self.makeTwix("ve11_phantom_32ch_se_64.dat", path, ["--reflect-odd", "--averages", "2"])
         let ours = try KSpaceFiles.readSlice(path)
-        let original = try KSpaceFiles.readSlice(sharedData("twix/ve11_phantom_32ch_se_64.dat"))
+        let original = try KSpaceFiles.readSlice(try testData("twix/ve11_phantom_32ch_se_64.dat"))
         // Averages 1.0× and 1.5× of each line: 1.25× the original, reflected lines flipped back.
         var worst: Float = 0
         for i in 0..<original.data.count {

@@ -1,6 +1,7 @@
 import Foundation
 import MetaLearner
 import MRICore
+import Simulation
 import Testing
 import TestSupport
 

@@ -2,6 +2,7 @@ import Foundation
 import MetaLearner
 import MRICore
 import MRIIO
+import Simulation
 import Testing
 import TestSupport
 
@@ -14,15 +15,13 @@ import TestSupport
     static let shipped: [(MetaVariant, Int)] = [(.paper, 4), (.residual, 4), (.paper, 5), (.paper, 6)]
 
     static func simulator() throws -> BrainTaskSimulator {
-        let volume = try NpyFile.read(sharedData("ch2_colin27_t1_181x217x181_uint8.npy"))
-        let s = volume.header.shape
-        return try BrainTaskSimulator(volume: volume.bytes, depth: s[0], height: s[1], width: s[2])
+        try BrainTaskSimulator(volume: try BrainVolume.colin27())
     }
 
     @Test(arguments: shipped)
     func embeddedModelEqualsTheFileInModels(variant: MetaVariant, r: Int) throws {
         let file = try Data(contentsOf: URL(fileURLWithPath: packageRoot + "/Models/paper-array-R\(r)-\(variant.rawValue).mgmeta"))
-        #expect(ShippedModels.bytes(for: variant, acceleration: r) == Array(file), "run scripts/embed-models after changing Models/")
+        #expect(ShippedModels.bytes(for: variant, acceleration: r) == Array(file), "touch Sources/CShippedData/shipped_data.c after changing Models/")
         let model = try #require(try ShippedModels.model(for: variant, acceleration: r))
         #expect(model.variant == variant && model.acceleration == r && model.learner.coils == 32)
     }
@@ -38,13 +37,13 @@ import TestSupport
         }
     }
 
-    /// NRMSE of each shipped model, recorded 2026-11-29 (this test passes under OpenBLAS's
-    /// Haswell, Zen, SkylakeX and Sandybridge kernels, `OPENBLAS_CORETYPE`): on the
-    /// shared simulated slice (Colin27 z = 95 through make_sim.py) and on a validation slice
-    /// (z = 104) simulated here, against the fully sampled and the noise-free image respectively.
-    static let recorded: [String: (shared: Double, simulated: Double)] = [
-        "paper-R4": (0.037661, 0.051185), "residual-R4": (0.038042, 0.047607),
-        "paper-R5": (0.046341, 0.057919), "paper-R6": (0.055017, 0.068041),
+    /// NRMSE of each shipped model against the noise-free image, recorded 2026-12-07 (OpenBLAS
+    /// Haswell kernels, as `OPENBLAS_CORETYPE` sets here), on two slices of the shipped Colin27
+    /// volume through the paper's array: z = 95 at make_sim.py's noise (``simulatedBrain()``)
+    /// and the validation slice z = 104.
+    static let recorded: [String: (z95: Double, z104: Double)] = [
+        "paper-R4": (0.053512, 0.051185), "residual-R4": (0.050576, 0.047607),
+        "paper-R5": (0.060182, 0.057919), "paper-R6": (0.068831, 0.068041),
     ]
 
     /// The shipped models reproduce their recorded accuracy within 0.5 % (a 2–5 % regression
@@ -54,11 +53,10 @@ import TestSupport
         let model = try #require(try ShippedModels.model(for: variant, acceleration: r))
         let recorded = try #require(Self.recorded["\(variant.rawValue)-R\(r)"])
         let mask = try Acquisition.uniform(ny: 288, acceleration: r, acsLines: 32)
-        let shared = try NpyFile.readKSpace(sharedData("sim_brain_32ch_288x288_ch2.npy")).kspace
-        let simulated = try Self.simulator().scan(slice: 104, seed: 424_242, noiseLevel: 0.004, augment: false)
-        for (name, scan, reference, expected) in [("shared z=95", shared, CenteredFFT.rssImage(of: shared), recorded.shared),
-                                                  ("simulated z=104", simulated.noisy, CenteredFFT.rssImage(of: simulated.clean),
-                                                   recorded.simulated)] {
+        let z95 = try simulatedBrain()
+        let z104 = try Self.simulator().scan(slice: 104, seed: 424_242, noiseLevel: 0.004, augment: false)
+        for (name, scan, reference, expected) in [("z=95", z95.noisy, CenteredFFT.rssImage(of: z95.clean), recorded.z95),
+                                                  ("z=104", z104.noisy, CenteredFFT.rssImage(of: z104.clean), recorded.z104)] {
             let acquired = scan.masked(by: mask.mask)
             let meta = ImageMetrics.nrmse(CenteredFFT.rssImage(of: try MetaGrappa(model: model).reconstruct(acquired, mask)),
                                           reference)
@@ -84,21 +82,21 @@ import TestSupport
     /// mirrored ring layout of `simulate --coils 32` — is measured in BENCHMARKS.md.)
     @Test func anotherArrayIsRefusedAndThePaperArrayAccepted() throws {
         let model = try #require(try ShippedModels.model(for: .paper))
-        let shared = try NpyFile.readKSpace(sharedData("sim_brain_32ch_288x288_ch2.npy")).kspace
+        let paperArray = try simulatedBrain().noisy
         let meta = MetaGrappa(model: model)
-        try meta.validate(shared, Self.mask)
+        try meta.validate(paperArray, Self.mask)
         // The same coils in another order (a different cable map) is another array.
-        var permuted = shared
+        var permuted = paperArray
         let plane = 288 * 288
         for c in 0..<32 {
             let from = (c * 5) % 32
-            for i in 0..<plane { permuted.data[c * plane + i] = shared.data[from * plane + i] }
+            for i in 0..<plane { permuted.data[c * plane + i] = paperArray.data[from * plane + i] }
         }
         #expect(throws: MRIError.self) { try meta.validate(permuted, Self.mask) }
         // Another coil count.
-        let brain = try NpyFile.readKSpace(sharedData("brain_16ch_96x96_mchiew.npy")).kspace
+        let brain = try realBrain()
         #expect(throws: MRIError.self) {
-            try meta.validate(brain, try Acquisition.uniform(ny: 96, acceleration: 4, acsLines: 24))
+            try meta.validate(brain, try Acquisition.uniform(ny: brain.ny, acceleration: 4, acsLines: 24))
         }
     }
 }

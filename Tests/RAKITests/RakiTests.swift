@@ -5,6 +5,7 @@ import MRICore
 import MRIIO
 import Numerics
 import RAKI
+import Simulation
 import Testing
 import TestSupport
 
@@ -94,20 +95,19 @@ func nrmse(_ k: KSpace, _ reference: KSpace) -> Double {
         #expect(a != c)
     }
 
-    /// Recorded 2026-11-29 (AMD EPYC with AVX-512) with OpenBLAS's Haswell kernels (what these
-    /// machines' environment sets in OPENBLAS_CORETYPE). Across the Haswell, Zen, Sandybridge,
-    /// SkylakeX and Cooperlake kernels the NRMSE moved by at most 0.3 % (R = 2), 0.7 % (R = 3)
-    /// and 0.6 % (R = 4); 3 % covers that spread four times over and fails a 5 % regression.
-    @Test(arguments: [(2, 0.00711), (3, 0.012774), (4, 0.022131)])
+    /// The real in-vivo brain of the test data (16 coils, 128²; 24 ACS lines), recorded
+    /// 2026-12-07 (AMD EPYC, OpenBLAS's default kernels). Under the Haswell, Zen and Sandybridge
+    /// kernels (OPENBLAS_CORETYPE) the NRMSE moved by at most 0.1 % (R = 2), 0.6 % (R = 3) and
+    /// 0.1 % (R = 4); 3 % covers that spread and fails a 5 % regression. This coil encodes the
+    /// phase direction poorly: RAKI has 1/2.7 (R = 2) to 1/2.1 (R = 4) of zero-filling's error.
+    @Test(arguments: [(2, 0.036893), (3, 0.052901), (4, 0.068042)])
     func realBrainReproducesItsRecordedAccuracy(r: Int, recorded: Double) throws {
-        let path = sharedData("brain_16ch_96x96_mchiew.npy")
-        try #require(FileManager.default.fileExists(atPath: path), "shared data missing: \(path)")
-        let (full, _) = try NpyFile.readKSpace(path)
-        let mask = try Acquisition.uniform(ny: 96, acceleration: r, acsLines: 24)
+        let full = try realBrain()
+        let mask = try Acquisition.uniform(ny: full.ny, acceleration: r, acsLines: 24)
         let out = try Raki().reconstruct(full.masked(by: mask.mask), mask)
         let e = nrmse(out, full), zf = nrmse(full.masked(by: mask.mask), full)
         #expect(abs(e / recorded - 1) < 0.03, "R=\(r): RAKI \(e), recorded \(recorded)")
-        #expect(e < zf / 3, "R=\(r): RAKI \(e) vs zero-filled \(zf)")
+        #expect(e < zf / 1.8, "R=\(r): RAKI \(e) vs zero-filled \(zf)")
     }
 
     @Test func badSettingsAreRefused() throws {

@@ -4,6 +4,7 @@ import MRICore
 import MRIIO
 import RAKI
 import Reconstruction
+import Simulation
 import Testing
 import TestSupport
 

@@ -1,7 +1,9 @@
 import Compute
 import Foundation
 import MRICore
+import MRIIO
 import Numerics
+import Simulation
 
 /// A fresh temporary directory, removed by `cleanup()`.
 public struct TemporaryDirectory {
@@ -63,9 +65,43 @@ public let packageRoot: String = {
     return url.path
 }()
 
-/// `../shared/data/NAME` relative to the package root.
-public func sharedData(_ name: String) -> String {
-    URL(fileURLWithPath: packageRoot).deletingLastPathComponent().appendingPathComponent("shared/data/\(name)").path
+/// A file of the repository's `Data/` folder (its README names each file's source and
+/// licence). `NAME.gz` files are decompressed once into `.build/test-data/` and that path is
+/// returned, so that the readers see the file as a scanner wrote it.
+public func testData(_ name: String) throws -> String {
+    let stored = packageRoot + "/Data/" + name
+    if FileManager.default.fileExists(atPath: stored) { return stored }
+    let compressed = stored + ".gz"
+    guard let bytes = FileManager.default.contents(atPath: compressed) else {
+        throw MRIError(.io, "test data missing: neither \(stored) nor \(compressed)")
+    }
+    let cache = packageRoot + "/.build/test-data/" + name
+    if let existing = try? FileManager.default.attributesOfItem(atPath: cache)[.size] as? Int, existing > 0 { return cache }
+    let data = try bytes.withUnsafeBytes { try Gzip.decompress($0, source: compressed) }
+    try FileManager.default.createDirectory(atPath: (cache as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    // Written beside and renamed, so that tests running at once never read half a file.
+    let partial = cache + ".\(UUID().uuidString)"
+    try Data(data).write(to: URL(fileURLWithPath: partial))
+    _ = rename(partial, cache)
+    return cache
+}
+
+/// The real in-vivo brain of the test data: 16 coils × 128 × 128, XA61 2-D GRE (Data/twix).
+public func realBrain() throws -> KSpace {
+    try KSpaceFiles.readSlice(try testData("twix/xa61_brain_16ch_gre_128.dat"))
+}
+
+/// The simulated 32-coil 288² brain slice the tests use where the paper's setting matters:
+/// Colin27 z = 95 through the paper's 32-loop array, noise σ 0.004 relative to the largest
+/// coil image (make_sim.py's setting), noisy and noise-free, computed once per process.
+public func simulatedBrain() throws -> (noisy: KSpace, clean: KSpace) {
+    try simulatedBrainCache.get()
+}
+
+private let simulatedBrainCache = Result<(noisy: KSpace, clean: KSpace), any Error> {
+    let scan = try BrainTaskSimulator(volume: try BrainVolume.colin27())
+        .scan(slice: 95, seed: 20_190_501, noiseLevel: 0.004, augment: false)
+    return (scan.noisy, scan.clean)
 }
 
 /// A small deterministic random k-space (complex Gaussian samples).

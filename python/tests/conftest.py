@@ -1,16 +1,24 @@
+import gzip
 import os
+import shutil
 import subprocess
 
 import numpy as np
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared", "data")
 CLI = os.environ.get("METAGRAPPA_CLI", os.path.join(ROOT, ".build", "debug", "metagrappa"))
 
 
-def shared(name):
-    return os.path.join(SHARED, name)
+def test_data(name, directory):
+    """A file of the repository's Data/ folder, decompressed into `directory` if stored as .gz."""
+    path = os.path.join(ROOT, "Data", name)
+    if os.path.exists(path):
+        return path
+    target = os.path.join(str(directory), os.path.basename(name))
+    with gzip.open(path + ".gz", "rb") as source, open(target, "wb") as out:
+        shutil.copyfileobj(source, out)
+    return target
 
 
 def cli(*args):
@@ -20,10 +28,14 @@ def cli(*args):
 
 
 @pytest.fixture(scope="session")
-def brain32():
-    """The shared simulated 32-coil 288 x 288 slice, undersampled R = 4 with 32 ACS lines."""
+def brain32(tmp_path_factory):
+    """A simulated 32-coil 288 x 288 brain slice (the command line's simulate --brain 95: the
+    shipped Colin27 volume through the paper's array), undersampled R = 4 with 32 ACS lines."""
     import metagrappa
-    k = np.load(shared("sim_brain_32ch_288x288_ch2.npy")).astype(np.complex64)
+    path = tmp_path_factory.mktemp("brain") / "brain.npy"
+    r = cli("simulate", "-o", path, "--brain", 95)
+    assert r.returncode == 0, r.stderr
+    k = np.load(path)
     mask = metagrappa.uniform_mask(288, accel=4, acs=32)
     return k, (k * mask[None, :, None]).astype(np.complex64), mask
 
