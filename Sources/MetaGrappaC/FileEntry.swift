@@ -1,6 +1,7 @@
 import Foundation
 import MRICore
 import MRIIO
+import Reconstruction
 
 // Reading and writing k-space files of every supported format across the C boundary. A
 // reader is an opaque handle (retained until mg_read_close).
@@ -91,4 +92,18 @@ public func mg_write(_ path: UnsafePointer<CChar>?, _ k: UnsafePointer<Float>?, 
 @_cdecl("mg_version")
 public func mg_version(_ out: UnsafeMutablePointer<CChar>?, _ capacity: Int64) {
     CBoundary.write("1.0.0", to: out, capacity: capacity)
+}
+
+/// The reconstruction settings (``Reconstruction/SettingCatalog``) as a JSON array into `out`;
+/// returns the bytes the whole text needs with its NUL, so that a caller can retry larger.
+@_cdecl("mg_settings")
+public func mg_settings(_ out: UnsafeMutablePointer<CChar>?, _ capacity: Int64) -> Int64 {
+    let entries: [[String: Any]] = SettingCatalog.all.map { s in
+        ["key": s.key, "flag": s.flag ?? NSNull(), "python": s.python ?? NSNull(), "methods": s.methods.map(\.rawValue),
+         "accepts_auto": s.acceptsAuto, "default": s.defaultValue, "summary": s.summary,
+         "setting": s.setting?.rawValue ?? NSNull()]
+    }
+    let text = (try? JSONSerialization.data(withJSONObject: entries, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+    CBoundary.write(text, to: out, capacity: capacity)
+    return Int64(text.utf8.count + 1)
 }

@@ -6,15 +6,13 @@ import RAKI
 import Reconstruction
 
 /// Reconstruction settings from the JSON options of the C entry points, the Python package's
-/// keyword arguments: `kernel_lines`, `kernel_readout` (integers or `"auto"`), `lambda` (a
-/// number or `"auto"`), `solver`, `iterations`, `learning_rate`, `seed`, `hidden` ([a, b]),
-/// `plateau_window`, `whitening_ridge`, `variant`, `model` (a file), `allow_other_array`,
-/// `virtual_coils`, `noise_variance`. Unknown keys are refused, so that a misspelt option is not ignored.
+/// keyword arguments, keyed as ``Reconstruction/SettingCatalog`` names them (`kernel_lines`,
+/// `kernel_readout` and `lambda` also take `"auto"`; `hidden` is [a, b]). Unknown keys are
+/// refused, so that a misspelt option is not ignored.
 enum SettingsFromJSON {
     /// The options of a GRAPPA kernel alone (`mg_calibrate`, `mg_gfactor`).
-    static let grappaKeys: Set<String> = ["kernel_lines", "kernel_readout", "lambda", "solver", "noise_variance"]
-    static let keys = grappaKeys.union(["iterations", "learning_rate", "seed", "hidden", "plateau_window", "whitening_ridge",
-                                        "variant", "model", "allow_other_array", "virtual_coils"])
+    static let grappaKeys = SettingCatalog.grappaKernelKeys
+    static let keys = SettingCatalog.keys
 
     /// Refuses the first key of `o` not in `known`; `context` says what the options are for.
     static func refuseUnknown(_ o: [String: Any], known: Set<String>, context: String = "") throws {
@@ -36,7 +34,7 @@ enum SettingsFromJSON {
         try refuseUnknown(o, known: keys)
         var s = ReconstructionSettings(method: method)
         s.grappa = try grappa(o)
-        if o["lambda"] != nil { s.metaBranchRegularization = s.grappa.regularization }
+        s.lambda = try lambda(o)
         var r = Raki.Options()
         if let v = try integer(o, "iterations") { r.iterations = v }
         if let v = try number(o, "learning_rate") { r.learningRate = Float(v) }
@@ -73,21 +71,24 @@ enum SettingsFromJSON {
         let lines = try automaticInteger(o, "kernel_lines"), readout = try automaticInteger(o, "kernel_readout")
         let support = GrappaSupport.requested(lines: lines ?? nil, readout: readout ?? nil,
                                               eitherAutomatic: lines == .some(nil) || readout == .some(nil))
-        var regularization = GrappaRegularization.automatic
-        if let v = o["lambda"] {
-            if let text = v as? String, text == "auto" { regularization = .automatic }
-            else if !isBoolean(v), let x = v as? Double { regularization = .relative(x) }
-            else { throw bad("lambda", v, "a number or \"auto\"") }
-        }
         var solver = Grappa.Solver.cholesky
         if let v = o["solver"] {
             guard let name = v as? String, let parsed = Grappa.Solver(rawValue: name) else { throw bad("solver", v, "cholesky or qr") }
             solver = parsed
         }
-        var g = Grappa(support: support, regularization: regularization, solver: solver)
+        var g = Grappa(support: support, solver: solver)
+        if let given = try lambda(o) { g.regularization = given }
         g.noiseVariance = try number(o, "noise_variance")
         try g.validate()
         return g
+    }
+
+    /// λ_rel as given: nil when absent (each method's default).
+    private static func lambda(_ o: [String: Any]) throws -> GrappaRegularization? {
+        guard let v = o["lambda"] else { return nil }
+        if let text = v as? String, text == "auto" { return .automatic }
+        guard !isBoolean(v), let x = v as? Double else { throw bad("lambda", v, "a number or \"auto\"") }
+        return .relative(x)
     }
 
     /// nil: absent; .some(nil): "auto"; .some(n): n.

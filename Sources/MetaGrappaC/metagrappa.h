@@ -5,12 +5,11 @@
  * non-zero = acquired (every R-th line plus one block of ACS lines). Every function that
  * can fail returns 0, or the exit code of the failure's kind (64 bad argument, 65 bad data,
  * 66 file cannot be read or written, 70 numerical failure) with a NUL-terminated message in
- * `error` (at most `error_capacity` bytes). Options are a JSON object (NULL or "" for none):
- * kernel_lines, kernel_readout (integer or "auto"), lambda (number or "auto"), solver
- * ("cholesky", "qr"), iterations, learning_rate, seed, hidden ([a, b]), plateau_window,
- * whitening_ridge, variant ("paper", "residual"), model (a .mgmeta path),
- * allow_other_array, virtual_coils. The functions are thread-safe; each uses
- * mg_threads() worker threads. */
+ * `error` (at most `error_capacity` bytes). Options are a JSON object (NULL or "" for none)
+ * with the keys mg_settings lists (kernel_lines, kernel_readout, lambda, solver,
+ * noise_variance, iterations, learning_rate, seed, hidden, plateau_window, whitening_ridge,
+ * variant, model, allow_other_array, virtual_coils); unknown keys are refused. The functions
+ * are thread-safe; each uses mg_threads() worker threads. */
 #ifndef METAGRAPPA_H
 #define METAGRAPPA_H
 #include <stdint.h>
@@ -18,6 +17,9 @@
 void mg_set_threads(int32_t n);
 int32_t mg_threads(void);
 void mg_version(char *out, int64_t capacity);
+/* The reconstruction settings as a JSON array (key, flag, python, methods, accepts_auto,
+ * default, summary, setting); returns the bytes needed with the NUL. */
+int64_t mg_settings(char *out, int64_t capacity);
 
 int32_t mg_uniform_mask(int32_t ny, int32_t acceleration, int32_t acs, uint8_t *out,
                         char *error, int64_t error_capacity);

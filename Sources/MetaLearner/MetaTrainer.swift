@@ -1,4 +1,5 @@
 import Foundation
+import GRAPPA
 import MRICore
 import NeuralNetwork
 
@@ -26,8 +27,8 @@ public struct MetaTrainer: Sendable {
         public var gateLearningRate: Float = 1e-2
         /// Gradient-norm clip of the whole meta-gradient.
         public var clipNorm: Float = 1
-        /// Relative Tikhonov weight of the residual variant's linear branch.
-        public var linearBranchRegularization = 1e-4
+        /// Relative Tikhonov weight of the residual variant's linear branch (GRAPPA's classic λ_rel).
+        public var linearBranchRegularization = Grappa.defaultRegularization
         /// Central ACS readout samples in `L_train` (nil: all); see ``LearnerProblem``.
         public var acsReadoutWindow: Int? = 128
         /// Seed of θ₀'s initial weights and of the task stream.

@@ -33,7 +33,7 @@ public enum EvaluationReport {
 
     /// The Markdown report: date, machine, settings, the summary, PSNR/SSIM and the figures.
     public static func markdown(_ runs: [Evaluation.Run], evaluation: Evaluation, acsLines: Int, figures: [String]) -> String {
-        let g = evaluation.settings.grappa, raki = evaluation.settings.raki.options
+        let g = evaluation.settings.effectiveGrappa, raki = evaluation.settings.raki.options
         let reinsert = evaluation.reinsertACS
         var text = """
             # MetaGRAPPA evaluation

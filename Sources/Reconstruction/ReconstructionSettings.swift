@@ -31,8 +31,10 @@ public struct ReconstructionSettings: Sendable {
     public var metaVariant = MetaVariant.paper
     /// Use the meta model on a scan whose coil-array fingerprint does not match it.
     public var allowOtherArray = false
-    /// The residual meta model's linear-branch regularisation (nil: the model's own).
-    public var metaBranchRegularization: GrappaRegularization?
+    /// λ_rel of every GRAPPA kernel the method fits — GRAPPA's own and the residual meta
+    /// variant's linear branch — as the user gave it; nil: each one's default (GRAPPA: chosen
+    /// per scan; the residual branch: its model's own). Overrides ``grappa``'s.
+    public var lambda: GrappaRegularization?
     /// A GRAPPA kernel to apply instead of calibrating on each slice (GRAPPA only), and the
     /// name of its file for errors.
     public var kernel: (kernel: GrappaKernel, source: String)?
@@ -59,10 +61,17 @@ public struct ReconstructionSettings: Sendable {
         self.method = method
     }
 
+    /// GRAPPA as it runs: ``grappa`` with ``lambda`` applied.
+    public var effectiveGrappa: Grappa {
+        var g = grappa
+        if let lambda { g.regularization = lambda }
+        return g
+    }
+
     /// Throws a clear error for settings that contradict each other or are out of range.
     public func validate() throws {
         switch method {
-        case .grappa: try grappa.validate()
+        case .grappa: try effectiveGrappa.validate()
         case .raki: try raki.options.validate()
         case .meta: break  // the model is checked against each slice
         }
@@ -105,13 +114,13 @@ public struct ReconstructionSettings: Sendable {
             if let (kernel, source) = kernel {
                 method = KernelReconstructor(kernel: kernel, source: source)
             } else {
-                method = GrappaReconstructor(grappa)
+                method = GrappaReconstructor(effectiveGrappa)
             }
         case .raki: method = RakiReconstructor(raki, progress: rakiProgress)
         case .meta:
             var meta = MetaReconstructor(model: metaModel.map { .given($0) } ?? .shipped(metaVariant),
                                          allowOtherArray: allowOtherArray, source: source)
-            meta.branchRegularization = metaBranchRegularization
+            meta.branchRegularization = lambda
             method = meta
         }
         return virtualCoils.map { CoilCompressedReconstructor(method, virtualCoils: $0) } ?? method

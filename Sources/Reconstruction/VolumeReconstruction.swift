@@ -115,9 +115,9 @@ public struct VolumeReconstruction {
         // Whitened coils carry white noise of the noise data's mean variance (scaled to the
         // imaging samples); a variance the caller set stays.
         var noiseVariance: Double?
-        if whitening != nil, let noise, settings.method == .grappa, settings.grappa.wantsNoiseVariance {
-            noiseVariance = reader.imagingNoiseVariance(noise: noise)
-            settings.grappa.noiseVariance = noiseVariance
+        if let whitening, let noise, settings.method == .grappa {
+            noiseVariance = NoiseDataRule.grappaNoiseVariance(settings.effectiveGrappa, reader: reader, noise: noise, whitening: whitening)
+            if let noiseVariance { settings.grappa.noiseVariance = noiseVariance }
         }
         let reconstructor = try settings.reconstructor(whitening: whitening)
         let selected = try KSpaceFiles.chosenSlices(slice, of: reader, source: input)

@@ -26,20 +26,13 @@ struct CalibrateCommand: ReportingCommand {
     @OptionGroup(title: "GRAPPA") var grappaOptions: GrappaOptions
 
     func execute() throws {
-        try KSpaceFiles.validateOutput(output, input: input, extensions: ["kernel"])
-        let reader = try IsolatedInput.openReader(input)
-        let index = try KSpaceFiles.chosenSlice(slice, of: reader, source: input)
-        try MemoryBudget.check(reader.sliceShape, method: .grappa, source: input)
-        let scan = try acquisition.sampling.acquisition(for: reader, slice: index, source: input)
-        var grappa = grappaOptions.grappa
-        var fromNoise: Double?
-        if grappa.wantsNoiseVariance, let noise = try reader.noiseScans() {
-            fromNoise = reader.imagingNoiseVariance(noise: noise)
-            grappa.noiseVariance = fromNoise
-        }
-        let kernel = try grappa.calibrate(reader.readSlice(index), scan)
-        try kernel.write(to: output)
+        var job = VolumeCalibration(input: input, output: output, sampling: acquisition.sampling)
+        job.grappa = grappaOptions.grappa
+        job.slice = slice
+        job.openInput = IsolatedInput.openReader
+        let report = try job.run()
+        let kernel = report.kernel
         printError("kernel: \(kernel.coils) coils, R=\(kernel.acceleration), \(kernel.geometry), λ_rel \(kernel.regularization)"
-                   + (fromNoise.map { String(format: " (noise variance per sample from the noise data: %.3g)", $0) } ?? ""))
+                   + (report.noiseVariance.map { String(format: " (noise variance per sample from the noise data: %.3g)", $0) } ?? ""))
     }
 }

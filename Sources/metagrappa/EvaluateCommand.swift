@@ -78,55 +78,21 @@ struct EvaluateCommand: ReportingCommand {
     }
 
     func execute() throws {
-        let chosen = try parsedMethods(), rates = try parsedAccelerations()
-        guard errorScale > 0, errorScale.isFinite else { throw MRIError(.invalidArgument, "--error-scale must be positive") }
-        let single = inputs.count == 1 && rates.count == 1
-        if let json { try KSpaceFiles.validateOutput(json, input: inputs[0], extensions: ["json"]) }
-        if let png {
-            guard single else { throw MRIError(.invalidArgument, "--png takes one input and one R; use --report DIR for several") }
-            try KSpaceFiles.validateOutput(png, input: inputs[0], extensions: ["png"])
-        }
-        if let report { try FileManager.default.createDirectory(atPath: report, withIntermediateDirectories: true) }
+        let chosen = try parsedMethods()
         var evaluation = Evaluation(methods: chosen, settings: reconstructionSettings(
             method: chosen[0], grappa: grappaOptions, raki: rakiOptions, meta: metaOptions, coils: coilCompression))
-        for method in chosen {
-            var settings = evaluation.settings
-            settings.method = method
-            try settings.validate()
-        }
-        if chosen.contains(.meta) { evaluation.settings.metaModel = try metaOptions.load() }
         evaluation.reinsertACS = !noAcsReinsert
         evaluation.errorScale = errorScale
         evaluation.crop = crop
-        var runs: [Evaluation.Run] = []
-        var figures: [String] = []
-        for input in inputs {
-            let reader = try IsolatedInput.openReader(input)
-            for method in chosen { try MemoryBudget.check(reader.sliceShape, method: method, source: input) }
-            let full = try reader.readSlice(KSpaceFiles.chosenSlice(slice, of: reader, source: input))
-            for r in rates {
-                let (run, figure) = try evaluation.run(full, input: input, acceleration: r, acsLines: acs)
-                runs.append(run)
-                print(EvaluationReport.table(run))
-                fflush(nil)  // a table per run as it finishes, also through a pipe
-                if let png { try PNGWriter.write(figure, to: png) }
-                if let report {
-                    let name = single ? "figure.png"
-                        : "figure-\(URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent)-R\(r).png"
-                    try PNGWriter.write(figure, to: report + "/" + name)
-                    figures.append(name)
-                }
-            }
+        var job = EvaluationJob(inputs: inputs, accelerations: try parsedAccelerations(), acsLines: acs, evaluation: evaluation)
+        (job.slice, job.jsonOutput, job.pngOutput, job.reportDirectory) = (slice, json, png, report)
+        job.openInput = IsolatedInput.openReader
+        try job.validate()
+        if chosen.contains(.meta) { job.evaluation.settings.metaModel = try metaOptions.load() }
+        let runs = try job.run { run in
+            print(EvaluationReport.table(run))
+            fflush(nil)  // a table per run as it finishes, also through a pipe
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = single ? try encoder.encode(runs[0]) : try encoder.encode(runs)
-        if let json { try AtomicFile.write(Array(data) + [0x0A], to: json) }
-        if !single { print("\n" + EvaluationReport.summary(runs, methods: chosen)) }
-        if let report {
-            try AtomicFile.write(Array(data) + [0x0A], to: report + "/results.json")
-            let markdown = EvaluationReport.markdown(runs, evaluation: evaluation, acsLines: acs, figures: figures)
-            try AtomicFile.write(Array(markdown.utf8), to: report + "/report.md")
-        }
+        if !job.isSingle { print("\n" + EvaluationReport.summary(runs, methods: chosen)) }
     }
 }

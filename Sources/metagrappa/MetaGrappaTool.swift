@@ -3,6 +3,7 @@ import Compute
 import Foundation
 import MRICore
 import MRIIO
+import Reconstruction
 
 @main
 struct MetaGrappaTool: ParsableCommand {
@@ -61,30 +62,26 @@ extension MRIError {
     /// what to do about it where the library leaves that to the front end.
     var commandLineMessage: String {
         guard let setting else { return message }
-        let (flag, hint) = Self.flags[setting] ?? ("", nil)
-        return (flag.isEmpty ? "" : "\(flag): ") + message + (hint.map { "; \($0)" } ?? "")
+        let flag = Self.flags[setting] ?? SettingCatalog.all.first { $0.setting == setting }?.flag
+        return (flag.map { "\($0): " } ?? "") + message + (Self.hints[setting].map { "; \($0)" } ?? "")
     }
 
-    private static let flags: [Setting: (flag: String, hint: String?)] = [
-        .acceleration: ("--accel", nil),
-        .acsLines: ("--acs", nil),
-        .mask: ("--mask", "give --accel R (with --acs N) or --mask FILE"),
-        .slice: ("--slice", nil),
-        .virtualCoils: ("--virtual-coils", nil),
-        .regularization: ("--lambda", nil),
-        .kernelLines: ("--kernel-lines", nil),
-        .kernelReadout: ("--kernel-readout", nil),
-        .iterations: ("--iterations", nil),
-        .learningRate: ("--learning-rate", nil),
-        .whiteningRidge: ("--whitening-ridge", "0 turns whitening off"),
-        .hiddenChannels: ("--hidden", nil),
-        .plateauWindow: ("--plateau-window", nil),
-        .metaModel: ("--model", "train one with `metagrappa meta-train` (--accel R; --data FILE… for your own array) and pass it with --model"),
-        .coilArray: ("--model", "train one for this scanner with `metagrappa meta-train --data FILE… -o MODEL` and pass it with --model, or pass --allow-other-array to use this one anyway"),
-        .kernel: ("--kernel", "use it with --method grappa"),
-        .gFactor: ("--gfactor", "use it with --method grappa and without --virtual-coils"),
-        .prewhitening: ("--prewhiten", "leave out --prewhiten (or give --no-prewhiten)"),
-        .noiseVariance: ("--noise-variance", nil),
+    /// The flags of the settings that are not reconstruction settings (those take their flag
+    /// from ``Reconstruction/SettingCatalog``), and of a scan refused by its model's array.
+    private static let flags: [Setting: String] = [
+        .acceleration: "--accel", .acsLines: "--acs", .mask: "--mask", .slice: "--slice", .kernel: "--kernel",
+        .gFactor: "--gfactor", .prewhitening: "--prewhiten", .coilArray: "--model",
+    ]
+
+    /// What to do about it, where the library leaves that to the front end.
+    private static let hints: [Setting: String] = [
+        .mask: "give --accel R (with --acs N) or --mask FILE",
+        .whiteningRidge: "0 turns whitening off",
+        .metaModel: "train one with `metagrappa meta-train` (--accel R; --data FILE… for your own array) and pass it with --model",
+        .coilArray: "train one for this scanner with `metagrappa meta-train --data FILE… -o MODEL` and pass it with --model, or pass --allow-other-array to use this one anyway",
+        .kernel: "use it with --method grappa",
+        .gFactor: "use it with --method grappa and without --virtual-coils",
+        .prewhitening: "leave out --prewhiten (or give --no-prewhiten)",
     ]
 }
 

@@ -59,7 +59,8 @@ struct GrappaOptions: ParsableArguments {
     var grappa: Grappa {
         let support = GrappaSupport.requested(lines: lines?.value, readout: readout?.value,
                                               eitherAutomatic: lines.map { $0.value == nil } == true || readout.map { $0.value == nil } == true)
-        var g = Grappa(support: support, regularization: givenRegularization ?? .automatic, solver: solver)
+        var g = Grappa(support: support, solver: solver)
+        if let givenRegularization { g.regularization = givenRegularization }
         g.noiseVariance = noiseVariance
         return g
     }
@@ -188,7 +189,7 @@ func reconstructionSettings(method: ReconstructionMethod, grappa: GrappaOptions,
     settings.virtualCoils = coils.virtualCoils
     settings.allowOtherArray = meta.allowOtherArray
     settings.metaVariant = meta.variant
-    settings.metaBranchRegularization = grappa.givenRegularization
+    settings.lambda = grappa.givenRegularization
     return settings
 }
 

@@ -105,7 +105,7 @@ import TestSupport
              expected: "comma-separated list"),
         Case(name: "png with several R", code: 64, setup: { d in
             ["evaluate", d.file("full.npy"), "--accel", "2,3", "--png", d.file("out.png")] },
-             expected: "--png takes one input and one R"),
+             expected: "a PNG figure is of one input and one R"),
         Case(name: "output over the input", code: 64, setup: { d in ["recon", d.file("full.npy"), "-o", d.file("full.npy"), "--accel", "2"] },
              expected: "overwrite the input"),
         Case(name: "output in a missing directory", code: 66, setup: { d in

@@ -16,7 +16,7 @@ import numpy as np
 from . import _native
 
 __all__ = ["uniform_mask", "grappa", "raki", "meta", "calibrate", "GrappaKernel", "gfactor", "rss", "read", "write",
-           "set_threads", "threads", "__version__"]
+           "settings", "set_threads", "threads", "__version__"]
 __version__ = _native.version()
 
 
@@ -121,55 +121,97 @@ def _run(method, kspace, mask, coil_axis, options, return_info):
     return (out, info) if return_info else out
 
 
+_COMMON = """kspace: the acquired k-space, coils on `coil_axis` (default 0), ky and kx the other two
+    axes in that order; complex64 or complex128. mask: the 1-D ky mask (bool or integers,
+    non-zero = acquired). virtual_coils: SVD coil compression to that many virtual coils
+    before reconstructing (the result keeps the physical coils). return_info: also return a
+    dict of what ran (kernel, λ, seconds)."""
+
+
 def grappa(kspace, mask, kernel=None, lamda=None, coil_axis=0, solver=None, virtual_coils=None, return_info=False,
            noise_variance=None):
     """GRAPPA calibrated on the ACS of this scan.
 
     kernel: (measured source lines, readout width); by default (None or 'auto') chosen for the
-    scan among 2 or 4 lines × 3, 5 or 7 samples. lamda: relative Tikhonov weight λ_rel; by
-    default (None or 'auto') the one of least expected error for the scan. The classic fixed
-    settings are kernel=(4, 5), lamda=1e-4. solver: 'cholesky' or 'qr'.
-    virtual_coils: SVD coil compression before reconstructing (the result keeps the coils).
-    return_info: also return a dict of what ran (kernel, λ, seconds).
+    scan among 2 or 4 lines × 3, 5 or 7 samples. lamda: relative Tikhonov weight λ_rel (spelt
+    lamda because lambda is a Python keyword; the command line's --lambda, the C options'
+    "lambda"); by default (None or 'auto') the one of least expected error for the scan. The
+    classic fixed settings are kernel=(4, 5), lamda=1e-4. solver: 'cholesky' (default) or 'qr'.
     noise_variance: the noise variance of one k-space sample of one coil (mean over the coils),
     where known, e.g. from a noise scan scaled to the readout's bandwidth; the automatic λ uses
-    it instead of its own estimate."""
+    it instead of its own estimate.
+    """
     options = _kernel_options(kernel, lamda, solver, noise_variance)
     if virtual_coils is not None:
         options["virtual_coils"] = _integer("virtual_coils", virtual_coils)
     return _run("grappa", kspace, mask, coil_axis, options, return_info)
 
 
-def raki(kspace, mask, seed=1, iterations=None, learning_rate=None, hidden=None, coil_axis=0, virtual_coils=None,
-         return_info=False):
-    """RAKI: a CNN trained on this scan's ACS (deterministic for a seed)."""
-    options = {"seed": _integer("seed", seed)}
+def raki(kspace, mask, seed=None, iterations=None, learning_rate=None, hidden=None, coil_axis=0, virtual_coils=None,
+         return_info=False, plateau_window=None, whitening_ridge=None):
+    """RAKI: a CNN trained on this scan's ACS (deterministic for a seed).
+
+    seed: seed of the initial weights (default 1). iterations: the most Adam iterations;
+    training stops earlier when the loss has not improved by 0.1 % over plateau_window
+    iterations (default 100); by default as many as fit ~22 s of arithmetic on 2 cores for the
+    scan's shape (100…1500). learning_rate: Adam's step (default 3e-3). hidden: the two hidden
+    layers' channels as (a, b). whitening_ridge: relative ridge of the first layer's input
+    whitening (default 10; 0 trains on the raw input). None everywhere: the library's default
+    (metagrappa.settings() lists them).
+    """
+    options = {}
+    if seed is not None:
+        options["seed"] = _integer("seed", seed)
     if iterations is not None:
         options["iterations"] = _integer("iterations", iterations)
     if learning_rate is not None:
-        options["learning_rate"] = float(learning_rate)
+        options["learning_rate"] = _finite("learning_rate", learning_rate, "a number")
     if hidden is not None:
-        options["hidden"] = [_integer("hidden", h) for h in hidden]
+        try:
+            a, b = hidden
+        except (TypeError, ValueError):
+            raise ValueError(f"hidden must be two integers (a, b), found {hidden!r}") from None
+        options["hidden"] = [_integer("hidden", a), _integer("hidden", b)]
+    if plateau_window is not None:
+        options["plateau_window"] = _integer("plateau_window", plateau_window)
+    if whitening_ridge is not None:
+        options["whitening_ridge"] = _finite("whitening_ridge", whitening_ridge, "a number")
     if virtual_coils is not None:
         options["virtual_coils"] = _integer("virtual_coils", virtual_coils)
     return _run("raki", kspace, mask, coil_axis, options, return_info)
 
 
-def meta(kspace, mask, variant=None, model=None, allow_other_array=False, lamda=None, coil_axis=0, return_info=False):
+def meta(kspace, mask, variant=None, model=None, allow_other_array=False, lamda=None, coil_axis=0, return_info=False,
+         virtual_coils=None):
     """Meta-GRAPPA: the learner adapted to this scan's ACS by the meta-learner's T steps.
 
     variant: 'paper' (default) or 'residual'. model: a .mgmeta file (default: the shipped model
     of the variant for the mask's R, the paper's 32-coil array: 'paper' at R = 4, 5, 6,
-    'residual' at R = 4). A scan of another array is refused
+    'residual' at R = 4). A model belongs to one coil array: a scan with another coil count is
+    always refused, one of the same count whose coil-correlation fingerprint differs is refused
     unless allow_other_array. lamda: the residual variant's linear-branch λ_rel or 'auto' (by
-    default the λ_rel the model was meta-trained with)."""
+    default the λ_rel the model was meta-trained with).
+    """
     options = {"allow_other_array": bool(allow_other_array)}
     if variant is not None:
         options["variant"] = variant
     if model is not None:
         options["model"] = str(model)
     options.update(_kernel_options(None, lamda))
+    if virtual_coils is not None:
+        options["virtual_coils"] = _integer("virtual_coils", virtual_coils)
     return _run("meta", kspace, mask, coil_axis, options, return_info)
+
+
+for _f in (grappa, raki, meta):
+    _f.__doc__ += "\n    " + _COMMON + "\n"
+
+
+def settings():
+    """The library's reconstruction settings, its one list: for each, the C options' key, the
+    command line's flag, the Python keyword, the methods, whether 'auto' is a value, the
+    default, a one-line summary."""
+    return _native.settings()
 
 
 class GrappaKernel:

@@ -50,6 +50,7 @@ _read_slice = _declare("mg_read_slice", [ctypes.c_void_p, _int, _f32p, _u8p, _i3
 _read_close = _declare("mg_read_close", [ctypes.c_void_p], None)
 _write = _declare("mg_write", [_str, _f32p, _int, _int, _int, _int, _buf, _cap])
 _version = _declare("mg_version", [_buf, _cap], None)
+_settings = _declare("mg_settings", [_buf, _cap], ctypes.c_int64)
 
 
 def _check(status, error):
@@ -89,6 +90,17 @@ def version():
     out = ctypes.create_string_buffer(64)
     _version(out, 64)
     return out.value.decode()
+
+
+def settings():
+    """The library's reconstruction settings (its one list), as dicts."""
+    size = 1 << 16
+    while True:
+        out = ctypes.create_string_buffer(size)
+        needed = _settings(out, size)
+        if needed <= size:
+            return json.loads(out.value.decode())
+        size = needed
 
 
 def uniform_mask(ny, accel, acs):

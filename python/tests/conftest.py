@@ -10,7 +10,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CLI = os.environ.get("METAGRAPPA_CLI", os.path.join(ROOT, ".build", "debug", "metagrappa"))
 
 
-def test_data(name, directory):
+def data_file(name, directory):
     """A file of the repository's Data/ folder, decompressed into `directory` if stored as .gz."""
     path = os.path.join(ROOT, "Data", name)
     if os.path.exists(path):

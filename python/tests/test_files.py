@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import metagrappa
-from conftest import cli, test_data
+from conftest import cli, data_file
 
 
 @pytest.mark.parametrize("name", ["k.npy", "k.cfl", "k.h5"])
@@ -24,7 +24,7 @@ def test_siemens_raw_data_with_its_sampling(tmp_path):
     import subprocess, sys, os
     from conftest import ROOT
     subprocess.run([sys.executable, os.path.join(ROOT, "Tests", "reference", "make_twix.py"),
-                    test_data("twix/xa61_brain_16ch_gre_128.dat", tmp_path), path, "--accel", "4", "--acs", "24", "--protocol-lines"],
+                    data_file("twix/xa61_brain_16ch_gre_128.dat", tmp_path), path, "--accel", "4", "--acs", "24", "--protocol-lines"],
                    check=True, capture_output=True)
     k, info = metagrappa.read(path)
     assert info["format"] == "twix" and k.shape == (16, 128, 128)
