@@ -36,18 +36,18 @@ public enum ComplexLinearAlgebra {
     /// Cholesky factorisation `G = UᴴU` in place (`cpotrf`, upper triangle). Returns false
     /// if `G` is not positive definite.
     public static func choleskyFactor(g: Pointer, n: Int, ldg: Int) -> Bool {
-        BLASThreading.ensureSingleThreaded()
-        return g.withMemoryRebound(to: lapack_complex_float_t.self, capacity: n * ldg) { gp in
-            LAPACKE_cpotrf(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), gp, Int32(ldg)) == 0
+        g.withMemoryRebound(to: lapack_complex_float_t.self, capacity: n * ldg) { gp in
+            BLASThreading.lapack { LAPACKE_cpotrf(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), gp, Int32(ldg)) == 0 }
         }
     }
 
     /// Solves `UᴴU·X = B` in place with a factor from ``choleskyFactor(g:n:ldg:)`` (`cpotrs`).
     public static func choleskySolve(factor: UnsafePointer<Complex<Float>>, n: Int, ldf: Int, b: Pointer, nrhs: Int, ldb: Int) {
-        BLASThreading.ensureSingleThreaded()
         factor.withMemoryRebound(to: lapack_complex_float_t.self, capacity: n * ldf) { fp in
             b.withMemoryRebound(to: lapack_complex_float_t.self, capacity: nrhs * ldb) { bp in
-                _ = LAPACKE_cpotrs(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), Int32(nrhs), fp, Int32(ldf), bp, Int32(ldb))
+                _ = BLASThreading.lapack {
+                    LAPACKE_cpotrs(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), Int32(nrhs), fp, Int32(ldf), bp, Int32(ldb))
+                }
             }
         }
     }
@@ -56,11 +56,12 @@ public enum ComplexLinearAlgebra {
     /// `m ≥ n` and full rank. `A` is overwritten; the first `n` rows of `B` receive `X`.
     /// Returns false if `A` is rank-deficient.
     public static func leastSquaresQR(a: Pointer, m: Int, n: Int, lda: Int, b: Pointer, nrhs: Int, ldb: Int) -> Bool {
-        BLASThreading.ensureSingleThreaded()
         return a.withMemoryRebound(to: lapack_complex_float_t.self, capacity: n * lda) { ap in
             b.withMemoryRebound(to: lapack_complex_float_t.self, capacity: nrhs * ldb) { bp in
-                LAPACKE_cgels(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), Int32(m), Int32(n), Int32(nrhs),
-                              ap, Int32(lda), bp, Int32(ldb)) == 0
+                BLASThreading.lapack {
+                    LAPACKE_cgels(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), Int32(m), Int32(n), Int32(nrhs),
+                                  ap, Int32(lda), bp, Int32(ldb)) == 0
+                }
             }
         }
     }
@@ -70,20 +71,22 @@ public enum ComplexLinearAlgebra {
     /// about ten times faster than `cheev` at n = 224; upper triangle used).
     /// Returns false if the iteration did not converge.
     public static func hermitianEigen(a: Pointer, n: Int, lda: Int, values: UnsafeMutablePointer<Float>) -> Bool {
-        BLASThreading.ensureSingleThreaded()
         return a.withMemoryRebound(to: lapack_complex_float_t.self, capacity: n * lda) { ap in
-            LAPACKE_cheevd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")), Int32(n), ap, Int32(lda),
-                          values) == 0
+            BLASThreading.lapack {
+                LAPACKE_cheevd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")), Int32(n), ap, Int32(lda),
+                               values) == 0
+            }
         }
     }
 
     /// Eigenvalues only (ascending, into `values`) of a Hermitian `n × n` matrix (`cheevd`
     /// without vectors; `a` is overwritten). Returns false if the iteration did not converge.
     public static func hermitianEigenvalues(a: Pointer, n: Int, lda: Int, values: UnsafeMutablePointer<Float>) -> Bool {
-        BLASThreading.ensureSingleThreaded()
         return a.withMemoryRebound(to: lapack_complex_float_t.self, capacity: n * lda) { ap in
-            LAPACKE_cheevd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "U")), Int32(n), ap, Int32(lda),
-                           values) == 0
+            BLASThreading.lapack {
+                LAPACKE_cheevd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "U")), Int32(n), ap, Int32(lda),
+                               values) == 0
+            }
         }
     }
 

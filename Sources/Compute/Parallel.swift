@@ -75,6 +75,18 @@ public enum BLASThreading {
     /// Sets OpenBLAS to one thread, the first time it is called.
     public static func ensureSingleThreaded() { once }
 
+    /// Runs one LAPACK call with no other LAPACK call running in this process. OpenBLAS
+    /// 0.3.21 (Debian 12's) segfaults now and then when two threads run LAPACK at once (in
+    /// `cgemv` inside `chetrd`, about once in 120 runs of two concurrent eigenproblems, and
+    /// in concurrent test runs); the library's own work runs LAPACK one call at a time anyway,
+    /// so only concurrent callers (threads of the Python package, parallel tests) wait.
+    public static func lapack<T>(_ call: () -> T) -> T {
+        ensureSingleThreaded()
+        return lapackLock.withLock(call)
+    }
+
+    private static let lapackLock = NSLock()
+
     /// The OpenBLAS kernel set this process runs (e.g. "Zen", "Haswell", "SkylakeX"): chosen
     /// for the CPU, or forced with `OPENBLAS_CORETYPE`. RAKI's results depend on it in their
     /// last digits (RELIABILITY.md), so reports and benchmarks print it.

@@ -29,8 +29,7 @@ public enum RealLinearAlgebra {
     /// Lower Cholesky factor of a symmetric positive definite `n × n` row-major matrix, in
     /// place (`spotrf`; the upper triangle is left as it was). False if not positive definite.
     public static func choleskyLower(_ a: UnsafeMutablePointer<Float>, n: Int) -> Bool {
-        BLASThreading.ensureSingleThreaded()
-        return LAPACKE_spotrf(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "L")), Int32(n), a, Int32(n)) == 0
+        BLASThreading.lapack { LAPACKE_spotrf(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "L")), Int32(n), a, Int32(n)) == 0 }
     }
 
     /// `B ← L⁻¹·B` (`left`) or `B ← B·L⁻¹` (not `left`) for a lower-triangular row-major

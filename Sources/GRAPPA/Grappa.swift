@@ -70,7 +70,7 @@ public struct Grappa: Sendable {
         if case let .relative(value) = regularization {
             guard value >= 0, value.isFinite else {
                 throw MRIError(.invalidArgument, "regularisation must be a finite number ≥ 0, found \(value)",
-                               setting: .regularization)
+                               setting: .lambda)
             }
         }
         if let noiseVariance, !(noiseVariance > 0 && noiseVariance.isFinite) {
@@ -126,7 +126,7 @@ public struct Grappa: Sendable {
             guard ok else {
                 throw MRIError(.numerical,
                                "GRAPPA calibration matrix is singular (regularisation \(regularization)); use a larger regularisation",
-                               setting: .regularization)
+                               setting: .lambda)
             }
             system.gram.withUnsafeBufferPointer { g in
                 system.rhs.withUnsafeMutableBufferPointer { w in
@@ -163,7 +163,7 @@ public struct Grappa: Sendable {
             }
             guard ok else {
                 throw MRIError(.numerical, "GRAPPA calibration matrix is rank-deficient; use a larger regularisation",
-                               setting: .regularization)
+                               setting: .lambda)
             }
             return (0..<nrhs).flatMap { col in b[(col * m)..<(col * m + n)] }
         }

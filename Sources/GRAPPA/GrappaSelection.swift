@@ -131,7 +131,7 @@ public struct GrappaSelection: Sendable {
             }
             guard !scores.isEmpty else {
                 throw MRIError(.numerical, "GRAPPA calibration matrix is singular for every candidate kernel; use a fixed regularisation",
-                               setting: .regularization)
+                               setting: .lambda)
             }
             scores.sort { $0.error < $1.error }
             // When the proxies do best as the kernel vanishes they, bridging twice the kernel's

@@ -40,7 +40,7 @@ public enum SettingCatalog {
             .init(key: "lambda", flag: "--lambda", python: "lamda", methods: [.grappa, .meta], acceptsAuto: true,
                   defaultValue: "auto (the residual meta branch: its model's own)",
                   summary: "relative Tikhonov weight λ_rel of every GRAPPA kernel fitted (classic value \(Grappa.defaultRegularization))",
-                  setting: .regularization),
+                  setting: .lambda),
             .init(key: "solver", flag: "--solver", python: "solver", methods: [.grappa], acceptsAuto: false,
                   defaultValue: Grappa().solver.rawValue, summary: "GRAPPA calibration solver: cholesky or qr", setting: nil),
             .init(key: "noise_variance", flag: "--noise-variance", python: "noise_variance", methods: [.grappa], acceptsAuto: false,

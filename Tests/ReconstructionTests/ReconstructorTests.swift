@@ -64,7 +64,7 @@ import TestSupport
         }
         settings = ReconstructionSettings(method: .grappa)
         settings.grappa.regularization = .relative(-1)
-        #expect { try settings.reconstructor() } throws: { ($0 as? MRIError)?.setting == .regularization }
+        #expect { try settings.reconstructor() } throws: { ($0 as? MRIError)?.setting == .lambda }
     }
 
     @Test func volumeJobReconstructsEverySliceLikeTheMethod() throws {
