@@ -7,14 +7,14 @@ import Numerics
 /// auto-calibration signal (ACS) by Tikhonov-regularised least squares.
 ///
 /// The kernel support and the regularisation are chosen for each scan from its own data
-/// (the default: ``GrappaSupport/automatic``, ``GrappaRegularization/automatic``; see
+/// (the default: ``GrappaSupport/automatic``, ``GrappaLambda/automatic``; see
 /// docs/grappa.md for how, and what it achieves), or fixed (``classic``: 4 lines × 5
 /// readout, λ_rel 1e-4, the usual choice of other tools).
 ///
 /// ```swift
 /// let acquisition = try Acquisition.uniform(ny: k.ny, acceleration: 4, acsLines: 32)
 /// let full = try Grappa().reconstruct(k.masked(by: acquisition.mask), acquisition)
-/// let fixed = Grappa(kernel: GrappaKernelGeometry(readout: 5, lines: 4), regularization: 1e-4)
+/// let fixed = Grappa(kernel: GrappaKernelGeometry(readout: 5, lines: 4), lambda: 1e-4)
 /// ```
 public struct Grappa: Sendable {
     /// How the regularised normal equations are solved.
@@ -27,19 +27,19 @@ public struct Grappa: Sendable {
 
     /// The relative Tikhonov weight of the ``classic`` fixed settings, and of a fixed support
     /// given without a λ in APIs that cannot choose one (BENCHMARKS.md, "GRAPPA regularisation").
-    public static let defaultRegularization = 1e-4
+    public static let defaultLambda = 1e-4
 
     /// The fixed settings of most tools: 4 lines × 5 readout samples, λ_rel 1e-4.
-    public static let classic = Grappa(kernel: GrappaKernelGeometry(), regularization: defaultRegularization)
+    public static let classic = Grappa(kernel: GrappaKernelGeometry(), lambda: defaultLambda)
 
     /// GRAPPA with its support and regularisation chosen for each scan (the default).
-    public static let automatic = Grappa(support: .automatic, regularization: .automatic)
+    public static let automatic = Grappa(support: .automatic, lambda: .automatic)
 
     /// Kernel support: chosen per scan, or fixed.
     public var support: GrappaSupport
     /// Relative Tikhonov weight λ_rel (λ = λ_rel · trace(AᴴA) / number of unknowns): chosen
     /// per scan, or fixed.
-    public var regularization: GrappaRegularization
+    public var lambda: GrappaLambda
     /// Linear solver.
     public var solver: Solver
     /// The noise variance of one k-space sample of one coil (mean over the coils), where known
@@ -49,25 +49,25 @@ public struct Grappa: Sendable {
 
     /// Whether a noise variance from noise-only data would be used: λ is automatic and no
     /// variance is set.
-    public var wantsNoiseVariance: Bool { regularization == .automatic && noiseVariance == nil }
+    public var wantsNoiseVariance: Bool { lambda == .automatic && noiseVariance == nil }
 
     /// GRAPPA with the given support and regularisation; by default both chosen for each scan.
-    public init(support: GrappaSupport = .automatic, regularization: GrappaRegularization = .automatic,
+    public init(support: GrappaSupport = .automatic, lambda: GrappaLambda = .automatic,
                 solver: Solver = .cholesky) {
         self.support = support
-        self.regularization = regularization
+        self.lambda = lambda
         self.solver = solver
     }
 
     /// GRAPPA with a fixed kernel support and relative regularisation.
-    public init(kernel: GrappaKernelGeometry, regularization: Double, solver: Solver = .cholesky) {
-        self.init(support: .fixed(kernel), regularization: .relative(regularization), solver: solver)
+    public init(kernel: GrappaKernelGeometry, lambda: Double, solver: Solver = .cholesky) {
+        self.init(support: .fixed(kernel), lambda: .relative(lambda), solver: solver)
     }
 
     /// Throws a clear error for an invalid kernel shape or regularisation.
     public func validate() throws {
         if case let .fixed(geometry) = support { try geometry.validate() }
-        if case let .relative(value) = regularization {
+        if case let .relative(value) = lambda {
             guard value >= 0, value.isFinite else {
                 throw MRIError(.invalidArgument, "regularisation must be a finite number ≥ 0, found \(value)",
                                setting: .lambda)
@@ -84,12 +84,12 @@ public struct Grappa: Sendable {
     public func calibrate(_ k: KSpace, _ acquisition: Acquisition) throws -> GrappaKernel {
         try validate()
         try acquisition.requireLines(of: k)
-        if case let .fixed(geometry) = support, case let .relative(lambda) = regularization {
-            return try calibrate(k, acquisition, geometry: geometry, regularization: lambda)
+        if case let .fixed(geometry) = support, case let .relative(relative) = lambda {
+            return try calibrate(k, acquisition, geometry: geometry, lambda: relative)
         }
-        let choice = try GrappaSelection(k, acquisition, support: support, regularization: regularization,
+        let choice = try GrappaSelection(k, acquisition, support: support, lambda: lambda,
                                          noiseVariance: noiseVariance)
-        return try calibrate(k, acquisition, geometry: choice.geometry, regularization: choice.regularization,
+        return try calibrate(k, acquisition, geometry: choice.geometry, lambda: choice.lambda,
                              normalEquations: choice.calibration)
     }
 
@@ -103,29 +103,29 @@ public struct Grappa: Sendable {
 
     /// `normalEquations`: those of `geometry` on `k`, where already built.
     private func calibrate(_ k: KSpace, _ acquisition: Acquisition, geometry: GrappaKernelGeometry,
-                           regularization: Double, normalEquations: CalibrationNormalEquations? = nil) throws -> GrappaKernel {
+                           lambda: Double, normalEquations: CalibrationNormalEquations? = nil) throws -> GrappaKernel {
         let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
         try geometry.requireCalibratable(acsLines: acs.count, acceleration: r, nx: k.nx)
-        let weights = try solve(k, acs: acs, acceleration: r, geometry: geometry, regularization: regularization,
+        let weights = try solve(k, acs: acs, acceleration: r, geometry: geometry, lambda: lambda,
                                 normalEquations: normalEquations)
-        return try GrappaKernel(geometry: geometry, acceleration: r, coils: k.coils, regularization: regularization,
+        return try GrappaKernel(geometry: geometry, acceleration: r, coils: k.coils, lambda: lambda,
                                 weights: weights)
     }
 
     private func solve(_ k: KSpace, acs: Range<Int>, acceleration r: Int, geometry kernel: GrappaKernelGeometry,
-                       regularization: Double, normalEquations: CalibrationNormalEquations?) throws -> [Complex<Float>] {
+                       lambda: Double, normalEquations: CalibrationNormalEquations?) throws -> [Complex<Float>] {
         switch solver {
         case .cholesky:
             var system = normalEquations ?? CalibrationNormalEquations(k: k, acs: acs, acceleration: r, geometry: kernel)
             let n = system.unknowns, nrhs = system.targets
-            let lambda = Float(regularization * system.meanDiagonal)
-            for i in 0..<n { system.gram[i * n + i] += Complex(lambda, 0) }
+            let ridge = Float(lambda * system.meanDiagonal)
+            for i in 0..<n { system.gram[i * n + i] += Complex(ridge, 0) }
             let ok = system.gram.withUnsafeMutableBufferPointer { g in
                 ComplexLinearAlgebra.choleskyFactor(g: g.baseAddress!, n: n, ldg: n)
             }
             guard ok else {
                 throw MRIError(.numerical,
-                               "GRAPPA calibration matrix is singular (regularisation \(regularization)); use a larger regularisation",
+                               "GRAPPA calibration matrix is singular (regularisation \(ridge)); use a larger regularisation",
                                setting: .lambda)
             }
             system.gram.withUnsafeBufferPointer { g in
@@ -144,7 +144,7 @@ public struct Grappa: Sendable {
             let n = s.sources, nrhs = s.targets
             var trace = 0.0
             for v in s.a { trace += Double(v.real * v.real + v.imaginary * v.imaginary) }
-            let root = Float((regularization * trace / Double(n)).squareRoot())
+            let root = Float((lambda * trace / Double(n)).squareRoot())
             let m = s.rows + n
             var a = [Complex<Float>](repeating: .zero, count: m * n)
             var b = [Complex<Float>](repeating: .zero, count: m * nrhs)

@@ -16,7 +16,7 @@ public struct GrappaKernel: Sendable, Equatable {
     /// Number of coils.
     public let coils: Int
     /// The relative Tikhonov weight λ_rel used in calibration.
-    public let regularization: Double
+    public let lambda: Double
     /// Weights, `sourceCount × targetCount`, column-major.
     public let weights: [Complex<Float>]
 
@@ -26,7 +26,7 @@ public struct GrappaKernel: Sendable, Equatable {
     public var targetCount: Int { coils * (acceleration - 1) }
 
     /// Creates a kernel from its weights (checked against the sizes).
-    public init(geometry: GrappaKernelGeometry, acceleration: Int, coils: Int, regularization: Double,
+    public init(geometry: GrappaKernelGeometry, acceleration: Int, coils: Int, lambda: Double,
                 weights: [Complex<Float>]) throws {
         try geometry.validate()
         guard acceleration >= 2, coils >= 1 else {
@@ -39,7 +39,7 @@ public struct GrappaKernel: Sendable, Equatable {
         self.geometry = geometry
         self.acceleration = acceleration
         self.coils = coils
-        self.regularization = regularization
+        self.lambda = lambda
         self.weights = weights
     }
 
@@ -58,7 +58,12 @@ public struct GrappaKernel: Sendable, Equatable {
         let geometry: GrappaKernelGeometry
         let acceleration: Int
         let coils: Int
-        let regularization: Double
+        let lambda: Double
+
+        // The file's key for λ_rel predates the name (docs/file-formats.md).
+        enum CodingKeys: String, CodingKey {
+            case geometry, acceleration, coils, lambda = "regularization"
+        }
     }
 
     /// A self-describing binary form: magic `MGRAPPAK`, version, a JSON header
@@ -67,7 +72,7 @@ public struct GrappaKernel: Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]  // the same kernel, the same bytes
         let json = try encoder.encode(Header(geometry: geometry, acceleration: acceleration, coils: coils,
-                                             regularization: regularization))
+                                             lambda: lambda))
         var out = Self.magic
         withUnsafeBytes(of: Self.version.littleEndian) { out += $0 }
         withUnsafeBytes(of: UInt32(json.count).littleEndian) { out += $0 }
@@ -97,7 +102,7 @@ public struct GrappaKernel: Sendable, Equatable {
         guard payload.count % 8 == 0 else { throw MRIError(.format, "\(source): kernel weights are truncated") }
         let weights = payload.withUnsafeBytes { Array($0.bindMemory(to: Complex<Float>.self)) }
         try self.init(geometry: header.geometry, acceleration: header.acceleration, coils: header.coils,
-                      regularization: header.regularization, weights: weights)
+                      lambda: header.lambda, weights: weights)
         guard weights.allSatisfy({ $0.real.isFinite && $0.imaginary.isFinite }) else {
             throw MRIError(.format, "\(source): kernel weights contain NaN or Inf")
         }

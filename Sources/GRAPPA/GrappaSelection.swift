@@ -21,7 +21,7 @@ public enum GrappaSupport: Sendable, Equatable {
 }
 
 /// How GRAPPA's regularisation is set.
-public enum GrappaRegularization: Sendable, Equatable, ExpressibleByFloatLiteral {
+public enum GrappaLambda: Sendable, Equatable, ExpressibleByFloatLiteral {
     /// Chosen per scan: the λ of least expected error over the missing samples (``GrappaSelection``).
     case automatic
     /// This relative Tikhonov weight λ_rel.
@@ -55,7 +55,7 @@ public struct GrappaSelection: Sendable {
     /// The chosen support.
     public let geometry: GrappaKernelGeometry
     /// The chosen relative regularisation λ_rel.
-    public let regularization: Double
+    public let lambda: Double
     /// The coils the test ran on (``selectionCoils`` virtual coils, or the scan's own).
     public let testedCoils: Int
     /// The noise variance of one k-space sample of one coil (mean over the coils) the automatic
@@ -64,7 +64,7 @@ public struct GrappaSelection: Sendable {
     public let noiseVariance: Double?
     /// Every tested (support, λ_rel on the tested coils) with its proxy's mean squared
     /// prediction error on the lattice lines outside the ACS, best first.
-    public let scores: [(geometry: GrappaKernelGeometry, regularization: Double, error: Double)]
+    public let scores: [(geometry: GrappaKernelGeometry, lambda: Double, error: Double)]
     /// The normal equations of the chosen support on the scan's own coils where the automatic
     /// λ needed them (their trace scales λ; the noise estimate reads a block of them), for the
     /// kernel's fit to reuse.
@@ -90,7 +90,7 @@ public struct GrappaSelection: Sendable {
     /// `noiseVariance`: the noise variance of one sample of one coil of `k` where known (from
     /// noise-only data); the automatic λ estimates it from the scan otherwise.
     public init(_ k: KSpace, _ acquisition: Acquisition, support: GrappaSupport,
-                regularization: GrappaRegularization, noiseVariance known: Double? = nil) throws {
+                lambda: GrappaLambda, noiseVariance known: Double? = nil) throws {
         let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
         var candidates: [GrappaKernelGeometry]
         switch support {
@@ -106,7 +106,7 @@ public struct GrappaSelection: Sendable {
                            setting: .acsLines)
         }
         let testable = candidates.filter { acs.count >= Self.proxySpan($0, acceleration: r) }
-        let fixed: Double? = if case let .relative(value) = regularization { value } else { nil }
+        let fixed: Double? = if case let .relative(value) = lambda { value } else { nil }
         // The support is tested, and λ chosen, on a few virtual coils of large arrays.
         // Only the measured lines: nothing reads the others.
         let space = (candidates.count > 1 || fixed == nil) && k.coils > Self.selectionCoils
@@ -117,7 +117,7 @@ public struct GrappaSelection: Sendable {
         // Without a usable test: the classic support if it fits, else the first that does.
         var chosen = candidates.contains(GrappaKernelGeometry()) ? GrappaKernelGeometry() : fallback
         var proxiesChose = false
-        var scores: [(geometry: GrappaKernelGeometry, regularization: Double, error: Double)] = []
+        var scores: [(geometry: GrappaKernelGeometry, lambda: Double, error: Double)] = []
         if let proxy, proxy.validationRows > 0 {
             if let fixed {
                 for group in proxy.groups { scores += group.errors(relativeRegularization: fixed, proxy: proxy) }
@@ -126,7 +126,7 @@ public struct GrappaSelection: Sendable {
             }
             if fixed == nil, let best = scores.min(by: { $0.error < $1.error }),
                let group = proxy.groups.first(where: { $0.lines == best.geometry.lines }) {
-                let groupLambda = best.regularization * group.traceRatio(best.geometry)
+                let groupLambda = best.lambda * group.traceRatio(best.geometry)
                 for step in [-0.5, 0.5] { scores += group.errors(groupRegularization: groupLambda * pow(10, step), proxy: proxy) }
             }
             guard !scores.isEmpty else {
@@ -137,19 +137,19 @@ public struct GrappaSelection: Sendable {
             // When the proxies do best as the kernel vanishes they, bridging twice the kernel's
             // gap, predict the outer lattice lines no better than zero, beyond what the array
             // resolves at 2R, and say nothing about R: the classic support stays.
-            if fixed != nil || scores[0].regularization < Self.decades.last! { (chosen, proxiesChose) = (scores[0].geometry, true) }
+            if fixed != nil || scores[0].lambda < Self.decades.last! { (chosen, proxiesChose) = (scores[0].geometry, true) }
         }
         self.scores = scores
         geometry = chosen
         if let fixed {
-            self.regularization = fixed
+            self.lambda = fixed
             (noiseVariance, calibration) = (nil, nil)
         } else if case .automatic = support, !proxiesChose {
             // Nothing outside the ACS could be tested: the classic settings, λ included. The
             // expected-error λ trusts the ACS to show how the kernel fares far from it, and
             // where the proxies see nothing it has measured far too large (on the development
             // 16-coil brain at R = 6, 1.6× the classic kernel's error: BENCHMARKS.md).
-            self.regularization = Grappa.defaultRegularization
+            self.lambda = Grappa.defaultLambda
             (noiseVariance, calibration) = (nil, nil)
         } else {
             // λ of least expected error, chosen on the tested coils and carried over to the
@@ -162,7 +162,7 @@ public struct GrappaSelection: Sendable {
                 : try GrappaFitSpectrum(space, acquisition, geometry: chosen)
             let relative = GrappaRegularizationRisk(space, acquisition, spectrum: spectrum, noise: noise).best()
             (noiseVariance, calibration) = (noise, own)
-            self.regularization = relative * spectrum.meanDiagonal / own.meanDiagonal
+            self.lambda = relative * spectrum.meanDiagonal / own.meanDiagonal
         }
     }
 }
@@ -294,7 +294,7 @@ private struct ProxyGroup {
     }
 
     /// Every candidate's validation error at the absolute weight `lambda · trace/n` of the widest.
-    func errors(groupRegularization lambda: Double, proxy: Proxy) -> [(geometry: GrappaKernelGeometry, regularization: Double, error: Double)] {
+    func errors(groupRegularization lambda: Double, proxy: Proxy) -> [(geometry: GrappaKernelGeometry, lambda: Double, error: Double)] {
         let widest = prefix[candidates.last!]!
         let absolute = lambda * widest.trace / Double(widest.count)
         var factor = gram
@@ -308,7 +308,7 @@ private struct ProxyGroup {
     }
 
     /// Every candidate's validation error at its own λ_rel `lambda` (a fixed regularisation).
-    func errors(relativeRegularization lambda: Double, proxy: Proxy) -> [(geometry: GrappaKernelGeometry, regularization: Double, error: Double)] {
+    func errors(relativeRegularization lambda: Double, proxy: Proxy) -> [(geometry: GrappaKernelGeometry, lambda: Double, error: Double)] {
         candidates.compactMap { g in
             let own = prefix[g]!
             var factor = gram
@@ -352,6 +352,6 @@ extension Grappa {
 
     /// The regularisation setting in words ("automatic", "0.0001").
     public var regularizationDescription: String {
-        if case let .relative(value) = regularization { "\(value)" } else { "automatic" }
+        if case let .relative(value) = lambda { "\(value)" } else { "automatic" }
     }
 }

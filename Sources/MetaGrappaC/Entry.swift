@@ -49,7 +49,7 @@ public func mg_reconstruct(_ method: UnsafePointer<CChar>?, _ k: UnsafePointer<F
         if let kernel = result.grappaKernel {
             report["kernel_lines"] = kernel.geometry.lines
             report["kernel_readout"] = kernel.geometry.readout
-            report["lambda"] = kernel.regularization
+            report["lambda"] = kernel.lambda
         }
         CBoundary.write(CBoundary.json(report), to: info, capacity: infoCapacity)
     }

@@ -29,7 +29,7 @@ public func mg_kernel_info(_ bytes: UnsafePointer<UInt8>?, _ count: Int64, _ inf
     CBoundary.run(error, capacity) {
         let kernel = try load(bytes, count)
         CBoundary.write(CBoundary.json(["coils": kernel.coils, "acceleration": kernel.acceleration, "kernel_lines": kernel.geometry.lines,
-                                        "kernel_readout": kernel.geometry.readout, "lambda": kernel.regularization]),
+                                        "kernel_readout": kernel.geometry.readout, "lambda": kernel.lambda]),
                         to: info, capacity: infoCapacity)
     }
 }

@@ -77,14 +77,14 @@ enum SettingsFromJSON {
             solver = parsed
         }
         var g = Grappa(support: support, solver: solver)
-        if let given = try lambda(o) { g.regularization = given }
+        if let given = try lambda(o) { g.lambda = given }
         g.noiseVariance = try number(o, "noise_variance")
         try g.validate()
         return g
     }
 
     /// λ_rel as given: nil when absent (each method's default).
-    private static func lambda(_ o: [String: Any]) throws -> GrappaRegularization? {
+    private static func lambda(_ o: [String: Any]) throws -> GrappaLambda? {
         guard let v = o["lambda"] else { return nil }
         if let text = v as? String, text == "auto" { return .automatic }
         guard !isBoolean(v), let x = v as? Double else { throw bad("lambda", v, "a number or \"auto\"") }

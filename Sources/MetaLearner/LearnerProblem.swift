@@ -46,12 +46,12 @@ public struct LearnerProblem: Sendable {
     public static let linearBranchGeometry = GrappaKernelGeometry(readout: 7, lines: 3)
 
     /// Prepares `k` (acquired lines and ACS as measured; other lines are not read).
-    /// `linearBranchRegularization` non-nil fits the residual variant's linear branch with
+    /// `linearBranchLambda` non-nil fits the residual variant's linear branch with
     /// that relative Tikhonov weight (or one chosen for the scan). `acsReadoutWindow` limits `L_train` to that many
     /// central readout samples of the ACS (nil: all): the ACS energy is concentrated
     /// there (99.9 % within the central 128 of 288 on the shared 32-coil slice) and the
     /// T steps cost proportionally less. `truth`, a fully sampled k-space, adds `L_test`.
-    public init(scan k: KSpace, _ acquisition: Acquisition, learner: LearnerCNN, linearBranchRegularization: GrappaRegularization? = nil,
+    public init(scan k: KSpace, _ acquisition: Acquisition, learner: LearnerCNN, linearBranchLambda: GrappaLambda? = nil,
                 acsReadoutWindow: Int? = nil, truth: KSpace? = nil) throws {
         let lattice = acquisition.lattice
         let r = lattice.acceleration
@@ -67,8 +67,8 @@ public struct LearnerProblem: Sendable {
         self.learner = learner
         let scale = 1 / peak
         self.scale = scale
-        let branch = try linearBranchRegularization.map {
-            try Grappa(support: .fixed(Self.linearBranchGeometry), regularization: $0).calibrate(k, acquisition)
+        let branch = try linearBranchLambda.map {
+            try Grappa(support: .fixed(Self.linearBranchGeometry), lambda: $0).calibrate(k, acquisition)
         }
         linearBranch = branch
         let margin = LatticeLineGeometry.readoutMargin

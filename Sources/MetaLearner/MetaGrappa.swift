@@ -24,9 +24,9 @@ public struct MetaGrappa: Sendable {
     /// (BENCHMARKS.md: `paper` 0.0428 → 0.0369 at high SNR, `residual` level).
     public var subtractZeroResponse = true
     /// The residual variant's linear-branch regularisation: nil uses the model's own (the
-    /// λ_rel it was meta-trained with); ``GRAPPA/GrappaRegularization/automatic`` chooses it
+    /// λ_rel it was meta-trained with); ``GRAPPA/GrappaLambda/automatic`` chooses it
     /// for the scan as GRAPPA does.
-    public var branchRegularization: GrappaRegularization? = nil
+    public var branchLambda: GrappaLambda? = nil
 
     /// A reconstructor for `model`.
     public init(model: MetaModel) {
@@ -56,7 +56,7 @@ public struct MetaGrappa: Sendable {
     public func adapt(_ k: KSpace, _ acquisition: Acquisition, record: Bool = false, truth: KSpace? = nil) throws
         -> (problem: LearnerProblem, theta: [Float], trace: MetaLearnerLSTM.Trace) {
         let problem = try LearnerProblem(scan: k, acquisition, learner: model.learner,
-                                         linearBranchRegularization: model.linearBranchRegularization.map { branchRegularization ?? .relative($0) },
+                                         linearBranchLambda: model.linearBranchLambda.map { branchLambda ?? .relative($0) },
                                          acsReadoutWindow: model.acsReadoutWindow, truth: truth)
         var network = model.learner.network(parameters: model.initialParameters)
         let (theta, trace) = model.metaLearner.adapt(model.initialParameters, rule: rule, record: record) { theta in

@@ -24,7 +24,7 @@ public struct MetaModel: Sendable, Equatable {
     /// The coil array the model belongs to.
     public let array: CoilArrayProfile
     /// Relative Tikhonov weight of the residual variant's linear branch (nil for `paper`).
-    public let linearBranchRegularization: Double?
+    public let linearBranchLambda: Double?
     /// Central ACS readout samples in `L_train` (nil: all).
     public let acsReadoutWindow: Int?
     /// How the model was made (command, duration, validation numbers); informative only.
@@ -35,7 +35,7 @@ public struct MetaModel: Sendable, Equatable {
 
     /// Creates a model; checks that the sizes agree.
     public init(variant: MetaVariant, learner: LearnerCNN, metaLearner: MetaLearnerLSTM, initialParameters: [Float],
-                array: CoilArrayProfile, linearBranchRegularization: Double?, acsReadoutWindow: Int? = nil,
+                array: CoilArrayProfile, linearBranchLambda: Double?, acsReadoutWindow: Int? = nil,
                 provenance: [String: String] = [:]) throws {
         guard initialParameters.count == learner.parameterCount else {
             throw MRIError(.format, "θ₀ has \(initialParameters.count) values, the learner needs \(learner.parameterCount)")
@@ -43,7 +43,7 @@ public struct MetaModel: Sendable, Equatable {
         guard array.coils == learner.coils, array.signature.count == learner.coils * (learner.coils - 1) / 2 else {
             throw MRIError(.format, "the coil-array profile is for \(array.coils) coils, the learner for \(learner.coils)")
         }
-        guard (variant == .residual) == (linearBranchRegularization != nil) else {
+        guard (variant == .residual) == (linearBranchLambda != nil) else {
             throw MRIError(.format, "a linear-branch regularisation is required by the residual variant and only by it")
         }
         guard (acsReadoutWindow ?? 1) >= 1 else {
@@ -57,7 +57,7 @@ public struct MetaModel: Sendable, Equatable {
         self.metaLearner = metaLearner
         self.initialParameters = initialParameters
         self.array = array
-        self.linearBranchRegularization = linearBranchRegularization
+        self.linearBranchLambda = linearBranchLambda
         self.acsReadoutWindow = acsReadoutWindow
         self.provenance = provenance
     }
@@ -75,19 +75,25 @@ public struct MetaModel: Sendable, Equatable {
         let learner: LearnerCNN
         let steps: Int
         let array: CoilArrayProfile
-        let linearBranchRegularization: Double?
+        let linearBranchLambda: Double?
         let acsReadoutWindow: Int?
         let normalisation: String
         let parameterCount: Int
         let gateCount: Int
         let provenance: [String: String]
+
+        // The file's key for the branch's λ_rel predates the name (docs/file-formats.md).
+        enum CodingKeys: String, CodingKey {
+            case variant, learner, steps, array, acsReadoutWindow, normalisation, parameterCount, gateCount, provenance
+            case linearBranchLambda = "linearBranchRegularization"
+        }
     }
 
     /// Magic `MGMETA\r\n`, version (UInt32 LE), JSON header length (UInt32 LE), the JSON
     /// header, then θ₀ and the gate parameters as little-endian float32 (bit-exact).
     public func serialized() throws -> [UInt8] {
         let header = Header(variant: variant, learner: learner, steps: metaLearner.steps, array: array,
-                            linearBranchRegularization: linearBranchRegularization, acsReadoutWindow: acsReadoutWindow,
+                            linearBranchLambda: linearBranchLambda, acsReadoutWindow: acsReadoutWindow,
                             normalisation: Self.normalisation,
                             parameterCount: initialParameters.count, gateCount: metaLearner.gates.count,
                             provenance: provenance)
@@ -139,7 +145,7 @@ public struct MetaModel: Sendable, Equatable {
             try self.init(variant: header.variant, learner: learner,
                           metaLearner: MetaLearnerLSTM(steps: header.steps, gates: Array(values[header.parameterCount...])),
                           initialParameters: Array(values[..<header.parameterCount]), array: header.array,
-                          linearBranchRegularization: header.linearBranchRegularization,
+                          linearBranchLambda: header.linearBranchLambda,
                           acsReadoutWindow: header.acsReadoutWindow, provenance: header.provenance)
         } catch let error as MRIError {
             throw fail(error.message)

@@ -28,7 +28,7 @@ public struct MetaTrainer: Sendable {
         /// Gradient-norm clip of the whole meta-gradient.
         public var clipNorm: Float = 1
         /// Relative Tikhonov weight of the residual variant's linear branch (GRAPPA's classic λ_rel).
-        public var linearBranchRegularization = Grappa.defaultRegularization
+        public var linearBranchLambda = Grappa.defaultLambda
         /// Central ACS readout samples in `L_train` (nil: all); see ``LearnerProblem``.
         public var acsReadoutWindow: Int? = 128
         /// Seed of θ₀'s initial weights and of the task stream.
@@ -44,7 +44,7 @@ public struct MetaTrainer: Sendable {
                                setting: .hiddenChannels)
             }
             guard (2...8).contains(acceleration), (1...100).contains(steps), gateBiases.count == 3,
-                  thetaLearningRate > 0, gateLearningRate > 0, clipNorm > 0, linearBranchRegularization >= 0,
+                  thetaLearningRate > 0, gateLearningRate > 0, clipNorm > 0, linearBranchLambda >= 0,
                   (acsReadoutWindow ?? 1) >= 1 else {
                 throw MRIError(.invalidArgument,
                                "meta-training settings out of range: R 2…8, T 1…100, two hidden widths 1…1024, positive learning rates, clip and ACS readout window")
@@ -116,7 +116,7 @@ public struct MetaTrainer: Sendable {
         try MetaModel(variant: options.variant, learner: learner,
                       metaLearner: MetaLearnerLSTM(steps: options.steps, gates: best ? state.bestGates : state.gates),
                       initialParameters: best ? state.bestTheta0 : state.theta0, array: array,
-                      linearBranchRegularization: options.variant == .residual ? options.linearBranchRegularization : nil,
+                      linearBranchLambda: options.variant == .residual ? options.linearBranchLambda : nil,
                       acsReadoutWindow: options.acsReadoutWindow, provenance: provenance)
     }
 
@@ -125,8 +125,8 @@ public struct MetaTrainer: Sendable {
     public func metaGradient(scan: KSpace, _ acquisition: Acquisition, theta0: [Float], gates: [Float]) throws
         -> (loss: Float, trainLoss: Float, theta0: [Float], gates: [Float]) {
         let problem = try LearnerProblem(scan: scan, acquisition, learner: learner,
-                                         linearBranchRegularization: options.variant == .residual
-                                             ? .relative(options.linearBranchRegularization) : nil,
+                                         linearBranchLambda: options.variant == .residual
+                                             ? .relative(options.linearBranchLambda) : nil,
                                          acsReadoutWindow: options.acsReadoutWindow, truth: scan)
         let lstm = MetaLearnerLSTM(steps: options.steps, gates: gates)
         var network = learner.network(parameters: theta0)

@@ -170,7 +170,7 @@ public struct MetaTrainingRun {
         provenance["profile_command"] = command
         let model = try MetaModel(variant: existing.variant, learner: existing.learner, metaLearner: existing.metaLearner,
                                   initialParameters: existing.initialParameters, array: profile,
-                                  linearBranchRegularization: existing.linearBranchRegularization,
+                                  linearBranchLambda: existing.linearBranchLambda,
                                   acsReadoutWindow: existing.acsReadoutWindow, provenance: provenance)
         try AtomicFile.write(try model.serialized(), to: modelPath)
         return profile.minimumAgreement

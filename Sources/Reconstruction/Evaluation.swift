@@ -72,7 +72,7 @@ public struct Evaluation {
             var score = Score(method: method.rawValue, nrmse: m.nrmse, psnr: m.psnr, ssim: m.ssim, seconds: seconds)
             if let kernel = result.grappaKernel {
                 score.grappa_kernel = "\(kernel.geometry.lines)x\(kernel.geometry.readout)"
-                score.grappa_lambda = kernel.regularization
+                score.grappa_lambda = kernel.lambda
             }
             scores.append(score)
             rows.append(.init(label: String(format: "%@  NRMSE %.4f  %.2f S", method.rawValue, m.nrmse, seconds),

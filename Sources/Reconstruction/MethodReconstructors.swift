@@ -83,7 +83,7 @@ public struct MetaReconstructor: Reconstructor {
     /// Use the model on a scan whose coil-array fingerprint does not match it.
     public var allowOtherArray: Bool
     /// The residual variant's linear-branch regularisation (nil: the model's own).
-    public var branchRegularization: GrappaRegularization?
+    public var branchLambda: GrappaLambda?
     /// Names the data in errors.
     public var source: String
 
@@ -102,7 +102,7 @@ public struct MetaReconstructor: Reconstructor {
         }
         var meta = MetaGrappa(model: chosen)
         meta.allowOtherArray = allowOtherArray
-        meta.branchRegularization = branchRegularization
+        meta.branchLambda = branchLambda
         return meta
     }
 

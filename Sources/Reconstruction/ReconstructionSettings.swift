@@ -34,7 +34,7 @@ public struct ReconstructionSettings: Sendable {
     /// λ_rel of every GRAPPA kernel the method fits — GRAPPA's own and the residual meta
     /// variant's linear branch — as the user gave it; nil: each one's default (GRAPPA: chosen
     /// per scan; the residual branch: its model's own). Overrides ``grappa``'s.
-    public var lambda: GrappaRegularization?
+    public var lambda: GrappaLambda?
     /// A GRAPPA kernel to apply instead of calibrating on each slice (GRAPPA only), and the
     /// name of its file for errors.
     public var kernel: (kernel: GrappaKernel, source: String)?
@@ -64,7 +64,7 @@ public struct ReconstructionSettings: Sendable {
     /// GRAPPA as it runs: ``grappa`` with ``lambda`` applied.
     public var effectiveGrappa: Grappa {
         var g = grappa
-        if let lambda { g.regularization = lambda }
+        if let lambda { g.lambda = lambda }
         return g
     }
 
@@ -120,7 +120,7 @@ public struct ReconstructionSettings: Sendable {
         case .meta:
             var meta = MetaReconstructor(model: metaModel.map { .given($0) } ?? .shipped(metaVariant),
                                          allowOtherArray: allowOtherArray, source: source)
-            meta.branchRegularization = lambda
+            meta.branchLambda = lambda
             method = meta
         }
         return virtualCoils.map { CoilCompressedReconstructor(method, virtualCoils: $0) } ?? method

@@ -39,7 +39,7 @@ public enum SettingCatalog {
                   defaultValue: "auto", summary: "GRAPPA kernel width along the readout (odd)", setting: .kernelReadout),
             .init(key: "lambda", flag: "--lambda", python: "lamda", methods: [.grappa, .meta], acceptsAuto: true,
                   defaultValue: "auto (the residual meta branch: its model's own)",
-                  summary: "relative Tikhonov weight λ_rel of every GRAPPA kernel fitted (classic value \(Grappa.defaultRegularization))",
+                  summary: "relative Tikhonov weight λ_rel of every GRAPPA kernel fitted (classic value \(Grappa.defaultLambda))",
                   setting: .lambda),
             .init(key: "solver", flag: "--solver", python: "solver", methods: [.grappa], acceptsAuto: false,
                   defaultValue: Grappa().solver.rawValue, summary: "GRAPPA calibration solver: cholesky or qr", setting: nil),

@@ -39,7 +39,7 @@ public struct VolumeReconstruction {
         /// Seconds per stage.
         public var timings = Timings()
         /// Per reconstructed slice, the support and relative regularisation of its GRAPPA kernel.
-        public var kernels: [(geometry: GrappaKernelGeometry, regularization: Double)] = []
+        public var kernels: [(geometry: GrappaKernelGeometry, lambda: Double)] = []
         /// The prewhitening applied, if any (the output is mapped back to the physical coils).
         public var whitening: CoilWhitening?
         /// Why the input's noise data were not used, if it has some that cannot whiten.
@@ -90,7 +90,7 @@ public struct VolumeReconstruction {
     public func run() throws -> Report {
         try validate()
         var times = Timings()
-        var kernels: [(geometry: GrappaKernelGeometry, regularization: Double)] = []
+        var kernels: [(geometry: GrappaKernelGeometry, lambda: Double)] = []
         let total = Stopwatch()
         var settings = settings
         settings.source = input
@@ -138,7 +138,7 @@ public struct VolumeReconstruction {
             times.calibrate += result.timings.calibration
             times.apply += result.timings.application
             if let kernel = result.grappaKernel {
-                kernels.append((kernel.geometry, kernel.regularization))
+                kernels.append((kernel.geometry, kernel.lambda))
                 // A kernel of whitened coils is judged on whitened coils.
                 if gFactorOutput != nil {
                     gMaps += try GFactor.map(kernel: kernel, reconstructed: whitening?.whitened(result.kspace) ?? result.kspace)

@@ -32,7 +32,7 @@ struct CalibrateCommand: ReportingCommand {
         job.openInput = IsolatedInput.openReader
         let report = try job.run()
         let kernel = report.kernel
-        printError("kernel: \(kernel.coils) coils, R=\(kernel.acceleration), \(kernel.geometry), λ_rel \(kernel.regularization)"
+        printError("kernel: \(kernel.coils) coils, R=\(kernel.acceleration), \(kernel.geometry), λ_rel \(kernel.lambda)"
                    + (report.noiseVariance.map { String(format: " (noise variance per sample from the noise data: %.3g)", $0) } ?? ""))
     }
 }

@@ -65,7 +65,7 @@ struct MetaTrainCommand: ReportingCommand {
     var inputGateBias = defaults.gateBiases[1]
 
     @Option(help: "Relative Tikhonov weight of the residual variant's linear branch.")
-    var lambda = defaults.linearBranchRegularization
+    var lambda = defaults.linearBranchLambda
 
     @Option(name: .customLong("acs-readout"), help: "Central ACS readout samples in the inner loop's loss (0: all).")
     var acsReadout = defaults.acsReadoutWindow ?? 0
@@ -107,7 +107,7 @@ struct MetaTrainCommand: ReportingCommand {
         options.thetaLearningRate = thetaLearningRate
         options.gateLearningRate = gateLearningRate
         options.gateBiases[1] = inputGateBias
-        options.linearBranchRegularization = lambda
+        options.linearBranchLambda = lambda
         options.acsReadoutWindow = acsReadout == 0 ? nil : acsReadout
         try options.validate()
         var schedule = MetaTrainingRun.Schedule()

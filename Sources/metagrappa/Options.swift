@@ -42,7 +42,7 @@ struct GrappaOptions: ParsableArguments {
             help: "Number of measured source lines in the GRAPPA kernel, or auto (either size auto chooses both).")
     var lines: Automatic<Int>?
 
-    @Option(help: "Relative Tikhonov regularisation λ_rel (λ = λ_rel · trace(AᴴA)/unknowns), or auto. Default: chosen per scan; for Meta-GRAPPA's residual branch, the λ_rel its model was meta-trained with. The classic fixed value is \(Grappa.defaultRegularization).")
+    @Option(help: "Relative Tikhonov regularisation λ_rel (λ = λ_rel · trace(AᴴA)/unknowns), or auto. Default: chosen per scan; for Meta-GRAPPA's residual branch, the λ_rel its model was meta-trained with. The classic fixed value is \(Grappa.defaultLambda).")
     var lambda: Automatic<Double>?
 
     @Option(help: "Calibration solver: cholesky (fast) or qr (for checking).")
@@ -60,14 +60,14 @@ struct GrappaOptions: ParsableArguments {
         let support = GrappaSupport.requested(lines: lines?.value, readout: readout?.value,
                                               eitherAutomatic: lines.map { $0.value == nil } == true || readout.map { $0.value == nil } == true)
         var g = Grappa(support: support, solver: solver)
-        if let givenRegularization { g.regularization = givenRegularization }
+        if let givenRegularization { g.lambda = givenRegularization }
         g.noiseVariance = noiseVariance
         return g
     }
 
     /// The regularisation `--lambda` gives, nil without it (GRAPPA then uses its default, the
     /// residual Meta-GRAPPA branch its model's own).
-    var givenRegularization: GrappaRegularization? {
+    var givenRegularization: GrappaLambda? {
         lambda.map { $0.value.map { .relative($0) } ?? .automatic }
     }
 }

@@ -73,7 +73,7 @@ struct ReconCommand: ReportingCommand {
                 printError("noise variance per sample from the noise data: \(String(format: "%.3g", v)) (GRAPPA's automatic λ uses it)")
             }
             for (slice, kernel) in report.kernels.enumerated() {
-                printError("GRAPPA kernel\(report.kernels.count > 1 ? " of slice \(slice)" : ""): \(kernel.geometry), λ_rel \(String(format: "%.3g", kernel.regularization))")
+                printError("GRAPPA kernel\(report.kernels.count > 1 ? " of slice \(slice)" : ""): \(kernel.geometry), λ_rel \(String(format: "%.3g", kernel.lambda))")
             }
         }
     }

@@ -208,7 +208,7 @@ import TestSupport
                                   array: CoilArrayProfile(name: "test", coils: coils,
                                                           signature: [Float](repeating: 0.5, count: coils * (coils - 1) / 2),
                                                           minimumAgreement: 0),
-                                  linearBranchRegularization: nil)
+                                  linearBranchLambda: nil)
         return writeBytes(d, "model\(coils)x\(r).mgmeta", try model.serialized())
     }
 

@@ -41,7 +41,7 @@ import TestSupport
         }
         let automatic = try Grappa.automatic.reconstruct(measured, mask), classic = try Grappa.classic.reconstruct(measured, mask)
         #expect(try cli([]) == automatic && automatic != classic)
-        let twoLines = try Grappa(support: .fixed(GrappaKernelGeometry(readout: 5, lines: 2)), regularization: .automatic)
+        let twoLines = try Grappa(support: .fixed(GrappaKernelGeometry(readout: 5, lines: 2)), lambda: .automatic)
         #expect(try cli(["--kernel-lines", "2"]) == (try twoLines.reconstruct(measured, mask)))
         #expect(try cli(["--kernel-lines", "4", "--kernel-readout", "5", "--lambda", "1e-4"]) == classic)
         #expect(try cli(["--kernel-lines", "2", "--kernel-readout", "auto"]) == automatic)

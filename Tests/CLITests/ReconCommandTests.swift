@@ -42,7 +42,7 @@ import TestSupport
         let fixed = try metagrappa("recon", dir.file("full.npy"), "-o", dir.file("fixed.npy"), "--accel", "3", "--acs", "20",
                                    "--kernel-lines", "2", "--kernel-readout", "7", "--lambda", "0.03")
         #expect(fixed.status == 0, "\(fixed.stderr)")
-        let expected = try Grappa(kernel: .init(readout: 7, lines: 2), regularization: 0.03).reconstruct(full.masked(by: mask.mask), mask)
+        let expected = try Grappa(kernel: .init(readout: 7, lines: 2), lambda: 0.03).reconstruct(full.masked(by: mask.mask), mask)
         #expect(try NpyFile.readKSpace(dir.file("fixed.npy")).kspace == expected)
         let evaluate = try metagrappa("evaluate", dir.file("full.npy"), "--accel", "3", "--acs", "20", "--lambda", "auto",
                                       "--kernel-readout", "auto", "--json", dir.file("r.json"))

@@ -124,13 +124,13 @@ import TestSupport
         grappa.noiseVariance = variance
         let expected = try grappa.calibrate(reader.readSlice(0), a)
         let written = try GrappaKernel.read(dir.file("k.kernel"))
-        #expect(written.geometry == expected.geometry && abs(written.regularization / expected.regularization - 1) < 1e-6,
-                "\(written.geometry) λ \(written.regularization), library \(expected.geometry) λ \(expected.regularization)")
+        #expect(written.geometry == expected.geometry && abs(written.lambda / expected.lambda - 1) < 1e-6,
+                "\(written.geometry) λ \(written.lambda), library \(expected.geometry) λ \(expected.lambda)")
         let given = try metagrappa("calibrate", dir.file("acc.h5"), "-o", dir.file("g.kernel"), "--slice", "0",
                                    "--noise-variance", "\(1000 * variance)")
         try #require(given.status == 0, "\(given.stderr)")
         #expect(!given.stderr.contains("from the noise data"))
-        #expect(try GrappaKernel.read(dir.file("g.kernel")).regularization > written.regularization)
+        #expect(try GrappaKernel.read(dir.file("g.kernel")).lambda > written.lambda)
     }
 
     /// `--virtual-coils`: the output keeps the physical coils and the measured samples,

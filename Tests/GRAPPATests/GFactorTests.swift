@@ -18,7 +18,7 @@ import TestSupport
         let (ny, nx, coils) = (64, 48, 6)
         let sim = try PhantomSimulator(ny: ny, nx: nx, coils: coils, seed: 17).simulate().noisy
         let mask = try Acquisition.uniform(ny: ny, acceleration: r, acsLines: 18)
-        let kernel = try Grappa(kernel: .init(readout: 5, lines: 4), regularization: 1e-3).calibrate(sim.masked(by: mask.mask), mask)
+        let kernel = try Grappa(kernel: .init(readout: 5, lines: 4), lambda: 1e-3).calibrate(sim.masked(by: mask.mask), mask)
         let lattice = mask.lattice
         let latticeOnly = mask.estimatingAutoCalibrationLines()
         #expect(latticeOnly.keptLines == SamplingMask(acquired: (0..<ny).map { lattice.contains($0) }))

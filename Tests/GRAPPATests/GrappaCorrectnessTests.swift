@@ -29,7 +29,7 @@ import TestSupport
             let acsLines = max(geometry.minimumACSLines(acceleration: r) + 3, 20)
             let mask = try Acquisition.uniform(ny: 67, acceleration: r, acsLines: acsLines)
             let acquired = full.masked(by: mask.mask)
-            let kernel = try Grappa(kernel: geometry, regularization: 1e-3).calibrate(acquired, mask)
+            let kernel = try Grappa(kernel: geometry, lambda: 1e-3).calibrate(acquired, mask)
             let ours = try kernel.apply(to: acquired, mask)
             let direct = DirectGrappa(geometry: geometry, lambda: 1e-3)
             // Application alone, with our weights: equal up to float rounding, edges included.
@@ -68,7 +68,7 @@ import TestSupport
         #expect(acquisition.lattice == UndersamplingLattice(acceleration: 3, offset: 2))
         #expect(acquisition.autoCalibrationLines == 14..<36)  // the lattice lines 14 and 35 adjoin the block
         let ours = try Grappa.classic.reconstruct(full.masked(by: mask), acquisition)
-        let reference = try DirectGrappa(geometry: .init(), lambda: Grappa.defaultRegularization)
+        let reference = try DirectGrappa(geometry: .init(), lambda: Grappa.defaultLambda)
             .reconstruct(full.masked(by: mask), mask: mask)
         #expect(relativeError(ours, reference) < 1e-3)
     }
@@ -94,7 +94,7 @@ import TestSupport
         let truth = try KSpace(coils: coils, ny: ny, nx: nx, data: data)
         let mask = try Acquisition.uniform(ny: ny, acceleration: r, acsLines: 24)
         // The classic 4 × 5 support spans enough to predict three plane waves exactly.
-        let out = try Grappa(kernel: GrappaKernelGeometry(), regularization: 1e-5).reconstruct(truth.masked(by: mask.mask), mask)
+        let out = try Grappa(kernel: GrappaKernelGeometry(), lambda: 1e-5).reconstruct(truth.masked(by: mask.mask), mask)
         var worst: Float = 0, scale: Float = 0
         for y in (2 * r)..<(ny - 3 * r) where !mask.mask.acquired[y] {
             for x in 2..<(nx - 2) {
@@ -146,6 +146,6 @@ import TestSupport
         let other = try PhantomSimulator(ny: 64, nx: 32, coils: 3, seed: 1).simulate().noisy
         #expect { try kernel.apply(to: other, mask2) } throws: { ($0 as? MRIError)?.message.contains("4 coils") == true }
         #expect(throws: MRIError.self) { try Grappa(support: .fixed(.init(readout: 4, lines: 4))).calibrate(full, mask2) }
-        #expect(throws: MRIError.self) { try Grappa(regularization: .relative(-1)).calibrate(full, mask2) }
+        #expect(throws: MRIError.self) { try Grappa(lambda: .relative(-1)).calibrate(full, mask2) }
     }
 }

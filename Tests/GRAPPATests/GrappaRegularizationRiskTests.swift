@@ -197,12 +197,12 @@ import TestSupport
                                                     noise: try GrappaRegularizationRisk.noiseVariance(measured, acquisition))
             let chosen = risk.best()
             func error(_ lambda: Double) throws -> Double {
-                ImageMetrics.nrmse(CenteredFFT.rssImage(of: try Grappa(kernel: g, regularization: lambda).reconstruct(measured, acquisition)), reference)
+                ImageMetrics.nrmse(CenteredFFT.rssImage(of: try Grappa(kernel: g, lambda: lambda).reconstruct(measured, acquisition)), reference)
             }
             let best = try stride(from: -5.0, through: 2.0, by: 0.25).map { try error(pow(10, $0)) }.min()!
             let mine = try error(chosen)
             #expect(mine <= 1.03 * best, "σ \(noise), R \(r): chosen λ_rel \(chosen) gives \(mine), best \(best)")
-            fixedWorst = max(fixedWorst, try error(Grappa.defaultRegularization) / best)
+            fixedWorst = max(fixedWorst, try error(Grappa.defaultLambda) / best)
         }
         // The cases discriminate: the fixed λ_rel misses the best by far more than 3 % on one.
         #expect(fixedWorst > 1.1, "fixed λ_rel at most \(fixedWorst) × the best")

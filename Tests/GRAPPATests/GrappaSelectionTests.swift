@@ -79,8 +79,8 @@ import TestSupport
         let a = try Acquisition.uniform(ny: 72, acceleration: 3, acsLines: 26)
         let measured = k.masked(by: a.mask)
         for lambda in [1e-3, 0.1] {
-            let selection = try GrappaSelection(measured, a, support: .automatic, regularization: .relative(lambda))
-            #expect(selection.regularization == lambda)
+            let selection = try GrappaSelection(measured, a, support: .automatic, lambda: .relative(lambda))
+            #expect(selection.lambda == lambda)
             // Every candidate whose proxy fits the ACS was scored; check three of them directly.
             for g in [GrappaKernelGeometry(readout: 3, lines: 2), GrappaKernelGeometry(readout: 7, lines: 2),
                       GrappaKernelGeometry(readout: 5, lines: 4)] {
@@ -105,15 +105,15 @@ import TestSupport
         let auto = try error(.automatic)
         var oracle = Double.infinity
         for g in GrappaSelection.candidates where a.autoCalibrationLines.count >= g.minimumACSLines(acceleration: 6) {
-            for e in stride(from: -5.0, through: 2.0, by: 0.5) { oracle = min(oracle, try error(Grappa(kernel: g, regularization: pow(10, e)))) }
+            for e in stride(from: -5.0, through: 2.0, by: 0.5) { oracle = min(oracle, try error(Grappa(kernel: g, lambda: pow(10, e)))) }
         }
         let classic = try error(.classic)
         #expect(auto <= 1.03 * oracle, "auto \(auto), oracle \(oracle)")
         #expect(auto <= 0.8 * classic, "auto \(auto), classic \(classic)")
         // The same input gives the same choice.
-        let first = try GrappaSelection(measured, a, support: .automatic, regularization: .automatic)
-        let again = try GrappaSelection(measured, a, support: .automatic, regularization: .automatic)
-        #expect(first.geometry == again.geometry && first.regularization == again.regularization)
+        let first = try GrappaSelection(measured, a, support: .automatic, lambda: .automatic)
+        let again = try GrappaSelection(measured, a, support: .automatic, lambda: .automatic)
+        #expect(first.geometry == again.geometry && first.lambda == again.lambda)
     }
 
     @Test func fixedSettingsAreKeptAndRecordedInKernelFiles() throws {
@@ -121,11 +121,11 @@ import TestSupport
         let a = try Acquisition.uniform(ny: 64, acceleration: 2, acsLines: 20)
         let fixedSupport = try Grappa(support: .fixed(.init(readout: 3, lines: 2))).calibrate(k, a)
         #expect(fixedSupport.geometry == GrappaKernelGeometry(readout: 3, lines: 2))
-        let fixedLambda = try Grappa(regularization: 0.02).calibrate(k, a)
-        #expect(fixedLambda.regularization == 0.02)
+        let fixedLambda = try Grappa(lambda: 0.02).calibrate(k, a)
+        #expect(fixedLambda.lambda == 0.02)
         let chosen = try Grappa.automatic.calibrate(k, a)
         let read = try GrappaKernel(serialized: chosen.serialized(), source: "memory")
-        #expect(read == chosen && read.regularization == chosen.regularization && read.geometry == chosen.geometry)
+        #expect(read == chosen && read.lambda == chosen.lambda && read.geometry == chosen.geometry)
     }
 
     /// A noise variance given (as noise-only data give it) replaces the scan's own estimate in
@@ -137,20 +137,20 @@ import TestSupport
         var added = 0.0
         for i in 0..<sim.noisy.data.count { added += Double((sim.noisy.data[i] - sim.clean.data[i]).lengthSquared) }
         added /= Double(sim.noisy.data.count)
-        let estimated = try GrappaSelection(measured, a, support: .automatic, regularization: .automatic)
+        let estimated = try GrappaSelection(measured, a, support: .automatic, lambda: .automatic)
         for variance in [added, 16 * added] {
-            let given = try GrappaSelection(measured, a, support: .automatic, regularization: .automatic, noiseVariance: variance)
+            let given = try GrappaSelection(measured, a, support: .automatic, lambda: .automatic, noiseVariance: variance)
             #expect(given.noiseVariance == variance)
             #expect(given.geometry == estimated.geometry, "the support does not depend on the noise")
             let direct = try GrappaSelection.leastRiskRegularization(measured, a, geometry: given.geometry, noise: variance)
-            #expect(abs(given.regularization / direct.relative - 1) < 1e-9, "\(given.regularization) vs \(direct.relative)")
+            #expect(abs(given.lambda / direct.relative - 1) < 1e-9, "\(given.lambda) vs \(direct.relative)")
             var grappa = Grappa.automatic
             grappa.noiseVariance = variance
-            #expect(try grappa.calibrate(measured, a).regularization == given.regularization)
+            #expect(try grappa.calibrate(measured, a).lambda == given.lambda)
         }
-        let louder = try GrappaSelection(measured, a, support: .automatic, regularization: .automatic, noiseVariance: 16 * added)
-        let right = try GrappaSelection(measured, a, support: .automatic, regularization: .automatic, noiseVariance: added)
-        #expect(louder.regularization > 2 * right.regularization, "more noise, more regularisation")
+        let louder = try GrappaSelection(measured, a, support: .automatic, lambda: .automatic, noiseVariance: 16 * added)
+        let right = try GrappaSelection(measured, a, support: .automatic, lambda: .automatic, noiseVariance: added)
+        #expect(louder.lambda > 2 * right.lambda, "more noise, more regularisation")
         var bad = Grappa.automatic
         for v in [0.0, -1, .nan, .infinity] {
             bad.noiseVariance = v

@@ -46,11 +46,11 @@ import TestSupport
     /// matches the whole objective's too.
     func check(variant residual: Bool, biases: (Float, Float, Float), whole: Bool) throws {
         let problem = try LearnerProblem(scan: scan, mask, learner: learner,
-                                         linearBranchRegularization: residual ? 1e-3 : nil, truth: scan)
+                                         linearBranchLambda: residual ? 1e-3 : nil, truth: scan)
         let theta0 = learner.network(seed: 5).parameters
         var options = MetaTrainer.Options()
         (options.acceleration, options.hiddenChannels, options.steps) = (2, [4, 3], 3)
-        if residual { options.variant = .residual; options.linearBranchRegularization = 1e-3 }
+        if residual { options.variant = .residual; options.linearBranchLambda = 1e-3 }
         let trainer = try MetaTrainer(options: options, coils: 2)
         let lstm = self.lstm(biases: biases, gradientInputs: !whole)
         let analytic = try trainer.metaGradient(scan: scan, mask, theta0: theta0, gates: lstm.gates)

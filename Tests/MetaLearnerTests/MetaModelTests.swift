@@ -17,7 +17,7 @@ import TestSupport
         return try MetaModel(variant: variant, learner: learner, metaLearner: MetaLearnerLSTM(steps: 4, gates: gates),
                              initialParameters: theta,
                              array: CoilArrayProfile(name: "test", coils: 2, signature: [0.05], minimumAgreement: 0.7),
-                             linearBranchRegularization: variant == .residual ? 1e-3 : nil, provenance: ["note": "test"])
+                             linearBranchLambda: variant == .residual ? 1e-3 : nil, provenance: ["note": "test"])
     }
 
     @Test func saveAndLoadIsBitExact() throws {

@@ -43,7 +43,7 @@ func nrmse(_ k: KSpace, _ reference: KSpace) -> Double {
         options.iterations = 400
         options.learningRate = 1e-2
         let raki = try Raki(options: options).reconstruct(truth.masked(by: mask.mask), mask)
-        let grappa = try Grappa(regularization: 1e-5).reconstruct(truth.masked(by: mask.mask), mask)
+        let grappa = try Grappa(lambda: 1e-5).reconstruct(truth.masked(by: mask.mask), mask)
         var worstRaki: Float = 0, worstGrappa: Float = 0, peak: Float = 0
         for y in (2 * r)..<(64 - 2 * r) where !mask.mask.acquired[y] {
             for x in 3..<37 {

@@ -85,9 +85,9 @@ import TestSupport
         for (slice, kernel) in report.kernels.enumerated() {
             let a = try SamplingSource.recordedInFile.acquisition(for: reader, slice: slice, source: "slow.h5")
             let k = try whitening.whitened(reader.readSlice(slice).masked(by: a.mask))
-            let direct = try GrappaSelection(k, a, support: .automatic, regularization: .automatic, noiseVariance: variance)
-            #expect(kernel.geometry == direct.geometry && abs(kernel.regularization / direct.regularization - 1) < 1e-3,
-                    "slice \(slice): \(kernel) vs \(direct.geometry), \(direct.regularization)")
+            let direct = try GrappaSelection(k, a, support: .automatic, lambda: .automatic, noiseVariance: variance)
+            #expect(kernel.geometry == direct.geometry && abs(kernel.lambda / direct.lambda - 1) < 1e-3,
+                    "slice \(slice): \(kernel) vs \(direct.geometry), \(direct.lambda)")
         }
         var unknown = VolumeReconstruction(input: dir.file("unknown.h5"), output: dir.file("unknown.npy"), sampling: .recordedInFile)
         let estimated = try unknown.run()
@@ -96,9 +96,9 @@ import TestSupport
         let loud = try VolumeReconstruction(input: dir.file("loud.h5"), output: dir.file("loud.npy"), sampling: .recordedInFile).run()
         #expect(abs(try #require(loud.noiseVariance) / (16 * variance) - 1) < 1e-5)
         for (l, e) in zip(loud.kernels, estimated.kernels) {
-            #expect(l.regularization > 3 * e.regularization, "λ_rel \(l.regularization) with the loud noise data, \(e.regularization) estimated")
+            #expect(l.lambda > 3 * e.lambda, "λ_rel \(l.lambda) with the loud noise data, \(e.lambda) estimated")
         }
-        unknown.settings.grappa.regularization = .relative(1e-3)
+        unknown.settings.grappa.lambda = .relative(1e-3)
         unknown.input = dir.file("slow.h5")
         #expect(try unknown.run().noiseVariance == nil, "a fixed λ uses no noise variance")
     }

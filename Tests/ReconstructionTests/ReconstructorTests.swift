@@ -27,7 +27,7 @@ import TestSupport
         #expect(raki.kspace == (try settings.raki.reconstruct(acquired, acquisition)))
         #expect(raki.grappaKernel == nil && raki.timings.calibration > 0)
 
-        let kernel = try Grappa(regularization: 1e-2).calibrate(acquired, acquisition)
+        let kernel = try Grappa(lambda: 1e-2).calibrate(acquired, acquisition)
         settings = ReconstructionSettings(method: .grappa)
         settings.kernel = (kernel, "k.kernel")
         #expect(try settings.reconstructor().reconstruct(acquired, acquisition).kspace == kernel.apply(to: acquired, acquisition))
@@ -63,7 +63,7 @@ import TestSupport
             ($0 as? MRIError)?.setting == .metaModel && "\($0)".contains("at R=3 (shipped: R=4")
         }
         settings = ReconstructionSettings(method: .grappa)
-        settings.grappa.regularization = .relative(-1)
+        settings.grappa.lambda = .relative(-1)
         #expect { try settings.reconstructor() } throws: { ($0 as? MRIError)?.setting == .lambda }
     }
 
@@ -82,7 +82,7 @@ import TestSupport
         #expect(report.timings.total >= report.timings.calibrate + report.timings.apply)
         let kernels = try [full, second].map { try Grappa().calibrate($0, acquisition) }
         #expect(report.kernels.map(\.geometry) == kernels.map(\.geometry))
-        #expect(report.kernels.map(\.regularization) == kernels.map(\.regularization))
+        #expect(report.kernels.map(\.lambda) == kernels.map(\.lambda))
         let out = try KSpaceFiles.openReader(dir.file("o.cfl"))
         for (i, k) in [full, second].enumerated() {
             #expect(try out.readSlice(i) == Grappa().reconstruct(k, acquisition), "slice \(i)")

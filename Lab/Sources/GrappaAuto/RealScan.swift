@@ -46,9 +46,9 @@ func realScanReport(_ path: String) throws {
             let physical = try GrappaSelection.leastRiskRegularization(measured, acquisition, geometry: g, noise: noise)
             let lambda = chosen.relative * chosen.meanDiagonal / physical.meanDiagonal
             func error(_ l: Double) throws -> Double {
-                ImageMetrics.nrmse(CenteredFFT.rssImage(of: try Grappa(kernel: g, regularization: l).reconstruct(measured, acquisition)), reference)
+                ImageMetrics.nrmse(CenteredFFT.rssImage(of: try Grappa(kernel: g, lambda: l).reconstruct(measured, acquisition)), reference)
             }
-            print(String(format: "| %.0f× | %d | %.4f | %.4f | %.2g |", added, r, try error(Grappa.defaultRegularization), try error(lambda), lambda))
+            print(String(format: "| %.0f× | %d | %.4f | %.4f | %.2g |", added, r, try error(Grappa.defaultLambda), try error(lambda), lambda))
         }
     }
 }

@@ -95,15 +95,15 @@ for coils in arrays {
                     for c in 0..<floor.coils { for y in 0..<floor.ny where acquisition.mask.acquired[y] { for x in 0..<floor.nx {
                         floor[c, y, x] = scan.noisy[c, y, x]
                     } } }
-                    let fixed = Grappa(kernel: .init(), regularization: Grappa.defaultRegularization)
+                    let fixed = Grappa(kernel: .init(), lambda: Grappa.defaultLambda)
                     let defaultError = nrmse(try fixed.reconstruct(measured, acquisition), reference)
-                    let selection = try GrappaSelection(measured, acquisition, support: .automatic, regularization: .automatic)
+                    let selection = try GrappaSelection(measured, acquisition, support: .automatic, lambda: .automatic)
                     let autoError = nrmse(try Grappa.automatic.reconstruct(measured, acquisition), reference)
                     // The previous rule: λ as well as the support from the proxies (their λ_rel on the
                     // tested coils, used as is), the classic kernel where they prefer a vanishing one.
-                    let proxies = selection.scores.first.flatMap { $0.regularization < GrappaSelection.decades.last! ? $0 : nil }
+                    let proxies = selection.scores.first.flatMap { $0.lambda < GrappaSelection.decades.last! ? $0 : nil }
                     let proxiesError = nrmse(try Grappa(kernel: proxies?.geometry ?? GrappaKernelGeometry(),
-                                                        regularization: proxies?.regularization ?? Grappa.defaultRegularization)
+                                                        lambda: proxies?.lambda ?? Grappa.defaultLambda)
                                                 .reconstruct(measured, acquisition), reference)
                     // --transfer: λ chosen on the physical coils, or on 8 virtual coils carried over at
                     // the same λ_rel or the same absolute λ (the rule), for the chosen support.
@@ -114,7 +114,7 @@ for coils in arrays {
                         let virtual = try CoilCompression(fitting: measured, lines: acquisition.autoCalibrationLines, virtualCoils: 8).compress(measured)
                         let v = try GrappaSelection.leastRiskRegularization(virtual, acquisition, geometry: selection.geometry, noise: noise)
                         for lambda in [physical.relative, v.relative, v.relative * v.meanDiagonal / physical.meanDiagonal] {
-                            transfer.append(nrmse(try Grappa(kernel: selection.geometry, regularization: lambda).reconstruct(measured, acquisition), reference))
+                            transfer.append(nrmse(try Grappa(kernel: selection.geometry, lambda: lambda).reconstruct(measured, acquisition), reference))
                         }
                     }
                     var best = (Double.infinity, GrappaKernelGeometry(), 0.0)
@@ -122,7 +122,7 @@ for coils in arrays {
                     var grid: [String: Double] = [:]
                     for support in supports where acs >= support.minimumACSLines(acceleration: r) {
                         for lambda in lambdas {
-                            guard let out = try? Grappa(kernel: support, regularization: lambda).reconstruct(measured, acquisition) else { continue }
+                            guard let out = try? Grappa(kernel: support, lambda: lambda).reconstruct(measured, acquisition) else { continue }
                             let e = nrmse(out, reference)
                             grid["\(support.lines)x\(support.readout)|\(lambda)"] = e
                             if e < best.0 { best = (e, support, lambda) }
@@ -132,12 +132,12 @@ for coils in arrays {
                     worst = max(worst, autoError / best.0)
                     try features?.record(case: ["coils": coils, "scan": scan.name, "noise": noise, "R": r, "acs": acs,
                                                 "floor": nrmse(floor, reference), "default": defaultError, "auto": autoError,
-                                                "auto_choice": "\(selection.geometry.lines)x\(selection.geometry.readout)|\(selection.regularization)",
+                                                "auto_choice": "\(selection.geometry.lines)x\(selection.geometry.readout)|\(selection.lambda)",
                                                 "grid": grid],
                                          noisy: scan.noisy, clean: scan.clean, acquisition: acquisition, lambdas: lambdas)
                     let line = "\(coils),\(scan.name),\(noise),\(r),\(acs),\(trueNoise),"
                         + String(format: "%.5f,%.5f,%.5f,", nrmse(floor, reference), defaultError, autoError)
-                        + "\(selection.geometry.lines)x\(selection.geometry.readout),\(selection.regularization),"
+                        + "\(selection.geometry.lines)x\(selection.geometry.readout),\(selection.lambda),"
                         + String(format: "%.5f,", best.0) + "\(best.1.lines)x\(best.1.readout),\(best.2)," + String(format: "%.5f,%.5f,", best45, proxiesError)
                         + (selection.noiseVariance.map { "\($0)" } ?? "")
                     csv += line + "\n"

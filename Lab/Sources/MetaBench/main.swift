@@ -71,12 +71,12 @@ let branchLambdas = [1e-3, 3e-3, 1e-2, 3e-2, 0.1]
 func residual(branch l: Double) throws -> MetaModel {
     try MetaModel(variant: residual.variant, learner: residual.learner, metaLearner: residual.metaLearner,
                   initialParameters: residual.initialParameters, array: residual.array,
-                  linearBranchRegularization: l, acsReadoutWindow: residual.acsReadoutWindow)
+                  linearBranchLambda: l, acsReadoutWindow: residual.acsReadoutWindow)
 }
 func meta(_ model: MetaModel, _ s: Scan, rule: MetaLearnerLSTM.UpdateRule = .learned,
-          subtractZeroResponse: Bool = true, branch: GrappaRegularization? = nil) throws -> KSpace {
+          subtractZeroResponse: Bool = true, branch: GrappaLambda? = nil) throws -> KSpace {
     var m = MetaGrappa(model: model)
-    m.branchRegularization = branch
+    m.branchLambda = branch
     m.rule = rule
     m.subtractZeroResponse = subtractZeroResponse
     let acquired = s.noisy.masked(by: mask.mask)
@@ -140,7 +140,7 @@ for (label, noise) in noiseLevels {
     if ProcessInfo.processInfo.environment["META_BENCH_BRANCH_PROBE"] != nil {
         for l in branchLambdas {
             let r = try validation.reduce(0.0) { $0 + nrmse(try meta(residual(branch: l), $1), $1).clean } / Double(validation.count)
-            let g = try validation.reduce(0.0) { $0 + nrmse(try Grappa(kernel: .init(), regularization: l).reconstruct($1.noisy.masked(by: mask.mask), mask), $1).clean } / Double(validation.count)
+            let g = try validation.reduce(0.0) { $0 + nrmse(try Grappa(kernel: .init(), lambda: l).reconstruct($1.noisy.masked(by: mask.mask), mask), $1).clean } / Double(validation.count)
             print(String(format: "%@ λ %.0e: validation NRMSE residual %.4f, GRAPPA 4×5 %.4f", label, l, r, g))
         }
         let automatic = try validation.reduce(0.0) { $0 + nrmse(try meta(residual, $1, branch: .automatic), $1).clean } / Double(validation.count)
@@ -152,7 +152,7 @@ for (label, noise) in noiseLevels {
     }
     // GRAPPA's best λ and the SGD ablation's best step, on validation only.
     let bestLambda = try lambdas.min { a, b in
-        let f = { (l: Double) in try validation.reduce(0.0) { $0 + nrmse(try Grappa(kernel: .init(), regularization: l).reconstruct($1.noisy.masked(by: mask.mask), mask), $1).clean } }
+        let f = { (l: Double) in try validation.reduce(0.0) { $0 + nrmse(try Grappa(kernel: .init(), lambda: l).reconstruct($1.noisy.masked(by: mask.mask), mask), $1).clean } }
         return try f(a) < f(b)
     }!
     let bestRate = try sgdRates.min { a, b in
@@ -186,8 +186,8 @@ for (label, noise) in noiseLevels {
     }
     for s in test {
         record("zero-filled", s) { s.noisy.masked(by: mask.mask) }
-        try record(String(format: "GRAPPA 4×5, λ=%g", bestLambda), s) { try Grappa(kernel: .init(), regularization: bestLambda).reconstruct(s.noisy.masked(by: mask.mask), mask) }
-        try record("GRAPPA 4×5, λ=1e-4 (classic)", s) { try Grappa(kernel: .init(), regularization: Grappa.defaultRegularization).reconstruct(s.noisy.masked(by: mask.mask), mask) }
+        try record(String(format: "GRAPPA 4×5, λ=%g", bestLambda), s) { try Grappa(kernel: .init(), lambda: bestLambda).reconstruct(s.noisy.masked(by: mask.mask), mask) }
+        try record("GRAPPA 4×5, λ=1e-4 (classic)", s) { try Grappa(kernel: .init(), lambda: Grappa.defaultLambda).reconstruct(s.noisy.masked(by: mask.mask), mask) }
         try record("GRAPPA, automatic support and λ", s) { try Grappa.automatic.reconstruct(s.noisy.masked(by: mask.mask), mask) }
         try record("meta paper", s) { try meta(paper, s) }
         try record(String(format: "ablation: paper θ₀, SGD step %g, same T", bestRate), s) { try meta(paper, s, rule: .gradientDescent(rate: bestRate)) }

@@ -115,7 +115,7 @@ for (noise, label) in [(0.002, "high"), (0.005, "mid"), (0.0125, "low")] {
             let n = system.unknowns, t = system.targets
             let theta0 = prior(g, nu: nu * priorScale)
             func error(_ w: [Complex<Float>], inFrame: Bool = false) throws -> Double {
-                let kernel = try GrappaKernel(geometry: g, acceleration: r, coils: 32, regularization: 0, weights: w)
+                let kernel = try GrappaKernel(geometry: g, acceleration: r, coils: 32, lambda: 0, weights: w)
                 return nrmse(inFrame ? restored(try kernel.apply(to: frame, acquisition), gains) : try kernel.apply(to: measured, acquisition), ref)
             }
             var bestPlain = (Double.infinity, 0.0), bestPrior = (Double.infinity, 0.0)

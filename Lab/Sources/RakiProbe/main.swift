@@ -59,7 +59,7 @@ do {
         let out = try model.apply(to: acquired, mask)
         print(String(format: "| %@ | %.4f | %.3e |", name, score(out), model.finalLoss))
     }
-    let grappa = try Grappa(kernel: .init(readout: 7, lines: 3), regularization: Grappa.defaultRegularization).reconstruct(acquired, mask)
+    let grappa = try Grappa(kernel: .init(readout: 7, lines: 3), lambda: Grappa.defaultLambda).reconstruct(acquired, mask)
     print(String(format: "| GRAPPA, same support (3 lines × 7 readout) | %.4f | |", score(grappa)))
     print(String(format: "| zero-filled | %.4f | |", score(acquired)))
 } catch {

@@ -48,7 +48,7 @@ func score(_ k: KSpace, _ clean: KSpace) -> Double {
 
 let crossFitted = args.contains("--cross-fitted")
 let branch = args.contains("--automatic-branch") ? Grappa.automatic
-    : args.contains("--two-line-branch") ? Grappa(kernel: GrappaKernelGeometry(readout: 7, lines: 2), regularization: Grappa.defaultRegularization)
+    : args.contains("--two-line-branch") ? Grappa(kernel: GrappaKernelGeometry(readout: 7, lines: 2), lambda: Grappa.defaultLambda)
     : Grappa.classic
 print("residual RAKI: \(crossFitted ? "cross-fitted" : "in-sample") residuals, branch \(branch.supportDescription)")
 print("| scan | R | zero-filled | GRAPPA 1e-4 | GRAPPA best λ | branch alone | RAKI | RAKI + linear path | residual RAKI (α, held-out gain) | floor |")
@@ -60,7 +60,7 @@ for scan in scans {
         let acquired = scan.noisy.masked(by: acquisition.mask)
         let grappa = score(try Grappa.classic.reconstruct(acquired, acquisition), scan.clean)
         let best = try [1e-5, 1e-4, 1e-3, 1e-2, 1e-1].map { lambda in
-            score(try Grappa(kernel: GrappaKernelGeometry(), regularization: lambda).reconstruct(acquired, acquisition), scan.clean)
+            score(try Grappa(kernel: GrappaKernelGeometry(), lambda: lambda).reconstruct(acquired, acquisition), scan.clean)
         }.min()!
         let branchAlone = score(try branch.reconstruct(acquired, acquisition), scan.clean)
         let t0 = Stopwatch()

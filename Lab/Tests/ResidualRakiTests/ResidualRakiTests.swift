@@ -45,7 +45,7 @@ import Testing
         var options = Raki.Options()
         options.iterations = 30
         let acquired = k.masked(by: acquisition.mask)
-        var residualRaki = ResidualRaki(linear: Grappa(kernel: GrappaKernelGeometry(readout: 5, lines: 2), regularization: 1e-4),
+        var residualRaki = ResidualRaki(linear: Grappa(kernel: GrappaKernelGeometry(readout: 5, lines: 2), lambda: 1e-4),
                                         raki: Raki(options: options))
         residualRaki.crossFitted = crossFitted
         let result = try residualRaki.reconstruct(acquired, acquisition)
