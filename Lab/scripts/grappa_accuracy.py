@@ -13,10 +13,11 @@ import tempfile
 
 import numpy as np
 
-DATA = SHARED
+from labkit import SHARED, BINARY  # first: puts grappa_numpy on the path
 import grappa_numpy  # noqa: E402
 from blas_kernel import print_kernel  # noqa: E402
-from labkit import SHARED, BINARY, rss
+
+DATA = SHARED
 
 FILES = [("brain_16ch_96x96_mchiew.npy", 24), ("phantom_8ch_256x256_bydder.npy", 32),
          ("sim_brain_32ch_288x288_ch2.npy", 32)]

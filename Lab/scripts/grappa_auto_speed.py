@@ -8,32 +8,24 @@ Usage (after `swift build -c release --static-swift-stdlib`):
     python3 Lab/scripts/grappa_auto_speed.py [INPUT.npy] [--accel 4,6] [--acs 32] [--runs 15]
 Prints a Markdown table (min / median ms and the chosen kernel) for BENCHMARKS.md.
 """
-import argparse
 import datetime
 import os
 import re
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 
 from run_grappa_benchmark import cpu_model  # noqa: E402
 from blas_kernel import print_kernel  # noqa: E402
-from labkit import SHARED, BINARY
+from labkit import BINARY, require_built, speed_arguments
 
 
 def main():
     print_kernel()
-    p = argparse.ArgumentParser()
-    p.add_argument("input", nargs="?", default=os.path.join(SHARED, "sim_brain_32ch_288x288_ch2.npy"))
-    p.add_argument("--accel", default="4,6")
-    p.add_argument("--acs", type=int, default=32)
-    p.add_argument("--runs", type=int, default=15)
-    a = p.parse_args()
+    a = speed_arguments(runs=15, accel="4,6").parse_args()
     binary = BINARY
-    if not os.path.exists(binary):
-        sys.exit(f"{binary} missing: run `swift build -c release --static-swift-stdlib` first")
+    require_built(binary)
     fixed = ["--kernel-lines", "4", "--kernel-readout", "5"]
     variants = {"automatic support and lambda (default)": [], "4x5, automatic lambda": fixed,
                 "4x5, lambda 1e-4 (classic)": fixed + ["--lambda", "1e-4"]}

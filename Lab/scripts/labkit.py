@@ -1,5 +1,6 @@
 """What the lab's scripts share: where the product, its release binary, the lab's executables
 and the development data are, and the independent numpy computations they score with."""
+import argparse
 import os
 import sys
 
@@ -17,6 +18,25 @@ sys.path.insert(0, os.path.join(ROOT, "Tests", "reference"))
 def lab_binary(name):
     """A lab executable (grappa-bench, grappa-auto-bench, meta-bench, ...)."""
     return os.path.join(LAB_BUILD, name)
+
+
+def require_built(*paths):
+    """Exits with the build command for whichever of the product's or the lab's binaries is missing."""
+    for path in paths:
+        if not os.path.exists(path):
+            build = "--package-path Lab" if path.startswith(LAB_BUILD) else "--static-swift-stdlib"
+            sys.exit(f"{path} missing: run `swift build -c release {build}` first")
+
+
+def speed_arguments(runs, accel=4):
+    """The arguments of the whole-process timing scripts: a fully sampled slice (the development
+    32-coil 288 x 288 slice by default), R, ACS lines, runs."""
+    p = argparse.ArgumentParser()
+    p.add_argument("input", nargs="?", default=os.path.join(SHARED, "sim_brain_32ch_288x288_ch2.npy"))
+    p.add_argument("--accel", type=type(accel), default=accel)
+    p.add_argument("--acs", type=int, default=32)
+    p.add_argument("--runs", type=int, default=runs)
+    return p
 
 
 def rss(k):

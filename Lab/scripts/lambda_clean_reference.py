@@ -11,7 +11,6 @@ Usage (after `swift build -c release`): python3 Lab/scripts/lambda_clean_referen
 """
 import os
 import subprocess
-import sys
 import tempfile
 
 import numpy as np

@@ -6,21 +6,19 @@ Usage (after `swift build -c release --static-swift-stdlib`):
     python3 Lab/scripts/run_grappa_benchmark.py [INPUT.npy] [--accel 4] [--acs 32] [--runs 10]
 Prints Markdown tables for BENCHMARKS.md.
 """
-import argparse
 import datetime
 import os
 import platform
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 
 import numpy as np
 
+from labkit import BINARY, lab_binary, require_built, speed_arguments  # first: puts grappa_numpy on the path
 import grappa_numpy  # noqa: E402
 from blas_kernel import print_kernel  # noqa: E402
-from labkit import SHARED, BINARY, lab_binary, rss
 
 
 def cpu_model():
@@ -36,17 +34,10 @@ def cpu_model():
 
 def main():
     print_kernel()
-    p = argparse.ArgumentParser()
-    p.add_argument("input", nargs="?", default=os.path.join(SHARED, "sim_brain_32ch_288x288_ch2.npy"))
-    p.add_argument("--accel", type=int, default=4)
-    p.add_argument("--acs", type=int, default=32)
-    p.add_argument("--runs", type=int, default=10)
-    a = p.parse_args()
+    a = speed_arguments(runs=10).parse_args()
     binary = BINARY
     bench = lab_binary("grappa-bench")
-    for b in (binary, bench):
-        if not os.path.exists(b):
-            sys.exit(f"{b} missing: run `swift build -c release` first")
+    require_built(binary, bench)
 
     print(f"Machine: {cpu_model()}, {os.cpu_count()} cores; date {datetime.date.today()}; input {os.path.basename(a.input)}, "
           f"R={a.accel}, ACS={a.acs}\n")

@@ -9,28 +9,22 @@ Prints a Markdown table for BENCHMARKS.md. With --baseline (e.g. a release build
 earlier commit), the same runs of that binary are interleaved with these and a second
 table compares whole-process times (its stage timings are not parsed).
 """
-import argparse
 import datetime
 import os
 import re
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 
 from run_grappa_benchmark import cpu_model  # noqa: E402
 from blas_kernel import print_kernel  # noqa: E402
-from labkit import SHARED, BINARY
+from labkit import BINARY, require_built, speed_arguments
 
 
 def main():
     print_kernel()
-    p = argparse.ArgumentParser()
-    p.add_argument("input", nargs="?", default=os.path.join(SHARED, "sim_brain_32ch_288x288_ch2.npy"))
-    p.add_argument("--accel", type=int, default=4)
-    p.add_argument("--acs", type=int, default=32)
-    p.add_argument("--runs", type=int, default=15)
+    p = speed_arguments(runs=15)
     p.add_argument("--baseline", help="another metagrappa binary to time in the same runs")
     p.add_argument("--overwrite", action="store_true",
                    help="write each run over the previous run's output (default: the old output is deleted before the "
@@ -38,8 +32,7 @@ def main():
                         "the kernel free the old one's pages inside the timed rename)")
     a = p.parse_args()
     binary = BINARY
-    if not os.path.exists(binary):
-        sys.exit(f"{binary} missing: run `swift build -c release` first")
+    require_built(binary)
     methods = {"GRAPPA (4×5, λ 1e-4)": ["--method", "grappa", "--kernel-lines", "4", "--kernel-readout", "5", "--lambda", "1e-4"],
                "GRAPPA (automatic support and λ, the default)": ["--method", "grappa"],
                "meta, paper variant (shipped model)": ["--method", "meta", "--variant", "paper"]}

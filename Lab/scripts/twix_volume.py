@@ -18,12 +18,12 @@ import sys
 import tempfile
 
 from blas_kernel import print_kernel
+from labkit import ROOT, SHARED, BINARY
 
 BRAIN = os.path.join(SHARED, "twix", "xa61_brain_16ch_gre_128.dat")
 MAKE = os.path.join(ROOT, "Tests", "reference", "make_twix.py")
 TWIXTOOLS = """
 import sys, numpy as np, twixtools
-from labkit import ROOT, SHARED, BINARY, rss
 a = twixtools.map_twix(sys.argv[1], verbose=False)[-1]
 image, ref = a['image'], a['refscan']
 for x in (image, ref):

@@ -18,7 +18,7 @@ import tempfile
 import h5py
 import numpy as np
 from blas_kernel import print_kernel
-from labkit import ROOT, SHARED, BINARY, rss
+from labkit import ROOT, SHARED, BINARY
 
 SLICE = os.path.join(SHARED, "sim_brain_32ch_288x288_ch2.npy")
 

@@ -76,8 +76,9 @@ enum CBoundary {
         return object
     }
 
-    /// `value` as JSON text.
-    static func json(_ value: [String: Any]) -> String {
-        (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    /// `value` (an object or an array) as JSON text, keys sorted.
+    static func json(_ value: Any) -> String {
+        (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) }
+            ?? (value is [Any] ? "[]" : "{}")
     }
 }

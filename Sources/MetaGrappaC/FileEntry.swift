@@ -103,7 +103,7 @@ public func mg_settings(_ out: UnsafeMutablePointer<CChar>?, _ capacity: Int64) 
          "accepts_auto": s.acceptsAuto, "default": s.defaultValue, "summary": s.summary,
          "setting": s.setting?.rawValue ?? NSNull()]
     }
-    let text = (try? JSONSerialization.data(withJSONObject: entries, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+    let text = CBoundary.json(entries)
     CBoundary.write(text, to: out, capacity: capacity)
     return Int64(text.utf8.count + 1)
 }

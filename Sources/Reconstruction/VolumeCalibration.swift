@@ -49,10 +49,11 @@ public struct VolumeCalibration {
         try MemoryBudget.check(reader.sliceShape, method: .grappa, source: input)
         let acquisition = try sampling.acquisition(for: reader, slice: index, source: input)
         var grappa = grappa
-        var noiseVariance: Double?
-        if grappa.wantsNoiseVariance, let noise = try reader.noiseScans(), let whitening = try? CoilWhitening(noise: noise) {
-            noiseVariance = NoiseDataRule.grappaNoiseVariance(grappa, reader: reader, noise: noise, whitening: whitening)
-        }
+        // Noise data are read only when the automatic λ would use them; nothing here whitens,
+        // so their use is checked as recon's prewhitening checks it.
+        let noise = grappa.wantsNoiseVariance ? try reader.noiseScans() : nil
+        let usable = noise.flatMap { (try? CoilWhitening(noise: $0)) == nil ? nil : $0 }
+        let noiseVariance = NoiseDataRule.grappaNoiseVariance(grappa, reader: reader, usableNoise: usable)
         if let noiseVariance { grappa.noiseVariance = noiseVariance }
         let kernel = try grappa.calibrate(reader.readSlice(index), acquisition)
         try kernel.write(to: output)
@@ -61,15 +62,15 @@ public struct VolumeCalibration {
 }
 
 /// When GRAPPA's automatic λ takes its noise variance from a file's noise data: λ automatic
-/// with no variance set, noise data that can whiten the coils (`whitening` shows it), and a
-/// file that says how their variance relates to its imaging samples
-/// (``MRIIO/KSpaceVolumeReader/imagingNoiseVariance(noise:)``). Whitening keeps the coils'
-/// mean noise variance, so the same value serves whitened coils (recon) and physical ones
-/// (calibrate).
+/// with no variance set, noise data that can whiten the coils, and a file that says how their
+/// variance relates to its imaging samples (``MRIIO/KSpaceVolumeReader/imagingNoiseVariance(noise:)``).
+/// Whitening keeps the coils' mean noise variance, so the same value serves whitened coils
+/// (recon) and physical ones (calibrate).
 public enum NoiseDataRule {
-    /// The variance to give `grappa`, nil where the rule does not apply.
-    public static func grappaNoiseVariance(_ grappa: Grappa, reader: any KSpaceVolumeReader, noise: KSpace,
-                                           whitening: CoilWhitening) -> Double? {
-        grappa.wantsNoiseVariance ? reader.imagingNoiseVariance(noise: noise) : nil
+    /// The variance to give `grappa`, nil where the rule does not apply; `usableNoise`: the
+    /// file's noise data if they can whiten its coils, else nil.
+    public static func grappaNoiseVariance(_ grappa: Grappa, reader: any KSpaceVolumeReader, usableNoise noise: KSpace?) -> Double? {
+        guard grappa.wantsNoiseVariance, let noise else { return nil }
+        return reader.imagingNoiseVariance(noise: noise)
     }
 }

@@ -114,11 +114,10 @@ public struct VolumeReconstruction {
         }
         // Whitened coils carry white noise of the noise data's mean variance (scaled to the
         // imaging samples); a variance the caller set stays.
-        var noiseVariance: Double?
-        if let whitening, let noise, settings.method == .grappa {
-            noiseVariance = NoiseDataRule.grappaNoiseVariance(settings.effectiveGrappa, reader: reader, noise: noise, whitening: whitening)
-            if let noiseVariance { settings.grappa.noiseVariance = noiseVariance }
-        }
+        let noiseVariance = settings.method == .grappa
+            ? NoiseDataRule.grappaNoiseVariance(settings.effectiveGrappa, reader: reader, usableNoise: whitening == nil ? nil : noise)
+            : nil
+        if let noiseVariance { settings.grappa.noiseVariance = noiseVariance }
         let reconstructor = try settings.reconstructor(whitening: whitening)
         let selected = try KSpaceFiles.chosenSlices(slice, of: reader, source: input)
         try MemoryBudget.check(reader.sliceShape, method: settings.method, source: input)

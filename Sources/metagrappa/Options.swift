@@ -60,14 +60,14 @@ struct GrappaOptions: ParsableArguments {
         let support = GrappaSupport.requested(lines: lines?.value, readout: readout?.value,
                                               eitherAutomatic: lines.map { $0.value == nil } == true || readout.map { $0.value == nil } == true)
         var g = Grappa(support: support, solver: solver)
-        if let givenRegularization { g.lambda = givenRegularization }
+        if let givenLambda { g.lambda = givenLambda }
         g.noiseVariance = noiseVariance
         return g
     }
 
     /// The regularisation `--lambda` gives, nil without it (GRAPPA then uses its default, the
     /// residual Meta-GRAPPA branch its model's own).
-    var givenRegularization: GrappaLambda? {
+    var givenLambda: GrappaLambda? {
         lambda.map { $0.value.map { .relative($0) } ?? .automatic }
     }
 }
@@ -189,7 +189,7 @@ func reconstructionSettings(method: ReconstructionMethod, grappa: GrappaOptions,
     settings.virtualCoils = coils.virtualCoils
     settings.allowOtherArray = meta.allowOtherArray
     settings.metaVariant = meta.variant
-    settings.lambda = grappa.givenRegularization
+    settings.lambda = grappa.givenLambda
     return settings
 }
 

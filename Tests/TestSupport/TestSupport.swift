@@ -71,18 +71,15 @@ public let packageRoot: String = {
 public func testData(_ name: String) throws -> String {
     let stored = packageRoot + "/Data/" + name
     if FileManager.default.fileExists(atPath: stored) { return stored }
+    let cache = packageRoot + "/.build/test-data/" + name
+    if FileManager.default.fileExists(atPath: cache) { return cache }
     let compressed = stored + ".gz"
     guard let bytes = FileManager.default.contents(atPath: compressed) else {
         throw MRIError(.io, "test data missing: neither \(stored) nor \(compressed)")
     }
-    let cache = packageRoot + "/.build/test-data/" + name
-    if let existing = try? FileManager.default.attributesOfItem(atPath: cache)[.size] as? Int, existing > 0 { return cache }
-    let data = try bytes.withUnsafeBytes { try Gzip.decompress($0, source: compressed) }
     try FileManager.default.createDirectory(atPath: (cache as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-    // Written beside and renamed, so that tests running at once never read half a file.
-    let partial = cache + ".\(UUID().uuidString)"
-    try Data(data).write(to: URL(fileURLWithPath: partial))
-    _ = rename(partial, cache)
+    // Atomic (a unique temporary renamed into place): tests running at once never read half a file.
+    try AtomicFile.write(try bytes.withUnsafeBytes { try Gzip.decompress($0, source: compressed) }, to: cache)
     return cache
 }
 
