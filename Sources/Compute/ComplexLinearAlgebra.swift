@@ -36,7 +36,7 @@ public enum ComplexLinearAlgebra {
     /// Cholesky factorisation `G = UᴴU` in place (`cpotrf`, upper triangle). Returns false
     /// if `G` is not positive definite.
     public static func choleskyFactor(g: Pointer, n: Int, ldg: Int) -> Bool {
-        g.withMemoryRebound(to: lapack_complex_float_t.self, capacity: n * ldg) { gp in
+        withPaddedCopy(g, columns: n, ld: ldg) { gp in
             BLASThreading.lapack { LAPACKE_cpotrf(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), gp, Int32(ldg)) == 0 }
         }
     }
@@ -56,8 +56,8 @@ public enum ComplexLinearAlgebra {
     /// `m ≥ n` and full rank. `A` is overwritten; the first `n` rows of `B` receive `X`.
     /// Returns false if `A` is rank-deficient.
     public static func leastSquaresQR(a: Pointer, m: Int, n: Int, lda: Int, b: Pointer, nrhs: Int, ldb: Int) -> Bool {
-        return a.withMemoryRebound(to: lapack_complex_float_t.self, capacity: n * lda) { ap in
-            b.withMemoryRebound(to: lapack_complex_float_t.self, capacity: nrhs * ldb) { bp in
+        return withPaddedCopy(a, columns: n, ld: lda) { ap in
+            withPaddedCopy(b, columns: nrhs, ld: ldb) { bp in
                 BLASThreading.lapack {
                     LAPACKE_cgels(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), Int32(m), Int32(n), Int32(nrhs),
                                   ap, Int32(lda), bp, Int32(ldb)) == 0
@@ -71,7 +71,7 @@ public enum ComplexLinearAlgebra {
     /// about ten times faster than `cheev` at n = 224; upper triangle used).
     /// Returns false if the iteration did not converge.
     public static func hermitianEigen(a: Pointer, n: Int, lda: Int, values: UnsafeMutablePointer<Float>) -> Bool {
-        return a.withMemoryRebound(to: lapack_complex_float_t.self, capacity: n * lda) { ap in
+        return withPaddedCopy(a, columns: n, ld: lda) { ap in
             BLASThreading.lapack {
                 LAPACKE_cheevd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")), Int32(n), ap, Int32(lda),
                                values) == 0
@@ -82,12 +82,32 @@ public enum ComplexLinearAlgebra {
     /// Eigenvalues only (ascending, into `values`) of a Hermitian `n × n` matrix (`cheevd`
     /// without vectors; `a` is overwritten). Returns false if the iteration did not converge.
     public static func hermitianEigenvalues(a: Pointer, n: Int, lda: Int, values: UnsafeMutablePointer<Float>) -> Bool {
-        return a.withMemoryRebound(to: lapack_complex_float_t.self, capacity: n * lda) { ap in
+        return withPaddedCopy(a, columns: n, ld: lda) { ap in
             BLASThreading.lapack {
                 LAPACKE_cheevd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "U")), Int32(n), ap, Int32(lda),
                                values) == 0
             }
         }
+    }
+
+    /// Runs `body` on a copy of the `columns × ld` matrix at `matrix` that is followed by
+    /// `ld + 1024` zero elements, then copies the result back. OpenBLAS 0.3.21's complex
+    /// `gemv` kernels, which LAPACK calls inside (e.g. `cheevd → chetrd → clatrd → cgemv_n`),
+    /// read past the end of the matrix they are given: on a machine with AVX-512, about one
+    /// run in four of 400 single-threaded `cheevd` calls of order 50…350 segfaulted when the
+    /// matrix ended near the end of a page, with every OpenBLAS kernel set; with `ld + 64`
+    /// elements of slack, none in 12 runs (64 alone were not enough). The copy is O(n²),
+    /// against LAPACK's O(n³).
+    static func withPaddedCopy<R>(_ matrix: Pointer, columns: Int, ld: Int,
+                                  _ body: (UnsafeMutablePointer<lapack_complex_float_t>) -> R) -> R {
+        let count = columns * ld
+        let padded = UnsafeMutablePointer<Complex<Float>>.allocate(capacity: count + ld + 1024)
+        defer { padded.deallocate() }
+        padded.initialize(from: matrix, count: count)
+        (padded + count).initialize(repeating: .zero, count: ld + 1024)
+        let result = padded.withMemoryRebound(to: lapack_complex_float_t.self, capacity: count) { body($0) }
+        matrix.update(from: padded, count: count)
+        return result
     }
 
     /// How a matrix operand enters a product.
