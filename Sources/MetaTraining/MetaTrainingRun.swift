@@ -42,6 +42,21 @@ public struct MetaTrainingRun {
         case validated(Validation)
     }
 
+    /// One line of progress for a log.
+    public func describe(_ event: Event) -> String {
+        switch event {
+        case let .started(profile, parameters, grappa):
+            return String(format: "meta-train: %@ variant, %d coils (%@), R=%d, ACS %d, T=%d, learner %d,%d (%d parameters); validation GRAPPA NRMSE %.4f",
+                          options.variant.rawValue, profile.coils, profile.name, options.acceleration, schedule.acsLines, options.steps,
+                          options.hiddenChannels[0], options.hiddenChannels[1], parameters, grappa)
+        case let .validated(v):
+            let loss = v.meanLoss.map { String(format: "%.4f", $0) } ?? "–"
+            return String(format: "step %d/%d  meta-loss %@  validation NRMSE %.4f (GRAPPA %.4f)%@  best %.4f @%d  %.0f s  ETA ≤ %.0f s",
+                          v.iteration, schedule.iterations, loss, v.nrmse, v.grappaNRMSE, v.improved ? " *" : "",
+                          v.best, v.bestIteration, v.seconds, v.remaining)
+        }
+    }
+
     /// One validation's outcome.
     public struct Validation: Sendable {
         public let iteration: Int

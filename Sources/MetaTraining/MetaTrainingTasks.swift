@@ -23,6 +23,17 @@ public struct MetaTrainingTasks: Sendable {
     public static let validationNoise = [0.002, 0.005, 0.0125, 0.002, 0.005]
     public static let trainingSlices = 20..<100
 
+    /// The tasks a run asks for: the user's fully sampled scans where given, else simulated
+    /// ones from the brain volume at `volume` (nil: the shipped Colin27 volume).
+    public static func chosen(scans: [String], volume: String?, seed: UInt64, subjects: Bool) throws -> MetaTrainingTasks {
+        guard scans.isEmpty else {
+            guard !subjects else { throw MRIError(.invalidArgument, "varied subjects are for simulated tasks; they cannot apply to your own scans") }
+            return try files(scans)
+        }
+        return try simulated(volume: volume.map(BrainVolume.read) ?? BrainVolume.colin27(), source: volume ?? "the shipped Colin27 volume",
+                             seed: seed, subjects: subjects)
+    }
+
     /// Simulated paper-array tasks from the Colin27 volume (``Simulation/BrainVolume/colin27()``,
     /// or another volume of at least 110 slices); with `subjects`, every training and
     /// validation scan also puts the array on a subject of its own

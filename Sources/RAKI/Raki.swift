@@ -1,3 +1,4 @@
+import Compute
 import Foundation
 import KSpaceLattice
 import MRICore
@@ -113,6 +114,23 @@ public struct Raki: Sendable {
     /// One training progress report: iteration (1-based), the most iterations that will
     /// run, loss, and whether it is the last.
     public typealias Progress = (_ iteration: Int, _ maxIterations: Int, _ loss: Float, _ done: Bool) -> Void
+
+    /// Training progress on stderr (iteration, loss, ETA) when stderr is a terminal, nil
+    /// otherwise (a pipeline's log gets no carriage-return lines).
+    public static func terminalProgress() -> Progress? {
+        guard isatty(STDERR_FILENO) == 1 else { return nil }
+        let clock = Stopwatch()
+        return { iteration, maxIterations, loss, done in
+            guard iteration % 10 == 0 || done else { return }
+            let elapsed = clock.seconds
+            // An upper bound: a loss plateau may end training earlier.
+            let eta = elapsed / Double(iteration) * Double(maxIterations - iteration)
+            let line = done
+                ? String(format: "\rRAKI %d iterations, loss %.3e, %.1f s            \n", iteration, loss, elapsed)
+                : String(format: "\rRAKI iteration %d/%d  loss %.3e  ETA ≤ %.0f s ", iteration, maxIterations, loss, eta)
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+    }
 
     /// Trains on the ACS of `k` and fills every missing line; measured lines are returned
     /// as measured.

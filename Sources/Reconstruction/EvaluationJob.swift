@@ -31,6 +31,15 @@ public struct EvaluationJob {
         (self.inputs, self.accelerations, self.acsLines, self.evaluation) = (inputs, accelerations, acsLines, evaluation)
     }
 
+    /// The accelerations of a comma-separated list such as `2,3,4`.
+    public static func accelerations(_ text: String) throws -> [Int] {
+        let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
+            throw MRIError(.invalidArgument, "expected an integer or a comma-separated list of integers, found '\(text)'", setting: .acceleration)
+        }
+        return values.map { $0! }
+    }
+
     /// One input and one R: outputs hold one run.
     public var isSingle: Bool { inputs.count == 1 && accelerations.count == 1 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import GRAPPA
 import MetaLearner
 import MRICore
@@ -11,6 +12,18 @@ public enum ReconstructionMethod: String, CaseIterable, Sendable {
     case raki
     /// Meta-GRAPPA with a meta-trained model.
     case meta
+
+    /// The methods of a comma-separated list such as `grappa,raki`.
+    public static func list(_ text: String) throws -> [ReconstructionMethod] {
+        let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !names.isEmpty else { throw MRIError(.invalidArgument, "the list of methods is empty") }
+        return try names.map { name in
+            guard let method = ReconstructionMethod(rawValue: name) else {
+                throw MRIError(.invalidArgument, "unknown method '\(name)' (available: \(allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return method
+        }
+    }
 }
 
 /// Everything a reconstruction needs besides the data: the one place where a method and its

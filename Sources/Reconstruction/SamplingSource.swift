@@ -11,6 +11,20 @@ public enum SamplingSource: Sendable, Equatable {
     /// The lines the input file records as acquired, slice by slice.
     case recordedInFile
 
+    /// The sampling the command-line flags give: `--accel R` (with `--acs N`), `--mask FILE`,
+    /// or neither (the file's own record).
+    public init(acceleration: Int?, acsLines: Int?, maskFile: String?) throws {
+        if let maskFile {
+            guard acceleration == nil && acsLines == nil else { throw MRIError(.invalidArgument, "a mask and an acceleration (with ACS lines) were both given: give one, not both") }
+            self = .maskFile(maskFile)
+        } else if let acceleration {
+            self = .uniform(acceleration: acceleration, acsLines: acsLines ?? Self.defaultACSLines)
+        } else {
+            guard acsLines == nil else { throw MRIError(.invalidArgument, "ACS lines need the acceleration R", setting: .acsLines) }
+            self = .recordedInFile
+        }
+    }
+
     /// Default number of ACS lines of a uniform pattern.
     public static let defaultACSLines = 32
 

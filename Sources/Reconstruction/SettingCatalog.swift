@@ -21,7 +21,7 @@ public struct SettingDescription: Sendable, Equatable {
     public let acceptsAuto: Bool
     /// The default, as the library's own value says it.
     public let defaultValue: String
-    /// One line for help texts and documents.
+    /// What it is, for help texts and documents (the command line's help is this text).
     public let summary: String
     /// The setting an ``MRICore/MRIError`` about it names.
     public let setting: MRIError.Setting?
@@ -34,48 +34,54 @@ public enum SettingCatalog {
         let every = ReconstructionMethod.allCases
         return [
             .init(key: "kernel_lines", flag: "--kernel-lines", python: "kernel", methods: [.grappa], acceptsAuto: true,
-                  defaultValue: "auto", summary: "measured source lines of the GRAPPA kernel", setting: .kernelLines),
+                  defaultValue: "auto", summary: "measured source lines of the GRAPPA kernel, or auto (either size auto chooses both)", setting: .kernelLines),
             .init(key: "kernel_readout", flag: "--kernel-readout", python: "kernel", methods: [.grappa], acceptsAuto: true,
-                  defaultValue: "auto", summary: "GRAPPA kernel width along the readout (odd)", setting: .kernelReadout),
+                  defaultValue: "auto", summary: "GRAPPA kernel width along the readout (odd), or auto; by default the support is chosen per scan (docs/grappa.md), and one size given alone takes the classic value (5 readout, 4 lines) for the other", setting: .kernelReadout),
             .init(key: "lambda", flag: "--lambda", python: "lamda", methods: [.grappa, .meta], acceptsAuto: true,
                   defaultValue: "auto (the residual meta branch: its model's own)",
-                  summary: "relative Tikhonov weight λ_rel of every GRAPPA kernel fitted (classic value \(Grappa.defaultLambda))",
+                  summary: "relative Tikhonov weight λ_rel of every GRAPPA kernel fitted (λ = λ_rel · trace(AᴴA)/unknowns), or auto: chosen per scan; Meta-GRAPPA's residual branch defaults to the λ_rel its model was meta-trained with. The classic fixed value is \(Grappa.defaultLambda)",
                   setting: .lambda),
             .init(key: "solver", flag: "--solver", python: "solver", methods: [.grappa], acceptsAuto: false,
-                  defaultValue: Grappa().solver.rawValue, summary: "GRAPPA calibration solver: cholesky or qr", setting: nil),
+                  defaultValue: Grappa().solver.rawValue, summary: "GRAPPA calibration solver: cholesky (fast) or qr (for checking)", setting: nil),
             .init(key: "noise_variance", flag: "--noise-variance", python: "noise_variance", methods: [.grappa], acceptsAuto: false,
                   defaultValue: "from the file's noise data, else estimated",
-                  summary: "noise variance of one k-space sample of one coil, for the automatic λ", setting: .noiseVariance),
+                  summary: "noise variance of one k-space sample of one coil (mean over the coils), where known, e.g. from a separate noise scan scaled to the readout's bandwidth: the automatic λ uses it instead of its own estimate. By default it comes from the input's noise data where the file says how they relate to its imaging samples (ISMRMRD), else it is estimated from the scan", setting: .noiseVariance),
             .init(key: "iterations", flag: "--iterations", python: "iterations", methods: [.raki], acceptsAuto: false,
-                  defaultValue: "from the scan's shape", summary: "RAKI: most Adam iterations (a loss plateau stops earlier)",
+                  defaultValue: "from the scan's shape", summary: "RAKI: most Adam iterations (training stops earlier on a loss plateau); by default from the scan's shape, as many as fit ~22 s of arithmetic on 2 cores (100…1500)",
                   setting: .iterations),
             .init(key: "learning_rate", flag: "--learning-rate", python: "learning_rate", methods: [.raki], acceptsAuto: false,
                   defaultValue: "\(raki.learningRate)", summary: "RAKI: Adam learning rate", setting: .learningRate),
             .init(key: "seed", flag: "--seed", python: "seed", methods: [.raki], acceptsAuto: false,
-                  defaultValue: "\(raki.seed)", summary: "RAKI: seed of the initial weights", setting: nil),
+                  defaultValue: "\(raki.seed)", summary: "RAKI: seed of the initial weights (same seed, same result)", setting: nil),
             .init(key: "hidden", flag: "--hidden", python: "hidden", methods: [.raki], acceptsAuto: false,
-                  defaultValue: "\(raki.hiddenChannels.0),\(raki.hiddenChannels.1)", summary: "RAKI: channels of the two hidden layers",
+                  defaultValue: "\(raki.hiddenChannels.0),\(raki.hiddenChannels.1)", summary: "RAKI: channels of the two hidden layers, as A,B",
                   setting: .hiddenChannels),
             .init(key: "plateau_window", flag: "--plateau-window", python: "plateau_window", methods: [.raki], acceptsAuto: false,
-                  defaultValue: "\(raki.plateauWindow)", summary: "RAKI: iterations without a 0.1 % gain that end training",
+                  defaultValue: "\(raki.plateauWindow)", summary: "RAKI: stop when the loss has not improved by 0.1 % over this many iterations",
                   setting: .plateauWindow),
             .init(key: "whitening_ridge", flag: "--whitening-ridge", python: "whitening_ridge", methods: [.raki], acceptsAuto: false,
-                  defaultValue: "\(raki.whiteningRidge ?? 0)", summary: "RAKI: relative ridge of the first layer's input whitening (0: none)",
+                  defaultValue: "\(raki.whiteningRidge ?? 0)", summary: "RAKI: relative ridge of the first layer's input whitening (0 trains on the raw input)",
                   setting: .whiteningRidge),
             .init(key: "variant", flag: "--variant", python: "variant", methods: [.meta], acceptsAuto: false,
-                  defaultValue: ReconstructionSettings().metaVariant.rawValue, summary: "Meta-GRAPPA variant: paper or residual",
+                  defaultValue: ReconstructionSettings().metaVariant.rawValue, summary: "Meta-GRAPPA variant: paper (the published method) or residual (per-scan linear branch + meta-adapted learner)",
                   setting: nil),
             .init(key: "model", flag: "--model", python: "model", methods: [.meta], acceptsAuto: false,
-                  defaultValue: "the shipped model of the variant for the scan's R", summary: "Meta-GRAPPA model file (.mgmeta)",
+                  defaultValue: "the shipped model of the variant for the scan's R", summary: "Meta-GRAPPA model file from `metagrappa meta-train` (.mgmeta); by default the shipped model of the variant for the paper's 32-coil array at the scan's R (4, 5 or 6)",
                   setting: .metaModel),
             .init(key: "allow_other_array", flag: "--allow-other-array", python: "allow_other_array", methods: [.meta],
                   acceptsAuto: false, defaultValue: "\(ReconstructionSettings().allowOtherArray)",
-                  summary: "Meta-GRAPPA: use the model on a scan of another coil array", setting: .coilArray),
+                  summary: "Meta-GRAPPA: use the model even if the scan's coil-correlation fingerprint does not match its array (same coil count)", setting: .coilArray),
             .init(key: "virtual_coils", flag: "--virtual-coils", python: "virtual_coils", methods: every, acceptsAuto: false,
-                  defaultValue: "none (the physical coils)", summary: "SVD coil compression to N virtual coils before reconstructing",
+                  defaultValue: "none (the physical coils)", summary: "SVD coil compression to N virtual coils (fitted on the ACS) before reconstructing; the output keeps the physical coils",
                   setting: .virtualCoils),
         ]
     }()
+
+    /// The description of the setting with JSON key `key`, as a help text (capitalised).
+    public static func help(_ key: String) -> String {
+        guard let summary = all.first(where: { $0.key == key })?.summary else { preconditionFailure("no setting \(key)") }
+        return summary.prefix(1).uppercased() + summary.dropFirst() + "."
+    }
 
     /// The JSON keys.
     public static var keys: Set<String> { Set(all.map(\.key)) }
@@ -84,4 +90,30 @@ public enum SettingCatalog {
     public static var grappaKernelKeys: Set<String> {
         Set(all.filter { $0.methods == [.grappa] || $0.key == "lambda" }.map(\.key))
     }
+
+    /// An error's message in the command line's terms: the flag of the setting at fault first,
+    /// and what to do about it where the library leaves that to the front end.
+    public static func commandLineMessage(_ error: MRIError) -> String {
+        guard let setting = error.setting else { return error.message }
+        let flag = jobFlags[setting] ?? all.first { $0.setting == setting }?.flag
+        return (flag.map { "\($0): " } ?? "") + error.message + (commandLineHints[setting].map { "; \($0)" } ?? "")
+    }
+
+    /// The command-line flags of the settings that are not reconstruction settings (those
+    /// have theirs in ``all``), and of a scan refused by its model's array.
+    public static let jobFlags: [MRIError.Setting: String] = [
+        .acceleration: "--accel", .acsLines: "--acs", .mask: "--mask", .slice: "--slice", .kernel: "--kernel",
+        .gFactor: "--gfactor", .prewhitening: "--prewhiten", .coilArray: "--model",
+    ]
+
+    /// What to do about a refused setting, in the command line's terms.
+    static let commandLineHints: [MRIError.Setting: String] = [
+        .mask: "give --accel R (with --acs N) or --mask FILE",
+        .whiteningRidge: "0 turns whitening off",
+        .metaModel: "train one with `metagrappa meta-train` (--accel R; --data FILE… for your own array) and pass it with --model",
+        .coilArray: "train one for this scanner with `metagrappa meta-train --data FILE… -o MODEL` and pass it with --model, or pass --allow-other-array to use this one anyway",
+        .kernel: "use it with --method grappa",
+        .gFactor: "use it with --method grappa and without --virtual-coils",
+        .prewhitening: "leave out --prewhiten (or give --no-prewhiten)",
+    ]
 }

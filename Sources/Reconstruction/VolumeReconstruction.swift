@@ -51,6 +51,25 @@ public struct VolumeReconstruction {
         public var noiseVariance: Double?
     }
 
+    /// The report for a log (`recon --timing`): seconds per stage, the prewhitening, the
+    /// noise variance from the noise data, each slice's GRAPPA kernel.
+    public static func describe(_ report: Report) -> [String] {
+        let t = report.timings
+        var lines = [String(format: "open %.1f ms, calibrate %.1f ms, apply %.1f ms, waiting for reads/writes %.1f ms, commit %.1f ms, total %.1f ms",
+                            t.open * 1e3, t.calibrate * 1e3, t.apply * 1e3, t.waiting * 1e3, t.commit * 1e3, t.total * 1e3)]
+        if let w = report.whitening {
+            lines.append("prewhitened: noise covariance of \(w.coils) coils from \(w.samples) samples per coil; output mapped back to the physical coils")
+        }
+        if let v = report.noiseVariance {
+            lines.append("noise variance per sample from the noise data: \(String(format: "%.3g", v)) (GRAPPA's automatic λ uses it)")
+        }
+        for (slice, kernel) in report.kernels.enumerated() {
+            let which = report.kernels.count > 1 ? " of slice \(slice)" : ""
+            lines.append("GRAPPA kernel\(which): \(kernel.geometry), λ_rel \(String(format: "%.3g", kernel.lambda))")
+        }
+        return lines
+    }
+
     /// Seconds per stage of a whole run.
     public struct Timings: Sendable {
         /// Opening the input and creating the output.

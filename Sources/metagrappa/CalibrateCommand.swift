@@ -1,6 +1,4 @@
 import ArgumentParser
-import GRAPPA
-import MRIIO
 import Reconstruction
 
 struct CalibrateCommand: ReportingCommand {
@@ -26,7 +24,7 @@ struct CalibrateCommand: ReportingCommand {
     @OptionGroup(title: "GRAPPA") var grappaOptions: GrappaOptions
 
     func execute() throws {
-        var job = VolumeCalibration(input: input, output: output, sampling: acquisition.sampling)
+        var job = VolumeCalibration(input: input, output: output, sampling: try acquisition.sampling)
         job.grappa = grappaOptions.grappa
         job.slice = slice
         job.openInput = IsolatedInput.openReader

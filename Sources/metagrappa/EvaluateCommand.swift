@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
-import MRICore
-import MRIIO
 import Reconstruction
-import Reporting
 
 struct EvaluateCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
@@ -57,34 +54,14 @@ struct EvaluateCommand: ReportingCommand {
     @OptionGroup(title: "RAKI") var rakiOptions: RakiOptions
     @OptionGroup(title: "Meta-GRAPPA") var metaOptions: MetaOptions
 
-    func parsedMethods() throws -> [ReconstructionMethod] {
-        let names = methods.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard !names.isEmpty else { throw MRIError(.invalidArgument, "--methods is empty") }
-        return try names.map { name in
-            guard let m = ReconstructionMethod(rawValue: name) else {
-                throw MRIError(.invalidArgument,
-                               "unknown method '\(name)' in --methods (available: \(ReconstructionMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            return m
-        }
-    }
-
-    func parsedAccelerations() throws -> [Int] {
-        let values = accel.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
-            throw MRIError(.invalidArgument, "--accel must be an integer or a comma-separated list of integers, found '\(accel)'")
-        }
-        return values.map { $0! }
-    }
-
     func execute() throws {
-        let chosen = try parsedMethods()
+        let chosen = try ReconstructionMethod.list(methods)
         var evaluation = Evaluation(methods: chosen, settings: reconstructionSettings(
             method: chosen[0], grappa: grappaOptions, raki: rakiOptions, meta: metaOptions, coils: coilCompression))
         evaluation.reinsertACS = !noAcsReinsert
         evaluation.errorScale = errorScale
         evaluation.crop = crop
-        var job = EvaluationJob(inputs: inputs, accelerations: try parsedAccelerations(), acsLines: acs, evaluation: evaluation)
+        var job = EvaluationJob(inputs: inputs, accelerations: try EvaluationJob.accelerations(accel), acsLines: acs, evaluation: evaluation)
         (job.slice, job.jsonOutput, job.pngOutput, job.reportDirectory) = (slice, json, png, report)
         job.openInput = IsolatedInput.openReader
         try job.validate()

@@ -4,10 +4,9 @@ import MetaLearner
 import MetaTraining
 import MRICore
 import MRIIO
-import Simulation
 
 struct MetaTrainCommand: ReportingCommand {
-    static let stopsAtOnceOnInterrupt = false  // checkpoints at its next step instead (Interruption)
+    static let stopsAtOnceOnInterrupt = false  // checkpoints at its next step instead (StopRequest)
 
     static let configuration = CommandConfiguration(
         commandName: "meta-train",
@@ -95,9 +94,6 @@ struct MetaTrainCommand: ReportingCommand {
     func execute() throws {
         try KSpaceFiles.validateOutput(output, input: "", extensions: ["mgmeta"])
         guard acsReadout >= 0 else { throw MRIError(.invalidArgument, "--acs-readout must be ≥ 0 (0: all), found \(acsReadout)") }
-        guard !subjects || data.isEmpty else {
-            throw MRIError(.invalidArgument, "--subjects varies simulated tasks; it cannot apply to your own scans (--data)")
-        }
         var options = MetaTrainer.Options()
         options.variant = variant
         options.acceleration = accel
@@ -114,9 +110,7 @@ struct MetaTrainCommand: ReportingCommand {
         (schedule.iterations, schedule.validateEvery, schedule.checkpointEvery, schedule.patience, schedule.acsLines)
             = (iterations, validateEvery, checkpointEvery, patience, acs)
         try schedule.validate()
-        let tasks = data.isEmpty ? try MetaTrainingTasks.simulated(volume: volume.map(BrainVolume.read) ?? BrainVolume.colin27(),
-                                                                          source: volume ?? "the shipped Colin27 volume", seed: seed, subjects: subjects)
-                                 : try MetaTrainingTasks.files(data)
+        let tasks = try MetaTrainingTasks.chosen(scans: data, volume: volume, seed: seed, subjects: subjects)
         var run = MetaTrainingRun(options: options, tasks: tasks, modelPath: output)
         run.schedule = schedule
         run.checkpointPath = checkpoint ?? output + ".checkpoint"
@@ -125,9 +119,9 @@ struct MetaTrainCommand: ReportingCommand {
             let agreement = try run.remeasureProfile()
             return printError(String(format: "meta-train: coil-array profile of %@ measured again (least agreement %.2f)", output, agreement))
         }
-        run.onEvent = report
-        Interruption.install()
-        run.shouldStop = { Interruption.requested }
+        run.onEvent = { [run] in printError(run.describe($0)) }
+        StopRequest.install()
+        run.shouldStop = { StopRequest.requested }
         switch try run.run(resume: resume) {
         case let .interrupted(iteration):
             printError("meta-train: interrupted at step \(iteration); checkpoint \(run.checkpointPath) saved, continue with --resume")
@@ -135,38 +129,5 @@ struct MetaTrainCommand: ReportingCommand {
         case let .finished(best, iteration, grappa):
             printError(String(format: "meta-train: best validation NRMSE %.4f at step %d (GRAPPA %.4f); model %@", best, iteration, grappa, output))
         }
-    }
-
-    private func report(_ event: MetaTrainingRun.Event) {
-        switch event {
-        case let .started(profile, parameters, grappa):
-            printError(String(format: "meta-train: %@ variant, %d coils (%@), R=%d, ACS %d, T=%d, learner %d,%d (%d parameters); validation GRAPPA NRMSE %.4f",
-                              variant.rawValue, profile.coils, profile.name, accel, acs, steps, hidden.first, hidden.second, parameters, grappa))
-        case let .validated(v):
-            let loss = v.meanLoss.map { String(format: "%.4f", $0) } ?? "–"
-            printError(String(format: "step %d/%d  meta-loss %@  validation NRMSE %.4f (GRAPPA %.4f)%@  best %.4f @%d  %.0f s  ETA ≤ %.0f s",
-                              v.iteration, iterations, loss, v.nrmse, v.grappaNRMSE, v.improved ? " *" : "",
-                              v.best, v.bestIteration, v.seconds, v.remaining))
-        }
-    }
-}
-
-/// Ctrl-C (SIGINT) or SIGTERM during meta-training: finish the current step, save a
-/// checkpoint, stop.
-enum Interruption {
-    nonisolated(unsafe) static var flag: sig_atomic_t = 0
-    static var requested: Bool { flag != 0 }
-
-    static func install() {
-        signal(SIGINT) { _ in Interruption.flag = 1 }
-        signal(SIGTERM) { _ in Interruption.flag = 1 }
-        // A parent may start us with these signals blocked (a child inherits the mask of the
-        // thread that spawned it, and dispatch worker threads block nearly every signal):
-        // then Ctrl-C would be held back until the run ended. Unblock them.
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 }

@@ -1,6 +1,4 @@
 import ArgumentParser
-import Compute
-import Foundation
 import GRAPPA
 import MetaLearner
 import MRICore
@@ -19,37 +17,27 @@ struct AcquisitionOptions: ParsableArguments {
     var mask: String?
 
     func validate() throws {
-        if mask != nil && (accel != nil || acs != nil) {
-            throw ValidationError("give either --mask or --accel/--acs, not both")
-        }
-        if acs != nil && accel == nil { throw ValidationError("--acs needs --accel R") }
+        do { _ = try sampling } catch let error as MRIError { throw ValidationError(error.commandLineMessage) }
     }
 
-    var sampling: SamplingSource {
-        if let mask { return .maskFile(mask) }
-        if let accel { return .uniform(acceleration: accel, acsLines: acs ?? SamplingSource.defaultACSLines) }
-        return .recordedInFile
-    }
+    var sampling: SamplingSource { get throws { try SamplingSource(acceleration: accel, acsLines: acs, maskFile: mask) } }
 }
 
 /// GRAPPA settings shared by the subcommands that run it.
 struct GrappaOptions: ParsableArguments {
-    @Option(name: .customLong("kernel-readout"),
-            help: "GRAPPA kernel width along the readout (odd), or auto. Default: the support chosen per scan (docs/grappa.md); one size given alone takes the classic value (5 readout, 4 lines) for the other.")
+    @Option(name: .customLong("kernel-readout"), help: .init(SettingCatalog.help("kernel_readout")))
     var readout: Automatic<Int>?
 
-    @Option(name: .customLong("kernel-lines"),
-            help: "Number of measured source lines in the GRAPPA kernel, or auto (either size auto chooses both).")
+    @Option(name: .customLong("kernel-lines"), help: .init(SettingCatalog.help("kernel_lines")))
     var lines: Automatic<Int>?
 
-    @Option(help: "Relative Tikhonov regularisation λ_rel (λ = λ_rel · trace(AᴴA)/unknowns), or auto. Default: chosen per scan; for Meta-GRAPPA's residual branch, the λ_rel its model was meta-trained with. The classic fixed value is \(Grappa.defaultLambda).")
+    @Option(help: .init(SettingCatalog.help("lambda")))
     var lambda: Automatic<Double>?
 
-    @Option(help: "Calibration solver: cholesky (fast) or qr (for checking).")
+    @Option(help: .init(SettingCatalog.help("solver")))
     var solver: Grappa.Solver = .cholesky
 
-    @Option(name: .customLong("noise-variance"),
-            help: "Noise variance of one k-space sample of one coil (mean over the coils), where known, e.g. from a separate noise scan scaled to the readout's bandwidth: the automatic λ uses it instead of its own estimate. Default: from the input's noise data where the file says how they relate to its imaging samples (ISMRMRD), else estimated from the scan.")
+    @Option(name: .customLong("noise-variance"), help: .init(SettingCatalog.help("noise_variance")))
     var noiseVariance: Double?
 
     func validate() throws {
@@ -108,24 +96,22 @@ struct LayerWidths: ExpressibleByArgument {
 
 /// RAKI settings shared by the subcommands that run it.
 struct RakiOptions: ParsableArguments {
-    @Option(help: "RAKI: most Adam iterations (training stops earlier on a loss plateau). Default: from the scan's shape, as many as fit ~22 s of arithmetic on 2 cores (100…1500).")
+    @Option(help: .init(SettingCatalog.help("iterations")))
     var iterations: Int?
 
-    @Option(name: .customLong("learning-rate"), help: "RAKI: Adam learning rate.")
+    @Option(name: .customLong("learning-rate"), help: .init(SettingCatalog.help("learning_rate")))
     var learningRate = Raki.Options().learningRate
 
-    @Option(help: "RAKI: seed of the initial weights (same seed, same result).")
+    @Option(help: .init(SettingCatalog.help("seed")))
     var seed = Raki.Options().seed
 
-    @Option(name: .customLong("hidden"), help: "RAKI: channels of the two hidden layers, as A,B.")
+    @Option(name: .customLong("hidden"), help: .init(SettingCatalog.help("hidden")))
     var hidden = LayerWidths(Raki.Options().hiddenChannels.0, Raki.Options().hiddenChannels.1)
 
-    @Option(name: .customLong("plateau-window"),
-            help: "RAKI: stop when the loss has not improved by 0.1 % over this many iterations.")
+    @Option(name: .customLong("plateau-window"), help: .init(SettingCatalog.help("plateau_window")))
     var plateauWindow = Raki.Options().plateauWindow
 
-    @Option(name: .customLong("whitening-ridge"),
-            help: "RAKI: relative ridge of the first layer's input whitening (0 trains on the raw input).")
+    @Option(name: .customLong("whitening-ridge"), help: .init(SettingCatalog.help("whitening_ridge")))
     var whiteningRidge: Float = Raki.Options().whiteningRidge ?? 0
 
     func validate() throws {
@@ -146,8 +132,7 @@ struct RakiOptions: ParsableArguments {
 
 /// SVD coil compression, shared by the subcommands that reconstruct.
 struct CoilCompressionOptions: ParsableArguments {
-    @Option(name: .customLong("virtual-coils"),
-            help: "Compress to N SVD virtual coils (fitted on the ACS) before reconstructing; the output keeps the physical coils.")
+    @Option(name: .customLong("virtual-coils"), help: .init(SettingCatalog.help("virtual_coils")))
     var virtualCoils: Int?
 }
 
@@ -164,14 +149,13 @@ struct PrewhiteningOptions: ParsableArguments {
 
 /// Options of the meta-learned reconstruction.
 struct MetaOptions: ParsableArguments {
-    @Option(help: "Meta: variant, paper (the published method) or residual (per-scan linear branch + meta-adapted learner).")
+    @Option(help: .init(SettingCatalog.help("variant")))
     var variant: MetaVariant = .paper
 
-    @Option(help: "Meta: model file from `metagrappa meta-train` (default: the shipped model of the variant for the paper's 32-coil array at the scan's R: 4, 5 or 6).")
+    @Option(help: .init(SettingCatalog.help("model")))
     var model: String?
 
-    @Flag(name: .customLong("allow-other-array"),
-          help: "Meta: use the model even if the scan's coil-correlation fingerprint does not match its array (same coil count).")
+    @Flag(name: .customLong("allow-other-array"), help: .init(SettingCatalog.help("allow_other_array")))
     var allowOtherArray = false
 
     /// The model file given (nil: the shipped model of the variant, chosen for each scan's R).
@@ -185,28 +169,10 @@ func reconstructionSettings(method: ReconstructionMethod, grappa: GrappaOptions,
     var settings = ReconstructionSettings(method: method)
     settings.grappa = grappa.grappa
     settings.raki = raki.raki
-    settings.rakiProgress = { TrainingProgress.reporter() }
+    settings.rakiProgress = Raki.terminalProgress
     settings.virtualCoils = coils.virtualCoils
     settings.allowOtherArray = meta.allowOtherArray
     settings.metaVariant = meta.variant
     settings.lambda = grappa.givenLambda
     return settings
-}
-
-/// Training progress on stderr (iteration, loss, ETA), only when stderr is a terminal.
-enum TrainingProgress {
-    static func reporter() -> Raki.Progress? {
-        guard isatty(STDERR_FILENO) == 1 else { return nil }
-        let clock = Stopwatch()
-        return { iteration, maxIterations, loss, done in
-            guard iteration % 10 == 0 || done else { return }
-            let elapsed = clock.seconds
-            // An upper bound: a loss plateau may end training earlier.
-            let eta = elapsed / Double(iteration) * Double(maxIterations - iteration)
-            let line = done
-                ? String(format: "\rRAKI %d iterations, loss %.3e, %.1f s            \n", iteration, loss, elapsed)
-                : String(format: "\rRAKI iteration %d/%d  loss %.3e  ETA ≤ %.0f s ", iteration, maxIterations, loss, eta)
-            FileHandle.standardError.write(Data(line.utf8))
-        }
-    }
 }

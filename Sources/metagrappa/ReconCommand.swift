@@ -49,7 +49,7 @@ struct ReconCommand: ReportingCommand {
     var timing = false
 
     func execute() throws {
-        var job = VolumeReconstruction(input: input, output: output, sampling: acquisition.sampling)
+        var job = VolumeReconstruction(input: input, output: output, sampling: try acquisition.sampling)
         job.slice = slice
         job.gFactorOutput = gfactor
         job.imageOutput = png
@@ -62,19 +62,6 @@ struct ReconCommand: ReportingCommand {
         if method == .meta { job.settings.metaModel = try metaOptions.load() }
         let report = try job.run()
         if let why = report.unusableNoise { printError("metagrappa: warning: \(why)") }
-        if timing {
-            let t = report.timings
-            printError(String(format: "open %.1f ms, calibrate %.1f ms, apply %.1f ms, waiting for reads/writes %.1f ms, commit %.1f ms, total %.1f ms",
-                              t.open * 1e3, t.calibrate * 1e3, t.apply * 1e3, t.waiting * 1e3, t.commit * 1e3, t.total * 1e3))
-            if let w = report.whitening {
-                printError("prewhitened: noise covariance of \(w.coils) coils from \(w.samples) samples per coil; output mapped back to the physical coils")
-            }
-            if let v = report.noiseVariance {
-                printError("noise variance per sample from the noise data: \(String(format: "%.3g", v)) (GRAPPA's automatic λ uses it)")
-            }
-            for (slice, kernel) in report.kernels.enumerated() {
-                printError("GRAPPA kernel\(report.kernels.count > 1 ? " of slice \(slice)" : ""): \(kernel.geometry), λ_rel \(String(format: "%.3g", kernel.lambda))")
-            }
-        }
+        if timing { VolumeReconstruction.describe(report).forEach(printError) }
     }
 }

@@ -1,6 +1,4 @@
 import ArgumentParser
-import Foundation
-import MRICore
 import MRIIO
 import Simulation
 
@@ -30,7 +28,7 @@ struct SimulateCommand: ReportingCommand {
     var array: PhantomSimulator.Layout?
 
     @Option(help: "Noise standard deviation relative to the largest coil-image magnitude.")
-    var noise = 0.004
+    var noise = ScanSimulation().noiseLevel
 
     @Option(help: "Noise correlation strength between neighbouring coils, in [0, 1) (default 0.25).")
     var correlation: Double?
@@ -42,7 +40,7 @@ struct SimulateCommand: ReportingCommand {
     var brain: Int?
 
     @Option(help: "Random seed (phase and noise).")
-    var seed: UInt64 = 20190501
+    var seed = ScanSimulation().seed
 
     @Option(help: "Also write the noise-free k-space here.")
     var clean: String?
@@ -50,33 +48,11 @@ struct SimulateCommand: ReportingCommand {
     func execute() throws {
         try KSpaceFiles.validateOutput(output, input: "", extensions: ["npy"])
         if let clean { try KSpaceFiles.validateOutput(clean, input: output, extensions: ["npy"]) }
-        let result: (noisy: KSpace, clean: KSpace)
-        if let brain {
-            let phantomOptions: [(String, Bool)] = [("--matrix", matrix != nil), ("--ny", ny != nil), ("--nx", nx != nil),
-                                                    ("--coils", coils != nil), ("--array", array != nil),
-                                                    ("--correlation", correlation != nil), ("--object-scale", objectScale != nil)]
-            if let given = phantomOptions.first(where: \.1) {
-                throw MRIError(.invalidArgument, "--brain: \(given.0) is a phantom option; a brain slice is 288² through the paper's array")
-            }
-            let volume = try BrainVolume.colin27()
-            guard (0..<volume.depth).contains(brain) else {
-                throw MRIError(.invalidArgument, "--brain: slice \(brain) is outside the volume's 0…\(volume.depth - 1)")
-            }
-            let scan = try BrainTaskSimulator(volume: volume).scan(slice: brain, seed: seed, noiseLevel: noise, augment: false)
-            result = (scan.noisy, scan.clean)
-        } else {
-            let array = array ?? .rings, matrix = matrix ?? 128
-            if array == .paper, let coils, coils != PaperCoilArray.coils {
-                throw MRIError(.invalidArgument, "--array paper is the \(PaperCoilArray.coils)-loop array: --coils \(coils) contradicts it (leave --coils out)")
-            }
-            var sim = PhantomSimulator(ny: ny ?? matrix, nx: nx ?? matrix, coils: array == .paper ? PaperCoilArray.coils : coils ?? 8,
-                                       noiseLevel: noise, seed: seed)
-            sim.array = array
-            if let correlation { sim.noiseCorrelation = correlation }
-            if let objectScale { sim.objectScale = objectScale }
-            let simulated = try sim.simulate()
-            result = (simulated.noisy, simulated.clean)
-        }
+        var simulation = ScanSimulation()
+        (simulation.matrix, simulation.ny, simulation.nx, simulation.coils, simulation.array) = (matrix, ny, nx, coils, array)
+        (simulation.noiseLevel, simulation.noiseCorrelation, simulation.objectScale) = (noise, correlation, objectScale)
+        (simulation.brainSlice, simulation.seed) = (brain, seed)
+        let result = try simulation.run()
         try NpyFile.write(result.noisy, to: output)
         if let clean { try NpyFile.write(result.clean, to: clean) }
     }

@@ -1,0 +1,49 @@
+import Foundation
+import MRICore
+
+/// What `metagrappa info` prints about a k-space or mask file: shape, element type, per-coil
+/// energy, the sampling it records or appears to have, its noise data.
+public enum FileDescription {
+    /// The description's lines. `openReader` opens a k-space file other than `.npy` (the
+    /// command line reads HDF5 in a child process first, ``IsolatedReader``).
+    public static func lines(of file: String, openReader: (String) throws -> any KSpaceVolumeReader) throws -> [String] {
+        var out = ["file   \(file)"]
+        guard URL(fileURLWithPath: file).pathExtension.lowercased() == "npy" else {
+            let reader = try openReader(file)
+            out.append("format \(reader.format.rawValue), \(reader.slices) slice\(reader.slices == 1 ? "" : "s")")
+            out += reader.properties.map { "\($0.0): \($0.1)" }
+            out += describe(try reader.readSlice(0))
+            if let lines = try reader.acquiredLines(slice: 0) { out.append("slice 0 acquisitions: \(lines.summary)") }
+            if let noise = try reader.noiseScans() {
+                out.append("noise: \(noise.ny) readouts × \(noise.nx) samples of \(noise.coils) coils (used to prewhiten)")
+            }
+            return out
+        }
+        let header = try NpyFile.header(of: file)
+        out.append("dtype  \(header.elementType.descr)\(header.bigEndian ? " (big-endian)" : "")\(header.fortranOrder ? ", Fortran order" : "")")
+        out.append("shape  \(header.shape)")
+        if header.elementType.isComplex && header.shape.count == 3 {
+            out += describe(try NpyFile.readKSpace(file).0)
+        } else if header.shape.count == 1 {
+            let mask = try NpyFile.readMask(file)
+            out.append("mask   \(mask.acquiredCount)/\(mask.ny) lines acquired; \(mask.summary)")
+        }
+        return out
+    }
+
+    private static func describe(_ k: KSpace) -> [String] {
+        let energies = k.coilEnergies()
+        let total = energies.reduce(0, +)
+        let peak = k.data.lazy.map { $0.length }.max() ?? 0
+        var out = ["layout [coils, ky, kx] = [\(k.coils), \(k.ny), \(k.nx)]",
+                   String(format: "max |k| %.4g at DC-centred k-space; total energy %.4g", peak, total),
+                   "coil energy (% of total):"]
+        out += energies.enumerated().map { c, e in String(format: "  coil %3d  %6.2f %%", c, total > 0 ? 100 * e / total : 0) }
+        // Only a description: reconstructions never infer a mask from zeros.
+        let lines = SamplingMask(acquired: (0..<k.ny).map { y in
+            (0..<k.coils).contains { c in (0..<k.nx).contains { x in k[c, y, x] != .zero } }
+        })
+        out.append("lines with non-zero samples: \(lines.acquiredCount)/\(k.ny); \(lines.summary) (inferred from zeros; pass --mask to recon)")
+        return out
+    }
+}
