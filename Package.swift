@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Reporting", targets: ["Reporting"]),
         .library(name: "GRAPPA", targets: ["GRAPPA"]),
+        .library(name: "CoilSensitivity", targets: ["CoilSensitivity"]),
         .library(name: "NeuralNetwork", targets: ["NeuralNetwork"]),
         .library(name: "KSpaceLattice", targets: ["KSpaceLattice"]),
         .library(name: "RAKI", targets: ["RAKI"]),
@@ -62,6 +63,8 @@ let package = Package(
         .target(name: "Reporting", dependencies: ["MRICore", "MRIIO", "CZlib"]),
         // GRAPPA calibration, application, automatic support and λ, g-factor, kernel files.
         .target(name: "GRAPPA", dependencies: ["Compute", "MRICore", "CFFTW", numerics]),
+        // Coil sensitivity maps from the calibration lines (ESPIRiT).
+        .target(name: "CoilSensitivity", dependencies: ["Compute", "MRICore", numerics]),
         // A small neural-network core: shift-GEMM convolutions with hand-written backward
         // passes, activations, MSE, Adam; parameters as one flat vector.
         .target(name: "NeuralNetwork", dependencies: ["Compute"]),
@@ -107,6 +110,7 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "MRICore", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "MRICore", "TestSupport"]),
         .testTarget(name: "GRAPPATests", dependencies: ["GRAPPA", "MRICore", "MRIIO", "Simulation", "TestSupport", numerics]),
+        .testTarget(name: "CoilSensitivityTests", dependencies: ["CoilSensitivity", "MRICore", "Simulation", "TestSupport", numerics]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "MRICore", "TestSupport"]),
         .testTarget(name: "RAKITests", dependencies: ["RAKI", "GRAPPA", "MRICore", "MRIIO", "Simulation", "TestSupport", numerics]),
         .testTarget(name: "MetaLearnerTests", dependencies: ["MetaLearner", "GRAPPA", "RAKI", "NeuralNetwork", "MRICore",

@@ -133,3 +133,17 @@ public func generateIsmrmrdPhantom(_ path: String, acceleration: Int = 1, matrix
     let r = try runProcess(generator, args)
     guard r.status == 0 else { throw TestSetupError("ISMRMRD generator failed: \(r.stderr)") }
 }
+
+/// Writes a BART `.cfl`/`.hdr` pair (`base` without extension), column-major `dims`.
+public func writeCfl(_ base: String, dims: [Int], data: [Complex<Float>]) throws {
+    let header = "# Dimensions\n" + (dims + [Int](repeating: 1, count: 16 - dims.count)).map(String.init).joined(separator: " ") + "\n"
+    try header.write(toFile: base + ".hdr", atomically: true, encoding: .utf8)
+    try data.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: base + ".cfl"))
+}
+
+/// The first `count` samples of a BART `.cfl` (`base` without extension).
+public func readCfl(_ base: String, count: Int) throws -> [Complex<Float>] {
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: base + ".cfl"))
+    guard bytes.count >= count * 8 else { throw MRIError(.format, "\(base).cfl holds \(bytes.count / 8) samples, expected \(count)") }
+    return bytes.withUnsafeBytes { raw in Array(raw.bindMemory(to: Complex<Float>.self).prefix(count)) }
+}
