@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "Reporting", targets: ["Reporting"]),
         .library(name: "GRAPPA", targets: ["GRAPPA"]),
         .library(name: "CoilSensitivity", targets: ["CoilSensitivity"]),
+        .library(name: "CompressedSensing", targets: ["CompressedSensing"]),
         .library(name: "NeuralNetwork", targets: ["NeuralNetwork"]),
         .library(name: "KSpaceLattice", targets: ["KSpaceLattice"]),
         .library(name: "RAKI", targets: ["RAKI"]),
@@ -65,6 +66,8 @@ let package = Package(
         .target(name: "GRAPPA", dependencies: ["Compute", "MRICore", "CFFTW", numerics]),
         // Coil sensitivity maps from the calibration lines (ESPIRiT).
         .target(name: "CoilSensitivity", dependencies: ["Compute", "MRICore", numerics]),
+        // SENSE with l1-wavelet sparsity: the encoding operator, the wavelet, the solver.
+        .target(name: "CompressedSensing", dependencies: ["Compute", "MRICore", "CoilSensitivity", "CFFTW", numerics]),
         // A small neural-network core: shift-GEMM convolutions with hand-written backward
         // passes, activations, MSE, Adam; parameters as one flat vector.
         .target(name: "NeuralNetwork", dependencies: ["Compute"]),
@@ -87,7 +90,7 @@ let package = Package(
         // acquisition, coil compression around any of them, the slice pipeline over volume
         // files, evaluation against a fully sampled reference. Every front end calls this.
         .target(name: "Reconstruction", dependencies: [
-            "Compute", "MRICore", "MRIIO", "Reporting", "GRAPPA", "RAKI", "MetaLearner",
+            "Compute", "MRICore", "MRIIO", "Reporting", "GRAPPA", "RAKI", "MetaLearner", "CoilSensitivity", "CompressedSensing",
         ]),
         // The command-line tool: one ArgumentParser type per subcommand, mapping flags onto
         // library values.
@@ -111,6 +114,8 @@ let package = Package(
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "MRICore", "TestSupport"]),
         .testTarget(name: "GRAPPATests", dependencies: ["GRAPPA", "MRICore", "MRIIO", "Simulation", "TestSupport", numerics]),
         .testTarget(name: "CoilSensitivityTests", dependencies: ["CoilSensitivity", "MRICore", "Simulation", "TestSupport", numerics]),
+        .testTarget(name: "CompressedSensingTests", dependencies: ["CompressedSensing", "CoilSensitivity", "MRICore", "Simulation",
+                                                                   "TestSupport", numerics]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "MRICore", "TestSupport"]),
         .testTarget(name: "RAKITests", dependencies: ["RAKI", "GRAPPA", "MRICore", "MRIIO", "Simulation", "TestSupport", numerics]),
         .testTarget(name: "MetaLearnerTests", dependencies: ["MetaLearner", "GRAPPA", "RAKI", "NeuralNetwork", "MRICore",

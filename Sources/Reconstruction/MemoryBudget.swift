@@ -12,6 +12,9 @@ public enum MemoryBudget {
         switch method {
         case .grappa, .meta: 12
         case .raki: 16
+        // ESPIRiT's pixel matrices, C(C+1)/2 images of the slice's size, twice (the grid and
+        // its transform): 2·(C+1)/2·… ≈ C + 1 slices of 8 bytes per coil pixel, at most.
+        case .cs: 48
         }
     }
 

@@ -1,3 +1,4 @@
+import CompressedSensing
 import Compute
 import GRAPPA
 import MetaLearner
@@ -178,4 +179,20 @@ private func reconstructInOtherCoils(_ k: consuming KSpace, _ acquisition: Acqui
     result.kspace = out
     result.timings = result.timings + StageTimings(calibration: mapping, application: t1.seconds)
     return result
+}
+
+/// SENSE with l1-wavelet sparsity on each slice (maps from its ACS).
+public struct SparseSenseReconstructor: Reconstructor {
+    public var sparse: SparseSenseReconstruction
+
+    public init(_ sparse: SparseSenseReconstruction = SparseSenseReconstruction()) {
+        self.sparse = sparse
+    }
+
+    public func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition) throws -> ReconstructionResult {
+        let t = Stopwatch()
+        let result = try sparse.reconstruct(k, acquisition)
+        return ReconstructionResult(kspace: result.kspace, timings: StageTimings(calibration: result.seconds.maps, application: t.seconds - result.seconds.maps),
+                                    sparseLambda: result.relativeLambda)
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import CompressedSensing
 import GRAPPA
 import MetaLearner
 import MRICore
@@ -12,6 +13,8 @@ public enum ReconstructionMethod: String, CaseIterable, Sendable {
     case raki
     /// Meta-GRAPPA with a meta-trained model.
     case meta
+    /// SENSE with ESPIRiT maps and l1-wavelet sparsity (``CompressedSensing/SparseSenseReconstruction``).
+    case cs
 
     /// The methods of a comma-separated list such as `grappa,raki`.
     public static func list(_ text: String) throws -> [ReconstructionMethod] {
@@ -44,9 +47,12 @@ public struct ReconstructionSettings: Sendable {
     public var metaVariant = MetaVariant.paper
     /// Use the meta model on a scan whose coil-array fingerprint does not match it.
     public var allowOtherArray = false
+    /// The sparse reconstruction's settings (its λ comes from ``lambda``).
+    public var sparse = SparseSenseReconstruction()
     /// λ_rel of every GRAPPA kernel the method fits — GRAPPA's own and the residual meta
     /// variant's linear branch — as the user gave it; nil: each one's default (GRAPPA: chosen
-    /// per scan; the residual branch: its model's own). Overrides ``grappa``'s.
+    /// per scan; the residual branch: its model's own). Overrides ``grappa``'s. For `cs`, the
+    /// sparsity weight relative to the data's intensity (nil or automatic: chosen per scan).
     public var lambda: GrappaLambda?
     /// A GRAPPA kernel to apply instead of calibrating on each slice (GRAPPA only), and the
     /// name of its file for errors.
@@ -81,12 +87,23 @@ public struct ReconstructionSettings: Sendable {
         return g
     }
 
+    /// The sparse reconstruction as it runs: ``sparse`` with ``lambda`` applied.
+    public var effectiveSparse: SparseSenseReconstruction {
+        var r = sparse
+        switch lambda {
+        case nil, .automatic?: r.lambda = .automatic
+        case let .relative(value)?: r.lambda = .relative(Float(value))
+        }
+        return r
+    }
+
     /// Throws a clear error for settings that contradict each other or are out of range.
     public func validate() throws {
         switch method {
         case .grappa: try effectiveGrappa.validate()
         case .raki: try raki.options.validate()
         case .meta: break  // the model is checked against each slice
+        case .cs: try effectiveSparse.validate()
         }
         if kernel != nil && method != .grappa {
             throw MRIError(.invalidArgument, "a given GRAPPA kernel cannot be used with \(method.rawValue)", setting: .kernel)
@@ -135,6 +152,7 @@ public struct ReconstructionSettings: Sendable {
                                          allowOtherArray: allowOtherArray, source: source)
             meta.branchLambda = lambda
             method = meta
+        case .cs: method = SparseSenseReconstructor(effectiveSparse)
         }
         return virtualCoils.map { CoilCompressedReconstructor(method, virtualCoils: $0) } ?? method
     }

@@ -19,12 +19,15 @@ public struct ReconstructionResult: Sendable {
     public var timings: StageTimings
     /// The GRAPPA kernel that filled the slice, when a linear GRAPPA kernel did (for g-factor maps).
     public var grappaKernel: GrappaKernel?
+    /// The sparse reconstruction's λ relative to the data's intensity, when it ran.
+    public var sparseLambda: Float?
 
     /// Creates a result.
-    public init(kspace: KSpace, timings: StageTimings, grappaKernel: GrappaKernel? = nil) {
+    public init(kspace: KSpace, timings: StageTimings, grappaKernel: GrappaKernel? = nil, sparseLambda: Float? = nil) {
         self.kspace = kspace
         self.timings = timings
         self.grappaKernel = grappaKernel
+        self.sparseLambda = sparseLambda
     }
 }
 

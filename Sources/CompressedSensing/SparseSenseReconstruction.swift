@@ -1,0 +1,91 @@
+import CoilSensitivity
+import Compute
+import MRICore
+import Numerics
+
+/// λ of the sparse reconstruction: relative to the data's intensity (``SparseSenseReconstruction/dataScale(_:_:)``),
+/// so that the same value suits a scan whatever its units, or chosen per scan.
+public enum SparseLambda: Sendable, Equatable {
+    case automatic
+    case relative(Float)
+}
+
+/// One slice by SENSE with l1-wavelet sparsity: ESPIRiT maps from the ACS, then
+/// argmin_x ½‖P F S x − y‖² + λ‖W x‖₁ (``SparseSense``), then the coil k-space F S x — the
+/// regularised solution on every line, measured ones included (it is a denoised estimate of
+/// them), or with the measured lines put back as measured (`keepMeasured`). Outside the
+/// maps' support the coil images are zero.
+public struct SparseSenseReconstruction: Sendable {
+    public var espirit = Espirit()
+    public var lambda = SparseLambda.automatic
+    /// Most FISTA iterations.
+    public var iterations = 100
+    /// Put the measured lines back as measured.
+    public var keepMeasured = false
+    /// Seed of the wavelet shifts.
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    public struct Result: Sendable {
+        /// The coil k-space, shaped like the input.
+        public var kspace: KSpace
+        /// The combined image x (what `pics` returns).
+        public var image: [Complex<Float>]
+        /// The maps x is combined with.
+        public var maps: SensitivityMaps
+        /// λ relative to the data's intensity, and in the data's units.
+        public var relativeLambda: Float
+        public var absoluteLambda: Float
+        public var iterations: Int
+        /// Seconds computing the maps (the rest is the solver and the transforms).
+        public var seconds: (maps: Double, total: Double)
+    }
+
+    /// Throws a clear error for settings out of range.
+    public func validate() throws {
+        guard iterations >= 1 else {
+            throw MRIError(.invalidArgument, "the sparse reconstruction needs at least 1 iteration, found \(iterations)", setting: .iterations)
+        }
+        if case let .relative(value) = lambda, !(value.isFinite && value >= 0) {
+            throw MRIError(.invalidArgument, "λ must be a finite number ≥ 0, found \(value)", setting: .lambda)
+        }
+    }
+
+    /// The λ_rel an automatic choice starts from (what BART users commonly give `pics -l1 -r`).
+    public static let defaultRelativeLambda: Float = 0.005
+
+    public func reconstruct(_ k: KSpace, _ acquisition: Acquisition) throws -> Result {
+        try validate()
+        let clock = Stopwatch()
+        let maps = try espirit.maps(of: k, calibrationLines: acquisition.autoCalibrationLines)
+        let mapSeconds = clock.seconds
+        let measured = (0..<k.ny).map { acquisition.mask.acquired[$0] }
+        let a = SenseOperator(maps: maps, measured: measured)
+        let aty = a.adjoint(k)
+        let scale = Self.dataScale(k, acquisition)
+        let relative: Float = switch lambda {
+        case .automatic: Self.defaultRelativeLambda
+        case let .relative(value): value
+        }
+        var solver = SparseSense(lambda: relative * scale)
+        solver.iterations = iterations
+        solver.seed = seed
+        let (x, done) = solver.solve(a, adjointData: aty)
+        var out = CenteredFFT.kspace(from: a.coilImages(x))
+        if keepMeasured {
+            for c in 0..<k.coils { for y in 0..<k.ny where measured[y] { for i in 0..<k.nx { out[c, y, i] = k[c, y, i] } } }
+        }
+        return Result(kspace: out, image: x, maps: maps, relativeLambda: relative, absoluteLambda: relative * scale, iterations: done,
+                      seconds: (mapSeconds, clock.seconds))
+    }
+
+    /// The data's intensity: the 90th percentile of the root-sum-of-squares image of the ACS
+    /// lines alone (a low-resolution image, at the full image's scale whatever R).
+    public static func dataScale(_ k: KSpace, _ acquisition: Acquisition) -> Float {
+        var low = KSpace(zerosCoils: k.coils, ny: k.ny, nx: k.nx)
+        for c in 0..<k.coils { for y in acquisition.autoCalibrationLines { for x in 0..<k.nx { low[c, y, x] = k[c, y, x] } } }
+        let pixels = CenteredFFT.rssImage(of: low).pixels.sorted()
+        return max(pixels[min(pixels.count - 1, pixels.count * 9 / 10)], .leastNormalMagnitude)
+    }
+}
