@@ -45,6 +45,10 @@ let package = Package(
         .executableTarget(name: "meta-bench", dependencies: [lib("Compute"), lib("MRICore"), lib("MRIIO"), lib("GRAPPA"), lib("RAKI"),
                                                             lib("Simulation"), lib("Reporting"), lib("MetaLearner"), lib("MetaTraining")],
                           path: "Sources/MetaBench"),
+        // The sparse reconstruction's error against λ, with the features of a per-scan rule.
+        .executableTarget(name: "cs-lambda-sweep", dependencies: [lib("Compute"), lib("MRICore"), lib("GRAPPA"), lib("Simulation"),
+                                                                 lib("CoilSensitivity"), lib("CompressedSensing")],
+                          path: "Sources/CsLambdaSweep"),
         .testTarget(name: "ResidualRakiTests", dependencies: ["ResidualRaki", lib("GRAPPA"), lib("RAKI"), lib("MRICore"), lib("Compute"), lib("KSpaceLattice"), lib("NeuralNetwork"),
                                                               lib("Simulation"), numerics]),
         // Checks tied to the development data in ../shared (skipped where it is absent).

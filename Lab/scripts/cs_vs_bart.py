@@ -52,9 +52,11 @@ def main():
     p.add_argument("--noise", type=float, nargs="+", default=[0.005, 0.0125])
     p.add_argument("--accel", type=int, nargs="+", default=[4, 6])
     p.add_argument("--acs", type=int, default=32)
-    p.add_argument("--bart-lambdas", type=float, nargs="+", default=[3e-4, 1e-3, 3e-3, 1e-2, 3e-2])
+    p.add_argument("--bart-lambdas", type=float, nargs="*", default=[3e-4, 1e-3, 3e-3, 1e-2, 3e-2])
     p.add_argument("--cs-lambdas", type=float, nargs="*", default=[])
     p.add_argument("--fixed", type=float, default=0.01, help="BART's common fixed λ")
+    p.add_argument("--virtual-coils", type=int, nargs="*", default=[], help="also run cs at its default λ on these many virtual coils")
+    p.add_argument("--no-grappa", action="store_true")
     p.add_argument("--binary", default=BINARY)
     p.add_argument("--json")
     a = p.parse_args()
@@ -77,19 +79,22 @@ def main():
                     combine = lambda k: (np.conj(maps) * images(k)).sum(0)  # noqa: E731
                     truth, truth_rss = combine(clean), rss(clean)
                     row = {"slice": z, "noise": noise, "R": r, "ecalib_s": t_ecalib, "bart": {}, "cs": {}}
-                    for lam in sorted(set(a.bart_lambdas + [a.fixed])):
+                    for lam in sorted(set(a.bart_lambdas + ([a.fixed] if a.bart_lambdas else []))):
                         t, _ = timed(["bart", "pics", "-S", "-l1", "-r", str(lam), "-i", "100", f("und"), f("maps"), f("x")])
                         x = read_cfl(f("x"), (ny, nx))
                         row["bart"][lam] = {"nrmse": nrmse(x, truth), "rss_nrmse": nrmse(np.abs(x), truth_rss), "s": t}
-                    for method, extra in [("grappa", [])] + [("cs", ["--lambda", str(lam)]) for lam in a.cs_lambdas] + [("cs", [])]:
+                    runs = ([] if a.no_grappa else [("grappa", [])]) + [("cs", ["--lambda", str(lam)]) for lam in a.cs_lambdas] \
+                        + [("cs", ["--virtual-coils", str(v)]) for v in a.virtual_coils] + [("cs", [])]
+                    for method, extra in runs:
                         t, _ = timed([a.binary, "recon", f("full.npy"), "-o", f("out.npy"), "--accel", str(r), "--acs", str(a.acs),
                                       "--method", method] + extra)
                         out = np.load(f("out.npy"))
-                        key = method if method == "grappa" else ("cs " + (extra[1] if extra else "auto"))
+                        key = method if method == "grappa" else ("cs " + (" ".join(extra) if extra else "auto"))
                         row["cs"][key] = {"nrmse": nrmse(combine(out), truth), "rss_nrmse": nrmse(rss(out), truth_rss), "s": t}
-                    best = min(row["bart"].items(), key=lambda kv: kv[1]["nrmse"])
+                    best = min(row["bart"].items(), key=lambda kv: kv[1]["nrmse"]) if row["bart"] else (0, {"nrmse": float("nan"), "s": 0})
+                    fixed = row["bart"].get(a.fixed, {"nrmse": float("nan")})["nrmse"]
                     print(f"z={z} noise={noise} R={r}: BART best λ {best[0]:g} {best[1]['nrmse']:.4f} "
-                          f"(at {a.fixed:g}: {row['bart'][a.fixed]['nrmse']:.4f}; ecalib {t_ecalib:.1f} s + pics {best[1]['s']:.1f} s) | "
+                          f"(at {a.fixed:g}: {fixed:.4f}; ecalib {t_ecalib:.1f} s + pics {best[1]['s']:.1f} s) | "
                           + " | ".join(f"{k} {v['nrmse']:.4f} ({v['s']:.1f} s)" for k, v in row["cs"].items()), flush=True)
                     rows.append(row)
     if a.json:

@@ -1,70 +1,86 @@
 import Compute
+import Foundation
 import MRICore
 import Numerics
 
 /// ESPIRiT's Hermitian coil × coil matrix G(r) at every pixel, from the Fourier coefficients
 /// of its entries, and its top eigenpair.
+///
+/// Each entry is a trigonometric polynomial of degree < k in each direction, evaluated
+/// separably: first along the readout for every coefficient row (pairs · (2k−1) · nx values),
+/// then, pixel row by pixel row, along ky — no image-sized array per coil pair is formed.
 struct PixelMatrices {
-    let coils: Int, ny: Int, nx: Int
-    /// Upper-triangle entries: pair p (c ≤ c′, row-major), then pixel `y * nx + x`.
-    let entries: [Complex<Float>]
+    let coils: Int, ny: Int, nx: Int, span: Int
+    /// Σ_Δx Q_p[Δy, Δx]·e^{i2πΔx(x − nx/2)/nx}: pair p, then Δy, then x.
+    let alongReadout: [Complex<Float>]
+    /// e^{i2πΔy(y − ny/2)/ny}: y, then Δy.
+    let alongLines: [Complex<Float>]
 
     /// Most power iterations per pixel, and the relative residual ‖Gv − λv‖/λ that ends them.
     static let maxIterations = 100
     static let tolerance: Float = 1e-4
 
-    /// Evaluates Σ_Δ Q[Δ] e^{i2πΔ·r} at every pixel r (centred coordinates) by one centred
-    /// inverse FFT per pair: coefficient Δ sits at (ny/2 + Δy, nx/2 + Δx).
+    /// `q`: pair p (c ≤ c′, row-major over the upper triangle), then Δy, Δx in −(k−1)…k−1.
     init(coefficients q: [Complex<Float>], coils: Int, ny: Int, nx: Int, kernelSize k: Int) {
         let span = 2 * k - 1, pairs = coils * (coils + 1) / 2
-        var grid = KSpace(zerosCoils: pairs, ny: ny, nx: nx)
+        let phase = { (delta: Int, position: Int, n: Int) -> Complex<Float> in
+            let angle = 2 * Double.pi * Double(delta) * Double(position - n / 2) / Double(n)
+            return Complex(Float(cos(angle)), Float(sin(angle)))
+        }
+        let readoutPhases = (0..<nx).flatMap { x in (0..<span).map { phase($0 - (k - 1), x, nx) } }
+        var alongReadout = [Complex<Float>](repeating: .zero, count: pairs * span * nx)
         for p in 0..<pairs {
             for dy in 0..<span {
-                let y = ((ny / 2 + dy - (k - 1)) % ny + ny) % ny
-                for dx in 0..<span {
-                    let x = ((nx / 2 + dx - (k - 1)) % nx + nx) % nx
-                    grid[p, y, x] = grid[p, y, x] + q[(p * span + dy) * span + dx]
+                let row = (p * span + dy) * span, out = (p * span + dy) * nx
+                for x in 0..<nx {
+                    var s = Complex<Float>.zero
+                    for dx in 0..<span { s = s + q[row + dx] * readoutPhases[x * span + dx] }
+                    alongReadout[out + x] = s
                 }
             }
         }
-        // The orthonormal transform divides by √(ny·nx); the sum has no such factor.
-        let scale = Float(ny * nx).squareRoot()
-        var values = CenteredFFT.image(from: grid).data
-        for i in values.indices { values[i] = values[i].multiplied(by: scale) }
-        (self.coils, self.ny, self.nx, self.entries) = (coils, ny, nx, values)
+        (self.coils, self.ny, self.nx, self.span) = (coils, ny, nx, span)
+        self.alongReadout = alongReadout
+        self.alongLines = (0..<ny).flatMap { y in (0..<span).map { phase($0 - (k - 1), y, ny) } }
     }
 
     /// The unit eigenvector of the largest eigenvalue at every pixel, by power iteration
     /// started from the previous pixel's vector along each row.
     func topEigenvectors() -> SensitivityMaps {
-        let n = ny * nx, c = coils
+        let n = ny * nx, c = coils, pairs = c * (c + 1) / 2
         var maps = [Complex<Float>](repeating: .zero, count: c * n)
         var eigenvalues = [Float](repeating: 0, count: n)
-        entries.withUnsafeBufferPointer { e in
-            maps.withUnsafeMutableBufferPointer { m in
-                eigenvalues.withUnsafeMutableBufferPointer { ev in
-                    let (entries, out, values) = (UnsafeSendable(e.baseAddress!), UnsafeSendable(m.baseAddress!), UnsafeSendable(ev.baseAddress!))
-                    Parallel.forEach(ny) { y in
-                        var h = [Complex<Float>](repeating: .zero, count: c * c)
-                        var v = [Complex<Float>](repeating: .zero, count: c), w = v
-                        for x in 0..<nx {
-                            let pixel = y * nx + x
-                            var p = 0
-                            for i in 0..<c {
-                                for j in i..<c {
-                                    let g = entries.value[p * n + pixel]
-                                    h[i * c + j] = g
-                                    h[j * c + i] = g.conjugate
-                                    p += 1
-                                }
-                            }
-                            if x == 0 || v.allSatisfy({ $0 == .zero }) {
-                                let start = (0..<c).max { h[$0 * c + $0].real < h[$1 * c + $1].real } ?? 0
-                                for i in 0..<c { v[i] = i == start ? .one : .zero }
-                            }
-                            values.value[pixel] = Self.powerIteration(h, &v, &w, coils: c)
-                            for i in 0..<c { out.value[i * n + pixel] = v[i] }
+        maps.withUnsafeMutableBufferPointer { m in
+            eigenvalues.withUnsafeMutableBufferPointer { ev in
+                let (out, values) = (UnsafeSendable(m.baseAddress!), UnsafeSendable(ev.baseAddress!))
+                Parallel.forEach(ny) { y in
+                    var row = [Complex<Float>](repeating: .zero, count: pairs * nx)
+                    // The row's entries: Σ_Δy (along the readout)·e^{i2πΔy(y − ny/2)/ny}.
+                    for p in 0..<pairs {
+                        for dy in 0..<span {
+                            let e = alongLines[y * span + dy], base = (p * span + dy) * nx
+                            for x in 0..<nx { row[p * nx + x] = row[p * nx + x] + alongReadout[base + x] * e }
                         }
+                    }
+                    var h = [Complex<Float>](repeating: .zero, count: c * c)
+                    var v = [Complex<Float>](repeating: .zero, count: c), w = v
+                    for x in 0..<nx {
+                        var p = 0
+                        for i in 0..<c {
+                            for j in i..<c {
+                                let g = row[p * nx + x]
+                                h[i * c + j] = g
+                                h[j * c + i] = g.conjugate
+                                p += 1
+                            }
+                        }
+                        if x == 0 || v.allSatisfy({ $0 == .zero }) {
+                            let start = (0..<c).max { h[$0 * c + $0].real < h[$1 * c + $1].real } ?? 0
+                            for i in 0..<c { v[i] = i == start ? .one : .zero }
+                        }
+                        let pixel = y * nx + x
+                        values.value[pixel] = Self.powerIteration(h, &v, &w, coils: c)
+                        for i in 0..<c { out.value[i * n + pixel] = v[i] }
                     }
                 }
             }

@@ -50,40 +50,67 @@ public struct SenseOperator: Sendable {
 
     /// AᴴA x.
     public func normal(_ x: [Complex<Float>]) -> [Complex<Float>] {
-        let (coils, ny, nx) = (maps.coils, maps.ny, maps.nx), n = ny * nx
-        let chunks = min(coils, Parallel.workers)
-        var partial = [Complex<Float>](repeating: .zero, count: chunks * n)
+        var out = [Complex<Float>](repeating: .zero, count: x.count)
+        let workspace = Workspace(self)
+        x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBufferPointer { normal(xp.baseAddress!, into: $0.baseAddress!, workspace) } }
+        return out
+    }
+
+    /// Buffers of ``normal(_:into:_:)`` for one solve: an FFT-aligned image and a partial sum
+    /// per worker chunk, allocated once.
+    public final class Workspace: @unchecked Sendable {
+        let chunks: Int, n: Int
+        let buffers: [UnsafeMutablePointer<fftwf_complex>]
+        let partial: UnsafeMutablePointer<Complex<Float>>
+
+        public init(_ a: SenseOperator) {
+            n = a.maps.ny * a.maps.nx
+            chunks = max(1, min(a.maps.coils, Parallel.workers))
+            buffers = (0..<chunks).map { _ in fftwf_alloc_complex(a.maps.ny * a.maps.nx)! }
+            partial = .allocate(capacity: chunks * n)
+        }
+
+        deinit {
+            for b in buffers { fftwf_free(b) }
+            partial.deallocate()
+        }
+    }
+
+    /// AᴴA x into `out`: the coils split over the workers, each summing its own part.
+    public func normal(_ x: UnsafePointer<Complex<Float>>, into out: UnsafeMutablePointer<Complex<Float>>, _ w: Workspace) {
+        let (coils, ny, nx, n) = (maps.coils, maps.ny, maps.nx, w.n)
         let plan = FFTPlanCache.shared.plan1D(n: ny, howMany: nx, stride: nx, distance: 1, forward: true)
         let inverse = FFTPlanCache.shared.plan1D(n: ny, howMany: nx, stride: nx, distance: 1, forward: false)
-        x.withUnsafeBufferPointer { xp in
-            maps.data.withUnsafeBufferPointer { sp in
-                unshiftedMask.withUnsafeBufferPointer { mp in
-                    partial.withUnsafeMutableBufferPointer { pp in
-                        let (xs, ss, ms, ps) = (UnsafeSendable(xp.baseAddress!), UnsafeSendable(sp.baseAddress!),
-                                                UnsafeSendable(mp.baseAddress!), UnsafeSendable(pp.baseAddress!))
-                        Parallel.forEach(chunks) { chunk in
-                            let work = fftwf_alloc_complex(n)!
-                            defer { fftwf_free(work) }
-                            let buffer = UnsafeMutableRawPointer(work).assumingMemoryBound(to: Complex<Float>.self)
-                            let sum = ps.value + chunk * n
-                            for c in stride(from: chunk, to: coils, by: chunks) {
-                                let s = ss.value + c * n
-                                for i in 0..<n { buffer[i] = s[i] * xs.value[i] }
-                                fftwf_execute_dft(plan.value, work, work)
-                                for y in 0..<ny {
-                                    let m = ms.value[y]
-                                    for i in (y * nx)..<((y + 1) * nx) { buffer[i] = buffer[i].multiplied(by: m) }
-                                }
-                                fftwf_execute_dft(inverse.value, work, work)
-                                for i in 0..<n { sum[i] = sum[i] + s[i].conjugate * buffer[i] }
+        maps.data.withUnsafeBufferPointer { sp in
+            unshiftedMask.withUnsafeBufferPointer { mp in
+                let (xs, ss, ms) = (UnsafeSendable(x), UnsafeSendable(sp.baseAddress!), UnsafeSendable(mp.baseAddress!))
+                Parallel.forEach(w.chunks) { chunk in
+                    let work = w.buffers[chunk]
+                    let buffer = UnsafeMutableRawPointer(work).assumingMemoryBound(to: Complex<Float>.self)
+                    let sum = w.partial + chunk * n
+                    sum.initialize(repeating: .zero, count: n)
+                    for c in stride(from: chunk, to: coils, by: w.chunks) {
+                        let s = ss.value + c * n
+                        for i in 0..<n { buffer[i] = s[i] * xs.value[i] }
+                        fftwf_execute_dft(plan.value, work, work)
+                        for y in 0..<ny {
+                            let m = ms.value[y], row = buffer + y * nx
+                            if m == 0 {
+                                row.update(repeating: .zero, count: nx)
+                            } else {
+                                for i in 0..<nx { row[i] = row[i].multiplied(by: m) }
                             }
                         }
+                        fftwf_execute_dft(inverse.value, work, work)
+                        for i in 0..<n { sum[i] = sum[i] + s[i].conjugate * buffer[i] }
                     }
                 }
             }
         }
-        var out = [Complex<Float>](partial[0..<n])
-        for chunk in 1..<max(chunks, 1) { for i in 0..<n { out[i] = out[i] + partial[chunk * n + i] } }
-        return out
+        out.update(from: w.partial, count: n)
+        for chunk in 1..<w.chunks {
+            let part = w.partial + chunk * n
+            for i in 0..<n { out[i] = out[i] + part[i] }
+        }
     }
 }

@@ -52,6 +52,11 @@ public struct SparseSenseReconstruction: Sendable {
         }
     }
 
+    /// Scans of more coils are reconstructed on this many SVD virtual coils. Measured on
+    /// 32-coil 288² brain slices (Colin27 z = 40, R = 4 and 6): 16 virtual coils had
+    /// 1.004× and 1.002× the error of all 32 at a third of the time; 12 had 1.02×.
+    public static let largestCoilCount = 16
+
     /// The λ_rel an automatic choice starts from (what BART users commonly give `pics -l1 -r`).
     public static let defaultRelativeLambda: Float = 0.005
 

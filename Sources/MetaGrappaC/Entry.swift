@@ -28,7 +28,7 @@ public func mg_uniform_mask(_ ny: Int32, _ acceleration: Int32, _ acs: Int32, _ 
     }
 }
 
-/// Reconstructs one slice with `method` (grappa, raki, meta) and JSON `options`, as
+/// Reconstructs one slice with `method` (grappa, raki, meta, cs) and JSON `options`, as
 /// `metagrappa recon --mask` does; `info` receives JSON about what ran (kernel, λ, seconds).
 @_cdecl("mg_reconstruct")
 public func mg_reconstruct(_ method: UnsafePointer<CChar>?, _ k: UnsafePointer<Float>?, _ coils: Int32, _ ny: Int32, _ nx: Int32,
@@ -51,6 +51,7 @@ public func mg_reconstruct(_ method: UnsafePointer<CChar>?, _ k: UnsafePointer<F
             report["kernel_readout"] = kernel.geometry.readout
             report["lambda"] = kernel.lambda
         }
+        if let lambda = result.sparseLambda { report["lambda"] = Double(lambda) }
         CBoundary.write(CBoundary.json(report), to: info, capacity: infoCapacity)
     }
 }

@@ -29,7 +29,7 @@ enum SettingsFromJSON {
 
     static func settings(method: String, _ o: [String: Any]) throws -> ReconstructionSettings {
         guard let method = ReconstructionMethod(rawValue: method) else {
-            throw MRIError(.invalidArgument, "method '\(method)': expected grappa, raki or meta")
+            throw MRIError(.invalidArgument, "method '\(method)': expected \(ReconstructionMethod.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         try refuseUnknown(o, known: keys)
         var s = ReconstructionSettings(method: method)
@@ -53,6 +53,11 @@ enum SettingsFromJSON {
             s.allowOtherArray = b
         }
         s.virtualCoils = try integer(o, "virtual_coils")
+        if let v = try integer(o, "iterations") { s.sparse.iterations = v }
+        if let v = o["keep_measured"] {
+            guard isBoolean(v), let b = v as? Bool else { throw bad("keep_measured", v, "true or false") }
+            s.sparse.keepMeasured = b
+        }
         if method == .meta {
             var variant = MetaVariant.paper
             if let v = o["variant"] {

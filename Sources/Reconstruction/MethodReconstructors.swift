@@ -134,6 +134,8 @@ public struct CoilCompressedReconstructor: Reconstructor {
         self.virtualCoils = virtualCoils
     }
 
+    public var replacesMeasuredLines: Bool { inner.replacesMeasuredLines }
+
     public func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition) throws -> ReconstructionResult {
         var compression: CoilCompression?
         return try reconstructInOtherCoils(k, acquisition, inner: inner, forward: { measured in
@@ -158,6 +160,8 @@ public struct PrewhitenedReconstructor: Reconstructor {
         self.whitening = whitening
     }
 
+    public var replacesMeasuredLines: Bool { inner.replacesMeasuredLines }
+
     public func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition) throws -> ReconstructionResult {
         try reconstructInOtherCoils(k, acquisition, inner: inner, forward: whitening.whitened, backward: whitening.unwhitened)
     }
@@ -175,21 +179,32 @@ private func reconstructInOtherCoils(_ k: consuming KSpace, _ acquisition: Acqui
     var result = try inner.reconstruct(transformed, acquisition)
     let t1 = Stopwatch()
     var out = try backward(result.kspace)
-    acquisition.restoreKeptLines(of: measured, into: &out)
+    if !inner.replacesMeasuredLines { acquisition.restoreKeptLines(of: measured, into: &out) }
     result.kspace = out
     result.timings = result.timings + StageTimings(calibration: mapping, application: t1.seconds)
     return result
 }
 
-/// SENSE with l1-wavelet sparsity on each slice (maps from its ACS).
+/// SENSE with l1-wavelet sparsity on each slice (maps from its ACS). A scan of more than
+/// ``SparseSenseReconstruction/largestCoilCount`` coils is first compressed to that many
+/// virtual coils, unless the settings already compress it.
 public struct SparseSenseReconstructor: Reconstructor {
     public var sparse: SparseSenseReconstruction
+    /// Whether scans of many coils are compressed here (off inside a compressing wrapper).
+    public var compressesManyCoils = true
 
     public init(_ sparse: SparseSenseReconstruction = SparseSenseReconstruction()) {
         self.sparse = sparse
     }
 
+    public var replacesMeasuredLines: Bool { !sparse.keepMeasured }
+
     public func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition) throws -> ReconstructionResult {
+        if compressesManyCoils, k.coils > SparseSenseReconstruction.largestCoilCount {
+            var inner = self
+            inner.compressesManyCoils = false
+            return try CoilCompressedReconstructor(inner, virtualCoils: SparseSenseReconstruction.largestCoilCount).reconstruct(k, acquisition)
+        }
         let t = Stopwatch()
         let result = try sparse.reconstruct(k, acquisition)
         return ReconstructionResult(kspace: result.kspace, timings: StageTimings(calibration: result.seconds.maps, application: t.seconds - result.seconds.maps),

@@ -154,6 +154,11 @@ public struct ReconstructionSettings: Sendable {
             method = meta
         case .cs: method = SparseSenseReconstructor(effectiveSparse)
         }
-        return virtualCoils.map { CoilCompressedReconstructor(method, virtualCoils: $0) } ?? method
+        guard let virtualCoils else { return method }
+        if var sparse = method as? SparseSenseReconstructor {
+            sparse.compressesManyCoils = false
+            return CoilCompressedReconstructor(sparse, virtualCoils: virtualCoils)
+        }
+        return CoilCompressedReconstructor(method, virtualCoils: virtualCoils)
     }
 }

@@ -5,10 +5,18 @@ import MRICore
 /// RAKI, Meta-GRAPPA, or coil compression around any of them.
 ///
 /// The slice comes with its ``MRICore/Acquisition``, checked once where the data entered;
-/// a reconstructor trusts it. Lines the acquisition keeps are returned as measured.
+/// a reconstructor trusts it. Lines the acquisition keeps are returned as measured, unless
+/// ``replacesMeasuredLines``.
 public protocol Reconstructor: Sendable {
     /// Reconstructs `k` (measured lines as measured; missing lines are not read).
     func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition) throws -> ReconstructionResult
+    /// Whether the measured lines come back as the reconstruction estimates them rather than
+    /// as measured (a regularised solution denoises them); wrappers then leave them so.
+    var replacesMeasuredLines: Bool { get }
+}
+
+extension Reconstructor {
+    public var replacesMeasuredLines: Bool { false }
 }
 
 /// A reconstructed slice and what it cost.

@@ -1,3 +1,4 @@
+import CompressedSensing
 import GRAPPA
 import MetaLearner
 import MRICore
@@ -37,17 +38,18 @@ public enum SettingCatalog {
                   defaultValue: "auto", summary: "measured source lines of the GRAPPA kernel, or auto (either size auto chooses both)", setting: .kernelLines),
             .init(key: "kernel_readout", flag: "--kernel-readout", python: "kernel", methods: [.grappa], acceptsAuto: true,
                   defaultValue: "auto", summary: "GRAPPA kernel width along the readout (odd), or auto; by default the support is chosen per scan (docs/grappa.md), and one size given alone takes the classic value (5 readout, 4 lines) for the other", setting: .kernelReadout),
-            .init(key: "lambda", flag: "--lambda", python: "lamda", methods: [.grappa, .meta], acceptsAuto: true,
+            .init(key: "lambda", flag: "--lambda", python: "lamda", methods: [.grappa, .meta, .cs], acceptsAuto: true,
                   defaultValue: "auto (the residual meta branch: its model's own)",
-                  summary: "relative Tikhonov weight λ_rel of every GRAPPA kernel fitted (λ = λ_rel · trace(AᴴA)/unknowns), or auto: chosen per scan; Meta-GRAPPA's residual branch defaults to the λ_rel its model was meta-trained with. The classic fixed value is \(Grappa.defaultLambda)",
+                  summary: "relative Tikhonov weight λ_rel of every GRAPPA kernel fitted (λ = λ_rel · trace(AᴴA)/unknowns), or auto: chosen per scan; Meta-GRAPPA's residual branch defaults to the λ_rel its model was meta-trained with. The classic fixed value is \(Grappa.defaultLambda). For cs, the l1-wavelet weight relative to the data's intensity (the 90th percentile of the ACS image), or auto: chosen per scan",
                   setting: .lambda),
             .init(key: "solver", flag: "--solver", python: "solver", methods: [.grappa], acceptsAuto: false,
                   defaultValue: Grappa().solver.rawValue, summary: "GRAPPA calibration solver: cholesky (fast) or qr (for checking)", setting: nil),
             .init(key: "noise_variance", flag: "--noise-variance", python: "noise_variance", methods: [.grappa], acceptsAuto: false,
                   defaultValue: "from the file's noise data, else estimated",
                   summary: "noise variance of one k-space sample of one coil (mean over the coils), where known, e.g. from a separate noise scan scaled to the readout's bandwidth: the automatic λ uses it instead of its own estimate. By default it comes from the input's noise data where the file says how they relate to its imaging samples (ISMRMRD), else it is estimated from the scan", setting: .noiseVariance),
-            .init(key: "iterations", flag: "--iterations", python: "iterations", methods: [.raki], acceptsAuto: false,
-                  defaultValue: "from the scan's shape", summary: "RAKI: most Adam iterations (training stops earlier on a loss plateau); by default from the scan's shape, as many as fit ~22 s of arithmetic on 2 cores (100…1500)",
+            .init(key: "iterations", flag: "--iterations", python: "iterations", methods: [.raki, .cs], acceptsAuto: false,
+                  defaultValue: "RAKI: from the scan's shape; cs: \(SparseSenseReconstruction().iterations)",
+                  summary: "most iterations: RAKI's Adam steps (training stops earlier on a loss plateau; by default from the scan's shape, as many as fit ~22 s of arithmetic on 2 cores, 100…1500), or cs's FISTA steps (default \(SparseSenseReconstruction().iterations))",
                   setting: .iterations),
             .init(key: "learning_rate", flag: "--learning-rate", python: "learning_rate", methods: [.raki], acceptsAuto: false,
                   defaultValue: "\(raki.learningRate)", summary: "RAKI: Adam learning rate", setting: .learningRate),
@@ -71,6 +73,10 @@ public enum SettingCatalog {
             .init(key: "allow_other_array", flag: "--allow-other-array", python: "allow_other_array", methods: [.meta],
                   acceptsAuto: false, defaultValue: "\(ReconstructionSettings().allowOtherArray)",
                   summary: "Meta-GRAPPA: use the model even if the scan's coil-correlation fingerprint does not match its array (same coil count)", setting: .coilArray),
+            .init(key: "keep_measured", flag: "--keep-measured", python: "keep_measured", methods: [.cs], acceptsAuto: false,
+                  defaultValue: "\(SparseSenseReconstruction().keepMeasured)",
+                  summary: "cs: put the measured lines back as measured (by default they are the regularised solution's, which denoises them)",
+                  setting: nil),
             .init(key: "virtual_coils", flag: "--virtual-coils", python: "virtual_coils", methods: every, acceptsAuto: false,
                   defaultValue: "none (the physical coils)", summary: "SVD coil compression to N virtual coils (fitted on the ACS) before reconstructing; the output keeps the physical coils",
                   setting: .virtualCoils),

@@ -53,11 +53,12 @@ struct EvaluateCommand: ReportingCommand {
     @OptionGroup var coilCompression: CoilCompressionOptions
     @OptionGroup(title: "RAKI") var rakiOptions: RakiOptions
     @OptionGroup(title: "Meta-GRAPPA") var metaOptions: MetaOptions
+    @OptionGroup(title: "CS") var sparseOptions: SparseOptions
 
     func execute() throws {
         let chosen = try ReconstructionMethod.list(methods)
         var evaluation = Evaluation(methods: chosen, settings: reconstructionSettings(
-            method: chosen[0], grappa: grappaOptions, raki: rakiOptions, meta: metaOptions, coils: coilCompression))
+            method: chosen[0], grappa: grappaOptions, raki: rakiOptions, meta: metaOptions, sparse: sparseOptions, coils: coilCompression))
         evaluation.reinsertACS = !noAcsReinsert
         evaluation.errorScale = errorScale
         evaluation.crop = crop

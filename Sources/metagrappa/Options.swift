@@ -130,6 +130,12 @@ struct RakiOptions: ParsableArguments {
     }
 }
 
+/// Settings of the sparse reconstruction (its λ is --lambda, its iterations --iterations).
+struct SparseOptions: ParsableArguments {
+    @Flag(name: .customLong("keep-measured"), help: .init(SettingCatalog.help("keep_measured")))
+    var keepMeasured = false
+}
+
 /// SVD coil compression, shared by the subcommands that reconstruct.
 struct CoilCompressionOptions: ParsableArguments {
     @Option(name: .customLong("virtual-coils"), help: .init(SettingCatalog.help("virtual_coils")))
@@ -165,7 +171,7 @@ struct MetaOptions: ParsableArguments {
 /// The library settings the method flags describe (the meta model is read separately, by
 /// ``MetaOptions/load()``, once the cheaper checks have passed).
 func reconstructionSettings(method: ReconstructionMethod, grappa: GrappaOptions, raki: RakiOptions, meta: MetaOptions,
-                            coils: CoilCompressionOptions) -> ReconstructionSettings {
+                            sparse: SparseOptions, coils: CoilCompressionOptions) -> ReconstructionSettings {
     var settings = ReconstructionSettings(method: method)
     settings.grappa = grappa.grappa
     settings.raki = raki.raki
@@ -174,5 +180,7 @@ func reconstructionSettings(method: ReconstructionMethod, grappa: GrappaOptions,
     settings.allowOtherArray = meta.allowOtherArray
     settings.metaVariant = meta.variant
     settings.lambda = grappa.givenLambda
+    if let iterations = raki.iterations { settings.sparse.iterations = iterations }
+    settings.sparse.keepMeasured = sparse.keepMeasured
     return settings
 }

@@ -38,6 +38,7 @@ struct ReconCommand: ReportingCommand {
     @OptionGroup(title: "GRAPPA") var grappaOptions: GrappaOptions
     @OptionGroup(title: "RAKI") var rakiOptions: RakiOptions
     @OptionGroup(title: "Meta-GRAPPA") var metaOptions: MetaOptions
+    @OptionGroup(title: "CS") var sparseOptions: SparseOptions
 
     @Option(help: "GRAPPA: also write the g-factor map (float32 .npy, [ny, nx] or [slices, ny, nx]; image-domain kernel, Breuer 2009).")
     var gfactor: String?
@@ -54,7 +55,7 @@ struct ReconCommand: ReportingCommand {
         job.gFactorOutput = gfactor
         job.imageOutput = png
         job.openInput = IsolatedInput.openReader
-        job.settings = reconstructionSettings(method: method, grappa: grappaOptions, raki: rakiOptions, meta: metaOptions,
+        job.settings = reconstructionSettings(method: method, grappa: grappaOptions, raki: rakiOptions, meta: metaOptions, sparse: sparseOptions,
                                               coils: coilCompression)
         job.settings.prewhitening = prewhitening.prewhitening
         try job.validate()  // outputs and settings, before any file is read

@@ -5,7 +5,7 @@ import TestSupport
 
 /// The command line offers exactly the library's reconstruction settings (SettingCatalog):
 /// every catalogued flag exists in `recon` and `evaluate`, and every option of their GRAPPA,
-/// RAKI and Meta-GRAPPA groups is catalogued, read from ArgumentParser's own description of
+/// RAKI, Meta-GRAPPA and CS groups is catalogued, read from ArgumentParser's own description of
 /// the commands.
 @Suite struct SettingCatalogTests {
     /// `--flag` names per section title of `command`, from `--experimental-dump-help`.
@@ -28,7 +28,7 @@ import TestSupport
         let all = sections.values.reduce(into: Set<String>()) { $0.formUnion($1) }
         let catalogued = Set(SettingCatalog.all.compactMap(\.flag))
         #expect(catalogued.subtracting(all).isEmpty, "\(command) lacks \(catalogued.subtracting(all).sorted())")
-        let methodGroups = ["GRAPPA", "RAKI", "Meta-GRAPPA"].reduce(into: Set<String>()) { $0.formUnion(sections[$1] ?? []) }
+        let methodGroups = ["GRAPPA", "RAKI", "Meta-GRAPPA", "CS"].reduce(into: Set<String>()) { $0.formUnion(sections[$1] ?? []) }
         #expect(!methodGroups.isEmpty)
         #expect(methodGroups.subtracting(catalogued).isEmpty, "not catalogued: \(methodGroups.subtracting(catalogued).sorted())")
     }

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _native
 
-__all__ = ["uniform_mask", "grappa", "raki", "meta", "calibrate", "GrappaKernel", "gfactor", "rss", "read", "write",
+__all__ = ["uniform_mask", "grappa", "raki", "meta", "cs", "calibrate", "GrappaKernel", "gfactor", "rss", "read", "write",
            "settings", "set_threads", "threads", "__version__"]
 __version__ = _native.version()
 
@@ -203,7 +203,28 @@ def meta(kspace, mask, variant=None, model=None, allow_other_array=False, lamda=
     return _run("meta", kspace, mask, coil_axis, options, return_info)
 
 
-for _f in (grappa, raki, meta):
+def cs(kspace, mask, lamda=None, iterations=None, keep_measured=False, coil_axis=0, virtual_coils=None, return_info=False):
+    """SENSE with l1-wavelet sparsity: ESPIRiT maps from this scan's ACS, then
+    argmin_x ½‖P F S x − y‖² + λ‖W x‖₁ (FISTA, Daubechies wavelets with random shifts), then
+    the coil k-space F S x.
+
+    lamda: λ relative to the data's intensity (the 90th percentile of the ACS image), or
+    'auto' / None (default): chosen for the scan; return_info's "lambda" says which.
+    iterations: the most FISTA iterations (default 100). keep_measured: put the measured lines
+    back as measured (default False: they are the regularised solution's, which denoises
+    them); outside the maps' support the coil images are zero. Scans of more than 16 coils are
+    reconstructed on 16 SVD virtual coils unless virtual_coils says otherwise.
+    """
+    options = {"keep_measured": bool(keep_measured)}
+    options.update(_kernel_options(None, lamda))
+    if iterations is not None:
+        options["iterations"] = _integer("iterations", iterations)
+    if virtual_coils is not None:
+        options["virtual_coils"] = _integer("virtual_coils", virtual_coils)
+    return _run("cs", kspace, mask, coil_axis, options, return_info)
+
+
+for _f in (grappa, raki, meta, cs):
     _f.__doc__ += "\n    " + _COMMON + "\n"
 
 

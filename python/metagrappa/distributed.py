@@ -22,7 +22,7 @@ import numpy as np
 
 import metagrappa
 
-_METHODS = {"grappa": metagrappa.grappa, "raki": metagrappa.raki, "meta": metagrappa.meta}
+_METHODS = {"grappa": metagrappa.grappa, "raki": metagrappa.raki, "meta": metagrappa.meta, "cs": metagrappa.cs}
 
 
 def _sampling(k, mask, accel, acs, recorded):

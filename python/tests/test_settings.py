@@ -9,7 +9,7 @@ import pytest
 import metagrappa
 from metagrappa import _native
 
-FUNCTIONS = {"grappa": metagrappa.grappa, "raki": metagrappa.raki, "meta": metagrappa.meta}
+FUNCTIONS = {"grappa": metagrappa.grappa, "raki": metagrappa.raki, "meta": metagrappa.meta, "cs": metagrappa.cs}
 NOT_SETTINGS = {"kspace", "mask", "coil_axis", "return_info"}
 
 
