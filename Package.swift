@@ -122,7 +122,7 @@ let package = Package(
                                                              "MRIIO", "Simulation", "TestSupport", numerics]),
         .testTarget(name: "ReconstructionTests", dependencies: ["Reconstruction", "GRAPPA", "RAKI", "MRICore", "MRIIO",
                                                                 "Simulation", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["metagrappa", "GRAPPA", "RAKI", "MetaLearner", "MRIIO", "MRICore",
+        .testTarget(name: "CLITests", dependencies: ["metagrappa", "GRAPPA", "RAKI", "MetaLearner", "MRIIO", "MRICore", "CompressedSensing",
                                                      "Reconstruction", "Simulation", "TestSupport"]),
     ]
 )

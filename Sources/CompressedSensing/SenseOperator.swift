@@ -57,7 +57,8 @@ public struct SenseOperator: Sendable {
     }
 
     /// Buffers of ``normal(_:into:_:)`` for one solve: an FFT-aligned image and a partial sum
-    /// per worker chunk, allocated once.
+    /// per chunk of coils, allocated once. The chunks are fixed (``Compute/Parallel/chunkCount``),
+    /// not one per worker, so that the sums, and the result, do not depend on the workers.
     public final class Workspace: @unchecked Sendable {
         let chunks: Int, n: Int
         let buffers: [UnsafeMutablePointer<fftwf_complex>]
@@ -65,7 +66,7 @@ public struct SenseOperator: Sendable {
 
         public init(_ a: SenseOperator) {
             n = a.maps.ny * a.maps.nx
-            chunks = max(1, min(a.maps.coils, Parallel.workers))
+            chunks = max(1, min(a.maps.coils, Parallel.chunkCount))
             buffers = (0..<chunks).map { _ in fftwf_alloc_complex(a.maps.ny * a.maps.nx)! }
             partial = .allocate(capacity: chunks * n)
         }

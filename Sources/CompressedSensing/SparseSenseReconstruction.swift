@@ -45,10 +45,10 @@ public struct SparseSenseReconstruction: Sendable {
     /// Throws a clear error for settings out of range.
     public func validate() throws {
         guard iterations >= 1 else {
-            throw MRIError(.invalidArgument, "the sparse reconstruction needs at least 1 iteration, found \(iterations)", setting: .iterations)
+            throw MRIError(.invalidArgument, "the number of iterations must be at least 1, found \(iterations)", setting: .iterations)
         }
         if case let .relative(value) = lambda, !(value.isFinite && value >= 0) {
-            throw MRIError(.invalidArgument, "λ must be a finite number ≥ 0, found \(value)", setting: .lambda)
+            throw MRIError(.invalidArgument, "regularisation must be a finite number ≥ 0, found \(value)", setting: .lambda)
         }
     }
 

@@ -77,7 +77,7 @@ public struct Raki: Sendable {
         /// Throws a clear error for out-of-range settings.
         public func validate() throws {
             if let iterations, iterations < 1 {
-                throw MRIError(.invalidArgument, "RAKI needs at least 1 iteration, found \(iterations)", setting: .iterations)
+                throw MRIError(.invalidArgument, "the number of iterations must be at least 1, found \(iterations)", setting: .iterations)
             }
             guard learningRate > 0, learningRate.isFinite else {
                 throw MRIError(.invalidArgument, "RAKI's learning rate must be a positive number, found \(learningRate)",

@@ -19,6 +19,8 @@ public struct Evaluation {
         /// chosen for this scan (GRAPPA only).
         public var grappa_kernel: String? = nil
         public var grappa_lambda: Double? = nil
+        /// The sparse reconstruction's λ relative to the data's intensity (cs only).
+        public var cs_lambda: Double? = nil
     }
 
     /// One input at one R: the schema of `results.json` (an array of these for several).
@@ -74,6 +76,7 @@ public struct Evaluation {
                 score.grappa_kernel = "\(kernel.geometry.lines)x\(kernel.geometry.readout)"
                 score.grappa_lambda = kernel.lambda
             }
+            if let lambda = result.sparseLambda { score.cs_lambda = Double(lambda) }
             scores.append(score)
             rows.append(.init(label: String(format: "%@  NRMSE %.4f  %.2f S", method.rawValue, m.nrmse, seconds),
                               image: image, error: ComparisonFigure.absoluteError(image, reference)))

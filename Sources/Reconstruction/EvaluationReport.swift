@@ -9,7 +9,8 @@ public enum EvaluationReport {
         var lines = ["input \(run.input)  R=\(run.accel)  ACS=\(run.acs)\(run.acs_reinserted ? "" : "  (ACS not reinserted)")",
                      "method         NRMSE    PSNR/dB   SSIM     seconds"]
         for r in [run.zero_filled] + run.methods {
-            let kernel = r.grappa_kernel.map { k in "  kernel \(k), λ_rel " + String(format: "%.3g", r.grappa_lambda ?? 0) } ?? ""
+            let kernel = r.grappa_kernel.map { k in "  kernel \(k), λ_rel " + String(format: "%.3g", r.grappa_lambda ?? 0) }
+                ?? r.cs_lambda.map { "  λ " + String(format: "%.3g", $0) } ?? ""
             lines.append(r.method.padding(toLength: 12, withPad: " ", startingAt: 0)
                          + String(format: " %7.4f %9.2f %7.4f %9.3f", r.nrmse, r.psnr, r.ssim, r.seconds) + kernel)
         }
@@ -23,7 +24,8 @@ public enum EvaluationReport {
         for run in runs {
             let cells = run.methods.map { score in
                 String(format: "%.4f (%.2f s", score.nrmse, score.seconds)
-                    + (score.grappa_kernel.map { ", \($0), λ " + String(format: "%.2g", score.grappa_lambda ?? 0) } ?? "") + ")"
+                    + (score.grappa_kernel.map { ", \($0), λ " + String(format: "%.2g", score.grappa_lambda ?? 0) }
+                       ?? score.cs_lambda.map { ", λ " + String(format: "%.2g", $0) } ?? "") + ")"
             }
             lines.append("| \(URL(fileURLWithPath: run.input).lastPathComponent) | \(run.accel) | \(run.acs) | "
                          + String(format: "%.4f", run.zero_filled.nrmse) + " | " + cells.joined(separator: " | ") + " |")

@@ -40,6 +40,8 @@ public struct VolumeReconstruction {
         public var timings = Timings()
         /// Per reconstructed slice, the support and relative regularisation of its GRAPPA kernel.
         public var kernels: [(geometry: GrappaKernelGeometry, lambda: Double)] = []
+        /// Per reconstructed slice, the sparse reconstruction's λ (relative to the data's intensity).
+        public var sparseLambdas: [Float] = []
         /// The prewhitening applied, if any (the output is mapped back to the physical coils).
         public var whitening: CoilWhitening?
         /// Why the input's noise data were not used, if it has some that cannot whiten.
@@ -62,6 +64,10 @@ public struct VolumeReconstruction {
         }
         if let v = report.noiseVariance {
             lines.append("noise variance per sample from the noise data: \(String(format: "%.3g", v)) (GRAPPA's automatic λ uses it)")
+        }
+        for (slice, lambda) in report.sparseLambdas.enumerated() {
+            let which = report.sparseLambdas.count > 1 ? " of slice \(slice)" : ""
+            lines.append("cs λ\(which): \(String(format: "%.3g", lambda)) (relative to the ACS image's 90th percentile)")
         }
         for (slice, kernel) in report.kernels.enumerated() {
             let which = report.kernels.count > 1 ? " of slice \(slice)" : ""
@@ -110,6 +116,7 @@ public struct VolumeReconstruction {
         try validate()
         var times = Timings()
         var kernels: [(geometry: GrappaKernelGeometry, lambda: Double)] = []
+        var sparseLambdas: [Float] = []
         let total = Stopwatch()
         var settings = settings
         settings.source = input
@@ -162,6 +169,7 @@ public struct VolumeReconstruction {
                     gMaps += try GFactor.map(kernel: kernel, reconstructed: whitening?.whitened(result.kspace) ?? result.kspace)
                 }
             }
+            if let lambda = result.sparseLambda { sparseLambdas.append(lambda) }
             if let imageOutput { try PNGWriter.write(Bitmap(CenteredFFT.rssImage(of: result.kspace)), to: imageOutput) }
             return result.kspace
         }
@@ -174,7 +182,7 @@ public struct VolumeReconstruction {
         try writer.commit()
         times.commit = commit.seconds
         times.total = total.seconds
-        return Report(timings: times, kernels: kernels, whitening: whitening, unusableNoise: unusableNoise,
+        return Report(timings: times, kernels: kernels, sparseLambdas: sparseLambdas, whitening: whitening, unusableNoise: unusableNoise,
                       noiseVariance: noiseVariance)
     }
 }

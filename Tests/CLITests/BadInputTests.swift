@@ -94,9 +94,15 @@ import TestSupport
         Case(name: "NaN noise variance in calibrate", code: 64, setup: { d in
             ["calibrate", d.file("full.npy"), "-o", d.file("out.kernel"), "--accel", "2", "--noise-variance", "nan"] },
              expected: "--noise-variance: the noise variance must be a finite number > 0, found nan"),
+        Case(name: "cs with a negative lambda", code: 64, setup: { d in
+            ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--method", "cs", "--lambda=-1"] },
+             expected: "--lambda: regularisation must be a finite number ≥ 0, found -1.0"),
+        Case(name: "cs with zero iterations", code: 64, setup: { d in
+            ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--method", "cs", "--iterations", "0"] },
+             expected: "--iterations: the number of iterations must be at least 1, found 0"),
         Case(name: "RAKI with zero iterations", code: 64, setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--method", "raki", "--iterations", "0"] },
-             expected: "--iterations: RAKI needs at least 1 iteration"),
+             expected: "--iterations: the number of iterations must be at least 1, found 0"),
         Case(name: "RAKI with a negative learning rate", code: 64, setup: { d in
             ["recon", d.file("full.npy"), "-o", d.file("out.npy"), "--accel", "2", "--method", "raki", "--learning-rate=-0.1"] },
              expected: "--learning-rate: RAKI's learning rate must be a positive number"),
