@@ -35,6 +35,14 @@ public struct Grappa: Sendable {
     /// GRAPPA with its support and regularisation chosen for each scan (the default).
     public static let automatic = Grappa(support: .automatic, lambda: .automatic)
 
+    /// The noise variance of one k-space sample of one of `k`'s coils, estimated from its ACS
+    /// (the smallest eigenvalues of a small kernel's normal equations against the
+    /// Marchenko–Pastur law; docs/grappa.md): what the automatic λ uses without noise data.
+    /// Measure it on the physical (or whitened) coils, not on virtual ones.
+    public static func noiseVariance(of k: KSpace, _ acquisition: Acquisition) throws -> Double {
+        try GrappaRegularizationRisk.noiseVariance(k, acquisition)
+    }
+
     /// Kernel support: chosen per scan, or fixed.
     public var support: GrappaSupport
     /// Relative Tikhonov weight λ_rel (λ = λ_rel · trace(AᴴA) / number of unknowns): chosen

@@ -200,6 +200,13 @@ public struct SparseSenseReconstructor: Reconstructor {
     public var replacesMeasuredLines: Bool { !sparse.keepMeasured }
 
     public func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition) throws -> ReconstructionResult {
+        // The automatic λ needs the noise level of these coils (compression would drop
+        // noise-only components and bias the estimate, so it is measured first).
+        if sparse.lambda == .automatic, sparse.noiseVariance == nil {
+            var measured = self
+            measured.sparse.noiseVariance = try Grappa.noiseVariance(of: k, acquisition)
+            return try measured.reconstruct(k, acquisition)
+        }
         if compressesManyCoils, k.coils > SparseSenseReconstruction.largestCoilCount {
             var inner = self
             inner.compressesManyCoils = false

@@ -90,6 +90,7 @@ public struct ReconstructionSettings: Sendable {
     /// The sparse reconstruction as it runs: ``sparse`` with ``lambda`` applied.
     public var effectiveSparse: SparseSenseReconstruction {
         var r = sparse
+        r.noiseVariance = r.noiseVariance ?? grappa.noiseVariance
         switch lambda {
         case nil, .automatic?: r.lambda = .automatic
         case let .relative(value)?: r.lambda = .relative(Float(value))

@@ -140,7 +140,7 @@ public struct VolumeReconstruction {
         }
         // Whitened coils carry white noise of the noise data's mean variance (scaled to the
         // imaging samples); a variance the caller set stays.
-        let noiseVariance = settings.method == .grappa
+        let noiseVariance = settings.method == .grappa || settings.method == .cs
             ? NoiseDataRule.grappaNoiseVariance(settings.effectiveGrappa, reader: reader, usableNoise: whitening == nil ? nil : noise)
             : nil
         if let noiseVariance { settings.grappa.noiseVariance = noiseVariance }

@@ -203,20 +203,23 @@ def meta(kspace, mask, variant=None, model=None, allow_other_array=False, lamda=
     return _run("meta", kspace, mask, coil_axis, options, return_info)
 
 
-def cs(kspace, mask, lamda=None, iterations=None, keep_measured=False, coil_axis=0, virtual_coils=None, return_info=False):
+def cs(kspace, mask, lamda=None, iterations=None, keep_measured=False, coil_axis=0, virtual_coils=None, return_info=False,
+       noise_variance=None):
     """SENSE with l1-wavelet sparsity: ESPIRiT maps from this scan's ACS, then
     argmin_x ½‖P F S x − y‖² + λ‖W x‖₁ (FISTA, Daubechies wavelets with random shifts), then
     the coil k-space F S x.
 
     lamda: λ relative to the data's intensity (the 90th percentile of the ACS image), or
-    'auto' / None (default): chosen for the scan; return_info's "lambda" says which.
+    'auto' / None (default): chosen for the scan from its noise level and the fraction of
+    lines measured; return_info's "lambda" says which. noise_variance: the noise variance of
+    one k-space sample of one coil, where known (by default estimated from the ACS).
     iterations: the most FISTA iterations (default 100). keep_measured: put the measured lines
     back as measured (default False: they are the regularised solution's, which denoises
     them); outside the maps' support the coil images are zero. Scans of more than 16 coils are
     reconstructed on 16 SVD virtual coils unless virtual_coils says otherwise.
     """
     options = {"keep_measured": bool(keep_measured)}
-    options.update(_kernel_options(None, lamda))
+    options.update(_kernel_options(None, lamda, noise_variance=noise_variance))
     if iterations is not None:
         options["iterations"] = _integer("iterations", iterations)
     if virtual_coils is not None:
