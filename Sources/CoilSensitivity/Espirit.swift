@@ -33,7 +33,10 @@ public struct Espirit: Sendable {
         let coefficients = pixelMatrixCoefficients(kernels, coils: k.coils)
         let pixelMatrices = PixelMatrices(coefficients: coefficients, coils: k.coils, ny: k.ny, nx: k.nx, kernelSize: kernelSize)
         var maps = pixelMatrices.topEigenvectors()
-        maps.alignPhase(to: calibration.principalCoilDirection())
+        // The phase relative to the coil combination holding most of the calibration region's
+        // energy (its first principal component), as BART does, varies smoothly.
+        let region = try KSpace(coils: k.coils, ny: calibration.lines, nx: calibration.width, data: calibration.samples)
+        maps.alignPhase(to: try CoilCompression(fitting: region, lines: 0..<region.ny, virtualCoils: 1).basis)
         maps.crop(below: crop)
         return maps
     }
@@ -139,26 +142,5 @@ struct CalibrationRegion {
             }
         }
         return g
-    }
-
-    /// The coil combination holding most of the calibration data's energy (the top
-    /// eigenvector of its coil covariance): the maps' phase is taken relative to it, as
-    /// BART does, so that it varies smoothly over the image.
-    func principalCoilDirection() -> [Complex<Float>] {
-        let n = lines * width
-        var covariance = [Complex<Float>](repeating: .zero, count: coils * coils)
-        samples.withUnsafeBufferPointer { s in
-            covariance.withUnsafeMutableBufferPointer { r in
-                // Column-major C × C: R = Xᴴ X with X the n × C matrix of samples (coil columns).
-                ComplexLinearAlgebra.gemm(.conjugateTranspose, .none, m: coils, n: coils, k: n, a: s.baseAddress!, lda: n,
-                                          b: s.baseAddress!, ldb: n, c: r.baseAddress!, ldc: coils)
-            }
-        }
-        var values = [Float](repeating: 0, count: coils)
-        _ = covariance.withUnsafeMutableBufferPointer { r in
-            values.withUnsafeMutableBufferPointer { ComplexLinearAlgebra.hermitianEigen(a: r.baseAddress!, n: coils, lda: coils, values: $0.baseAddress!) }
-        }
-        // Σ_r k(r)k(r)ᴴ, whose top eigenvector is the direction sought, is the conjugate of XᴴX.
-        return (0..<coils).map { covariance[(coils - 1) * coils + $0].conjugate }
     }
 }

@@ -48,10 +48,13 @@ import TestSupport
         solver.iterations = 1500
         let best = Self.objective(p, solver.solve(p.a, adjointData: aty).image, lambda: lambda)
         let gap = { (i: Int) in values[i]! - best }
-        #expect(gap(1) > gap(10) && gap(10) > gap(50) && gap(50) > gap(300), "\(values), minimum \(best)")
+        // Float rounding of the objective: about 1e-7 of it.
+        let rounding = 1e-6 * best
+        #expect(gap(1) > gap(10) && gap(10) > gap(50) - rounding && gap(50) > gap(300) - rounding, "\(values), minimum \(best)")
         // FISTA's bound: the gap falls like 1/k²; 300 iterations leave < 1 % of the 10th's.
-        #expect(gap(300) < 0.01 * gap(10), "\(values), minimum \(best)")
-        #expect(gap(300) >= -1e-4 * best)
+        #expect(gap(300) < max(0.01 * gap(10), rounding), "\(values), minimum \(best)")
+        #expect(gap(10) > 100 * rounding, "the test needs a gap to watch fall")
+        #expect(gap(300) >= -rounding)
     }
 
     /// Against `bart pics -l1 -r λ -w 1` (no data scaling; both with random wavelet shifts) with
