@@ -100,6 +100,25 @@ def main():
     if a.json:
         with open(a.json, "w") as out:
             json.dump(rows, out, indent=1)
+    print(markdown(rows, a.fixed))
+
+
+def markdown(rows, fixed):
+    """Per scan: cs at its default against BART at its best λ and at `fixed`, and the automatic
+    GRAPPA (ESPIRiT-combined NRMSE; RSS NRMSE in brackets), then the mean ratio."""
+    lines = ["| z | noise | R | cs (automatic λ) | BART best λ | BART at best λ | cs / BART best | BART at %g | GRAPPA |" % fixed,
+             "|---|---|---|---|---|---|---|---|---|"]
+    ratios = []
+    for r in rows:
+        cs = r["cs"]["cs auto"]
+        lam, best = min(r["bart"].items(), key=lambda kv: kv[1]["nrmse"])
+        at = r["bart"].get(fixed) or r["bart"].get(str(fixed))
+        ratios.append(cs["nrmse"] / best["nrmse"])
+        lines.append(f"| {r['slice']} | {r['noise']} | {r['R']} | {cs['nrmse']:.4f} ({cs['rss_nrmse']:.4f}) | {float(lam):g} | "
+                     f"{best['nrmse']:.4f} ({best['rss_nrmse']:.4f}) | {ratios[-1]:.3f} | "
+                     + (f"{at['nrmse']:.4f}" if at else "–") + f" | {r['cs']['grappa']['nrmse']:.4f} |")
+    lines.append(f"\nmean cs / BART best: {sum(ratios) / len(ratios):.3f}; largest {max(ratios):.3f}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
