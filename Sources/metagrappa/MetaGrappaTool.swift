@@ -51,15 +51,10 @@ extension ReportingCommand {
         do {
             try execute()
         } catch let error as MRIError {
-            printError("metagrappa: error: \(error.commandLineMessage)")
+            printError("metagrappa: error: \(SettingCatalog.commandLineMessage(error))")
             throw ExitCode(error.kind.exitCode)
         }
     }
-}
-
-extension MRIError {
-    /// The message in the command line's terms (``Reconstruction/SettingCatalog/commandLineMessage(_:)``).
-    var commandLineMessage: String { SettingCatalog.commandLineMessage(self) }
 }
 
 func printError(_ text: String) {

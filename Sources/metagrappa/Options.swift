@@ -17,7 +17,7 @@ struct AcquisitionOptions: ParsableArguments {
     var mask: String?
 
     func validate() throws {
-        do { _ = try sampling } catch let error as MRIError { throw ValidationError(error.commandLineMessage) }
+        do { _ = try sampling } catch let error as MRIError { throw ValidationError(SettingCatalog.commandLineMessage(error)) }
     }
 
     var sampling: SamplingSource { get throws { try SamplingSource(acceleration: accel, acsLines: acs, maskFile: mask) } }
@@ -41,7 +41,7 @@ struct GrappaOptions: ParsableArguments {
     var noiseVariance: Double?
 
     func validate() throws {
-        do { try grappa.validate() } catch let error as MRIError { throw ValidationError(error.commandLineMessage) }
+        do { try grappa.validate() } catch let error as MRIError { throw ValidationError(SettingCatalog.commandLineMessage(error)) }
     }
 
     var grappa: Grappa {
@@ -115,7 +115,7 @@ struct RakiOptions: ParsableArguments {
     var whiteningRidge: Float = Raki.Options().whiteningRidge ?? 0
 
     func validate() throws {
-        do { try raki.options.validate() } catch let error as MRIError { throw ValidationError(error.commandLineMessage) }
+        do { try raki.options.validate() } catch let error as MRIError { throw ValidationError(SettingCatalog.commandLineMessage(error)) }
     }
 
     var raki: Raki {
