@@ -11,6 +11,8 @@ sample kept exactly, and gives the same numbers as `metagrappa recon --mask` (co
 Bad input raises ValueError with the library's message; files that cannot be read or written
 raise OSError. The computation runs without the GIL, on `threads()` worker threads.
 """
+import os
+
 import numpy as np
 
 from . import _native
@@ -21,7 +23,10 @@ __version__ = _native.version()
 
 
 def set_threads(n):
-    """Sets the number of worker threads (default: all cores). Results do not depend on it."""
+    """Sets the number of worker threads, 1…1024 (default: all cores). Results do not depend on it."""
+    n = _integer("threads", n)
+    if not 1 <= n <= 1024:
+        raise ValueError(f"threads must be 1…1024, found {n}")
     _native.set_threads(n)
 
 
@@ -34,8 +39,13 @@ def uniform_mask(ny, accel, acs=32):
     """The ky mask of `metagrappa recon --accel R --acs N`: lines with (ky − ny/2) mod R == 0
     plus the centred block [ny/2 − acs/2, ny/2 − acs/2 + acs); bool [ny]."""
     for name, v in (("ny", ny), ("accel", accel), ("acs", acs)):
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
-            raise ValueError(f"{name} must be an integer, found {v!r}")
+        _integer(name, v)
+    # The C library takes 32-bit integers: larger values would wrap, not be refused.
+    if not 1 <= ny < 2 ** 31:
+        raise ValueError(f"ny must be 1…{2 ** 31 - 1} phase-encode lines, found {ny}")
+    for name, v in (("accel", accel), ("acs", acs)):
+        if not -2 ** 31 <= v < 2 ** 31:
+            raise ValueError(f"{name} must be a 32-bit integer, found {v}")
     return _native.uniform_mask(int(ny), int(accel), int(acs))
 
 
@@ -243,6 +253,8 @@ class GrappaKernel:
     Its bytes are those of `metagrappa calibrate`'s kernel files (save/load interchange them)."""
 
     def __init__(self, data):
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise ValueError(f"a kernel is made from the bytes of a kernel file, found {type(data).__name__}")
         self._data = bytes(data)
         info = _native.kernel_info(self._data)
         self.coils, self.acceleration = info["coils"], info["acceleration"]
@@ -300,6 +312,8 @@ def read(path, slice=None):
     'has_noise' and 'properties' (what the file records about its acquisition). HDF5 files are
     read first by a child process (libhdf5 crashes on some damaged files; METAGRAPPA_TRUST_HDF5=1
     skips that), as the command line does."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValueError(f"path must be a file path, found {path!r}")
     if slice is not None:
         _integer("slice", slice)
     k, masks, meta_ = _native.read(path, slice)

@@ -77,9 +77,7 @@ def u8(a):
 
 
 def set_threads(n):
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"threads must be a positive integer, found {n!r}")
-    _set_threads(int(n))
+    _set_threads(int(n))  # checked by metagrappa.set_threads
 
 
 def threads():
