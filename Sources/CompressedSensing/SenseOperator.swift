@@ -44,16 +44,12 @@ public struct SenseOperator: Sendable {
     /// Aᴴy: the coil images of the measured k-space `k` (unmeasured lines are ignored)
     /// combined with the conjugate maps.
     public func adjoint(_ k: KSpace) -> [Complex<Float>] {
-        var masked = k
-        for c in 0..<k.coils { for y in 0..<k.ny where !measured[y] { for x in 0..<k.nx { masked[c, y, x] = .zero } } }
-        return maps.combine(CenteredFFT.image(from: masked))
+        maps.combine(CenteredFFT.image(from: k.masked(by: SamplingMask(acquired: measured))))
     }
 
     /// A x: the coil k-space of image `x` on the measured lines, zero on the others.
     public func forward(_ x: [Complex<Float>]) -> KSpace {
-        var k = CenteredFFT.kspace(from: coilImages(x))
-        for c in 0..<k.coils { for y in 0..<k.ny where !measured[y] { for i in 0..<k.nx { k[c, y, i] = .zero } } }
-        return k
+        CenteredFFT.kspace(from: coilImages(x)).masked(by: SamplingMask(acquired: measured))
     }
 
     /// The coil images s_c·x.

@@ -69,8 +69,7 @@ public struct SparseSenseReconstruction: Sendable {
         let clock = Stopwatch()
         let maps = try espirit.maps(of: k, calibrationLines: acquisition.autoCalibrationLines)
         let mapSeconds = clock.seconds
-        let measured = (0..<k.ny).map { acquisition.mask.acquired[$0] }
-        let a = SenseOperator(maps: maps, measured: measured)
+        let a = SenseOperator(maps: maps, measured: acquisition.mask.acquired)
         let aty = a.adjoint(k)
         let scale = Self.dataScale(k, acquisition)
         let relative: Float = switch lambda {
@@ -85,9 +84,7 @@ public struct SparseSenseReconstruction: Sendable {
         solver.seed = seed
         let (x, done) = solver.solve(a, adjointData: aty)
         var out = CenteredFFT.kspace(from: a.coilImages(x))
-        if keepMeasured {
-            for c in 0..<k.coils { for y in 0..<k.ny where measured[y] { for i in 0..<k.nx { out[c, y, i] = k[c, y, i] } } }
-        }
+        if keepMeasured { acquisition.restoreKeptLines(of: k, into: &out) }
         return Result(kspace: out, image: x, maps: maps, relativeLambda: relative, absoluteLambda: relative * scale, iterations: done,
                       seconds: (mapSeconds, clock.seconds))
     }
@@ -95,9 +92,8 @@ public struct SparseSenseReconstruction: Sendable {
     /// The data's intensity: the 90th percentile of the root-sum-of-squares image of the ACS
     /// lines alone (a low-resolution image, at the full image's scale whatever R).
     public static func dataScale(_ k: KSpace, _ acquisition: Acquisition) -> Float {
-        var low = KSpace(zerosCoils: k.coils, ny: k.ny, nx: k.nx)
-        for c in 0..<k.coils { for y in acquisition.autoCalibrationLines { for x in 0..<k.nx { low[c, y, x] = k[c, y, x] } } }
-        let pixels = CenteredFFT.rssImage(of: low).pixels.sorted()
+        let acs = SamplingMask(acquired: (0..<k.ny).map(acquisition.autoCalibrationLines.contains))
+        let pixels = CenteredFFT.rssImage(of: k.masked(by: acs)).pixels.sorted()
         return max(pixels[min(pixels.count - 1, pixels.count * 9 / 10)], .leastNormalMagnitude)
     }
 }

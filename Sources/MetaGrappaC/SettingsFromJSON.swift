@@ -36,7 +36,8 @@ enum SettingsFromJSON {
         s.grappa = try grappa(o)
         s.lambda = try lambda(o)
         var r = Raki.Options()
-        if let v = try integer(o, "iterations") { r.iterations = v }
+        let iterations = try integer(o, "iterations")  // RAKI's and cs's
+        if let iterations { r.iterations = iterations }
         if let v = try number(o, "learning_rate") { r.learningRate = Float(v) }
         if let v = try integer(o, "seed") { guard v >= 0 else { throw bad("seed", v, "a non-negative integer") }; r.seed = UInt64(v) }
         if let v = try integer(o, "plateau_window") { r.plateauWindow = v }
@@ -53,7 +54,7 @@ enum SettingsFromJSON {
             s.allowOtherArray = b
         }
         s.virtualCoils = try integer(o, "virtual_coils")
-        if let v = try integer(o, "iterations") { s.sparse.iterations = v }
+        if let iterations { s.sparse.iterations = iterations }
         if let v = o["keep_measured"] {
             guard isBoolean(v), let b = v as? Bool else { throw bad("keep_measured", v, "true or false") }
             s.sparse.keepMeasured = b
