@@ -185,33 +185,40 @@ private func reconstructInOtherCoils(_ k: consuming KSpace, _ acquisition: Acqui
     return result
 }
 
-/// SENSE with l1-wavelet sparsity on each slice (maps from its ACS). A scan of more than
-/// ``SparseSenseReconstruction/largestCoilCount`` coils is first compressed to that many
-/// virtual coils, unless the settings already compress it.
+/// SENSE with l1-wavelet sparsity on each slice (maps from its ACS), on `virtualCoils` SVD
+/// virtual coils if given, else on the coils as given up to
+/// ``SparseSenseReconstruction/largestCoilCount`` (more are compressed to that many).
 public struct SparseSenseReconstructor: Reconstructor {
     public var sparse: SparseSenseReconstruction
-    /// Whether scans of many coils are compressed here (off inside a compressing wrapper).
-    public var compressesManyCoils = true
+    public var virtualCoils: Int?
 
-    public init(_ sparse: SparseSenseReconstruction = SparseSenseReconstruction()) {
+    public init(_ sparse: SparseSenseReconstruction = SparseSenseReconstruction(), virtualCoils: Int? = nil) {
         self.sparse = sparse
+        self.virtualCoils = virtualCoils
     }
 
     public var replacesMeasuredLines: Bool { !sparse.keepMeasured }
 
     public func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition) throws -> ReconstructionResult {
-        // The automatic λ needs the noise level of these coils (compression would drop
-        // noise-only components and bias the estimate, so it is measured first).
+        var solve = SparseSolve(sparse: sparse)
+        // The automatic λ needs the noise level of the coils as given: compression drops
+        // noise-only components and would bias the estimate, so it is measured first.
         if sparse.lambda == .automatic, sparse.noiseVariance == nil {
-            var measured = self
-            measured.sparse.noiseVariance = try Grappa.noiseVariance(of: k, acquisition)
-            return try measured.reconstruct(k, acquisition)
+            solve.sparse.noiseVariance = try Grappa.noiseVariance(of: k, acquisition)
         }
-        if compressesManyCoils, k.coils > SparseSenseReconstruction.largestCoilCount {
-            var inner = self
-            inner.compressesManyCoils = false
-            return try CoilCompressedReconstructor(inner, virtualCoils: SparseSenseReconstruction.largestCoilCount).reconstruct(k, acquisition)
-        }
+        let largest = SparseSenseReconstruction.largestCoilCount
+        guard let n = virtualCoils ?? (k.coils > largest ? largest : nil) else { return try solve.reconstruct(k, acquisition) }
+        return try CoilCompressedReconstructor(solve, virtualCoils: n).reconstruct(k, acquisition)
+    }
+}
+
+/// One sparse reconstruction of the coils it is given.
+private struct SparseSolve: Reconstructor {
+    var sparse: SparseSenseReconstruction
+
+    var replacesMeasuredLines: Bool { !sparse.keepMeasured }
+
+    func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition) throws -> ReconstructionResult {
         let t = Stopwatch()
         let result = try sparse.reconstruct(k, acquisition)
         return ReconstructionResult(kspace: result.kspace, timings: StageTimings(calibration: result.seconds.maps, application: t.seconds - result.seconds.maps),

@@ -153,13 +153,9 @@ public struct ReconstructionSettings: Sendable {
                                          allowOtherArray: allowOtherArray, source: source)
             meta.branchLambda = lambda
             method = meta
-        case .cs: method = SparseSenseReconstructor(effectiveSparse)
+        // The sparse reconstruction compresses its coils itself (after measuring their noise).
+        case .cs: return SparseSenseReconstructor(effectiveSparse, virtualCoils: virtualCoils)
         }
-        guard let virtualCoils else { return method }
-        if var sparse = method as? SparseSenseReconstructor {
-            sparse.compressesManyCoils = false
-            return CoilCompressedReconstructor(sparse, virtualCoils: virtualCoils)
-        }
-        return CoilCompressedReconstructor(method, virtualCoils: virtualCoils)
+        return virtualCoils.map { CoilCompressedReconstructor(method, virtualCoils: $0) } ?? method
     }
 }
