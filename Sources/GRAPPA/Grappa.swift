@@ -40,7 +40,8 @@ public struct Grappa: Sendable {
     /// Marchenko–Pastur law; docs/grappa.md): what the automatic λ uses without noise data.
     /// Measure it on the physical (or whitened) coils, not on virtual ones.
     public static func noiseVariance(of k: KSpace, _ acquisition: Acquisition) throws -> Double {
-        try GrappaRegularizationRisk.noiseVariance(k, acquisition)
+        let scale = IntensityScale(of: k, acquisition)
+        return scale.restoredVariance(try GrappaRegularizationRisk.noiseVariance(scale.normalized(k), acquisition))
     }
 
     /// Kernel support: chosen per scan, or fixed.
@@ -92,11 +93,16 @@ public struct Grappa: Sendable {
     public func calibrate(_ k: KSpace, _ acquisition: Acquisition) throws -> GrappaKernel {
         try validate()
         try acquisition.requireLines(of: k)
+        // Fitted on the slice scaled to unit intensity (float32 normal equations hold fourth
+        // powers of the data; the choice of λ compares eigenvalues with fixed floors): the
+        // weights of a linear kernel do not depend on the scale.
+        let scale = IntensityScale(of: k, acquisition)
+        let k = scale.normalized(k)
         if case let .fixed(geometry) = support, case let .relative(relative) = lambda {
             return try calibrate(k, acquisition, geometry: geometry, lambda: relative)
         }
         let choice = try GrappaSelection(k, acquisition, support: support, lambda: lambda,
-                                         noiseVariance: noiseVariance)
+                                         noiseVariance: noiseVariance.map(scale.normalizedVariance))
         return try calibrate(k, acquisition, geometry: choice.geometry, lambda: choice.lambda,
                              normalEquations: choice.calibration)
     }

@@ -79,14 +79,10 @@ import Numerics
     /// 16-coil brain, where this choice gives 0.78–0.98× the variance of its image background).
     static func noiseGeometry(coils: Int, _ acquisition: Acquisition, nx: Int) throws -> GrappaKernelGeometry {
         let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
-        let fitting = GrappaSelection.candidates
-            .filter { acs.count >= $0.minimumACSLines(acceleration: r) && nx >= $0.readout }
+        let fitting = try GrappaSelection.fittingCandidates(acsLines: acs.count, acceleration: r, nx: nx)
             .sorted { $0.lines * $0.readout < $1.lines * $1.readout }
         let wide = fitting.filter { $0.readout >= 5 }
-        guard let g = wide.first(where: { coils * $0.lines * $0.readout >= noiseUnknowns }) ?? wide.last ?? fitting.last else {
-            throw MRIError(.invalidArgument, "ACS of \(acs.count) lines is too small for GRAPPA at R=\(r)", setting: .acsLines)
-        }
-        return g
+        return wide.first(where: { coils * $0.lines * $0.readout >= noiseUnknowns }) ?? wide.last ?? fitting.last!
     }
 
     /// σ² of `k`'s own coils, from the smallest eigenvalues of the normal equations of

@@ -76,6 +76,23 @@ public struct GrappaSelection: Sendable {
         [3, 5, 7].map { GrappaKernelGeometry(readout: $0, lines: lines) }
     }
 
+    /// The ``candidates`` that an ACS of `acsLines` lines and a readout of `nx` samples can
+    /// calibrate; throws, naming what is too small, if none can.
+    static func fittingCandidates(acsLines: Int, acceleration r: Int, nx: Int) throws -> [GrappaKernelGeometry] {
+        let narrowest = candidates.map(\.readout).min()!
+        guard nx >= narrowest else {
+            throw MRIError(.invalidArgument, "a readout of \(nx) samples is too short for GRAPPA: at least \(narrowest) are needed")
+        }
+        let fitting = candidates.filter { acsLines >= $0.minimumACSLines(acceleration: r) && nx >= $0.readout }
+        guard !fitting.isEmpty else {
+            let smallest = candidates.map { $0.minimumACSLines(acceleration: r) }.min()!
+            throw MRIError(.invalidArgument,
+                           "ACS of \(acsLines) lines is too small for GRAPPA at R=\(r): at least \(smallest) lines are needed",
+                           setting: .acsLines)
+        }
+        return fitting
+    }
+
     /// The regularisations tested first, relative to each line count's widest proxy: decades
     /// from 1e-5 to 100; the half-decades beside the best are tested next.
     public static let decades: [Double] = (-5...2).map { pow(10, Double($0)) }
@@ -97,14 +114,9 @@ public struct GrappaSelection: Sendable {
         case let .fixed(geometry):
             try geometry.requireCalibratable(acsLines: acs.count, acceleration: r, nx: k.nx)
             candidates = [geometry]
-        case .automatic: candidates = Self.candidates.filter { acs.count >= $0.minimumACSLines(acceleration: r) && k.nx >= $0.readout }
+        case .automatic: candidates = try Self.fittingCandidates(acsLines: acs.count, acceleration: r, nx: k.nx)
         }
-        guard let fallback = candidates.first else {
-            let smallest = Self.candidates.map { $0.minimumACSLines(acceleration: r) }.min()!
-            throw MRIError(.invalidArgument,
-                           "ACS of \(acs.count) lines is too small for GRAPPA at R=\(r): at least \(smallest) lines are needed",
-                           setting: .acsLines)
-        }
+        let fallback = candidates[0]
         let testable = candidates.filter { acs.count >= Self.proxySpan($0, acceleration: r) }
         let fixed: Double? = if case let .relative(value) = lambda { value } else { nil }
         // The support is tested, and λ chosen, on a few virtual coils of large arrays.

@@ -12,7 +12,9 @@ final class ReaderHandle {
 }
 
 /// Opens `path` (any readable format); `shape` receives [slices, coils, ny, nx] and `info`
-/// JSON: format, properties (name–value pairs), whether slices record their sampling.
+/// JSON: format, properties (name–value pairs), whether slices record their sampling, the
+/// shape of the noise-only data (null if none) and the noise variance of one imaging sample
+/// of one coil they give (null where the file does not give their scale).
 /// `probe` (a NULL-terminated argument vector, or NULL) is a command that runs
 /// ``mg_probe_hdf5`` on the path appended to it: HDF5 files are then read first in that
 /// child process, as the command-line tool does, because a damaged file can crash libhdf5
@@ -32,8 +34,11 @@ public func mg_read_open(_ path: UnsafePointer<CChar>?, _ probe: UnsafePointer<U
         for (i, v) in [reader.slices, c, ny, nx].enumerated() { shape[i] = Int32(v) }
         let recorded = try reader.acquiredLines(slice: 0) != nil
         let properties = reader.properties.map { ["name": $0.name, "value": $0.value] }
+        let noise = try reader.noiseScans()
         CBoundary.write(CBoundary.json(["format": reader.format.rawValue, "records_sampling": recorded, "properties": properties,
-                                        "has_noise": try reader.noiseScans() != nil]),
+                                        "has_noise": noise != nil,
+                                        "noise_shape": noise.map { [$0.coils, $0.ny, $0.nx] } ?? NSNull(),
+                                        "noise_variance": noise.flatMap(reader.imagingNoiseVariance) ?? NSNull()]),
                         to: info, capacity: infoCapacity)
         handle.pointee = Unmanaged.passRetained(ReaderHandle(reader)).toOpaque()
     }
@@ -52,6 +57,19 @@ public func mg_read_slice(_ handle: UnsafeMutableRawPointer?, _ index: Int32, _ 
         let lines = try reader.acquiredLines(slice: Int(index))
         recorded?.pointee = lines == nil ? 0 : 1
         if let lines, let mask { for (i, a) in lines.acquired.enumerated() { mask[i] = a ? 1 : 0 } }
+    }
+}
+
+/// Copies the file's noise-only samples (`noise_shape` of the info: [coils, readouts,
+/// samples]) into `out`; an error if the file has none.
+@_cdecl("mg_read_noise")
+public func mg_read_noise(_ handle: UnsafeMutableRawPointer?, _ out: UnsafeMutablePointer<Float>?,
+                          _ error: UnsafeMutablePointer<CChar>?, _ capacity: Int64) -> Int32 {
+    CBoundary.run(error, capacity) {
+        guard let handle else { throw MRIError(.invalidArgument, "reader handle is null") }
+        let reader = Unmanaged<ReaderHandle>.fromOpaque(handle).takeUnretainedValue().reader
+        guard let noise = try reader.noiseScans() else { throw MRIError(.invalidArgument, "\(reader.source) carries no noise data") }
+        try CBoundary.store(noise, to: out)
     }
 }
 

@@ -53,6 +53,8 @@ int32_t mg_read_open(const char *path, const char *const *probe, void **handle, 
 int32_t mg_probe_hdf5(const char *path, char *error, int64_t error_capacity);
 int32_t mg_read_slice(void *handle, int32_t index, float *out, uint8_t *mask, int32_t *recorded,
                       char *error, int64_t error_capacity);
+/* out: the noise-only samples, info's noise_shape [coils, readouts, samples] complex64. */
+int32_t mg_read_noise(void *handle, float *out, char *error, int64_t error_capacity);
 void mg_read_close(void *handle);
 int32_t mg_write(const char *path, const float *kspace, int32_t slices, int32_t coils, int32_t ny, int32_t nx,
                  char *error, int64_t error_capacity);

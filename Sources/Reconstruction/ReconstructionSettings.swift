@@ -136,9 +136,24 @@ public struct ReconstructionSettings: Sendable {
         return whitening.map { PrewhitenedReconstructor(base, whitening: $0) } ?? base
     }
 
-    /// The reconstructor these settings describe (validated first), on the coils as given.
+    /// The reconstructor these settings describe (validated first), on the coils as given;
+    /// it runs on each slice scaled to unit intensity (``ScaleNormalizedReconstructor``).
     public func reconstructor() throws -> any Reconstructor {
         try validate()
+        return ScaleNormalizedReconstructor(settings: self, unscaled: try methodReconstructor())
+    }
+
+    /// These settings with a known noise variance (GRAPPA's, the sparse reconstruction's)
+    /// expressed in the units of data scaled by `scale`.
+    func normalized(by scale: IntensityScale) -> ReconstructionSettings {
+        var s = self
+        s.grappa.noiseVariance = s.grappa.noiseVariance.map(scale.normalizedVariance)
+        s.sparse.noiseVariance = s.sparse.noiseVariance.map(scale.normalizedVariance)
+        return s
+    }
+
+    /// The method's reconstructor, at the data's own scale.
+    func methodReconstructor() throws -> any Reconstructor {
         let method: any Reconstructor
         switch self.method {
         case .grappa:

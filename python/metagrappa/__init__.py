@@ -261,19 +261,23 @@ class GrappaKernel:
         self.lines, self.readout, self.lamda = info["kernel_lines"], info["kernel_readout"], info["lambda"]
 
     def apply(self, kspace, mask, coil_axis=0):
-        """Fills the missing lines of `kspace` (measured samples kept)."""
+        """Fills the missing lines of `kspace` (same coils and R; measured samples kept);
+        kspace, mask and coil_axis as for grappa()."""
         k, m, undo = _prepare(kspace, mask, coil_axis)
         return undo(_native.apply_kernel(self._data, k, m))
 
     def to_bytes(self):
+        """The kernel file's bytes (GrappaKernel(b) makes the kernel again)."""
         return self._data
 
     def save(self, path):
+        """Writes the kernel file `path` (read by `metagrappa recon --kernel` and load())."""
         with open(path, "wb") as f:
             f.write(self._data)
 
     @classmethod
     def load(cls, path):
+        """The kernel of the file `path` (written by save() or `metagrappa calibrate`)."""
         with open(path, "rb") as f:
             return cls(f.read())
 
@@ -309,9 +313,14 @@ def read(path, slice=None):
     ISMRMRD .h5, Siemens raw data .dat). Returns (k, info): k complex64 [coils, ky, kx] for a
     one-slice file or a chosen `slice`, else [slices, coils, ky, kx]; info has 'format',
     'slices' (in the file), 'mask' (the recorded sampling, bool [ky] or [slices, ky], or None),
-    'has_noise' and 'properties' (what the file records about its acquisition). HDF5 files are
-    read first by a child process (libhdf5 crashes on some damaged files; METAGRAPPA_TRUST_HDF5=1
-    skips that), as the command line does."""
+    'has_noise', 'noise' (the noise-only samples the file carries — Siemens noise-adjust scans,
+    ISMRMRD noise acquisitions — complex64 [coils, readouts, samples], or None), 'noise_variance'
+    (the variance of one k-space sample of one coil of k that the noise samples give, scaled
+    from their dwell time to the imaging readout's — what grappa()/cs() take as
+    noise_variance — or None where the file does not give that scale: Siemens files do not)
+    and 'properties' (what the file records about its acquisition). HDF5 files are read first
+    by a child process (libhdf5 crashes on some damaged files; METAGRAPPA_TRUST_HDF5=1 skips
+    that), as the command line does."""
     if not isinstance(path, (str, os.PathLike)):
         raise ValueError(f"path must be a file path, found {path!r}")
     if slice is not None:
@@ -319,6 +328,7 @@ def read(path, slice=None):
     k, masks, meta_ = _native.read(path, slice)
     one = k.shape[0] == 1
     info = {"format": meta_["format"], "slices": meta_["slices"], "has_noise": meta_["has_noise"],
+            "noise": meta_["noise"], "noise_variance": meta_["noise_variance"],
             "properties": {p["name"]: p["value"] for p in meta_["properties"]},
             "mask": None if masks is None else (masks[0] if one else masks)}
     return (k[0] if one else k), info

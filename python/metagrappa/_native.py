@@ -47,6 +47,7 @@ _read_open = _declare("mg_read_open", [_str, ctypes.POINTER(ctypes.c_char_p), ct
                                        _cap, _buf, _cap])
 _probe_hdf5 = _declare("mg_probe_hdf5", [_str, _buf, _cap])
 _read_slice = _declare("mg_read_slice", [ctypes.c_void_p, _int, _f32p, _u8p, _i32p, _buf, _cap])
+_read_noise = _declare("mg_read_noise", [ctypes.c_void_p, _f32p, _buf, _cap])
 _read_close = _declare("mg_read_close", [ctypes.c_void_p], None)
 _write = _declare("mg_write", [_str, _f32p, _int, _int, _int, _int, _buf, _cap])
 _version = _declare("mg_version", [_buf, _cap], None)
@@ -190,6 +191,10 @@ def read(path, slice_index=None):
             _check(_read_slice(handle, s, f32(k[i]), u8(masks[i]), ctypes.byref(recorded), err, _ERROR_CAPACITY), err)
         meta = json.loads(info.value.decode())
         meta["slices"] = slices
+        meta["noise"] = None
+        if meta["noise_shape"] is not None:
+            meta["noise"] = np.empty(meta["noise_shape"], dtype=np.complex64)
+            _check(_read_noise(handle, f32(meta["noise"]), err, _ERROR_CAPACITY), err)
         return k, (masks.astype(bool) if recorded.value else None), meta
     finally:
         _read_close(handle)

@@ -1,6 +1,6 @@
 """Reconstructing many scans, or the slices of a volume, on a Dask cluster.
 
-Dask (`pip install "dask[distributed]"`) schedules; each task is one scan or one slice,
+Dask (`pip install "./python[dask]"`, or `pip install "dask[distributed]"` beside the package) schedules; each task is one scan or one slice,
 reconstructed by the library in the worker process (without the GIL). Outputs are written
 atomically: a file appears complete or not at all, so a crashed or cancelled run leaves no
 partial output.
@@ -40,7 +40,12 @@ def _sampling(k, mask, accel, acs, recorded):
 
 
 def reconstruct_file(source, target, method="grappa", mask=None, accel=None, acs=32, **options):
-    """Reconstructs the one-slice k-space file `source` into `target` (atomically)."""
+    """Reconstructs the one-slice k-space file `source` into `target` (atomically).
+
+    method: 'grappa', 'raki', 'meta' or 'cs'. The sampling: `mask` (a bool/integer [ky] array
+    or a .npy file of one) for acquired data; else `accel` and `acs` impose the command line's
+    uniform pattern on fully sampled data; else the file's own recorded sampling (ISMRMRD,
+    Siemens). options: the method's keywords (lamda=, seed=, virtual_coils=, ...)."""
     k, info = metagrappa.read(source)
     if k.ndim != 3:
         raise ValueError(f"{source}: holds {k.shape[0]} slices; use reconstruct_volume")
@@ -50,8 +55,10 @@ def reconstruct_file(source, target, method="grappa", mask=None, accel=None, acs
 
 
 def reconstruct_folder(client, source_dir, target_dir, suffix=".npy", method="grappa", **kwargs):
-    """Reconstructs every k-space file of `source_dir` into `target_dir` (same names, `suffix`
-    as their extension), one task per file; returns the written paths."""
+    """Reconstructs every k-space file of `source_dir` (.npy, .cfl, .h5, .dat) into
+    `target_dir` (same names, `suffix` as their extension: the output format), one task per
+    file on `client`; returns the written paths. kwargs: mask, accel, acs and the method's
+    keywords, as for reconstruct_file."""
     os.makedirs(target_dir, exist_ok=True)
     names = sorted(n for n in os.listdir(source_dir) if os.path.splitext(n)[1] in (".npy", ".cfl", ".h5", ".dat"))
     futures = [client.submit(reconstruct_file, os.path.join(source_dir, n),
@@ -68,7 +75,8 @@ def _reconstruct_slice(source, index, method, mask, accel, acs, options):
 
 def reconstruct_volume(client, source, target, method="grappa", mask=None, accel=None, acs=32, **options):
     """Reconstructs every slice of the volume `source` as its own task (each worker reads only
-    its slice) and writes `target` once all are done (atomically)."""
+    its slice) and writes `target` once all are done (atomically); method, mask, accel, acs
+    and options as for reconstruct_file."""
     _, info = metagrappa.read(source, slice=0)
     futures = [client.submit(_reconstruct_slice, source, s, method, mask, accel, acs, options, pure=False)
                for s in range(info["slices"])]

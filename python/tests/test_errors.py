@@ -82,3 +82,22 @@ def test_hdf5_files_that_crash_libhdf5_raise_instead(monkeypatch):
         with pytest.raises(ValueError) as e:
             metagrappa.read(f)
         assert "HDF5" in str(e.value), str(e.value)
+
+
+def test_a_readout_too_short_is_named_as_such():
+    mask = metagrappa.uniform_mask(16, 2, 8)
+    k = np.ones((4, 16, 2), np.complex64) * mask[None, :, None]
+    for method in (metagrappa.grappa, metagrappa.cs):
+        with pytest.raises(ValueError) as e:
+            method(k, mask)
+        assert "a readout of 2 samples is too short for GRAPPA: at least 3 are needed" in str(e.value), str(e.value)
+    with pytest.raises(ValueError) as e:
+        metagrappa.raki(k, mask)
+    assert "readout of 2 samples is too short for RAKI" in str(e.value)
+
+
+def test_non_finite_raki_settings_are_named(scan):
+    k, m = scan
+    with pytest.raises(ValueError) as e:
+        metagrappa.raki(k, m, learning_rate=float("nan"))
+    assert str(e.value) == "learning_rate must be a finite number, found nan"
