@@ -22,12 +22,11 @@ public struct IntensityScale: Sendable, Equatable {
         // Double squares: float32 ones overflow at |k| ≈ 2e19.
         var sum = 0.0
         k.data.withUnsafeBufferPointer { buf in
-            for c in 0..<k.coils {
-                for y in lines {
-                    let row = (c * k.ny + y) * k.nx
-                    for x in row..<(row + k.nx) {
-                        let (re, im) = (Double(buf[x].real), Double(buf[x].imaginary))
-                        sum += re * re + im * im
+            buf.withMemoryRebound(to: Float.self) { floats in
+                for c in 0..<k.coils {
+                    for y in lines {
+                        let row = 2 * (c * k.ny + y) * k.nx
+                        for i in row..<(row + 2 * k.nx) { sum += Double(floats[i]) * Double(floats[i]) }
                     }
                 }
             }
@@ -44,12 +43,21 @@ public struct IntensityScale: Sendable, Equatable {
 
     /// `k / 2^exponent`.
     public func normalized(_ k: consuming KSpace) -> KSpace {
-        scaled(consume k, by: -exponent)
+        var out = consume k
+        Self.scale(&out, by: -exponent)
+        return out
     }
 
     /// `k · 2^exponent`: undoes ``normalized(_:)``.
     public func restored(_ k: consuming KSpace) -> KSpace {
-        scaled(consume k, by: exponent)
+        var out = consume k
+        restore(&out)
+        return out
+    }
+
+    /// Multiplies `k` by `2^exponent` in place.
+    public func restore(_ k: inout KSpace) {
+        Self.scale(&k, by: exponent)
     }
 
     /// A variance of the original data in the normalised data's units (`v / 4^exponent`).
@@ -62,15 +70,17 @@ public struct IntensityScale: Sendable, Equatable {
         v * Double(sign: .plus, exponent: 2 * exponent, significand: 1)
     }
 
-    private func scaled(_ k: consuming KSpace, by power: Int) -> KSpace {
-        guard power != 0 else { return k }
+    private static func scale(_ k: inout KSpace, by power: Int) {
+        guard power != 0 else { return }
         // Two steps where 2^power alone is not a normal float (|power| > 126).
-        let half = power / 2
-        let (a, b) = (Float(sign: .plus, exponent: half, significand: 1), Float(sign: .plus, exponent: power - half, significand: 1))
-        var out = consume k
-        out.data.withUnsafeMutableBufferPointer { buf in
-            for i in buf.indices { buf[i] = Complex(buf[i].real * a * b, buf[i].imaginary * a * b) }
+        let steps = abs(power) > 126 ? [power / 2, power - power / 2] : [power]
+        k.data.withUnsafeMutableBufferPointer { buf in
+            buf.withMemoryRebound(to: Float.self) { floats in
+                for step in steps {
+                    let factor = Float(sign: .plus, exponent: step, significand: 1)
+                    for i in floats.indices { floats[i] *= factor }
+                }
+            }
         }
-        return out
     }
 }

@@ -18,7 +18,7 @@ struct ScaleNormalizedReconstructor: Reconstructor {
         let scale = IntensityScale(of: k, acquisition)
         let inner = scale.exponent == 0 ? unscaled : try settings.normalized(by: scale).methodReconstructor()
         var result = try inner.reconstruct(scale.normalized(consume k), acquisition)
-        result.kspace = scale.restored(result.kspace)
+        scale.restore(&result.kspace)
         return result
     }
 }
