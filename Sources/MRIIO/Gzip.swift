@@ -1,7 +1,7 @@
 import CZlib
 import MRICore
 
-/// gzip decompression (RFC 1952) through zlib, for the files the project ships compressed.
+/// gzip (RFC 1952) through zlib: the files the project ships compressed, `.nii.gz` images.
 public enum Gzip {
     /// The decompressed bytes of one gzip member; `source` names the data in errors.
     public static func decompress(_ compressed: UnsafeRawBufferPointer, source: String) throws -> [UInt8] {
@@ -30,6 +30,29 @@ public enum Gzip {
                 throw MRIError(.format, "\(source): gzip data end early")
             }
         }
+        return output
+    }
+
+    /// `bytes` as one gzip member (zlib's default level).
+    public static func compress(_ bytes: [UInt8], source: String) throws -> [UInt8] {
+        var stream = z_stream()
+        guard deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+                            Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw MRIError(.io, "\(source): zlib could not be initialised")
+        }
+        defer { deflateEnd(&stream) }
+        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(bytes.count))))
+        let status = bytes.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { out in
+                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+                stream.avail_in = uInt(input.count)
+                stream.next_out = out.baseAddress
+                stream.avail_out = uInt(out.count)
+                return deflate(&stream, Z_FINISH)
+            }
+        }
+        guard status == Z_STREAM_END else { throw MRIError(.io, "\(source): gzip compression failed (zlib status \(status))") }
+        output.removeLast(Int(stream.avail_out))
         return output
     }
 }

@@ -81,6 +81,26 @@ enum IsmrmrdHeaders {
         return status >= 0 ? times : nil
     }
 
+    /// Every acquisition's `position`, `read_dir`, `phase_dir` and `slice_dir` (12 floats each),
+    /// or nil if the records do not have them.
+    static func placements(_ dataset: HDF5.Handle) -> [Float]? {
+        let n = HDF5.dimensions(dataset)[0]
+        var values = [Float](repeating: 0, count: 12 * n)
+        let status: Int32 = HDF5.locked {
+            var three: hsize_t = 3
+            let vector = mg_H5Tarray_create2(mg_h5t_native_float(), 1, &three)
+            let head = mg_H5Tcreate(H5T_COMPOUND, 48)
+            for (i, name) in ["position", "read_dir", "phase_dir", "slice_dir"].enumerated() { mg_H5Tinsert(head, name, 12 * i, vector) }
+            let record = mg_H5Tcreate(H5T_COMPOUND, 48)
+            mg_H5Tinsert(record, "head", 0, head)
+            defer { mg_H5Tclose(record); mg_H5Tclose(head); mg_H5Tclose(vector) }
+            return values.withUnsafeMutableBytes {
+                mg_H5Dread(dataset.id, record, mg_h5s_all(), mg_h5s_all(), mg_h5p_default(), $0.baseAddress!)
+            }
+        }
+        return status >= 0 ? values : nil
+    }
+
     /// The `data` floats of acquisition `index`, which must number `expected`.
     static func readData(_ dataset: HDF5.Handle, index: Int, expected: Int, source: String) throws -> [Float] {
         let result: [Float]? = HDF5.locked {

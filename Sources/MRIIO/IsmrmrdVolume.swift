@@ -29,6 +29,8 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
     /// noise acquisitions' filter passes less noise than their sampling bandwidth, the convention
     /// of ISMRMRD's and Gadgetron's prewhitening); and by the readouts averaged into each line.
     public let noiseVarianceScale: Double?
+    /// The header's encoding section (fields of view and matrices, for ``geometry()``).
+    private let encoding: String
 
     /// ISMRMRD flag bits (1-based, as in the ISMRMRD headers) of acquisitions that are not imaging data.
     static let skippedFlags: [(bit: Int, name: String)] = [
@@ -90,6 +92,31 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
         let usable = noiseFound.filter { $0.channels == channels && $0.samples > 0 && $0.samples <= 1 << 16 }
         noise = usable.filter { $0.samples == usable.first?.samples }.map { ($0.index, $0.samples) }
         noiseVarianceScale = Self.noiseVarianceScale(dataset, xml: xml, noise: noise.map(\.index), imaging: assembled)
+        encoding = Self.section("encoding", in: xml) ?? ""
+    }
+
+    /// Each slice's placement from its first acquisition's header, the field of view from the
+    /// reconstructed space (`reconSpace`), the readout oversampling from the encoded space's
+    /// field of view over it; nil where the header lacks them.
+    public func geometry() throws -> ScanGeometry? {
+        let vector = { (space: String, name: String) -> SIMD3<Double>? in
+            guard let section = Self.section(space, in: self.encoding).flatMap({ Self.section(name, in: $0) }),
+                  let x = Self.element("x", in: section).flatMap(Double.init), let y = Self.element("y", in: section).flatMap(Double.init),
+                  let z = Self.element("z", in: section).flatMap(Double.init) else { return nil }
+            return SIMD3(x, y, z)
+        }
+        guard let fov = vector("reconSpace", "fieldOfView_mm"), let encoded = vector("encodedSpace", "fieldOfView_mm"),
+              fov.x > 0, fov.y > 0, fov.z > 0, let values = IsmrmrdHeaders.placements(dataset) else { return nil }
+        let ratio = Int((encoded.x / fov.x).rounded())
+        let oversampling = ratio >= 1 && sliceShape.nx % ratio == 0 ? ratio : 1
+        var slices: [ScanGeometry.Slice] = []
+        for index in 0..<self.slices {
+            guard let a = acquisitions.first(where: { $0.slice == index }) else { return nil }
+            let v = { (i: Int) in SIMD3<Double>(Double(values[12 * a.index + 3 * i]), Double(values[12 * a.index + 3 * i + 1]),
+                                                Double(values[12 * a.index + 3 * i + 2])) }
+            slices.append(ScanGeometry.Slice(centre: v(0), read: v(1), phase: v(2), normal: v(3)))
+        }
+        return ScanGeometry(readoutFOV: fov.x, phaseFOV: fov.y, sliceThickness: fov.z, readoutOversampling: oversampling, slices: slices)
     }
 
     /// nil unless every noise acquisition has one dwell time and every imaging acquisition

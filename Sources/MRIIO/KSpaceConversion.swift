@@ -67,7 +67,7 @@ public struct KSpaceConversion {
                 mask = lines
             }
         }
-        let writer = try KSpaceFiles.createWriter(output, slices: selected.count, sliceShape: reader.sliceShape, like: reader)
+        let writer = try KSpaceFiles.createWriter(output, slices: selected.count, sliceShape: reader.sliceShape, like: reader, sourceSlices: selected)
         for (i, s) in selected.enumerated() { try writer.write(reader.readSlice(s), slice: i) }
         try writer.commit()
         if let maskOutput, let mask { try NpyFile.write(mask, to: maskOutput) }

@@ -8,7 +8,12 @@ public enum KSpaceFiles {
     /// File extensions accepted for k-space.
     public static let extensions = ["npy", "cfl", "hdr", "h5", "hdf5", "dat"]
     /// File extensions accepted for written k-space.
-    public static let outputExtensions = ["npy", "cfl", "h5", "hdf5"]
+    public static let outputExtensions = ["npy", "cfl", "h5", "hdf5", "nii", "nii.gz"]
+
+    /// The extension that names `path`'s format, lower case (`nii.gz` counts as one).
+    public static func formatExtension(_ path: String) -> String {
+        path.lowercased().hasSuffix(".nii.gz") ? "nii.gz" : URL(fileURLWithPath: path).pathExtension.lowercased()
+    }
 
     /// Opens `path` for slice-by-slice reading.
     public static func openReader(_ path: String) throws -> any KSpaceVolumeReader {
@@ -56,8 +61,13 @@ public enum KSpaceFiles {
     /// Creates the writer for `path`, for `slices` slices of `shape`. A `.npy` keeps the
     /// element type and dimensionality of an `.npy` `like` (one slice of a 3-D input stays 3-D).
     public static func createWriter(_ path: String, slices: Int, sliceShape shape: (coils: Int, ny: Int, nx: Int),
-                                    like reader: (any KSpaceVolumeReader)? = nil) throws -> any KSpaceVolumeWriter {
-        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+                                    like reader: (any KSpaceVolumeReader)? = nil, sourceSlices: [Int]? = nil) throws -> any KSpaceVolumeWriter {
+        switch formatExtension(path) {
+        case "nii", "nii.gz":
+            // An image is placed by the geometry of the reader's slices it holds.
+            var geometry = try reader?.geometry()
+            if let all = geometry?.slices, let sourceSlices { geometry?.slices = sourceSlices.map { all[$0] } }
+            return try NiftiImageWriter(path: path, slices: slices, sliceShape: shape, geometry: geometry)
         case "npy":
             let npy = reader as? NpyVolumeReader
             return try NpyVolumeWriter(path: path, slices: slices, sliceShape: shape,
@@ -81,7 +91,7 @@ public enum KSpaceFiles {
     /// overwrite `input` (a BART pair counts by its base name), and that its directory exists.
     public static func validateOutput(_ path: String, input: String, extensions: [String]) throws {
         let url = URL(fileURLWithPath: path)
-        guard extensions.contains(url.pathExtension.lowercased()) else {
+        guard extensions.contains(formatExtension(path)) else {
             throw MRIError(.invalidArgument,
                            "\(path): output format '.\(url.pathExtension)' is not supported (expected \(extensions.map { "." + $0 }.joined(separator: ", ")))")
         }

@@ -42,6 +42,8 @@ public protocol KSpaceVolumeReader: AnyObject {
     /// What the file records about its acquisition beyond the data (scanner, protocol),
     /// as name–value pairs for a person to read; empty for formats that record nothing.
     var properties: [(name: String, value: String)] { get }
+    /// Where its slices lie in the scanner, or nil if the format does not record it.
+    func geometry() throws -> ScanGeometry?
 }
 
 /// Multi-slice k-space being written, slice by slice in any order; the file appears only
@@ -57,6 +59,7 @@ extension KSpaceVolumeReader {
     public func acquiredLines(slice index: Int) throws -> SamplingMask? { nil }
     public func noiseScans() throws -> KSpace? { nil }
     public var noiseVarianceScale: Double? { nil }
+    public func geometry() throws -> ScanGeometry? { nil }
 
     /// The noise variance of one sample of one coil of ``readSlice(_:)`` (mean over the coils):
     /// that of `noise`, this file's ``noiseScans()``, times ``noiseVarianceScale``; nil where

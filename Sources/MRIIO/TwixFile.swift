@@ -17,6 +17,8 @@ struct TwixScan: Sendable {
     var line, average, slice, partition, echo, phase, repetition, set, segment: Int
     /// The k-space centre line and column the sequence recorded.
     var centreLine, centreColumn: Int
+    /// The slice centre (mm; Sag, Cor, Tra) and the slice rotation as a quaternion (w, x, y, z).
+    var slicePosition: SIMD3<Float> = .zero, quaternion: SIMD4<Float> = .zero
 
     func has(_ flag: TwixFlag) -> Bool { flags & (1 << flag.rawValue) != 0 }
 }
@@ -198,10 +200,15 @@ final class TwixFile {
         let f = layout == .vb ? 20 : 40
         let counter = { (i: Int) in Int(h.u16(f + 12 + 2 * i)) }
         let centre = layout == .vb ? 76 : 96
+        // sSliceData: position (3 floats), quaternion (4); VB has 16 bytes of ICE and free
+        // parameters between the centre partition and it, VD none.
+        let sliceData = layout == .vb ? 96 : 100
+        let float = { (i: Int) in Float(bitPattern: h.u32(sliceData + 4 * i)) }
         return TwixScan(offset: offset, flags: h.u64(f), samples: Int(h.u16(f + 8)), channels: Int(h.u16(f + 10)),
                         line: counter(0), average: counter(1), slice: counter(2), partition: counter(3), echo: counter(4),
                         phase: counter(5), repetition: counter(6), set: counter(7), segment: counter(8),
-                        centreLine: Int(h.u16(centre)), centreColumn: Int(h.u16(f + 44)))
+                        centreLine: Int(h.u16(centre)), centreColumn: Int(h.u16(f + 44)),
+                        slicePosition: SIMD3(float(0), float(1), float(2)), quaternion: SIMD4(float(3), float(4), float(5), float(6)))
     }
 
     private static func bytes(_ fd: Int32, offset: Int, count: Int, source: String) throws -> [UInt8] {

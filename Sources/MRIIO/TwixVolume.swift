@@ -26,8 +26,11 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
     public private(set) var properties: [(name: String, value: String)] = []
     private let file: TwixFile
     /// Per slice, the scans that fill it: the scan, its line, whether it is a reference-only scan.
-    private let entries: [[(scan: TwixScan, line: Int, reference: Bool)]]
+    let entries: [[(scan: TwixScan, line: Int, reference: Bool)]]
     private let noise: [TwixScan]
+    /// The protocol's field of view (mm), slice thickness and readout oversampling, where it
+    /// gives them.
+    let fieldOfView: (readout: Double, phase: Double, thickness: Double, oversampling: Int)?
 
     /// Opens `path` and reads every scan header of its image measurement.
     public init(_ path: String) throws {
@@ -76,6 +79,7 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
         slices = total
         sliceShape = (first.channels, ny, first.samples)
         noise = try Self.noiseScans(in: file, last: all, channels: first.channels)
+        fieldOfView = Self.fieldOfView(prot, samples: first.samples)
         properties = Self.describe(prot, layout: file.layout, measurements: file.measurements.count,
                                    counts: (image.count, reference.count, noise.count),
                                    loops: (nSlice, nEcho, nPhase, nRepetition, nSet), placement: placement)

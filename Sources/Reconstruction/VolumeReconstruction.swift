@@ -51,6 +51,8 @@ public struct VolumeReconstruction {
         /// noise data, or a file that does not say how its noise data's variance relates to its
         /// imaging data's: ``MRIIO/KSpaceVolumeReader/noiseVarianceScale``).
         public var noiseVariance: Double?
+        /// A remark about the output image's geometry (none recorded), for a NIfTI output.
+        public var imageNote: String?
     }
 
     /// The report for a log (`recon --timing`): seconds per stage, the prewhitening, the
@@ -153,7 +155,7 @@ public struct VolumeReconstruction {
         // Resolved before any slice is read: a bad mask, or an input without a pattern of its
         // own, fails here; only a file's own per-slice patterns are looked up per slice.
         let first = try sampling.acquisition(for: reader, slice: selected[0], source: input)
-        let writer = try KSpaceFiles.createWriter(output, slices: selected.count, sliceShape: reader.sliceShape, like: reader)
+        let writer = try KSpaceFiles.createWriter(output, slices: selected.count, sliceShape: reader.sliceShape, like: reader, sourceSlices: selected)
         times.open = total.seconds
         var gMaps: [Float] = []
         var pipeline = SlicePipeline(reader: reader, writer: writer, indices: selected)
@@ -183,6 +185,6 @@ public struct VolumeReconstruction {
         times.commit = commit.seconds
         times.total = total.seconds
         return Report(timings: times, kernels: kernels, sparseLambdas: sparseLambdas, whitening: whitening, unusableNoise: unusableNoise,
-                      noiseVariance: noiseVariance)
+                      noiseVariance: noiseVariance, imageNote: (writer as? NiftiImageWriter)?.note)
     }
 }

@@ -62,7 +62,7 @@ struct ReconCommand: ReportingCommand {
         if let kernel { job.settings.kernel = (try GrappaKernel.read(kernel), kernel) }
         if method == .meta { job.settings.metaModel = try metaOptions.load() }
         let report = try job.run()
-        if let why = report.unusableNoise { printError("metagrappa: warning: \(why)") }
+        for why in [report.unusableNoise, report.imageNote].compactMap({ $0 }) { printError("metagrappa: warning: \(why)") }
         if timing { VolumeReconstruction.describe(report).forEach(printError) }
     }
 }

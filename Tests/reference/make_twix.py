@@ -5,6 +5,10 @@ optional noise-adjust scans of a known coil covariance, optional extra slices.
 
     python3 make_twix.py IN.dat OUT.dat [--accel R --acs N] [--noise N --noise-out COV.npy]
                          [--slices S] [--reflect-odd] [--averages A] [--protocol-lines [--line-offset K]] [--seed 1]
+                         [--quaternion W X Y Z] [--position SAG COR TRA] [--slice-step MM] [--slice-order 2,0,1]
+
+--quaternion/--position set every scan header's slice rotation and centre; slice s (its
+counter) then lies at position + step·order[s]·normal, normal the rotation's third column.
 
 Lines kept follow metagrappa's contract: (ky - ny/2) % R == 0 plus the centred block
 [ny/2 - N/2, ny/2 - N/2 + N). The noise is complex Gaussian with covariance L Lᴴ for a
@@ -61,7 +65,12 @@ def main():
                    help="number lines from this one (earlier lines dropped, centre line counter lowered to match)")
     p.add_argument("--protocol-lines", action="store_true",
                    help="write the true line count into the protocol and centre line ny/2 into every scan")
+    p.add_argument("--quaternion", type=float, nargs=4, help="slice rotation (w, x, y, z) in every scan header")
+    p.add_argument("--position", type=float, nargs=3, help="centre (Sag, Cor, Tra mm) of the slice at order 0")
+    p.add_argument("--slice-step", type=float, default=0, help="distance between neighbouring slice positions (mm)")
+    p.add_argument("--slice-order", help="comma-separated position index of each slice counter (default 0, 1, ...)")
     a = p.parse_args()
+    order = [int(v) for v in a.slice_order.split(",")] if a.slice_order else list(range(a.slices))
     scan = twixtools.read_twix(a.input, verbose=False, parse_pmu=False, parse_geometry=False)[-1]
     image = [m for m in scan["mdb"] if m.is_image_scan()]
     ny = max(m.cLin for m in image) + 1
@@ -104,6 +113,12 @@ def main():
             if y < a.line_offset:
                 continue
             m.mdh.Counter.Sli = s
+            if a.quaternion:
+                w, x, y_, z = a.quaternion
+                normal = np.array([2 * (x * z + y_ * w), 2 * (y_ * z - x * w), 1 - 2 * (x * x + y_ * y_)])
+                centre = np.array(a.position or [0, 0, 0]) + a.slice_step * order[s] * normal
+                m.mdh.SliceData.Quaternion[:] = [w, x, y_, z]
+                m.mdh.SliceData.SlicePos.Sag, m.mdh.SliceData.SlicePos.Cor, m.mdh.SliceData.SlicePos.Tra = centre
             m.mdh.Counter.Lin = y - a.line_offset
             if a.protocol_lines:
                 m.mdh.CenterLin = ny // 2 - a.line_offset

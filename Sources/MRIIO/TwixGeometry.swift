@@ -1,0 +1,31 @@
+import Foundation
+
+/// Where a twix file's slices lie: each slice's centre and rotation from the scan headers of
+/// its readouts (what the sequence ran, as ISMRMRD's converter reads them), the field of view
+/// and thickness from the protocol.
+extension TwixVolumeReader {
+    /// The protocol's first slice's field of view and thickness, and the readout oversampling
+    /// (`flReadoutOSFactor`, where the readout of `samples` divides by it); nil without them.
+    static func fieldOfView(_ prot: TwixProtocol, samples: Int) -> (readout: Double, phase: Double, thickness: Double, oversampling: Int)? {
+        let slice = "sSliceArray.asSlice[0]."
+        guard let readout = prot.number(slice + "dReadoutFOV"), let phase = prot.number(slice + "dPhaseFOV"),
+              let thickness = prot.number(slice + "dThickness"), readout > 0, phase > 0, thickness > 0 else { return nil }
+        let factor = prot.parameter("flReadoutOSFactor").flatMap(Double.init).map { Int($0.rounded()) } ?? 1
+        return (readout, phase, thickness, factor >= 1 && samples % factor == 0 ? factor : 1)
+    }
+
+    public func geometry() throws -> ScanGeometry? {
+        guard let fieldOfView else { return nil }
+        var slices: [ScanGeometry.Slice] = []
+        for entries in entries {
+            guard let scan = (entries.first { !$0.reference } ?? entries.first)?.scan else { return nil }
+            let q = SIMD4<Double>(scan.quaternion)
+            // A header without a rotation (all zeros) places nothing.
+            guard abs((q * q).sum() - 1) < 1e-3 else { return nil }
+            let columns = ScanGeometry.rotationColumns(w: q[0], x: q[1], y: q[2], z: q[3])
+            slices.append(ScanGeometry.Slice(centre: SIMD3<Double>(scan.slicePosition), read: columns[1], phase: columns[0], normal: columns[2]))
+        }
+        return ScanGeometry(readoutFOV: fieldOfView.readout, phaseFOV: fieldOfView.phase, sliceThickness: fieldOfView.thickness,
+                            readoutOversampling: fieldOfView.oversampling, slices: slices)
+    }
+}

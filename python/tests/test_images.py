@@ -1,0 +1,153 @@
+"""`recon … -o IMAGE.nii[.gz]`: the coil-combined magnitude image with the scanner's geometry,
+read back with nibabel and checked against numpy, twixtools and rotations computed here."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import nibabel as nib
+
+from conftest import ROOT, cli, data_file
+
+RAS = np.array([-1.0, -1.0, 1.0])  # LPS (Siemens, ISMRMRD) to NIfTI's RAS
+
+
+def rss_image(k, oversampling):
+    """numpy's RSS of centred orthonormal inverse FFTs, the central 1/oversampling of the readout."""
+    img = np.fft.fftshift(np.fft.ifft2(np.fft.ifftshift(k, axes=(-2, -1)), axes=(-2, -1), norm="ortho"), axes=(-2, -1))
+    rss = np.sqrt((np.abs(img.astype(np.complex128)) ** 2).sum(axis=-3))
+    nx = k.shape[-1]
+    width = nx // oversampling
+    return rss[..., nx // 2 - width // 2: nx // 2 - width // 2 + width]
+
+
+def rotation(w, x, y, z):
+    """The rotation of a unit quaternion by Rodrigues' formula, R = I + 2w[v]x + 2[v]x^2."""
+    v = np.array([x, y, z])
+    cross = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
+    return np.eye(3) + 2 * w * cross + 2 * cross @ cross
+
+
+def make_twix(tmp_path, name, *args):
+    out = tmp_path / name
+    subprocess.run([sys.executable, os.path.join(ROOT, "Tests", "reference", "make_twix.py"),
+                    data_file("twix/ve11_gre_2ch_oversampled.dat", tmp_path), out, "--accel", "2", "--acs", "24",
+                    "--protocol-lines", *map(str, args)], check=True, capture_output=True)
+    return out
+
+
+def protocol(path):
+    """The first slice's protocol entries, as twixtools parses them (in a process of its own)."""
+    code = f"""
+import json, twixtools
+s = twixtools.read_twix({str(path)!r}, verbose=False, parse_data=False)[-1]['hdr']['MeasYaps']['sSliceArray']['asSlice'][0]
+print(json.dumps({{k: s[k] for k in ('dReadoutFOV', 'dPhaseFOV', 'dThickness', 'sNormal', 'sPosition')}}))
+"""
+    import json
+    return json.loads(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
+
+
+def test_twix_image_has_the_protocols_voxels_slice_direction_and_centre(tmp_path):
+    # The shared oblique GRE (normal 0.038 cor, 0.999 tra) with 2x readout oversampling.
+    path = make_twix(tmp_path, "acc.dat")
+    for out in ("img.nii.gz", "k.npy"):
+        r = cli("recon", path, "-o", tmp_path / out, "--method", "grappa")
+        assert r.returncode == 0, r.stderr
+    image = nib.load(tmp_path / "img.nii.gz")
+    k = np.load(tmp_path / "k.npy")
+    prot = protocol(path)
+    ny, nx = k.shape[-2], k.shape[-1] // 2
+    assert image.shape == (nx, ny, 1)
+    assert np.allclose(image.header.get_zooms(), [prot["dReadoutFOV"] / nx, prot["dPhaseFOV"] / ny, prot["dThickness"]], rtol=1e-5)
+    normal = np.array([prot["sNormal"].get(d, 0.0) for d in ("dSag", "dCor", "dTra")])
+    direction = image.affine[:3, 2] / np.linalg.norm(image.affine[:3, 2])
+    assert np.allclose(direction, normal * RAS, atol=1e-4), (direction, normal)
+    centre = np.array([prot["sPosition"].get(d, 0.0) for d in ("dSag", "dCor", "dTra")]) * RAS
+    at_centre = image.affine @ [nx // 2, ny // 2, 0, 1]
+    assert np.linalg.norm(at_centre[:3] - centre) < 0.5 * min(image.header.get_zooms()), (at_centre, centre)
+    assert np.allclose(image.get_qform(), image.affine, atol=1e-4)
+    expected = rss_image(k, 2)
+    assert np.allclose(image.get_fdata()[:, :, 0].T, expected, rtol=1e-5, atol=1e-6 * expected.max())
+
+
+ORIENTATIONS = {
+    # (w, x, y, z): a slice rotation; the axis nibabel must name third.
+    "transverse": ((0.5 ** 0.5, 0, 0, 0.5 ** 0.5), "S"),
+    "sagittal": ((0.5, 0.5, 0.5, 0.5), "L"),
+    "coronal": ((0.5 ** 0.5, -(0.5 ** 0.5), 0, 0), "A"),
+    "double oblique, rotated in plane": ((0.8, 0.2, 0.3, 0.23 ** 0.5), None),
+}
+
+
+@pytest.mark.parametrize("name", list(ORIENTATIONS))
+def test_stacked_slices_follow_the_rotation_and_positions(tmp_path, name):
+    q, axis = ORIENTATIONS[name]
+    # Three slices 5 mm apart, their counters out of position order.
+    path = make_twix(tmp_path, "multi.dat", "--slices", 3, "--quaternion", *q, "--position", 10, -20, 30,
+                     "--slice-step", 5, "--slice-order", "2,0,1")
+    for out in ("img.nii", "k.npy"):
+        r = cli("recon", path, "-o", tmp_path / out)
+        assert r.returncode == 0, r.stderr
+    image, k = nib.load(tmp_path / "img.nii"), np.load(tmp_path / "k.npy")
+    prot = protocol(path)
+    ny, nx = k.shape[-2], k.shape[-1] // 2
+    dx, dy = prot["dReadoutFOV"] / nx, prot["dPhaseFOV"] / ny
+    R = rotation(*q)  # columns: phase, readout, slice (Siemens)
+    phase, read, normal = R[:, 0], R[:, 1], R[:, 2]
+    first = np.array([10.0, -20.0, 30.0])  # position 0 holds slice counter 1
+    affine = np.eye(4)
+    affine[:3, 0], affine[:3, 1], affine[:3, 2] = read * dx * RAS, phase * dy * RAS, normal * 5 * RAS
+    affine[:3, 3] = (first - nx // 2 * dx * read - ny // 2 * dy * phase) * RAS
+    assert np.allclose(image.affine, affine, atol=1e-3), (image.affine, affine)
+    if axis:
+        assert nib.aff2axcodes(image.affine)[2] in (axis, {"S": "I", "L": "R", "A": "P"}[axis])
+    data = image.get_fdata()
+    expected = rss_image(k, 2)
+    for z, counter in enumerate([1, 2, 0]):
+        assert np.allclose(data[:, :, z].T, expected[counter], rtol=1e-5, atol=1e-6 * expected.max()), z
+
+
+def test_ismrmrd_image_uses_the_acquisition_directions(tmp_path):
+    path = tmp_path / "phantom.h5"
+    subprocess.run(["ismrmrd_generate_cartesian_shepp_logan", "-m", "64", "-c", "4", "-a", "2", "-w", "16", "-C", "-o", str(path)],
+                   check=True, capture_output=True)
+    R = rotation(0.8, 0.2, 0.3, 0.23 ** 0.5)
+    read, phase, normal = R[:, 0], R[:, 1], R[:, 2]  # any orthonormal triple will do
+    # h5py in a process of its own: its libhdf5 and the tool's must not meet.
+    code = f"""
+import h5py, numpy as np, re
+with h5py.File({str(path)!r}, "r+") as f:
+    d = f["dataset/data"]
+    for i in range(len(d)):
+        rec = d[i]
+        rec["head"]["position"] = [5, 6, 7]
+        rec["head"]["read_dir"], rec["head"]["phase_dir"], rec["head"]["slice_dir"] = {read.tolist()}, {phase.tolist()}, {normal.tolist()}
+        d[i] = rec
+    x = f["dataset/xml"][0].decode()
+    print(re.search(r"<encodedSpace>.*?<x>(\\d+)</x>.*?<fieldOfView_mm>\\s*<x>([\\d.]+)</x>", x, re.S).groups(),
+          re.search(r"<reconSpace>.*?<fieldOfView_mm>\\s*<x>([\\d.]+)</x>\\s*<y>([\\d.]+)</y>\\s*<z>([\\d.]+)</z>", x, re.S).groups())
+"""
+    header = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    (encoded_x, encoded_fov), (fov_x, fov_y, fov_z) = eval(header.replace(") (", "), ("))
+    oversampling = round(float(encoded_fov) / float(fov_x))
+    for out in ("img.nii.gz", "k.npy"):
+        r = cli("recon", path, "-o", tmp_path / out, "--slice", 0)
+        assert r.returncode == 0, r.stderr
+    image, k = nib.load(tmp_path / "img.nii.gz"), np.load(tmp_path / "k.npy")
+    ny, nx = k.shape[-2], k.shape[-1] // oversampling
+    dx, dy = float(fov_x) / nx, float(fov_y) / ny
+    affine = np.eye(4)
+    affine[:3, 0], affine[:3, 1], affine[:3, 2] = read * dx * RAS, phase * dy * RAS, normal * float(fov_z) * RAS
+    affine[:3, 3] = (np.array([5, 6, 7]) - nx // 2 * dx * read - ny // 2 * dy * phase) * RAS
+    assert np.allclose(image.affine, affine, atol=1e-3), (image.affine, affine)
+    expected = rss_image(k, oversampling)
+    assert np.allclose(image.get_fdata()[:, :, 0].T, expected, rtol=1e-5, atol=1e-6 * expected.max())
+
+
+def test_files_without_geometry_get_unit_voxels_and_a_warning(tmp_path, phantom):
+    np.save(tmp_path / "k.npy", phantom)
+    r = cli("recon", tmp_path / "k.npy", "-o", tmp_path / "img.nii", "--accel", 2, "--acs", 16)
+    assert r.returncode == 0 and "records no geometry: written with 1 mm voxels in an identity orientation" in r.stderr, r.stderr
+    image = nib.load(tmp_path / "img.nii")
+    assert np.array_equal(image.affine, np.eye(4)) and image.shape == (phantom.shape[2], phantom.shape[1], 1)
