@@ -96,7 +96,7 @@ let package = Package(
         // library values.
         .executableTarget(name: "metagrappa", dependencies: [
             "Compute", "MRICore", "MRIIO", "Simulation", "Reporting", "GRAPPA", "RAKI", "MetaLearner",
-            "MetaTraining", "Reconstruction",
+            "MetaTraining", "Reconstruction", "CoilSensitivity",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The C ABI over the library: @_cdecl entry points mapping pointers, shapes and JSON

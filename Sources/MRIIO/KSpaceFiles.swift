@@ -61,13 +61,14 @@ public enum KSpaceFiles {
     /// Creates the writer for `path`, for `slices` slices of `shape`. A `.npy` keeps the
     /// element type and dimensionality of an `.npy` `like` (one slice of a 3-D input stays 3-D).
     public static func createWriter(_ path: String, slices: Int, sliceShape shape: (coils: Int, ny: Int, nx: Int),
-                                    like reader: (any KSpaceVolumeReader)? = nil, sourceSlices: [Int]? = nil) throws -> any KSpaceVolumeWriter {
+                                    like reader: (any KSpaceVolumeReader)? = nil, sourceSlices: [Int]? = nil,
+                                    combiner: ImageCombiner = .rootSumOfSquares) throws -> any KSpaceVolumeWriter {
         switch formatExtension(path) {
         case "nii", "nii.gz":
             // An image is placed by the geometry of the reader's slices it holds.
             var geometry = try reader?.geometry()
             if let all = geometry?.slices, let sourceSlices { geometry?.slices = sourceSlices.map { all[$0] } }
-            return try NiftiImageWriter(path: path, slices: slices, sliceShape: shape, geometry: geometry)
+            return try NiftiImageWriter(path: path, slices: slices, sliceShape: shape, geometry: geometry, combiner: combiner)
         case "npy":
             let npy = reader as? NpyVolumeReader
             return try NpyVolumeWriter(path: path, slices: slices, sliceShape: shape,

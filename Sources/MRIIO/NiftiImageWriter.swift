@@ -3,7 +3,8 @@ import MRICore
 
 /// Reconstructed k-space slices written as the coil-combined magnitude image in NIfTI-1
 /// (`.nii`, `.nii.gz`) with the scanner's geometry (``ScanGeometry``): each slice's image
-/// (inverse centred FFT, root-sum-of-squares over the coils, readout oversampling cropped),
+/// (``ImageCombiner``: by default the root-sum-of-squares of the inverse centred FFTs),
+/// readout oversampling cropped,
 /// slices stacked along their normal in position order, frames that share a position
 /// (echoes, repetitions) as the 4th dimension in slice-index order. Without a geometry:
 /// 1 mm voxels in an identity orientation (``note`` says so). Nothing is written before
@@ -13,13 +14,17 @@ public final class NiftiImageWriter: KSpaceVolumeWriter {
     /// A remark for the user about the geometry (none found), or nil.
     public let note: String?
     private let geometry: ScanGeometry?
+    private let combiner: ImageCombiner
     private let slices: Int
     private var images: [[Float]?]
     private var shape: (ny: Int, nx: Int)?
 
-    /// A writer of `slices` slices of `sliceShape` placed by `geometry` (nil: none known).
-    public init(path: String, slices: Int, sliceShape: (coils: Int, ny: Int, nx: Int), geometry: ScanGeometry?) throws {
+    /// A writer of `slices` slices of `sliceShape` placed by `geometry` (nil: none known),
+    /// each combined by `combiner`.
+    public init(path: String, slices: Int, sliceShape: (coils: Int, ny: Int, nx: Int), geometry: ScanGeometry?,
+                combiner: ImageCombiner = .rootSumOfSquares) throws {
         self.path = path
+        self.combiner = combiner
         self.slices = slices
         images = Array(repeating: nil, count: slices)
         if let geometry {
@@ -40,7 +45,7 @@ public final class NiftiImageWriter: KSpaceVolumeWriter {
     /// Keeps slice `index`'s combined image (the k-space itself is not kept).
     public func write(_ k: KSpace, slice index: Int) throws {
         precondition(images.indices.contains(index), "slice index out of range")
-        let rss = CenteredFFT.rssImage(of: k)
+        let rss = try combiner.combine(k)
         let factor = geometry?.readoutOversampling ?? 1
         let width = k.nx / factor, first = k.nx / 2 - width / 2
         var cropped = [Float](repeating: 0, count: k.ny * width)
@@ -58,7 +63,7 @@ public final class NiftiImageWriter: KSpaceVolumeWriter {
         values.reserveCapacity(slices * ny * nx)
         for frame in 0..<frames { for position in order { values += images[position[frame]]! } }
         let dims = frames > 1 ? [nx, ny, order.count, frames] : [nx, ny, order.count]
-        try NiftiFile.write(values, dims: dims, affine: affine, description: "MetaGRAPPA coil-combined magnitude (RSS)", to: path)
+        try NiftiFile.write(values, dims: dims, affine: affine, description: "MetaGRAPPA coil-combined magnitude (\(combiner.name))", to: path)
     }
 
     /// Per stacked position (in order along the normal), the slice indices of its frames; the
@@ -108,3 +113,17 @@ public final class NiftiImageWriter: KSpaceVolumeWriter {
 
 private func simd_distance(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> Double { simd_length(a - b) }
 private func simd_length(_ a: SIMD3<Double>) -> Double { (a * a).sum().squareRoot() }
+
+/// How a slice's k-space becomes one magnitude image `[ny, nx]`, and its name for the file.
+public struct ImageCombiner: Sendable {
+    public let name: String
+    public let combine: @Sendable (KSpace) throws -> RealImage
+
+    public init(name: String, combine: @escaping @Sendable (KSpace) throws -> RealImage) {
+        self.name = name
+        self.combine = combine
+    }
+
+    /// The root-sum-of-squares of the coil images.
+    public static let rootSumOfSquares = ImageCombiner(name: "RSS") { CenteredFFT.rssImage(of: $0) }
+}

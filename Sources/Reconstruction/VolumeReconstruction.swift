@@ -1,3 +1,4 @@
+import CoilSensitivity
 import Compute
 import Foundation
 import GRAPPA
@@ -28,8 +29,10 @@ public struct VolumeReconstruction {
     public var slice: Int?
     /// Also write GRAPPA g-factor maps here (float32 `.npy`, `[ny, nx]` or `[slices, ny, nx]`).
     public var gFactorOutput: String?
-    /// Also write the RSS image of the result here (8-bit PNG; one slice only).
+    /// Also write the combined magnitude image of the result here (8-bit PNG; one slice only).
     public var imageOutput: String?
+    /// How coil images are combined into the PNG and into an image output (`.nii`, `.nii.gz`).
+    public var imageCombination = CoilCombination.rss
     /// Opens the input (a front end may isolate the file reader, say).
     public var openInput: (String) throws -> any KSpaceVolumeReader = KSpaceFiles.openReader
 
@@ -53,6 +56,17 @@ public struct VolumeReconstruction {
         public var noiseVariance: Double?
         /// A remark about the output image's geometry (none recorded), for a NIfTI output.
         public var imageNote: String?
+    }
+
+    /// `combination` as an image output applies it: RSS of the coils as reconstructed (the
+    /// output k-space's own RSS); adaptive and SENSE-1, matched filters, on whitened coils
+    /// where the input has noise data.
+    static func combiner(_ combination: CoilCombination, whitening: CoilWhitening?) -> ImageCombiner {
+        guard combination != .rss else { return .rootSumOfSquares }
+        let name = combination == .adaptive ? "adaptive, Walsh" : "SENSE-1, ESPIRiT maps"
+        return ImageCombiner(name: whitening == nil ? name : name + ", prewhitened") { k in
+            try combination.magnitude(of: try whitening?.whitened(k) ?? k)
+        }
     }
 
     /// The report for a log (`recon --timing`): seconds per stage, the prewhitening, the
@@ -155,7 +169,9 @@ public struct VolumeReconstruction {
         // Resolved before any slice is read: a bad mask, or an input without a pattern of its
         // own, fails here; only a file's own per-slice patterns are looked up per slice.
         let first = try sampling.acquisition(for: reader, slice: selected[0], source: input)
-        let writer = try KSpaceFiles.createWriter(output, slices: selected.count, sliceShape: reader.sliceShape, like: reader, sourceSlices: selected)
+        let combiner = Self.combiner(imageCombination, whitening: whitening)
+        let writer = try KSpaceFiles.createWriter(output, slices: selected.count, sliceShape: reader.sliceShape, like: reader, sourceSlices: selected,
+                                                  combiner: combiner)
         times.open = total.seconds
         var gMaps: [Float] = []
         var pipeline = SlicePipeline(reader: reader, writer: writer, indices: selected)
@@ -172,7 +188,7 @@ public struct VolumeReconstruction {
                 }
             }
             if let lambda = result.sparseLambda { sparseLambdas.append(lambda) }
-            if let imageOutput { try PNGWriter.write(Bitmap(CenteredFFT.rssImage(of: result.kspace)), to: imageOutput) }
+            if let imageOutput { try PNGWriter.write(Bitmap(combiner.combine(result.kspace)), to: imageOutput) }
             return result.kspace
         }
         times.waiting = pipeline.waiting

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CoilSensitivity
 import GRAPPA
 import MetaLearner
 import MRICore
@@ -78,6 +79,7 @@ enum Automatic<Value: LosslessStringConvertible & Sendable>: ExpressibleByArgume
 extension Grappa.Solver: ExpressibleByArgument {}
 extension ReconstructionMethod: ExpressibleByArgument {}
 extension MetaVariant: ExpressibleByArgument {}
+extension CoilCombination: ExpressibleByArgument {}
 
 /// Two layer widths given as `A,B`.
 struct LayerWidths: ExpressibleByArgument {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CoilSensitivity
 import GRAPPA
 import Reconstruction
 
@@ -13,13 +14,14 @@ struct ReconCommand: ReportingCommand {
             reading and writing one slice at a time. With --accel/--acs the input is fully sampled \
             and is undersampled here; with --mask it is the acquired data; with neither, an ISMRMRD \
             or Siemens input's own acquired lines (image and reference lines) are used. OUTPUT's format follows its extension (.npy, \
-            .cfl, .h5 = fastMRI layout) and holds the input's shape.
+            .cfl, .h5 = fastMRI layout) and holds the input's shape; .nii or .nii.gz write the coil-combined \
+            magnitude image (--combine) with the input's geometry instead.
             """)
 
     @Argument(help: "Input k-space (.npy, .cfl/.hdr, fastMRI or ISMRMRD .h5, Siemens .dat).")
     var input: String
 
-    @Option(name: .shortAndLong, help: "Output k-space (.npy, .cfl or .h5).")
+    @Option(name: .shortAndLong, help: "Output k-space (.npy, .cfl or .h5), or image (.nii, .nii.gz).")
     var output: String
 
     @Option(help: "Reconstruction method.")
@@ -43,8 +45,11 @@ struct ReconCommand: ReportingCommand {
     @Option(help: "GRAPPA: also write the g-factor map (float32 .npy, [ny, nx] or [slices, ny, nx]; image-domain kernel, Breuer 2009).")
     var gfactor: String?
 
-    @Option(help: "Also write the RSS magnitude image of the result as an 8-bit PNG (one slice only).")
+    @Option(help: "Also write the combined magnitude image of the result as an 8-bit PNG (one slice only).")
     var png: String?
+
+    @Option(help: "Coil combination of an image OUTPUT (.nii, .nii.gz) and of --png: rss, adaptive (Walsh), sense (SENSE-1, ESPIRiT maps).")
+    var combine: CoilCombination = .rss
 
     @Flag(help: "Print the time spent in each stage to stderr.")
     var timing = false
@@ -54,6 +59,7 @@ struct ReconCommand: ReportingCommand {
         job.slice = slice
         job.gFactorOutput = gfactor
         job.imageOutput = png
+        job.imageCombination = combine
         job.openInput = IsolatedInput.openReader
         job.settings = reconstructionSettings(method: method, grappa: grappaOptions, raki: rakiOptions, meta: metaOptions, sparse: sparseOptions,
                                               coils: coilCompression)

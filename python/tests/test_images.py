@@ -151,3 +151,60 @@ def test_files_without_geometry_get_unit_voxels_and_a_warning(tmp_path, phantom)
     assert r.returncode == 0 and "records no geometry: written with 1 mm voxels in an identity orientation" in r.stderr, r.stderr
     image = nib.load(tmp_path / "img.nii")
     assert np.array_equal(image.affine, np.eye(4)) and image.shape == (phantom.shape[2], phantom.shape[1], 1)
+
+
+def walsh(images, window=7):
+    """Walsh's adaptive combination by numpy's eigh of every pixel's window covariance."""
+    coils, ny, nx = images.shape
+    h = window // 2
+    out = np.zeros((ny, nx))
+    for y in range(ny):
+        for x in range(nx):
+            block = images[:, max(0, y - h):y + h + 1, max(0, x - h):x + h + 1].reshape(coils, -1)
+            _, vectors = np.linalg.eigh(block @ block.conj().T)
+            out[y, x] = abs(vectors[:, -1].conj() @ images[:, y, x])
+    return out
+
+
+def test_adaptive_combination_is_walshs(tmp_path, phantom):
+    np.save(tmp_path / "k.npy", phantom)
+    for out, extra in (("img.nii", ["--combine", "adaptive"]), ("out.npy", [])):
+        r = cli("recon", tmp_path / "k.npy", "-o", tmp_path / out, "--accel", 2, "--acs", 16, *extra)
+        assert r.returncode == 0, r.stderr
+    k = np.load(tmp_path / "out.npy").astype(np.complex128)
+    images = np.fft.fftshift(np.fft.ifft2(np.fft.ifftshift(k, axes=(-2, -1)), norm="ortho"), axes=(-2, -1))
+    expected = walsh(images)
+    image = nib.load(tmp_path / "img.nii").get_fdata()[:, :, 0].T
+    # Where the object is, the dominant eigenvector is well separated; in the noise around it
+    # the eigenvalues are nearly equal and the vector (so the pixel) is barely determined.
+    rss = np.sqrt((abs(images) ** 2).sum(0))
+    inside = rss > 0.2 * rss.max()
+    assert np.linalg.norm((image - expected)[inside]) / np.linalg.norm(expected[inside]) < 1e-4
+    assert np.linalg.norm(image - expected) / np.linalg.norm(expected) < 1e-2
+    # Not RSS: the matched filter differs from it (by more than the tolerance above).
+    assert np.linalg.norm((rss - expected)[inside]) / np.linalg.norm(expected[inside]) > 1e-3
+
+
+def test_sense1_combination_uses_espirit_maps_as_bart_computes_them(tmp_path, brain32):
+    full, _, _ = brain32
+    k = full[:8, 72:216, 72:216].copy()  # 8 coils, the central 144 x 144 of k-space: BART's maps in seconds
+    np.save(tmp_path / "k.npy", k)
+    r = cli("recon", tmp_path / "k.npy", "-o", tmp_path / "img.nii", "--accel", 2, "--acs", 32, "--combine", "sense")
+    assert r.returncode == 0, r.stderr
+    r = cli("recon", tmp_path / "k.npy", "-o", tmp_path / "out.npy", "--accel", 2, "--acs", 32)
+    assert r.returncode == 0, r.stderr
+    out = np.load(tmp_path / "out.npy")
+    # BART's layout: [kx, ky, 1, coils] (column-major .cfl).
+    bart_k = tmp_path / "bk"
+    with open(str(bart_k) + ".hdr", "w") as f:
+        f.write("# Dimensions\n%d %d 1 %d\n" % (out.shape[2], out.shape[1], out.shape[0]))
+    np.transpose(out, (2, 1, 0)).astype(np.complex64).ravel(order="F").tofile(str(bart_k) + ".cfl")
+    subprocess.run(["bart", "ecalib", "-m1", "-c0", "-r", "32", bart_k, tmp_path / "maps"], check=True, capture_output=True)
+    maps = np.fromfile(tmp_path / "maps.cfl", dtype=np.complex64).reshape((out.shape[2], out.shape[1], 1, out.shape[0]), order="F")
+    maps = np.transpose(maps[:, :, 0, :], (2, 1, 0))
+    images = np.fft.fftshift(np.fft.ifft2(np.fft.ifftshift(out.astype(np.complex128), axes=(-2, -1)), norm="ortho"), axes=(-2, -1))
+    expected = abs((maps.conj() * images).sum(0))
+    image = nib.load(tmp_path / "img.nii").get_fdata()[:, :, 0].T
+    assert np.linalg.norm(image - expected) / np.linalg.norm(expected) < 1e-3
+    rss = np.sqrt((abs(images) ** 2).sum(0))
+    assert np.linalg.norm(rss - expected) / np.linalg.norm(expected) > 1e-2  # not RSS
