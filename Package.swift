@@ -102,7 +102,7 @@ let package = Package(
         // The C ABI over the library: @_cdecl entry points mapping pointers, shapes and JSON
         // options onto library values (the Python package's native half).
         .target(name: "MetaGrappaC", dependencies: [
-            "Compute", "MRICore", "MRIIO", "GRAPPA", "RAKI", "MetaLearner", "Reconstruction",
+            "Compute", "MRICore", "MRIIO", "GRAPPA", "RAKI", "MetaLearner", "Reconstruction", "CoilSensitivity",
         ], exclude: ["metagrappa.h"]),
 
         // Helpers shared by the test targets (temporary files, processes, the repository's test data).

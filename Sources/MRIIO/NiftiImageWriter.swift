@@ -44,14 +44,25 @@ public final class NiftiImageWriter: KSpaceVolumeWriter {
 
     /// Keeps slice `index`'s combined image (the k-space itself is not kept).
     public func write(_ k: KSpace, slice index: Int) throws {
+        try write(image: combiner.combine(k), slice: index)
+    }
+
+    /// Keeps `image` (a combined image of the recorded readout, oversampling included) as
+    /// slice `index`.
+    public func write(image: RealImage, slice index: Int) throws {
         precondition(images.indices.contains(index), "slice index out of range")
-        let rss = try combiner.combine(k)
         let factor = geometry?.readoutOversampling ?? 1
-        let width = k.nx / factor, first = k.nx / 2 - width / 2
-        var cropped = [Float](repeating: 0, count: k.ny * width)
-        for y in 0..<k.ny { for x in 0..<width { cropped[y * width + x] = rss.pixels[y * k.nx + first + x] } }
+        guard image.nx % factor == 0 else {
+            throw MRIError(.invalidArgument, "\(path): an image of \(image.nx) columns is not \(factor)× oversampled as the geometry says")
+        }
+        let width = image.nx / factor, first = image.nx / 2 - width / 2
+        var cropped = [Float](repeating: 0, count: image.ny * width)
+        for y in 0..<image.ny { for x in 0..<width { cropped[y * width + x] = image.pixels[y * image.nx + first + x] } }
+        if let shape, shape != (image.ny, width) {
+            throw MRIError(.invalidArgument, "\(path): slice \(index) is \(image.ny) × \(image.nx), earlier ones \(shape.ny) × \(shape.nx * factor)")
+        }
         images[index] = cropped
-        shape = (k.ny, width)
+        shape = (image.ny, width)
     }
 
     public func commit() throws {

@@ -14,7 +14,8 @@ final class ReaderHandle {
 /// Opens `path` (any readable format); `shape` receives [slices, coils, ny, nx] and `info`
 /// JSON: format, properties (name–value pairs), whether slices record their sampling, the
 /// shape of the noise-only data (null if none) and the noise variance of one imaging sample
-/// of one coil they give (null where the file does not give their scale).
+/// of one coil they give (null where the file does not give their scale), and where the
+/// slices lie (`geometry`, ``MRIIO/ScanGeometry`` with snake-case keys; null if not recorded).
 /// `probe` (a NULL-terminated argument vector, or NULL) is a command that runs
 /// ``mg_probe_hdf5`` on the path appended to it: HDF5 files are then read first in that
 /// child process, as the command-line tool does, because a damaged file can crash libhdf5
@@ -38,7 +39,8 @@ public func mg_read_open(_ path: UnsafePointer<CChar>?, _ probe: UnsafePointer<U
         CBoundary.write(CBoundary.json(["format": reader.format.rawValue, "records_sampling": recorded, "properties": properties,
                                         "has_noise": noise != nil,
                                         "noise_shape": noise.map { [$0.coils, $0.ny, $0.nx] } ?? NSNull(),
-                                        "noise_variance": noise.flatMap(reader.imagingNoiseVariance) ?? NSNull()]),
+                                        "noise_variance": noise.flatMap(reader.imagingNoiseVariance) ?? NSNull(),
+                                        "geometry": try reader.geometry().map { try JSONSerialization.jsonObject(with: $0.json()) } ?? NSNull()]),
                         to: info, capacity: infoCapacity)
         handle.pointee = Unmanaged.passRetained(ReaderHandle(reader)).toOpaque()
     }

@@ -56,6 +56,15 @@ int32_t mg_read_slice(void *handle, int32_t index, float *out, uint8_t *mask, in
 /* out: the noise-only samples, info's noise_shape [coils, readouts, samples] complex64. */
 int32_t mg_read_noise(void *handle, float *out, char *error, int64_t error_capacity);
 void mg_read_close(void *handle);
+
+/* Coil combination of k-space [coils, ny, nx]: method "rss", "adaptive" or "sense";
+ * out: ny*nx complex64 (rss: real). */
+int32_t mg_combine(const float *kspace, int32_t coils, int32_t ny, int32_t nx, const char *method, float *out,
+                   char *error, int64_t error_capacity);
+/* slices magnitude images [ny, nx] float32 to a NIfTI file placed by geometry (JSON, as
+ * mg_read_open's info gives it; NULL: 1 mm voxels, identity orientation). */
+int32_t mg_write_image(const char *path, const float *images, int32_t slices, int32_t ny, int32_t nx,
+                       const char *geometry, char *error, int64_t error_capacity);
 int32_t mg_write(const char *path, const float *kspace, int32_t slices, int32_t coils, int32_t ny, int32_t nx,
                  char *error, int64_t error_capacity);
 

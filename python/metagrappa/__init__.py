@@ -11,13 +11,15 @@ sample kept exactly, and gives the same numbers as `metagrappa recon --mask` (co
 Bad input raises ValueError with the library's message; files that cannot be read or written
 raise OSError. The computation runs without the GIL, on `threads()` worker threads.
 """
+import json
 import os
+import warnings
 
 import numpy as np
 
 from . import _native
 
-__all__ = ["uniform_mask", "grappa", "raki", "meta", "cs", "calibrate", "GrappaKernel", "gfactor", "rss", "read", "write",
+__all__ = ["uniform_mask", "grappa", "raki", "meta", "cs", "calibrate", "GrappaKernel", "gfactor", "rss", "combine", "read", "write",
            "settings", "set_threads", "threads", "__version__"]
 __version__ = _native.version()
 
@@ -308,6 +310,20 @@ def rss(kspace, coil_axis=0):
     return _native.rss(np.ascontiguousarray(_array(kspace, coil_axis), dtype=np.complex64))
 
 
+def combine(kspace, method="rss", coil_axis=0):
+    """The coil-combined image [ny, nx] of k-space (centred orthonormal inverse FFT per coil):
+    method 'rss' (float32 root-sum-of-squares), 'adaptive' (Walsh et al. 2000: per pixel the
+    dominant eigenvector of the coils' 7 x 7 neighbourhood covariance) or 'sense' (SENSE-1
+    with ESPIRiT maps from the central 32 lines), both complex64 with a smooth phase. As
+    `metagrappa recon --combine` computes it; prewhiten first for the matched filters to be
+    SNR-optimal."""
+    if method not in ("rss", "adaptive", "sense"):
+        raise ValueError(f"method must be 'rss', 'adaptive' or 'sense', found {method!r}")
+    k = np.ascontiguousarray(_array(kspace, coil_axis), dtype=np.complex64)
+    image = _native.combine(k, method)
+    return image.real.copy() if method == "rss" else image
+
+
 def read(path, slice=None):
     """Reads k-space from any format the command line reads (.npy, BART .cfl/.hdr, fastMRI or
     ISMRMRD .h5, Siemens raw data .dat). Returns (k, info): k complex64 [coils, ky, kx] for a
@@ -318,7 +334,10 @@ def read(path, slice=None):
     (the variance of one k-space sample of one coil of k that the noise samples give, scaled
     from their dwell time to the imaging readout's — what grappa()/cs() take as
     noise_variance — or None where the file does not give that scale: Siemens files do not)
-    and 'properties' (what the file records about its acquisition). HDF5 files are read first
+    'geometry' (where the slices lie, as write() takes it: fields of view, thickness, readout
+    oversampling, and per slice its centre and readout, phase and slice directions in LPS mm;
+    None where the format records none) and 'properties' (what the file records about its
+    acquisition). HDF5 files are read first
     by a child process (libhdf5 crashes on some damaged files; METAGRAPPA_TRUST_HDF5=1 skips
     that), as the command line does."""
     if not isinstance(path, (str, os.PathLike)):
@@ -328,15 +347,33 @@ def read(path, slice=None):
     k, masks, meta_ = _native.read(path, slice)
     one = k.shape[0] == 1
     info = {"format": meta_["format"], "slices": meta_["slices"], "has_noise": meta_["has_noise"],
-            "noise": meta_["noise"], "noise_variance": meta_["noise_variance"],
+            "noise": meta_["noise"], "noise_variance": meta_["noise_variance"], "geometry": meta_["geometry"],
             "properties": {p["name"]: p["value"] for p in meta_["properties"]},
             "mask": None if masks is None else (masks[0] if one else masks)}
     return (k[0] if one else k), info
 
 
-def write(path, kspace):
+def write(path, data, geometry=None):
     """Writes k-space [coils, ky, kx] or [slices, coils, ky, kx] in the format the extension
-    names (.npy, .cfl, .h5 = fastMRI); the file appears only when complete."""
+    names (.npy, .cfl, .h5 = fastMRI); or, to .nii / .nii.gz, magnitude images [ky, kx] or
+    [slices, ky, kx] (as combine() returns them, readout oversampling included: it is cropped
+    here) as NIfTI placed by `geometry`: read()'s info, or its 'geometry' (one entry per
+    slice of `data`); None: 1 mm voxels in an identity orientation, with a warning. The file
+    appears only when complete."""
+    if str(path).lower().endswith((".nii", ".nii.gz")):
+        if not isinstance(data, np.ndarray) or data.ndim not in (2, 3) or np.iscomplexobj(data) or data.dtype.kind not in "fiu":
+            raise ValueError(f"an image must be a real array [ky, kx] or [slices, ky, kx] (np.abs of a complex one), found "
+                             f"{getattr(data, 'shape', type(data).__name__)} {getattr(data, 'dtype', '')}")
+        if isinstance(geometry, dict) and "geometry" in geometry:
+            geometry = geometry["geometry"]
+        if geometry is None:
+            warnings.warn(f"{path}: no geometry given: written with 1 mm voxels in an identity orientation")
+        elif not isinstance(geometry, dict):
+            raise ValueError(f"geometry must be read()'s info or its 'geometry', found {type(geometry).__name__}")
+        images = np.ascontiguousarray(data if data.ndim == 3 else data[None], dtype=np.float32)
+        _native.write_image(str(path), images, None if geometry is None else json.dumps(geometry))
+        return
+    kspace = data
     if not isinstance(kspace, np.ndarray) or kspace.ndim not in (3, 4) or not np.iscomplexobj(kspace):
         raise ValueError(f"kspace must be a complex array [coils, ky, kx] or [slices, coils, ky, kx], found "
                          f"{getattr(kspace, 'shape', type(kspace).__name__)} {getattr(kspace, 'dtype', '')}")

@@ -49,6 +49,8 @@ _probe_hdf5 = _declare("mg_probe_hdf5", [_str, _buf, _cap])
 _read_slice = _declare("mg_read_slice", [ctypes.c_void_p, _int, _f32p, _u8p, _i32p, _buf, _cap])
 _read_noise = _declare("mg_read_noise", [ctypes.c_void_p, _f32p, _buf, _cap])
 _read_close = _declare("mg_read_close", [ctypes.c_void_p], None)
+_combine = _declare("mg_combine", [_f32p, _int, _int, _int, _str, _f32p, _buf, _cap])
+_write_image = _declare("mg_write_image", [_str, _f32p, _int, _int, _int, _str, _buf, _cap])
 _write = _declare("mg_write", [_str, _f32p, _int, _int, _int, _int, _buf, _cap])
 _version = _declare("mg_version", [_buf, _cap], None)
 _settings = _declare("mg_settings", [_buf, _cap], ctypes.c_int64)
@@ -204,3 +206,18 @@ def write(path, k):
     """`k` complex64 C-contiguous [slices, coils, ny, nx]."""
     err = _error()
     _check(_write(os.fsencode(path), f32(k), *k.shape, err, _ERROR_CAPACITY), err)
+
+
+def combine(k, method):
+    """`k` complex64 C-contiguous [coils, ny, nx]; the combined complex64 image [ny, nx]."""
+    err = _error()
+    out = np.empty(k.shape[1:], dtype=np.complex64)
+    _check(_combine(f32(k), *k.shape, method.encode(), f32(out), err, _ERROR_CAPACITY), err)
+    return out
+
+
+def write_image(path, images, geometry):
+    """`images` float32 C-contiguous [slices, ny, nx]; `geometry` a JSON string or None."""
+    err = _error()
+    _check(_write_image(os.fsencode(path), f32(images), *images.shape, None if geometry is None else geometry.encode(), err,
+                        _ERROR_CAPACITY), err)

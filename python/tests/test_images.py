@@ -208,3 +208,38 @@ def test_sense1_combination_uses_espirit_maps_as_bart_computes_them(tmp_path, br
     assert np.linalg.norm(image - expected) / np.linalg.norm(expected) < 1e-3
     rss = np.sqrt((abs(images) ** 2).sum(0))
     assert np.linalg.norm(rss - expected) / np.linalg.norm(expected) > 1e-2  # not RSS
+
+
+def test_python_combine_and_write_give_the_command_lines_image(tmp_path):
+    import metagrappa
+    path = make_twix(tmp_path, "multi.dat", "--slices", 2, "--quaternion", 0.8, 0.2, 0.3, 0.23 ** 0.5, "--slice-step", 4)
+    for out, extra in (("cli.nii.gz", ["--combine", "adaptive"]), ("k.npy", [])):
+        r = cli("recon", path, "-o", tmp_path / out, *extra)
+        assert r.returncode == 0, r.stderr
+    _, info = metagrappa.read(path)
+    assert info["geometry"]["readout_oversampling"] == 2 and len(info["geometry"]["slices"]) == 2
+    k = np.load(tmp_path / "k.npy")
+    images = np.stack([np.abs(metagrappa.combine(k[s], "adaptive")) for s in range(2)])
+    metagrappa.write(tmp_path / "py.nii.gz", images, geometry=info)
+    ours, theirs = nib.load(tmp_path / "py.nii.gz"), nib.load(tmp_path / "cli.nii.gz")
+    assert np.array_equal(ours.affine, theirs.affine)
+    # The tests' command line is a debug build: rounding may differ from the package's.
+    assert np.allclose(ours.get_fdata(), theirs.get_fdata(), rtol=1e-5, atol=0)
+    assert np.array_equal(metagrappa.combine(k[0]), metagrappa.rss(k[0]))
+    with pytest.warns(UserWarning, match="no geometry given"):
+        metagrappa.write(tmp_path / "plain.nii", images[0])
+    assert np.array_equal(nib.load(tmp_path / "plain.nii").affine, np.eye(4))
+
+
+@pytest.mark.parametrize("bad, words", [
+    (lambda m, t: m.write(t / "x.nii", np.ones((4, 4), np.complex64)), "an image must be a real array"),
+    (lambda m, t: m.write(t / "x.nii", np.ones((4, 4), np.float32), geometry=[1, 2]), "geometry must be read()'s info"),
+    (lambda m, t: m.write(t / "x.nii", np.ones((4, 4), np.float32), geometry={"readout_fov": 1}), "not a geometry"),
+    (lambda m, t: m.combine(np.ones((2, 4, 4), np.complex64), "walsh"), "method must be 'rss', 'adaptive' or 'sense', found 'walsh'"),
+])
+def test_bad_images_and_geometries_raise_value_error(tmp_path, bad, words):
+    import metagrappa
+    with pytest.raises(ValueError) as e:
+        bad(metagrappa, tmp_path)
+    assert words in str(e.value), str(e.value)
+    assert not os.path.exists(tmp_path / "x.nii")
