@@ -29,7 +29,8 @@ public struct VolumeReconstruction {
     public var slice: Int?
     /// Also write GRAPPA g-factor maps here (float32 `.npy`, `[ny, nx]` or `[slices, ny, nx]`).
     public var gFactorOutput: String?
-    /// Also write the combined magnitude image of the result here (8-bit PNG; one slice only).
+    /// Also write the combined magnitude image of the result here (8-bit PNG; several slices
+    /// as a montage, row by row).
     public var imageOutput: String?
     /// How coil images are combined into the PNG and into an image output (`.nii`, `.nii.gz`).
     public var imageCombination = CoilCombination.rss
@@ -163,9 +164,6 @@ public struct VolumeReconstruction {
         let reconstructor = try settings.reconstructor(whitening: whitening)
         let selected = try KSpaceFiles.chosenSlices(slice, of: reader, source: input)
         try MemoryBudget.check(reader.sliceShape, method: settings.method, source: input)
-        if imageOutput != nil && selected.count > 1 {
-            throw MRIError(.invalidArgument, "an image is written of one slice: \(input) has \(reader.slices); choose one", setting: .slice)
-        }
         // Resolved before any slice is read: a bad mask, or an input without a pattern of its
         // own, fails here; only a file's own per-slice patterns are looked up per slice.
         let first = try sampling.acquisition(for: reader, slice: selected[0], source: input)
@@ -174,6 +172,7 @@ public struct VolumeReconstruction {
                                                   combiner: combiner)
         times.open = total.seconds
         var gMaps: [Float] = []
+        var pngImages: [Int: RealImage] = [:]
         var pipeline = SlicePipeline(reader: reader, writer: writer, indices: selected)
         try pipeline.run { (index: Int, k: consuming KSpace) in
             let acquisition = sampling.variesBySlice ? try sampling.acquisition(for: reader, slice: index, source: input) : first
@@ -188,7 +187,7 @@ public struct VolumeReconstruction {
                 }
             }
             if let lambda = result.sparseLambda { sparseLambdas.append(lambda) }
-            if let imageOutput { try PNGWriter.write(Bitmap(combiner.combine(result.kspace)), to: imageOutput) }
+            if imageOutput != nil { pngImages[index] = try combiner.combine(result.kspace) }
             return result.kspace
         }
         times.waiting = pipeline.waiting
@@ -198,6 +197,8 @@ public struct VolumeReconstruction {
             try NpyFile.write(gMaps, shape: selected.count > 1 ? [selected.count, ny, nx] : [ny, nx], to: gFactorOutput)
         }
         try writer.commit()
+        // After the output: a failed slice leaves no picture either.
+        if let imageOutput { try PNGWriter.write(Bitmap(RealImage.montage(selected.compactMap { pngImages[$0] })), to: imageOutput) }
         times.commit = commit.seconds
         times.total = total.seconds
         return Report(timings: times, kernels: kernels, sparseLambdas: sparseLambdas, whitening: whitening, unusableNoise: unusableNoise,

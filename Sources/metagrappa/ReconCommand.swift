@@ -45,7 +45,7 @@ struct ReconCommand: ReportingCommand {
     @Option(help: "GRAPPA: also write the g-factor map (float32 .npy, [ny, nx] or [slices, ny, nx]; image-domain kernel, Breuer 2009).")
     var gfactor: String?
 
-    @Option(help: "Also write the combined magnitude image of the result as an 8-bit PNG (one slice only).")
+    @Option(help: "Also write the combined magnitude image of the result as an 8-bit PNG (several slices: a montage).")
     var png: String?
 
     @Option(help: "Coil combination of an image OUTPUT (.nii, .nii.gz) and of --png: rss, adaptive (Walsh), sense (SENSE-1, ESPIRiT maps).")

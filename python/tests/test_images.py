@@ -243,3 +243,19 @@ def test_bad_images_and_geometries_raise_value_error(tmp_path, bad, words):
         bad(metagrappa, tmp_path)
     assert words in str(e.value), str(e.value)
     assert not os.path.exists(tmp_path / "x.nii")
+
+
+def test_png_of_several_slices_is_a_montage(tmp_path):
+    from PIL import Image
+    path = make_twix(tmp_path, "multi.dat", "--slices", 3)
+    r = cli("recon", path, "-o", tmp_path / "k.npy", "--png", tmp_path / "m.png")
+    assert r.returncode == 0, r.stderr
+    k = np.load(tmp_path / "k.npy")
+    png = np.asarray(Image.open(tmp_path / "m.png")).astype(float)
+    ny, nx = k.shape[-2:]
+    assert png.shape == (2 * ny, 2 * nx)  # 3 slices: 2 x 2 tiles, row by row, the 4th empty
+    images = rss_image(k, 1)
+    for s, (row, col) in enumerate([(0, 0), (0, 1), (1, 0)]):
+        tile = png[row * ny:(row + 1) * ny, col * nx:(col + 1) * nx]
+        assert np.abs(tile - 255 * images[s] / images.max()).max() <= 1.0, s
+    assert not png[ny:, nx:].any()
