@@ -6,12 +6,15 @@ import Foundation
 extension TwixVolumeReader {
     /// The protocol's first slice's field of view and thickness, and the readout oversampling
     /// (`flReadoutOSFactor`, where the readout of `samples` divides by it); nil without them.
+    /// The phase field of view is the encoded one: the protocol's, widened by its phase
+    /// oversampling (`sKSpace.dPhaseOversamplingForDialog`), whose lines the image keeps.
     static func fieldOfView(_ prot: TwixProtocol, samples: Int) -> (readout: Double, phase: Double, thickness: Double, oversampling: Int)? {
         let slice = "sSliceArray.asSlice[0]."
         guard let readout = prot.number(slice + "dReadoutFOV"), let phase = prot.number(slice + "dPhaseFOV"),
               let thickness = prot.number(slice + "dThickness"), readout > 0, phase > 0, thickness > 0 else { return nil }
         let factor = prot.parameter("flReadoutOSFactor").flatMap(Double.init).map { Int($0.rounded()) } ?? 1
-        return (readout, phase, thickness, factor >= 1 && samples % factor == 0 ? factor : 1)
+        let phaseOversampling = max(0, prot.number("sKSpace.dPhaseOversamplingForDialog") ?? 0)
+        return (readout, phase * (1 + phaseOversampling), thickness, factor >= 1 && samples % factor == 0 ? factor : 1)
     }
 
     public func geometry() throws -> ScanGeometry? {

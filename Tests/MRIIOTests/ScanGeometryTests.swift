@@ -35,6 +35,27 @@ import TestSupport
         #expect(geometry.readoutOversampling == (file.contains("oversampled") ? 2 : 1))
     }
 
+    /// The protocol's fields of view: the phase one widened by the phase oversampling, the
+    /// readout oversampling where the readout divides by it.
+    @Test func twixFieldOfViewFollowsTheProtocol() throws {
+        func protocolText(_ extra: String) -> TwixProtocol {
+            TwixProtocol(buffers: ["MeasYaps": """
+                ### ASCCONV BEGIN ###
+                sSliceArray.asSlice[0].dReadoutFOV = 220
+                sSliceArray.asSlice[0].dPhaseFOV = 165
+                sSliceArray.asSlice[0].dThickness = 3
+                \(extra)
+                ### ASCCONV END ###
+                """, "Dicom": "<ParamDouble.\"flReadoutOSFactor\">  { <Precision> 6  2.000000  }"])
+        }
+        let plain = try #require(TwixVolumeReader.fieldOfView(protocolText(""), samples: 512))
+        #expect(plain.readout == 220 && plain.phase == 165 && plain.thickness == 3 && plain.oversampling == 2)
+        let wider = try #require(TwixVolumeReader.fieldOfView(protocolText("sKSpace.dPhaseOversamplingForDialog = 0.2"), samples: 512))
+        #expect(abs(wider.phase - 198) < 1e-9)
+        #expect(TwixVolumeReader.fieldOfView(protocolText(""), samples: 511)?.oversampling == 1)
+        #expect(TwixVolumeReader.fieldOfView(TwixProtocol(buffers: [:]), samples: 512) == nil)
+    }
+
     /// NIfTI's (b, c, d, qfac) of rotations of both handedness, turned back into a matrix by
     /// the standard's formula, give the matrix.
     @Test func niftiQuaternionRepresentsTheMatrix() {
