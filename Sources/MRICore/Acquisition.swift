@@ -20,6 +20,9 @@ public struct Acquisition: Sendable, Equatable {
     /// The lines a reconstruction returns as measured; every other line is estimated.
     /// Normally ``mask``; ``estimatingAutoCalibrationLines()`` keeps only the lattice.
     public let keptLines: SamplingMask
+    /// The lines the acquisition covers (``SamplingMask/acquiredRegion(acceleration:)``):
+    /// all, or a partial-Fourier acquisition's acquired part; lines outside are not estimated.
+    public var acquiredRegion: Range<Int> { mask.acquiredRegion(acceleration: acceleration) }
 
     /// Checks that `mask` is a uniform lattice (R ≥ 2) plus one block of consecutive lines.
     public init(mask: SamplingMask) throws {
@@ -55,6 +58,13 @@ public struct Acquisition: Sendable, Equatable {
     public func estimatingAutoCalibrationLines() -> Acquisition {
         Acquisition(mask: mask, lattice: lattice, autoCalibrationLines: autoCalibrationLines,
                     keptLines: SamplingMask(acquired: (0..<ny).map(lattice.contains)))
+    }
+
+    /// The same acquisition of the lines `region` alone (renumbered from 0), as a k-space
+    /// cropped to them holds it.
+    public func restricted(to region: Range<Int>) throws -> Acquisition {
+        let cropped = try Acquisition(mask: SamplingMask(acquired: Array(mask.acquired[region])))
+        return keptLines == mask ? cropped : cropped.estimatingAutoCalibrationLines()
     }
 
     /// Throws unless `k` has this acquisition's number of lines; `source` names the data.

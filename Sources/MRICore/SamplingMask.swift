@@ -70,9 +70,9 @@ public struct SamplingMask: Sendable, Equatable {
     }
 
     /// The uniform undersampling lattice of this mask: acceleration `R` and offset `s`
-    /// such that every line `y ≡ s (mod R)` is acquired and every other acquired line
-    /// lies in the ACS block. Throws, naming the offending line, if the mask is not of
-    /// that form. A fully sampled mask has `R = 1`.
+    /// such that every line `y ≡ s (mod R)` of the ``acquiredRegion(acceleration:)`` is
+    /// acquired and every other acquired line lies in the ACS block. Throws, naming the
+    /// offending line, if the mask is not of that form. A fully sampled mask has `R = 1`.
     public func lattice() throws -> UndersamplingLattice {
         guard let acs = autoCalibrationRegion() else {
             throw MRIError(.format, "mask acquires no line")
@@ -94,7 +94,7 @@ public struct SamplingMask: Sendable, Equatable {
         }
         let s = Self.mostCommon(outside.map { $0 % r })!
         let lattice = UndersamplingLattice(acceleration: r, offset: s)
-        for y in 0..<ny {
+        for y in acquiredRegion(acceleration: r) {
             let onLattice = lattice.contains(y)
             if onLattice && !acquired[y] {
                 throw MRIError(.format,
@@ -108,13 +108,24 @@ public struct SamplingMask: Sendable, Equatable {
         return lattice
     }
 
+    /// The lines an acquisition of acceleration `r` covers: all of them, unless a run of at
+    /// least `r` unacquired lines starts at one edge — a partial-Fourier acquisition, whose
+    /// region then starts (or ends) at its first (last) acquired line. Lines outside were
+    /// never acquired and are not estimated.
+    public func acquiredRegion(acceleration r: Int) -> Range<Int> {
+        guard let first = acquired.firstIndex(of: true), let last = acquired.lastIndex(of: true) else { return 0..<ny }
+        return (first >= r ? first : 0)..<(ny - 1 - last >= r ? last + 1 : ny)
+    }
+
     /// What the mask looks like, in a few words ("uniform R=4 (offset 0), ACS block of 32
     /// lines [128, 160)", "fully sampled", "not a uniform pattern").
     public var summary: String {
         guard let acs = autoCalibrationRegion() else { return "no line acquired" }
         guard let lattice = try? lattice() else { return "not a uniform pattern" }
         if lattice.acceleration == 1 { return "fully sampled" }
-        return "uniform R=\(lattice.acceleration) (offset \(lattice.offset)), ACS block of \(acs.count) lines [\(acs.lowerBound), \(acs.upperBound))"
+        let region = acquiredRegion(acceleration: lattice.acceleration)
+        let partial = region.count < ny ? ", partial Fourier: lines [\(region.lowerBound), \(region.upperBound)) of \(ny) acquired" : ""
+        return "uniform R=\(lattice.acceleration) (offset \(lattice.offset)), ACS block of \(acs.count) lines [\(acs.lowerBound), \(acs.upperBound))" + partial
     }
 
     /// The most frequent value (the largest among equally frequent ones), or nil if empty.

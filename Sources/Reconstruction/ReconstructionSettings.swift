@@ -137,10 +137,11 @@ public struct ReconstructionSettings: Sendable {
     }
 
     /// The reconstructor these settings describe (validated first), on the coils as given;
-    /// it runs on each slice scaled to unit intensity (``ScaleNormalizedReconstructor``).
+    /// it runs on each slice scaled to unit intensity (``ScaleNormalizedReconstructor``), on
+    /// the lines a partial-Fourier acquisition covers (``PartialFourierReconstructor``).
     public func reconstructor() throws -> any Reconstructor {
         try validate()
-        return ScaleNormalizedReconstructor(settings: self, unscaled: try methodReconstructor())
+        return PartialFourierReconstructor(inner: ScaleNormalizedReconstructor(settings: self, unscaled: try methodReconstructor()))
     }
 
     /// These settings with a known noise variance (GRAPPA's, the sparse reconstruction's)

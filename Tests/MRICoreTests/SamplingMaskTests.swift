@@ -73,4 +73,31 @@ import Testing
     @Test func fullySampledMaskHasAccelerationOne() throws {
         #expect(try SamplingMask(acquired: Array(repeating: true, count: 16)).lattice().acceleration == 1)
     }
+
+    /// A run of at least R never-acquired lines at one edge is partial Fourier: the lattice
+    /// holds on the rest, and the region says which lines were covered. Shorter runs (the
+    /// lattice's own offset) are not.
+    @Test func partialFourierEdgesAreAcquiredRegions() throws {
+        var flags = try SamplingMask.uniform(ny: 64, acceleration: 2, acsLines: 16).acquired
+        for y in 0..<16 { flags[y] = false }
+        let leading = SamplingMask(acquired: flags)
+        #expect(try leading.lattice() == UndersamplingLattice(acceleration: 2, offset: 0))
+        #expect(leading.acquiredRegion(acceleration: 2) == 16..<64)
+        #expect(try Acquisition(mask: leading).acquiredRegion == 16..<64)
+        #expect(leading.summary.contains("partial Fourier: lines [16, 64) of 64 acquired"))
+        var trailing = try SamplingMask.uniform(ny: 64, acceleration: 3, acsLines: 12).acquired
+        for y in 50..<64 { trailing[y] = false }
+        #expect(SamplingMask(acquired: trailing).acquiredRegion(acceleration: 3) == 0..<48)  // the last lattice line kept is 47
+        // R = 4 with offset 2: lines 0 and 1 unacquired, not partial Fourier.
+        let offset = try SamplingMask.uniform(ny: 66, acceleration: 4, acsLines: 8)
+        #expect(offset.acquiredRegion(acceleration: 4) == 0..<66)
+        // A gap inside the region is still refused, naming the line.
+        flags[40] = false
+        #expect(throws: MRIError.self) { try SamplingMask(acquired: flags).lattice() }
+        // The cropped acquisition is the same pattern renumbered from 0.
+        let cropped = try Acquisition(mask: leading).restricted(to: 16..<64)
+        #expect(cropped.ny == 48 && cropped.acceleration == 2 && cropped.acquiredRegion == 0..<48)
+        #expect(cropped.autoCalibrationLines == (try Acquisition(mask: leading)).autoCalibrationLines.lowerBound - 16
+                    ..< (try Acquisition(mask: leading)).autoCalibrationLines.upperBound - 16)
+    }
 }
