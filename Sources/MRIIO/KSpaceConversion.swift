@@ -24,6 +24,12 @@ public final class OversamplingRemovedReader: KSpaceVolumeReader {
     public func readSlice(_ index: Int) throws -> KSpace { try inner.readSlice(index).removingReadoutOversampling() }
     public func acquiredLines(slice index: Int) throws -> SamplingMask? { try inner.acquiredLines(slice: index) }
     public func noiseScans() throws -> KSpace? { try inner.noiseScans() }
+    /// The inner geometry, its readout no longer (2×) oversampled.
+    public func geometry() throws -> ScanGeometry? {
+        guard var g = try inner.geometry() else { return nil }
+        g.readoutOversampling = max(1, g.readoutOversampling / 2)
+        return g
+    }
 }
 
 /// Copies k-space from one file format to another, slice by slice (`metagrappa convert`):

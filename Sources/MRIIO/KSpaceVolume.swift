@@ -44,6 +44,9 @@ public protocol KSpaceVolumeReader: AnyObject {
     var properties: [(name: String, value: String)] { get }
     /// Where its slices lie in the scanner, or nil if the format does not record it.
     func geometry() throws -> ScanGeometry?
+    /// The readout samples that were acquired, where fewer than all (an asymmetric echo:
+    /// partial Fourier in the readout); nil: all of them.
+    var acquiredReadout: Range<Int>? { get }
 }
 
 /// Multi-slice k-space being written, slice by slice in any order; the file appears only
@@ -60,6 +63,7 @@ extension KSpaceVolumeReader {
     public func noiseScans() throws -> KSpace? { nil }
     public var noiseVarianceScale: Double? { nil }
     public func geometry() throws -> ScanGeometry? { nil }
+    public var acquiredReadout: Range<Int>? { nil }
 
     /// The noise variance of one sample of one coil of ``readSlice(_:)`` (mean over the coils):
     /// that of `noise`, this file's ``noiseScans()``, times ``noiseVarianceScale``; nil where

@@ -14,7 +14,8 @@ import Numerics
 /// placed by the protocol's phase-encoding matrix and the recorded k-space centre line;
 /// only where the line counters exceed the protocol's matrix (sequences whose protocol does
 /// not describe what ran, such as Pulseq) does the number of lines come from the data.
-/// The readout keeps its oversampling. Noise-adjust scans give ``noiseScans()``.
+/// The readout keeps its oversampling; an asymmetric echo is completed to its symmetric
+/// readout with zeros. Noise-adjust scans give ``noiseScans()``.
 /// Refused with a message: non-Cartesian trajectories, ramp-sampled readouts, 3-D encoding
 /// (partitions), readouts or channel counts that change.
 public final class TwixVolumeReader: KSpaceVolumeReader {
@@ -28,6 +29,9 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
     /// Per slice, the scans that fill it: the scan, its line, whether it is a reference-only scan.
     let entries: [[(scan: TwixScan, line: Int, reference: Bool)]]
     private let noise: [TwixScan]
+    /// Where a readout's first recorded sample goes (non-zero for an asymmetric echo).
+    private let readoutShift: Int
+    public let acquiredReadout: Range<Int>?
     /// The protocol's field of view (mm), slice thickness and readout oversampling, where it
     /// gives them.
     let fieldOfView: (readout: Double, phase: Double, thickness: Double, oversampling: Int)?
@@ -64,8 +68,9 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
         let (nSlice, nEcho, nPhase, nRepetition, nSet) = (extent(\.slice), extent(\.echo), extent(\.phase), extent(\.repetition), extent(\.set))
         let placement = try Self.linePlacement(used, image: image, protocolLines: prot.integer("sKSpace.lPhaseEncodingLines"), source: path)
         let ny = placement.ny
-        guard BinaryFile.checkedProduct([first.channels, ny, first.samples], limit: 1 << 31) != nil else {
-            throw MRIError(.format, "\(path): \(first.channels) channels × \(ny) lines × \(first.samples) samples is too large for one slice")
+        let readout = Self.readoutPlacement(image, samples: first.samples)
+        guard BinaryFile.checkedProduct([first.channels, ny, readout.nx], limit: 1 << 31) != nil else {
+            throw MRIError(.format, "\(path): \(first.channels) channels × \(ny) lines × \(readout.nx) samples is too large for one slice")
         }
         guard let total = BinaryFile.checkedProduct([nSlice, nEcho, nPhase, nRepetition, nSet], limit: 1 << 20) else {
             throw MRIError(.format, "\(path): \(nSlice) slices × \(nEcho) echoes × \(nPhase) phases × \(nRepetition) repetitions × \(nSet) sets is too many")
@@ -77,12 +82,14 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
         }
         entries = grouped
         slices = total
-        sliceShape = (first.channels, ny, first.samples)
+        sliceShape = (first.channels, ny, readout.nx)
+        readoutShift = readout.shift
+        acquiredReadout = readout.nx == first.samples ? nil : readout.shift..<(readout.shift + first.samples)
         noise = try Self.noiseScans(in: file, last: all, channels: first.channels)
-        fieldOfView = Self.fieldOfView(prot, samples: first.samples)
+        fieldOfView = Self.fieldOfView(prot, samples: readout.nx)
         properties = Self.describe(prot, layout: file.layout, measurements: file.measurements.count,
                                    counts: (image.count, reference.count, noise.count),
-                                   loops: (nSlice, nEcho, nPhase, nRepetition, nSet), placement: placement)
+                                   loops: (nSlice, nEcho, nPhase, nRepetition, nSet), placement: placement, readout: readout)
     }
 
     public func readSlice(_ index: Int) throws -> KSpace {
@@ -96,8 +103,10 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
         for e in entries[index] where !(e.reference && imaged.contains(e.line)) {
             let samples = try file.readSamples(of: e.scan)
             let reflect = e.scan.has(.reflect)
+            let recorded = e.scan.samples
             for coil in 0..<c {
-                for x in 0..<nx { k.data[(coil * ny + e.line) * nx + x] += samples[coil * nx + (reflect ? nx - 1 - x : x)] }
+                let row = (coil * ny + e.line) * nx + readoutShift
+                for x in 0..<recorded { k.data[row + x] += samples[coil * recorded + (reflect ? recorded - 1 - x : x)] }
             }
             counts[e.line] += 1
         }

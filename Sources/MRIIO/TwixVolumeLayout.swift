@@ -39,6 +39,27 @@ extension TwixVolumeReader {
                              note: "\(lines) (the protocol's matrix; centre line \(centre > 0 ? String(centre) : "not recorded")\(shift != 0 ? ", lines shifted by \(shift) to centre it at \(lines / 2)" : ""))")
     }
 
+    /// Where a readout's samples go: the recorded `samples` placed from `shift` in a readout
+    /// of `nx` whose centre `nx/2` is the echo. An asymmetric echo (partial Fourier in the
+    /// readout: the recorded k-space centre column, the most common among the image scans, is
+    /// not `samples/2`) is completed to the symmetric readout it belongs to, the never-acquired
+    /// samples zero; a centre of 0 (not recorded) or `samples/2` leaves the readout as it is.
+    struct ReadoutPlacement {
+        var nx: Int
+        var shift: Int
+        var note: String?
+    }
+
+    static func readoutPlacement(_ image: [TwixScan], samples: Int) -> ReadoutPlacement {
+        let centres = Dictionary(grouping: image.map(\.centreColumn), by: { $0 }).mapValues(\.count)
+        let centre = centres.max { $0.value < $1.value || $0.value == $1.value && $0.key > $1.key }?.key ?? 0
+        guard centre > 0, centre != samples / 2, centre < samples else { return ReadoutPlacement(nx: samples, shift: 0) }
+        let nx = 2 * max(centre, samples - centre)
+        let shift = nx / 2 - centre
+        return ReadoutPlacement(nx: nx, shift: shift,
+                                note: "asymmetric echo: \(samples) samples recorded with the echo at sample \(centre), placed at \(shift)…\(shift + samples - 1) of a \(nx)-sample readout (the rest never acquired: zero)")
+    }
+
     /// Noise-adjust scans of `channels` channels: those of the image measurement, or else
     /// those of an earlier (adjustment) measurement that can be read.
     static func noiseScans(in file: TwixFile, last: [TwixScan], channels: Int) throws -> [TwixScan] {
@@ -59,7 +80,7 @@ extension TwixVolumeReader {
 
     static func describe(_ prot: TwixProtocol, layout: TwixLayout, measurements: Int, counts: (image: Int, reference: Int, noise: Int),
                          loops: (slices: Int, echoes: Int, phases: Int, repetitions: Int, sets: Int),
-                         placement: LinePlacement) -> [(name: String, value: String)] {
+                         placement: LinePlacement, readout: ReadoutPlacement) -> [(name: String, value: String)] {
         var out: [(name: String, value: String)] = []
         let add = { (name: String, value: String?) in if let value, !value.isEmpty { out.append((name, value)) } }
         add("software", (prot.parameter("SoftwareVersions") ?? "unknown") + (layout == .vb ? " (VB layout)" : " (VD/VE/XA layout)")
@@ -76,6 +97,7 @@ extension TwixVolumeReader {
         add("readout oversampling", prot.parameter("flReadoutOSFactor"))
         add("protocol acceleration", prot.integer("sPat.lAccelFactPE").map { "R = \($0), \(prot.integer("sPat.lRefLinesPE").map(String.init) ?? "no") reference lines" })
         add("lines", placement.note)
+        add("readout", readout.note)
         add("scans", "\(counts.image) image, \(counts.reference) reference-only, \(counts.noise) noise-adjust")
         add("loops", "\(loops.slices) slice(s), \(loops.echoes) echo(es), \(loops.phases) phase(s), \(loops.repetitions) repetition(s), \(loops.sets) set(s) → slices of the volume, slice innermost")
         return out

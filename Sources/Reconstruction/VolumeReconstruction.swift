@@ -59,6 +59,27 @@ public struct VolumeReconstruction {
         public var imageNote: String?
     }
 
+    /// `reconstructor` run on the acquired readout samples `readout` only (an asymmetric
+    /// echo), cropped out; the never-acquired samples come back zero.
+    static func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition, readout: Range<Int>?,
+                            with reconstructor: any Reconstructor) throws -> ReconstructionResult {
+        guard let readout, readout.count < k.nx else { return try reconstructor.reconstruct(consume k, acquisition) }
+        let (coils, ny, nx) = (k.coils, k.ny, k.nx)
+        var cropped = KSpace(zerosCoils: coils, ny: ny, nx: readout.count)
+        for row in 0..<(coils * ny) {
+            cropped.data.replaceSubrange((row * readout.count)..<((row + 1) * readout.count),
+                                         with: k.data[(row * nx + readout.lowerBound)..<(row * nx + readout.upperBound)])
+        }
+        var result = try reconstructor.reconstruct(cropped, acquisition)
+        var full = KSpace(zerosCoils: coils, ny: ny, nx: nx)
+        for row in 0..<(coils * ny) {
+            full.data.replaceSubrange((row * nx + readout.lowerBound)..<(row * nx + readout.upperBound),
+                                      with: result.kspace.data[(row * readout.count)..<((row + 1) * readout.count)])
+        }
+        result.kspace = full
+        return result
+    }
+
     /// `combination` as an image output applies it: RSS of the coils as reconstructed (the
     /// output k-space's own RSS); adaptive and SENSE-1, matched filters, on whitened coils
     /// where the input has noise data.
@@ -176,7 +197,7 @@ public struct VolumeReconstruction {
         var pipeline = SlicePipeline(reader: reader, writer: writer, indices: selected)
         try pipeline.run { (index: Int, k: consuming KSpace) in
             let acquisition = sampling.variesBySlice ? try sampling.acquisition(for: reader, slice: index, source: input) : first
-            let result = try reconstructor.reconstruct(consume k, acquisition)
+            let result = try Self.reconstruct(consume k, acquisition, readout: reader.acquiredReadout, with: reconstructor)
             times.calibrate += result.timings.calibration
             times.apply += result.timings.application
             if let kernel = result.grappaKernel {

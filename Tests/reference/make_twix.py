@@ -6,6 +6,7 @@ optional noise-adjust scans of a known coil covariance, optional extra slices.
     python3 make_twix.py IN.dat OUT.dat [--accel R --acs N] [--noise N --noise-out COV.npy]
                          [--slices S] [--reflect-odd] [--averages A] [--protocol-lines [--line-offset K]] [--seed 1]
                          [--quaternion W X Y Z] [--position SAG COR TRA] [--slice-step MM] [--slice-order 2,0,1]
+                         [--echo-asymmetry K]
 
 --quaternion/--position set every scan header's slice rotation and centre; slice s (its
 counter) then lies at position + step·order[s]·normal, normal the rotation's third column.
@@ -65,6 +66,8 @@ def main():
                    help="number lines from this one (earlier lines dropped, centre line counter lowered to match)")
     p.add_argument("--protocol-lines", action="store_true",
                    help="write the true line count into the protocol and centre line ny/2 into every scan")
+    p.add_argument("--echo-asymmetry", type=int, default=0,
+                   help="drop this many samples from the start of every readout, the centre column lowered to match")
     p.add_argument("--quaternion", type=float, nargs=4, help="slice rotation (w, x, y, z) in every scan header")
     p.add_argument("--position", type=float, nargs=3, help="centre (Sag, Cor, Tra mm) of the slice at order 0")
     p.add_argument("--slice-step", type=float, default=0, help="distance between neighbouring slice positions (mm)")
@@ -113,6 +116,9 @@ def main():
             if y < a.line_offset:
                 continue
             m.mdh.Counter.Sli = s
+            if a.echo_asymmetry:
+                m.data = np.ascontiguousarray(m.data[:, a.echo_asymmetry:])
+                m.mdh.CenterCol = (m.data.shape[1] + a.echo_asymmetry) // 2 - a.echo_asymmetry
             if a.quaternion:
                 w, x, y_, z = a.quaternion
                 normal = np.array([2 * (x * z + y_ * w), 2 * (y_ * z - x * w), 1 - 2 * (x * x + y_ * y_)])
