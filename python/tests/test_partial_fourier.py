@@ -13,15 +13,21 @@ sys.path.insert(0, os.path.join(ROOT, "Tests", "reference"))
 import grappa_numpy  # noqa: E402  (the project's independent numpy GRAPPA)
 
 
-def test_partial_fourier_grappa_equals_grappa_then_zero_fill(tmp_path):
+def brain_twix(tmp_path, *args):
+    """The shipped 16-coil brain written by twixtools at R = 2 with 24 reference lines and
+    `args`: (its path, the fully sampled scan, the acquired k-space, its mask)."""
     import metagrappa
     source = data_file("twix/xa61_brain_16ch_gre_128.dat", tmp_path)
-    path = tmp_path / "pf.dat"
-    # The first 32 of 128 lines never acquired (6/8), R = 2 with 24 reference lines.
+    path = tmp_path / "acquired.dat"
     subprocess.run([sys.executable, os.path.join(ROOT, "Tests", "reference", "make_twix.py"), source, path, "--accel", "2",
-                    "--acs", "24", "--protocol-lines", "--line-offset", "32"], check=True, capture_output=True)
+                    "--acs", "24", "--protocol-lines", *args], check=True, capture_output=True)
     acquired, info = metagrappa.read(path)
-    mask = info["mask"]
+    return path, metagrappa.read(source)[0], acquired, info["mask"]
+
+
+def test_partial_fourier_grappa_equals_grappa_then_zero_fill(tmp_path):
+    # The first 32 of 128 lines never acquired (6/8), R = 2 with 24 reference lines.
+    path, _, acquired, mask = brain_twix(tmp_path, "--line-offset", "32")
     assert not mask[:32].any() and mask[32::2].all()
     fixed, automatic = tmp_path / "fixed.npy", tmp_path / "auto.npy"
     r = cli("recon", path, "-o", fixed, "--kernel-lines", 4, "--kernel-readout", 5, "--lambda", 1e-4)
@@ -76,15 +82,8 @@ def test_partial_fourier_automatic_grappa_against_the_noise_free_truth(tmp_path)
 
 
 def test_asymmetric_echo_is_completed_with_zeros_and_reconstructed_where_acquired(tmp_path):
-    import metagrappa
-    source = data_file("twix/xa61_brain_16ch_gre_128.dat", tmp_path)
-    path = tmp_path / "asym.dat"
     # The first 24 of 128 readout samples never acquired (the echo at sample 40 of 104).
-    subprocess.run([sys.executable, os.path.join(ROOT, "Tests", "reference", "make_twix.py"), source, path, "--accel", "2",
-                    "--acs", "24", "--protocol-lines", "--echo-asymmetry", "24"], check=True, capture_output=True)
-    full, _ = metagrappa.read(source)
-    acquired, info = metagrappa.read(path)
-    mask = info["mask"]
+    path, full, acquired, mask = brain_twix(tmp_path, "--echo-asymmetry", "24")
     assert acquired.shape == full.shape and not acquired[:, :, :24].any()
     assert np.array_equal(acquired[:, mask, 24:], full[:, mask, 24:])
     r = cli("info", path)
