@@ -42,7 +42,7 @@ extension TwixVolumeReader {
     /// Where a readout's samples go: the recorded `samples` placed from `shift` in a readout
     /// of `nx` whose centre `nx/2` is the echo. An asymmetric echo (partial Fourier in the
     /// readout: the recorded k-space centre column, the most common among the image scans, is
-    /// not `samples/2`) is completed to the symmetric readout it belongs to, the never-acquired
+    /// more than `samples/16` from `samples/2`) is completed to the symmetric readout it belongs to, the never-acquired
     /// samples zero; a centre of 0 (not recorded) or `samples/2` leaves the readout as it is.
     struct ReadoutPlacement {
         var nx: Int
@@ -53,7 +53,9 @@ extension TwixVolumeReader {
     static func readoutPlacement(_ image: [TwixScan], samples: Int) -> ReadoutPlacement {
         let centres = Dictionary(grouping: image.map(\.centreColumn), by: { $0 }).mapValues(\.count)
         let centre = centres.max { $0.value < $1.value || $0.value == $1.value && $0.key > $1.key }?.key ?? 0
-        guard centre > 0, centre != samples / 2, centre < samples else { return ReadoutPlacement(nx: samples, shift: 0) }
+        // Asymmetric echoes leave out a fifth of the readout or more; a centre a sample or two
+        // off the middle is a sequence's rounding, not a missing part.
+        guard centre > 0, centre < samples, abs(centre - samples / 2) > samples / 16 else { return ReadoutPlacement(nx: samples, shift: 0) }
         let nx = 2 * max(centre, samples - centre)
         let shift = nx / 2 - centre
         return ReadoutPlacement(nx: nx, shift: shift,
