@@ -47,6 +47,10 @@ public protocol KSpaceVolumeReader: AnyObject {
     /// The readout samples that were acquired, where fewer than all (an asymmetric echo:
     /// partial Fourier in the readout); nil: all of them.
     var acquiredReadout: Range<Int>? { get }
+    /// For a slice that carries no calibration lines of its own (a later echo, repetition or
+    /// set whose reference lines were acquired once), the slice of the same position that
+    /// does; nil otherwise.
+    func calibrationSlice(for index: Int) throws -> Int?
 }
 
 /// Multi-slice k-space being written, slice by slice in any order; the file appears only
@@ -64,6 +68,7 @@ extension KSpaceVolumeReader {
     public var noiseVarianceScale: Double? { nil }
     public func geometry() throws -> ScanGeometry? { nil }
     public var acquiredReadout: Range<Int>? { nil }
+    public func calibrationSlice(for index: Int) throws -> Int? { nil }
 
     /// The noise variance of one sample of one coil of ``readSlice(_:)`` (mean over the coils):
     /// that of `noise`, this file's ``noiseScans()``, times ``noiseVarianceScale``; nil where

@@ -32,6 +32,8 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
     /// Where a readout's first recorded sample goes (non-zero for an asymmetric echo).
     private let readoutShift: Int
     public let acquiredReadout: Range<Int>?
+    /// Slice positions (the slice counter's extent): volume slice `i` is at position `i % positions`.
+    private let positions: Int
     /// The protocol's field of view (mm), slice thickness and readout oversampling, where it
     /// gives them.
     let fieldOfView: (readout: Double, phase: Double, thickness: Double, oversampling: Int)?
@@ -81,6 +83,7 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
             grouped[index].append((s, s.line + placement.shift, !Self.isImage(s)))
         }
         entries = grouped
+        positions = nSlice
         slices = total
         sliceShape = (first.channels, ny, readout.nx)
         readoutShift = readout.shift
@@ -111,6 +114,15 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
             counts[e.line] += 1
         }
         return try averagedSlice(consume k, lineCounts: counts, index: index)
+    }
+
+    /// A frame (echo, phase, repetition, set) without reference scans takes its calibration
+    /// from the first frame of the same slice that has them.
+    public func calibrationSlice(for index: Int) throws -> Int? {
+        try checkSlice(index)
+        let hasReference = { (i: Int) in self.entries[i].contains { $0.scan.has(.patReference) } }
+        guard !hasReference(index) else { return nil }
+        return stride(from: index % positions, to: slices, by: positions).first(where: hasReference)
     }
 
     /// The lines of slice `index` with image or reference data.

@@ -194,10 +194,13 @@ public struct VolumeReconstruction {
         times.open = total.seconds
         var gMaps: [Float] = []
         var pngImages: [Int: RealImage] = [:]
+        var shared = try SharedCalibration(reader: reader, selected: selected, sampling: sampling, settings: settings, input: input)
         var pipeline = SlicePipeline(reader: reader, writer: writer, indices: selected)
         try pipeline.run { (index: Int, k: consuming KSpace) in
             let acquisition = sampling.variesBySlice ? try sampling.acquisition(for: reader, slice: index, source: input) : first
-            let result = try Self.reconstruct(consume k, acquisition, readout: reader.acquiredReadout, with: reconstructor)
+            let own = try shared.reconstructor(for: index, reader: reader, sampling: sampling, input: input, settings: settings,
+                                               whitening: whitening, calibrating: reconstructor) ?? reconstructor
+            let result = try Self.reconstruct(consume k, acquisition, readout: reader.acquiredReadout, with: own)
             times.calibrate += result.timings.calibration
             times.apply += result.timings.application
             if let kernel = result.grappaKernel {

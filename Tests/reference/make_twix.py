@@ -6,7 +6,7 @@ optional noise-adjust scans of a known coil covariance, optional extra slices.
     python3 make_twix.py IN.dat OUT.dat [--accel R --acs N] [--noise N --noise-out COV.npy]
                          [--slices S] [--reflect-odd] [--averages A] [--protocol-lines [--line-offset K]] [--seed 1]
                          [--quaternion W X Y Z] [--position SAG COR TRA] [--slice-step MM] [--slice-order 2,0,1]
-                         [--echo-asymmetry K]
+                         [--echo-asymmetry K] [--repetitions N [--reference-once]]
 
 --quaternion/--position set every scan header's slice rotation and centre; slice s (its
 counter) then lies at position + step·order[s]·normal, normal the rotation's third column.
@@ -66,6 +66,10 @@ def main():
                    help="number lines from this one (earlier lines dropped, centre line counter lowered to match)")
     p.add_argument("--protocol-lines", action="store_true",
                    help="write the true line count into the protocol and centre line ny/2 into every scan")
+    p.add_argument("--repetitions", type=int, default=1,
+                   help="repeat the acquisition (repetition counter), each repetition phase-rotated")
+    p.add_argument("--reference-once", action="store_true",
+                   help="reference lines only in repetition 0 (later ones: the lattice alone)")
     p.add_argument("--echo-asymmetry", type=int, default=0,
                    help="drop this many samples from the start of every readout, the centre column lowered to match")
     p.add_argument("--quaternion", type=float, nargs=4, help="slice rotation (w, x, y, z) in every scan header")
@@ -101,18 +105,19 @@ def main():
             return data
         white = (rng.normal(size=data.shape) + 1j * rng.normal(size=data.shape)) / np.sqrt(2)
         return (data + a.add_noise * (lower @ white)).astype(np.complex64)
-    for s in range(a.slices):
+    for rep, s in [(rep, s) for rep in range(a.repetitions) for s in range(a.slices)]:
         for m in image:
             y = m.cLin
             on_lattice = (y - ny // 2) % a.accel == 0
-            in_acs = first <= y < first + a.acs
+            in_acs = first <= y < first + a.acs and not (a.reference_once and rep)
             if not on_lattice and not in_acs:
                 continue
             m = m.convert_to_local()
             m.data = noisy(m.data)
-            if s:
-                # a different slice: the same scan, phase-rotated so that slices differ
-                m.data = (m.data * np.exp(1j * 0.3 * s)).astype(np.complex64)
+            if s or rep:
+                # a different slice or repetition: the same scan, phase-rotated so that they differ
+                m.data = (m.data * np.exp(1j * (0.3 * s + 0.7 * rep))).astype(np.complex64)
+            m.mdh.Counter.Rep = rep
             if y < a.line_offset:
                 continue
             m.mdh.Counter.Sli = s

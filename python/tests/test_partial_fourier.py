@@ -99,3 +99,37 @@ def test_asymmetric_echo_is_completed_with_zeros_and_reconstructed_where_acquire
     reference = np.zeros_like(acquired)
     reference[:, :, 24:] = grappa_numpy.grappa(acquired[:, :, 24:].astype(np.complex64), mask, 2, (acs[0], acs[-1] + 1))
     assert np.linalg.norm(out - reference) / np.linalg.norm(reference) < 1e-3
+
+
+def test_repetitions_without_reference_lines_use_the_first_repetitions_kernel(tmp_path):
+    """Reference lines acquired once (repetition 0): repetition 1 is filled by the kernel
+    calibrated on repetition 0, as numpy GRAPPA calibrated there and applied to repetition 1
+    fills it; other methods are refused with the reason."""
+    path, _, acquired, _ = brain_twix(tmp_path, "--repetitions", "2", "--reference-once")
+    import metagrappa
+    _, info = metagrappa.read(path)
+    masks = info["mask"]
+    assert masks[0].sum() > masks[1].sum()  # repetition 1: the lattice alone
+    out = tmp_path / "out.npy"
+    r = cli("recon", path, "-o", out, "--kernel-lines", 4, "--kernel-readout", 5, "--lambda", 1e-4)
+    assert r.returncode == 0, r.stderr
+    out = np.load(out)
+    block = np.flatnonzero(masks[0] & ~masks[1])
+    a0, a1 = block[0], block[-1] + 1
+    while masks[0][a0 - 1]:
+        a0 -= 1
+    while masks[0][a1]:
+        a1 += 1
+    # Repetition 1's lattice with repetition 0's reference block: numpy calibrates on the
+    # latter and fills repetition 1's missing lines from the former where the kernel (4
+    # lattice lines, R = 2) reaches no line of the block.
+    composite = acquired[1].copy()
+    composite[:, a0:a1] = acquired[0][:, a0:a1]
+    reference = grappa_numpy.grappa(composite.astype(np.complex64), masks[0], 2, (a0, a1))
+    outside = np.ones(out.shape[2], bool)
+    outside[a0 - 8:a1 + 8] = False
+    error = np.linalg.norm(out[1][:, outside] - reference[:, outside]) / np.linalg.norm(reference[:, outside])
+    assert error < 1e-3, error  # float32 solves: 3e-4 apart
+    assert np.abs(out[1][:, a0:a1][:, ~masks[1][a0:a1]]).min() > 0  # the block's lines are estimated too
+    r = cli("recon", path, "-o", tmp_path / "raki.npy", "--method", "raki")
+    assert r.returncode == 64 and "has no reference lines of its own (they were acquired with slice 0)" in r.stderr, r.stderr
