@@ -10,13 +10,14 @@ public enum NiftiFile {
         return lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz")
     }
 
-    /// Writes `values` (x fastest, then y, z, t) of shape `dims` ([nx, ny, nz] or
-    /// [nx, ny, nz, nt]) with the affine `affine` (3 rows of 4: RAS mm from voxel indices)
+    /// Writes `values` (x fastest, then y, z, t; `complex`: real and imaginary parts
+    /// interleaved) of shape `dims` ([nx, ny, nz] or [nx, ny, nz, nt]) with the affine `affine` (3 rows of 4: RAS mm from voxel indices)
     /// as both the sform and the qform (code 1, scanner), voxel sizes from its columns;
     /// `description` goes into the header (≤ 79 bytes). Written atomically.
-    public static func write(_ values: [Float], dims: [Int], affine: [[Double]], description: String = "", to path: String) throws {
+    public static func write(_ values: [Float], dims: [Int], affine: [[Double]], complex: Bool = false, description: String = "",
+                             to path: String) throws {
         precondition(dims.count == 3 || dims.count == 4, "3-D or 4-D")
-        precondition(values.count == dims.reduce(1, *), "values must fill dims")
+        precondition(values.count == dims.reduce(1, *) * (complex ? 2 : 1), "values must fill dims")
         guard dims.allSatisfy({ (1...Int(Int16.max)).contains($0) }) else {
             throw MRIError(.invalidArgument, "\(path): an image of \(dims) voxels does not fit NIfTI-1 (at most 32767 per axis)")
         }
@@ -28,8 +29,8 @@ public enum NiftiFile {
         put(Int16(dims.count), 40)
         for (i, d) in dims.enumerated() { put(Int16(d), 42 + 2 * i) }
         for i in dims.count..<7 { put(Int16(1), 42 + 2 * i) }
-        put(Int16(16), 70)  // NIFTI_TYPE_FLOAT32
-        put(Int16(32), 72)
+        put(Int16(complex ? 32 : 16), 70)  // NIFTI_TYPE_COMPLEX64 (real, imaginary float32), NIFTI_TYPE_FLOAT32
+        put(Int16(complex ? 64 : 32), 72)
         let columns = (0..<3).map { c in SIMD3(affine[0][c], affine[1][c], affine[2][c]) }
         let sizes = columns.map { ($0 * $0).sum().squareRoot() }
         let (quaternion, qfac) = Self.quaternion(columns.enumerated().map { $0.element / max(sizes[$0.offset], .leastNormalMagnitude) })

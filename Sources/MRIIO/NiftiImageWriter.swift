@@ -1,5 +1,6 @@
 import Foundation
 import MRICore
+import Numerics
 
 /// Reconstructed k-space slices written as the coil-combined magnitude image in NIfTI-1
 /// (`.nii`, `.nii.gz`) with the scanner's geometry (``ScanGeometry``): each slice's image
@@ -44,25 +45,38 @@ public final class NiftiImageWriter: KSpaceVolumeWriter {
 
     /// Keeps slice `index`'s combined image (the k-space itself is not kept).
     public func write(_ k: KSpace, slice index: Int) throws {
-        try write(image: combiner.combine(k), slice: index)
+        if let complex = combiner.complex {
+            let image = try complex(k)
+            try keep(image.flatMap { [$0.real, $0.imaginary] }, channels: 2, ny: k.ny, nx: k.nx, slice: index)
+        } else {
+            try write(image: combiner.combine(k), slice: index)
+        }
     }
 
     /// Keeps `image` (a combined image of the recorded readout, oversampling included) as
     /// slice `index`.
     public func write(image: RealImage, slice index: Int) throws {
+        try keep(image.pixels, channels: 1, ny: image.ny, nx: image.nx, slice: index)
+    }
+
+    /// Keeps `values` (`channels` floats per pixel, `ny × nx` pixels) cropped to the field of view.
+    private func keep(_ values: [Float], channels: Int, ny: Int, nx: Int, slice index: Int) throws {
         precondition(images.indices.contains(index), "slice index out of range")
         let factor = geometry?.readoutOversampling ?? 1
-        guard image.nx % factor == 0 else {
-            throw MRIError(.invalidArgument, "\(path): an image of \(image.nx) columns is not \(factor)× oversampled as the geometry says")
+        guard nx % factor == 0 else {
+            throw MRIError(.invalidArgument, "\(path): an image of \(nx) columns is not \(factor)× oversampled as the geometry says")
         }
-        let width = image.nx / factor, first = image.nx / 2 - width / 2
-        var cropped = [Float](repeating: 0, count: image.ny * width)
-        for y in 0..<image.ny { for x in 0..<width { cropped[y * width + x] = image.pixels[y * image.nx + first + x] } }
-        if let shape, shape != (image.ny, width) {
-            throw MRIError(.invalidArgument, "\(path): slice \(index) is \(image.ny) × \(image.nx), earlier ones \(shape.ny) × \(shape.nx * factor)")
+        let width = nx / factor, first = nx / 2 - width / 2
+        var cropped = [Float](repeating: 0, count: ny * width * channels)
+        for y in 0..<ny {
+            cropped.replaceSubrange((y * width * channels)..<((y + 1) * width * channels),
+                                    with: values[((y * nx + first) * channels)..<((y * nx + first + width) * channels)])
+        }
+        if let shape, shape != (ny, width) {
+            throw MRIError(.invalidArgument, "\(path): slice \(index) is \(ny) × \(nx), earlier ones \(shape.ny) × \(shape.nx * factor)")
         }
         images[index] = cropped
-        shape = (image.ny, width)
+        shape = (ny, width)
     }
 
     public func commit() throws {
@@ -74,7 +88,9 @@ public final class NiftiImageWriter: KSpaceVolumeWriter {
         values.reserveCapacity(slices * ny * nx)
         for frame in 0..<frames { for position in order { values += images[position[frame]]! } }
         let dims = frames > 1 ? [nx, ny, order.count, frames] : [nx, ny, order.count]
-        try NiftiFile.write(values, dims: dims, affine: affine, description: "MetaGRAPPA coil-combined magnitude (\(combiner.name))", to: path)
+        let complex = combiner.complex != nil
+        try NiftiFile.write(values, dims: dims, affine: affine, complex: complex,
+                            description: "MetaGRAPPA coil-combined \(complex ? "complex" : "magnitude") (\(combiner.name))", to: path)
     }
 
     /// Per stacked position (in order along the normal), the slice indices of its frames; the
@@ -129,10 +145,14 @@ private func simd_length(_ a: SIMD3<Double>) -> Double { (a * a).sum().squareRoo
 public struct ImageCombiner: Sendable {
     public let name: String
     public let combine: @Sendable (KSpace) throws -> RealImage
+    /// The complex image `[ny · nx]`, where an image output should keep the phase.
+    public let complex: (@Sendable (KSpace) throws -> [Complex<Float>])?
 
-    public init(name: String, combine: @escaping @Sendable (KSpace) throws -> RealImage) {
+    public init(name: String, combine: @escaping @Sendable (KSpace) throws -> RealImage,
+                complex: (@Sendable (KSpace) throws -> [Complex<Float>])? = nil) {
         self.name = name
         self.combine = combine
+        self.complex = complex
     }
 
     /// The root-sum-of-squares of the coil images.

@@ -4,6 +4,7 @@ import Foundation
 import GRAPPA
 import MRICore
 import MRIIO
+import Numerics
 import Reporting
 
 /// Reconstructs the slices of a k-space file (every one, or one) into an output file of the
@@ -34,6 +35,9 @@ public struct VolumeReconstruction {
     public var imageOutput: String?
     /// How coil images are combined into the PNG and into an image output (`.nii`, `.nii.gz`).
     public var imageCombination = CoilCombination.rss
+    /// Write the complex combined image (the phase kept) to an image output: `adaptive` or
+    /// `sense` only (RSS has no phase).
+    public var complexImage = false
     /// Opens the input (a front end may isolate the file reader, say).
     public var openInput: (String) throws -> any KSpaceVolumeReader = KSpaceFiles.openReader
 
@@ -83,12 +87,14 @@ public struct VolumeReconstruction {
     /// `combination` as an image output applies it: RSS of the coils as reconstructed (the
     /// output k-space's own RSS); adaptive and SENSE-1, matched filters, on whitened coils
     /// where the input has noise data.
-    static func combiner(_ combination: CoilCombination, whitening: CoilWhitening?) -> ImageCombiner {
+    static func combiner(_ combination: CoilCombination, complex: Bool, whitening: CoilWhitening?) -> ImageCombiner {
         guard combination != .rss else { return .rootSumOfSquares }
         let name = combination == .adaptive ? "adaptive, Walsh" : "SENSE-1, ESPIRiT maps"
-        return ImageCombiner(name: whitening == nil ? name : name + ", prewhitened") { k in
-            try combination.magnitude(of: try whitening?.whitened(k) ?? k)
-        }
+        let prepared: @Sendable (KSpace) throws -> KSpace = { k in try whitening?.whitened(k) ?? k }
+        var phase: (@Sendable (KSpace) throws -> [Complex<Float>])?
+        if complex { phase = { @Sendable k in try combination.image(of: prepared(k)) } }
+        return ImageCombiner(name: whitening == nil ? name : name + ", prewhitened",
+                             combine: { k in try combination.magnitude(of: prepared(k)) }, complex: phase)
     }
 
     /// The report for a log (`recon --timing`): seconds per stage, the prewhitening, the
@@ -139,6 +145,11 @@ public struct VolumeReconstruction {
     public func validate() throws {
         try KSpaceFiles.validateOutput(output, input: input, extensions: KSpaceFiles.outputExtensions)
         if let imageOutput { try KSpaceFiles.validateOutput(imageOutput, input: input, extensions: ["png"]) }
+        if complexImage {
+            guard NiftiFile.isNifti(output), imageCombination != .rss else {
+                throw MRIError(.invalidArgument, "a complex image is written to a NIfTI output (.nii, .nii.gz) of the adaptive or sense combination (RSS has no phase)")
+            }
+        }
         if let gFactorOutput {
             try KSpaceFiles.validateOutput(gFactorOutput, input: input, extensions: ["npy"])
             guard settings.method == .grappa, settings.virtualCoils == nil else {
@@ -188,7 +199,7 @@ public struct VolumeReconstruction {
         // Resolved before any slice is read: a bad mask, or an input without a pattern of its
         // own, fails here; only a file's own per-slice patterns are looked up per slice.
         let first = try sampling.acquisition(for: reader, slice: selected[0], source: input)
-        let combiner = Self.combiner(imageCombination, whitening: whitening)
+        let combiner = Self.combiner(imageCombination, complex: complexImage, whitening: whitening)
         let writer = try KSpaceFiles.createWriter(output, slices: selected.count, sliceShape: reader.sliceShape, like: reader, sourceSlices: selected,
                                                   combiner: combiner)
         times.open = total.seconds

@@ -51,6 +51,9 @@ struct ReconCommand: ReportingCommand {
     @Option(help: "Coil combination of an image OUTPUT (.nii, .nii.gz) and of --png: rss, adaptive (Walsh), sense (SENSE-1, ESPIRiT maps).")
     var combine: CoilCombination = .rss
 
+    @Flag(help: "Write the complex combined image (--combine adaptive or sense) to a NIfTI OUTPUT, its phase kept.")
+    var complex = false
+
     @Flag(help: "Print the time spent in each stage to stderr.")
     var timing = false
 
@@ -60,6 +63,7 @@ struct ReconCommand: ReportingCommand {
         job.gFactorOutput = gfactor
         job.imageOutput = png
         job.imageCombination = combine
+        job.complexImage = complex
         job.openInput = IsolatedInput.openReader
         job.settings = reconstructionSettings(method: method, grappa: grappaOptions, raki: rakiOptions, meta: metaOptions, sparse: sparseOptions,
                                               coils: coilCompression)

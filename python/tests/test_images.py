@@ -259,3 +259,25 @@ def test_png_of_several_slices_is_a_montage(tmp_path):
         tile = png[row * ny:(row + 1) * ny, col * nx:(col + 1) * nx]
         assert np.abs(tile - 255 * images[s] / images.max()).max() <= 1.0, s
     assert not png[ny:, nx:].any()
+
+
+def test_complex_image_keeps_the_phase_of_the_combination(tmp_path):
+    import metagrappa
+    path = make_twix(tmp_path, "one.dat")
+    for out, extra in (("c.nii", ["--combine", "sense", "--complex"]), ("k.npy", [])):
+        r = cli("recon", path, "-o", tmp_path / out, *extra)
+        assert r.returncode == 0, r.stderr
+    image = nib.load(tmp_path / "c.nii")
+    assert image.get_data_dtype() == np.complex64
+    data = np.asanyarray(image.dataobj)[:, :, 0].T
+    k = np.load(tmp_path / "k.npy")
+    expected = metagrappa.combine(k, "sense")
+    nx = k.shape[-1]
+    expected = expected[:, nx // 4: nx // 4 + nx // 2]  # 2x readout oversampling cropped
+    assert np.linalg.norm(data - expected) / np.linalg.norm(expected) < 1e-4
+    assert np.abs(np.angle(expected[abs(expected) > 0.2 * abs(expected).max()])).max() > 0.1  # a phase, not a magnitude
+    for extra in (["--complex"], ["--combine", "adaptive", "--complex"]):
+        target = tmp_path / ("x.nii" if len(extra) == 1 else "x.npy")
+        r = cli("recon", path, "-o", target, *extra)
+        assert r.returncode == 64 and "a complex image is written to a NIfTI output" in r.stderr, r.stderr
+        assert not os.path.exists(target)
