@@ -5,12 +5,13 @@ import Numerics
 
 /// An ISMRMRD HDF5 file (`/dataset/data` acquisitions, `/dataset/xml` header), assembled
 /// into `[coils, ky, kx]` per slice from each acquisition's `kspace_encode_step_1` and
-/// `slice`. Noise acquisitions give ``noiseScans()``. Repetitions are further slices: slice index `repetition · slices + slice`
-/// (ISMRMRD's accelerated phantom acquires each repetition on a shifted lattice). Noise, navigator, phase-correction, feedback, dummy-scan and other
+/// `slice`. Noise acquisitions give ``noiseScans()``. Contrasts (echoes) and repetitions are further slices: slice index
+/// `(contrast · repetitions + repetition) · slices + slice` (ISMRMRD's accelerated phantom acquires each repetition
+/// on a shifted lattice); a frame without calibration acquisitions calibrates on one of its slice that has them. Noise, navigator, phase-correction, feedback, dummy-scan and other
 /// non-imaging acquisitions are skipped by their flags; reversed readouts are flipped;
 /// repeated averages of a line are averaged. Not supported, refused with a message:
 /// non-Cartesian trajectories, 3-D encoding (`kspace_encode_step_2` > 0), several
-/// encodings, contrasts, phases or sets, readouts that change length.
+/// encodings, phases or sets, readouts that change length.
 public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
     public let source: String
     public let format = KSpaceFormat.ismrmrd
@@ -31,6 +32,16 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
     public let noiseVarianceScale: Double?
     /// The header's encoding section (fields of view and matrices, for ``geometry()``).
     private let encoding: String
+    /// Slices with calibration-flagged acquisitions, and the number of slice positions.
+    private let calibrated: Set<Int>, positions: Int
+
+    /// A frame (contrast or repetition) without calibration acquisitions takes its
+    /// calibration from the first frame of the same slice that has them.
+    public func calibrationSlice(for index: Int) throws -> Int? {
+        try checkSlice(index)
+        guard !calibrated.isEmpty, !calibrated.contains(index) else { return nil }
+        return stride(from: index % positions, to: slices, by: positions).first(where: calibrated.contains)
+    }
 
     /// ISMRMRD flag bits (1-based, as in the ISMRMRD headers) of acquisitions that are not imaging data.
     static let skippedFlags: [(bit: Int, name: String)] = [
@@ -39,6 +50,8 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
         (30, "phase stabilisation reference"), (31, "phase stabilisation"),
     ]
     static let reverseFlag = 22
+    /// Parallel-imaging calibration acquisitions (ACQ_IS_PARALLEL_CALIBRATION, …_AND_IMAGING).
+    static let calibrationFlags = [20, 21]
     /// Noise-only acquisitions (ACQ_IS_NOISE_MEASUREMENT), kept for prewhitening.
     static let noiseFlag = 19
 
@@ -55,9 +68,9 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
             throw MRIError(.format, "\(path): several encodings in one file are not supported")
         }
         let headers = try IsmrmrdHeaders.read(dataset, source: path)
-        var imaging: [(Int, Int, Int, Int, Bool)] = []
+        var imaging: [(Int, Int, Int, Int, Int, Bool, Bool)] = []
         var noiseFound: [(index: Int, samples: Int, channels: Int)] = []
-        var (samples, channels, maxLine, maxSlice, maxRepetition) = (-1, -1, -1, -1, -1)
+        var (samples, channels, maxLine, maxSlice, maxContrast, maxRepetition) = (-1, -1, -1, -1, -1, -1)
         for (i, h) in headers.enumerated() {
             if h.flags & (1 << UInt64(Self.noiseFlag - 1)) != 0 {
                 noiseFound.append((i, h.samples, h.channels))
@@ -67,16 +80,18 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
             guard h.encodeStep2 == 0 else {
                 throw MRIError(.format, "\(path): acquisition \(i) has kspace_encode_step_2 = \(h.encodeStep2): 3-D encoding is not supported")
             }
-            for (value, name) in [(h.contrast, "contrast"), (h.phase, "phase"), (h.set, "set")] where value != 0 {
+            for (value, name) in [(h.phase, "phase"), (h.set, "set")] where value != 0 {
                 throw MRIError(.format, "\(path): acquisition \(i) has \(name) \(value): several \(name)s are not supported")
             }
             if samples < 0 { (samples, channels) = (h.samples, h.channels) }
             guard h.samples == samples, h.channels == channels, samples > 0, channels > 0 else {
                 throw MRIError(.format, "\(path): acquisition \(i) has \(h.samples) samples × \(h.channels) channels, earlier ones \(samples) × \(channels)")
             }
-            imaging.append((i, h.slice, h.repetition, h.encodeStep1, h.flags & (1 << UInt64(Self.reverseFlag - 1)) != 0))
+            imaging.append((i, h.slice, h.contrast, h.repetition, h.encodeStep1, h.flags & (1 << UInt64(Self.reverseFlag - 1)) != 0,
+                            Self.calibrationFlags.contains { h.flags & (1 << UInt64($0 - 1)) != 0 }))
             maxLine = max(maxLine, h.encodeStep1)
             maxSlice = max(maxSlice, h.slice)
+            maxContrast = max(maxContrast, h.contrast)
             maxRepetition = max(maxRepetition, h.repetition)
         }
         guard !imaging.isEmpty else { throw MRIError(.format, "\(path): no imaging acquisitions (all \(headers.count) are flagged as non-imaging)") }
@@ -85,13 +100,18 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
         guard ny <= 1 << 16, let _ = BinaryFile.checkedProduct([channels, ny, samples], limit: 1 << 31) else {
             throw MRIError(.format, "\(path): \(channels) channels × \(ny) lines × \(samples) samples is too large")
         }
-        let assembled = imaging.map { (index: $0.0, slice: $0.2 * (maxSlice + 1) + $0.1, line: $0.3, reversed: $0.4) }
-        acquisitions = assembled
-        slices = (maxSlice + 1) * (maxRepetition + 1)
+        // Frames (contrast, then repetition) outside slices: volume slice ((contrast · repetitions + repetition) · slices + slice).
+        let assembled = imaging.map { a in
+            (index: a.0, slice: (a.2 * (maxRepetition + 1) + a.3) * (maxSlice + 1) + a.1, line: a.4, reversed: a.5, calibration: a.6)
+        }
+        acquisitions = assembled.map { ($0.index, $0.slice, $0.line, $0.reversed) }
+        calibrated = Set(assembled.filter(\.calibration).map(\.slice))
+        positions = maxSlice + 1
+        slices = (maxSlice + 1) * (maxContrast + 1) * (maxRepetition + 1)
         sliceShape = (channels, ny, samples)
         let usable = noiseFound.filter { $0.channels == channels && $0.samples > 0 && $0.samples <= 1 << 16 }
         noise = usable.filter { $0.samples == usable.first?.samples }.map { ($0.index, $0.samples) }
-        noiseVarianceScale = Self.noiseVarianceScale(dataset, xml: xml, noise: noise.map(\.index), imaging: assembled)
+        noiseVarianceScale = Self.noiseVarianceScale(dataset, xml: xml, noise: noise.map(\.index), imaging: acquisitions)
         encoding = Self.section("encoding", in: xml) ?? ""
     }
 

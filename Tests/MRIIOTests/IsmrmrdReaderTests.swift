@@ -73,7 +73,7 @@ import TestSupport
                     d[5] = rec
                 return edit
             variant('step2', set_head('kspace_encode_step_2', 3, 'idx'))
-            variant('contrast', set_head('contrast', 1, 'idx'))
+            variant('phase', set_head('phase', 1, 'idx'))
             variant('samples', set_head('number_of_samples', 64))
             def radial(f):
                 x = f['dataset/xml'][0].decode().replace('<trajectory>cartesian</trajectory>', '<trajectory>radial</trajectory>')
@@ -86,7 +86,7 @@ import TestSupport
             variant('nodata', alldata)
             """)
         try #require(py.status == 0, "python failed: \(py.stderr)")
-        let expected = ["step2": "3-D encoding", "contrast": "contrast", "samples": "samples", "radial": "radial",
+        let expected = ["step2": "3-D encoding", "phase": "phase", "samples": "samples", "radial": "radial",
                         "noxml": "xml", "nodata": "neither fastMRI"]
         for (name, phrase) in expected {
             let error = #expect(throws: MRIError.self, "\(name)") {

@@ -133,3 +133,49 @@ def test_repetitions_without_reference_lines_use_the_first_repetitions_kernel(tm
     assert np.abs(out[1][:, a0:a1][:, ~masks[1][a0:a1]]).min() > 0  # the block's lines are estimated too
     r = cli("recon", path, "-o", tmp_path / "raki.npy", "--method", "raki")
     assert r.returncode == 64 and "has no reference lines of its own (they were acquired with slice 0)" in r.stderr, r.stderr
+
+
+def test_ismrmrd_contrast_without_calibration_uses_the_kernel_of_its_slice(tmp_path):
+    """ISMRMRD: the generator's accelerated phantom given a second contrast (echo) whose
+    calibration acquisitions are removed: that frame is filled by the kernel calibrated on the
+    first contrast, as `calibrate` on it and `recon --kernel` give it."""
+    full = tmp_path / "full.h5"
+    subprocess.run(["ismrmrd_generate_cartesian_shepp_logan", "-m", "64", "-c", "4", "-a", "2", "-w", "16", "-C",
+                    "-o", str(full)], check=True, capture_output=True)
+    edited = tmp_path / "echoes.h5"
+    # h5py in a process of its own: its libhdf5 and the tool's must not meet.
+    code = f"""
+import h5py, numpy as np
+CAL, CAL_AND_IMAGING = 1 << 19, 1 << 20
+with h5py.File({str(full)!r}, "r") as src, h5py.File({str(edited)!r}, "w") as dst:
+    records = list(src["dataset/data"])
+    second = []
+    for r in records:
+        flags = int(r["head"]["flags"])
+        if flags & CAL or flags & (1 << 18):
+            continue  # no calibration-only (or noise) acquisitions in the second echo
+        r = r.copy()
+        r["head"]["flags"] = flags & ~CAL_AND_IMAGING
+        r["head"]["idx"]["contrast"] = 1
+        r["data"] = r["data"] * np.float32(0.5)
+        second.append(r)
+    data = dst.create_dataset("dataset/data", (len(records) + len(second),), dtype=src["dataset/data"].dtype)
+    for i, r in enumerate(records + second):
+        data[i] = r
+    dst.create_dataset("dataset/xml", data=src["dataset/xml"][()])
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    r = cli("recon", edited, "-o", tmp_path / "shared.npy", "--no-prewhiten", "--timing")
+    assert r.returncode == 0, r.stderr
+    shared = np.load(tmp_path / "shared.npy")
+    # The generator's R = 2 phantom is two repetitions on shifted lattices: slices 0, 1 the
+    # first echo, 2, 3 the second, which calibrates on slice 0.
+    assert shared.shape[0] == 4
+    r = cli("calibrate", edited, "-o", tmp_path / "k.kernel", "--slice", 0)
+    assert r.returncode == 0, r.stderr
+    for s in (2, 3):
+        r = cli("recon", edited, "-o", tmp_path / f"given{s}.npy", "--slice", s, "--kernel", tmp_path / "k.kernel", "--no-prewhiten")
+        assert r.returncode == 0, r.stderr
+        assert np.array_equal(shared[s], np.load(tmp_path / f"given{s}.npy")), s
+    r = cli("recon", edited, "-o", tmp_path / "cs.npy", "--method", "cs")
+    assert r.returncode == 64 and "slice 2 has no reference lines of its own" in r.stderr, r.stderr
