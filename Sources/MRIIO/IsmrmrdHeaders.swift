@@ -12,22 +12,26 @@ enum IsmrmrdHeaders {
         var samples: Int, channels: Int
         var encodeStep1: Int, encodeStep2: Int
         var slice: Int, repetition: Int, contrast: Int, phase: Int, set: Int
+        /// The readout sample at k-space centre (`center_sample`; 0 if not recorded).
+        var centreSample: Int
     }
 
+    private static let recordSize = 30
     private static let idxFields = ["kspace_encode_step_1", "kspace_encode_step_2", "average", "slice", "contrast",
                                     "phase", "repetition", "set"]
 
-    /// `{head: {flags, number_of_samples, active_channels, idx: {…}}}`, 28 bytes.
+    /// `{head: {flags, number_of_samples, active_channels, idx: {…}, center_sample}}`, 30 bytes.
     private static func headerType() -> HDF5.Handle {
         HDF5.locked {
             let idx = mg_H5Tcreate(H5T_COMPOUND, 16)
             for (i, name) in idxFields.enumerated() { mg_H5Tinsert(idx, name, 2 * i, mg_h5t_native_uint16()) }
-            let head = mg_H5Tcreate(H5T_COMPOUND, 28)
+            let head = mg_H5Tcreate(H5T_COMPOUND, recordSize)
             mg_H5Tinsert(head, "flags", 0, mg_h5t_native_uint64())
             mg_H5Tinsert(head, "number_of_samples", 8, mg_h5t_native_uint16())
             mg_H5Tinsert(head, "active_channels", 10, mg_h5t_native_uint16())
             mg_H5Tinsert(head, "idx", 12, idx)
-            let record = mg_H5Tcreate(H5T_COMPOUND, 28)
+            mg_H5Tinsert(head, "center_sample", 28, mg_h5t_native_uint16())
+            let record = mg_H5Tcreate(H5T_COMPOUND, recordSize)
             mg_H5Tinsert(record, "head", 0, head)
             mg_H5Tclose(idx)
             mg_H5Tclose(head)
@@ -42,7 +46,7 @@ enum IsmrmrdHeaders {
             throw MRIError(.format, "\(source): '/dataset/data' must be a 1-D list of acquisitions, found dimensions \(dims)")
         }
         let n = dims[0]
-        var bytes = [UInt8](repeating: 0, count: 28 * n)
+        var bytes = [UInt8](repeating: 0, count: recordSize * n)
         let type = headerType()
         let status = HDF5.locked {
             bytes.withUnsafeMutableBytes {
@@ -54,11 +58,11 @@ enum IsmrmrdHeaders {
         }
         return bytes.withUnsafeBytes { raw in
             (0..<n).map { i in
-                let o = 28 * i
+                let o = recordSize * i
                 func u16(_ at: Int) -> Int { Int(raw.loadUnaligned(fromByteOffset: o + at, as: UInt16.self)) }
                 return Header(flags: raw.loadUnaligned(fromByteOffset: o, as: UInt64.self), samples: u16(8), channels: u16(10),
                               encodeStep1: u16(12), encodeStep2: u16(14), slice: u16(18), repetition: u16(24),
-                              contrast: u16(20), phase: u16(22), set: u16(26))
+                              contrast: u16(20), phase: u16(22), set: u16(26), centreSample: u16(28))
             }
         }
     }

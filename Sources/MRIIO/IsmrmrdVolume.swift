@@ -32,6 +32,10 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
     public let noiseVarianceScale: Double?
     /// The header's encoding section (fields of view and matrices, for ``geometry()``).
     private let encoding: String
+    /// Samples per recorded readout, and where the first goes in a slice's readout (non-zero
+    /// for an asymmetric echo, ``ReadoutPlacement``).
+    private let recordedSamples: Int, readoutShift: Int
+    public let acquiredReadout: Range<Int>?
     /// Slices with calibration-flagged acquisitions, and the number of slice positions.
     private let calibrated: Set<Int>, positions: Int
 
@@ -69,6 +73,7 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
         }
         let headers = try IsmrmrdHeaders.read(dataset, source: path)
         var imaging: [(Int, Int, Int, Int, Int, Bool, Bool)] = []
+        var centres: [Int] = []
         var noiseFound: [(index: Int, samples: Int, channels: Int)] = []
         var (samples, channels, maxLine, maxSlice, maxContrast, maxRepetition) = (-1, -1, -1, -1, -1, -1)
         for (i, h) in headers.enumerated() {
@@ -89,17 +94,20 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
             }
             imaging.append((i, h.slice, h.contrast, h.repetition, h.encodeStep1, h.flags & (1 << UInt64(Self.reverseFlag - 1)) != 0,
                             Self.calibrationFlags.contains { h.flags & (1 << UInt64($0 - 1)) != 0 }))
+            centres.append(h.centreSample)
             maxLine = max(maxLine, h.encodeStep1)
             maxSlice = max(maxSlice, h.slice)
             maxContrast = max(maxContrast, h.contrast)
             maxRepetition = max(maxRepetition, h.repetition)
         }
         guard !imaging.isEmpty else { throw MRIError(.format, "\(path): no imaging acquisitions (all \(headers.count) are flagged as non-imaging)") }
+        let readout = ReadoutPlacement(centres: centres, samples: samples)
         let matrixY = Self.element("y", in: Self.section("encodedSpace", in: xml) ?? "").flatMap { Int($0) } ?? 0
         let ny = max(matrixY, maxLine + 1)
-        guard ny <= 1 << 16, let _ = BinaryFile.checkedProduct([channels, ny, samples], limit: 1 << 31) else {
-            throw MRIError(.format, "\(path): \(channels) channels × \(ny) lines × \(samples) samples is too large")
+        guard ny <= 1 << 16, let _ = BinaryFile.checkedProduct([channels, ny, readout.nx], limit: 1 << 31) else {
+            throw MRIError(.format, "\(path): \(channels) channels × \(ny) lines × \(readout.nx) samples is too large")
         }
+        (recordedSamples, readoutShift, acquiredReadout) = (samples, readout.shift, readout.acquired(samples: samples))
         // Frames (contrast, then repetition) outside slices: volume slice ((contrast · repetitions + repetition) · slices + slice).
         let assembled = imaging.map { a in
             (index: a.0, slice: (a.2 * (maxRepetition + 1) + a.3) * (maxSlice + 1) + a.1, line: a.4, reversed: a.5, calibration: a.6)
@@ -108,7 +116,7 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
         calibrated = Set(assembled.filter(\.calibration).map(\.slice))
         positions = maxSlice + 1
         slices = (maxSlice + 1) * (maxContrast + 1) * (maxRepetition + 1)
-        sliceShape = (channels, ny, samples)
+        sliceShape = (channels, ny, readout.nx)
         let usable = noiseFound.filter { $0.channels == channels && $0.samples > 0 && $0.samples <= 1 << 16 }
         noise = usable.filter { $0.samples == usable.first?.samples }.map { ($0.index, $0.samples) }
         noiseVarianceScale = Self.noiseVarianceScale(dataset, xml: xml, noise: noise.map(\.index), imaging: acquisitions)
@@ -162,12 +170,13 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
         let (c, ny, nx) = sliceShape
         var k = KSpace(zerosCoils: c, ny: ny, nx: nx)
         var counts = [Int](repeating: 0, count: ny)
+        let recorded = recordedSamples
         for a in acquisitions where a.slice == index {
-            let samples = try IsmrmrdHeaders.readData(dataset, index: a.index, expected: 2 * c * nx, source: source)
+            let samples = try IsmrmrdHeaders.readData(dataset, index: a.index, expected: 2 * c * recorded, source: source)
             for coil in 0..<c {
-                for x in 0..<nx {
-                    let s = 2 * (coil * nx + (a.reversed ? nx - 1 - x : x))
-                    k.data[(coil * ny + a.line) * nx + x] += Complex(samples[s], samples[s + 1])
+                for x in 0..<recorded {
+                    let s = 2 * (coil * recorded + (a.reversed ? recorded - 1 - x : x))
+                    k.data[(coil * ny + a.line) * nx + readoutShift + x] += Complex(samples[s], samples[s + 1])
                 }
             }
             counts[a.line] += 1

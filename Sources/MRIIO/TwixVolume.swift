@@ -70,7 +70,7 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
         let (nSlice, nEcho, nPhase, nRepetition, nSet) = (extent(\.slice), extent(\.echo), extent(\.phase), extent(\.repetition), extent(\.set))
         let placement = try Self.linePlacement(used, image: image, protocolLines: prot.integer("sKSpace.lPhaseEncodingLines"), source: path)
         let ny = placement.ny
-        let readout = Self.readoutPlacement(image, samples: first.samples)
+        let readout = ReadoutPlacement(centres: image.map(\.centreColumn), samples: first.samples)
         guard BinaryFile.checkedProduct([first.channels, ny, readout.nx], limit: 1 << 31) != nil else {
             throw MRIError(.format, "\(path): \(first.channels) channels × \(ny) lines × \(readout.nx) samples is too large for one slice")
         }
@@ -87,7 +87,7 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
         slices = total
         sliceShape = (first.channels, ny, readout.nx)
         readoutShift = readout.shift
-        acquiredReadout = readout.nx == first.samples ? nil : readout.shift..<(readout.shift + first.samples)
+        acquiredReadout = readout.acquired(samples: first.samples)
         noise = try Self.noiseScans(in: file, last: all, channels: first.channels)
         fieldOfView = Self.fieldOfView(prot, samples: readout.nx)
         properties = Self.describe(prot, layout: file.layout, measurements: file.measurements.count,

@@ -39,29 +39,6 @@ extension TwixVolumeReader {
                              note: "\(lines) (the protocol's matrix; centre line \(centre > 0 ? String(centre) : "not recorded")\(shift != 0 ? ", lines shifted by \(shift) to centre it at \(lines / 2)" : ""))")
     }
 
-    /// Where a readout's samples go: the recorded `samples` placed from `shift` in a readout
-    /// of `nx` whose centre `nx/2` is the echo. An asymmetric echo (partial Fourier in the
-    /// readout: the recorded k-space centre column, the most common among the image scans, is
-    /// more than `samples/16` from `samples/2`) is completed to the symmetric readout it belongs to, the never-acquired
-    /// samples zero; a centre of 0 (not recorded) or `samples/2` leaves the readout as it is.
-    struct ReadoutPlacement {
-        var nx: Int
-        var shift: Int
-        var note: String?
-    }
-
-    static func readoutPlacement(_ image: [TwixScan], samples: Int) -> ReadoutPlacement {
-        let centres = Dictionary(grouping: image.map(\.centreColumn), by: { $0 }).mapValues(\.count)
-        let centre = centres.max { $0.value < $1.value || $0.value == $1.value && $0.key > $1.key }?.key ?? 0
-        // Asymmetric echoes leave out a fifth of the readout or more; a centre a sample or two
-        // off the middle is a sequence's rounding, not a missing part.
-        guard centre > 0, centre < samples, abs(centre - samples / 2) > samples / 16 else { return ReadoutPlacement(nx: samples, shift: 0) }
-        let nx = 2 * max(centre, samples - centre)
-        let shift = nx / 2 - centre
-        return ReadoutPlacement(nx: nx, shift: shift,
-                                note: "asymmetric echo: \(samples) samples recorded with the echo at sample \(centre), placed at \(shift)…\(shift + samples - 1) of a \(nx)-sample readout (the rest never acquired: zero)")
-    }
-
     /// Noise-adjust scans of `channels` channels: those of the image measurement, or else
     /// those of an earlier (adjustment) measurement that can be read.
     static func noiseScans(in file: TwixFile, last: [TwixScan], channels: Int) throws -> [TwixScan] {

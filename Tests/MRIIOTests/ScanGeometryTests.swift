@@ -59,15 +59,14 @@ import TestSupport
     /// The readout is completed only for a real asymmetric echo: the echo early or late by
     /// more than 1/16 of the readout; a centre one sample off, or not recorded, keeps it.
     @Test func asymmetricEchoPlacement() {
-        func scans(centre: Int) -> [TwixScan] {
-            [TwixScan(offset: 0, flags: 0, samples: 200, channels: 1, line: 0, average: 0, slice: 0, partition: 0, echo: 0, phase: 0,
-                      repetition: 0, set: 0, segment: 0, centreLine: 0, centreColumn: centre)]
-        }
-        let early = TwixVolumeReader.readoutPlacement(scans(centre: 60), samples: 200)
-        #expect(early.nx == 280 && early.shift == 80)  // echo at 60 → the middle (140) of 280 samples
-        let late = TwixVolumeReader.readoutPlacement(scans(centre: 150), samples: 200)
+        let early = ReadoutPlacement(centres: [60, 60, 100], samples: 200)
+        #expect(early.nx == 280 && early.shift == 80 && early.acquired(samples: 200) == 80..<280)  // echo at 60 → 140 of 280
+        let late = ReadoutPlacement(centres: [150], samples: 200)
         #expect(late.nx == 300 && late.shift == 0)
-        for centre in [0, 99, 101, 110] { #expect(TwixVolumeReader.readoutPlacement(scans(centre: centre), samples: 200).nx == 200, "\(centre)") }
+        for centre in [0, 99, 101, 110] {
+            let kept = ReadoutPlacement(centres: [centre], samples: 200)
+            #expect(kept.nx == 200 && kept.acquired(samples: 200) == nil, "\(centre)")
+        }
     }
 
     /// NIfTI's (b, c, d, qfac) of rotations of both handedness, turned back into a matrix by

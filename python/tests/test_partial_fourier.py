@@ -179,3 +179,35 @@ with h5py.File({str(full)!r}, "r") as src, h5py.File({str(edited)!r}, "w") as ds
         assert np.array_equal(shared[s], np.load(tmp_path / f"given{s}.npy")), s
     r = cli("recon", edited, "-o", tmp_path / "cs.npy", "--method", "cs")
     assert r.returncode == 64 and "slice 2 has no reference lines of its own" in r.stderr, r.stderr
+
+
+def test_ismrmrd_asymmetric_echo(tmp_path):
+    """ISMRMRD: readouts with their first 32 of 128 samples removed and `center_sample`
+    lowered to match are placed back where they were, zeros before; recon leaves those zero."""
+    import metagrappa
+    full = tmp_path / "full.h5"
+    subprocess.run(["ismrmrd_generate_cartesian_shepp_logan", "-m", "64", "-c", "4", "-a", "2", "-w", "16", "-o", str(full)],
+                   check=True, capture_output=True)
+    edited = tmp_path / "asym.h5"
+    code = f"""
+import h5py, numpy as np, shutil
+shutil.copy({str(full)!r}, {str(edited)!r})
+with h5py.File({str(edited)!r}, "r+") as f:
+    d = f["dataset/data"]
+    for i in range(len(d)):
+        r = d[i]
+        n, c = int(r["head"]["number_of_samples"]), int(r["head"]["active_channels"])
+        r["data"] = r["data"].reshape(c, n, 2)[:, 32:].ravel()
+        r["head"]["number_of_samples"] = n - 32
+        r["head"]["center_sample"] = n // 2 - 32
+        d[i] = r
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    original, _ = metagrappa.read(full)
+    edited_k, info = metagrappa.read(edited)
+    assert edited_k.shape == original.shape
+    assert not edited_k[..., :32].any() and np.array_equal(edited_k[..., 32:], original[..., 32:])
+    r = cli("recon", edited, "-o", tmp_path / "out.npy", "--slice", 0)
+    assert r.returncode == 0, r.stderr
+    out = np.load(tmp_path / "out.npy")
+    assert not out[..., :32].any() and np.abs(out[..., 32:]).max() > 0
