@@ -51,6 +51,9 @@ public protocol KSpaceVolumeReader: AnyObject {
     /// set whose reference lines were acquired once), the slice of the same position that
     /// does; nil otherwise.
     func calibrationSlice(for index: Int) throws -> Int?
+    /// For a 3-D acquisition, its partitions (kz) per slab: consecutive runs of this many
+    /// slices form one slab, partition innermost; 1 for 2-D data.
+    var partitions: Int { get }
 }
 
 /// Multi-slice k-space being written, slice by slice in any order; the file appears only
@@ -69,6 +72,7 @@ extension KSpaceVolumeReader {
     public func geometry() throws -> ScanGeometry? { nil }
     public var acquiredReadout: Range<Int>? { nil }
     public func calibrationSlice(for index: Int) throws -> Int? { nil }
+    public var partitions: Int { 1 }
 
     /// The noise variance of one sample of one coil of ``readSlice(_:)`` (mean over the coils):
     /// that of `noise`, this file's ``noiseScans()``, times ``noiseVarianceScale``; nil where

@@ -20,15 +20,20 @@ extension TwixVolumeReader {
     public func geometry() throws -> ScanGeometry? {
         guard let fieldOfView else { return nil }
         var slices: [ScanGeometry.Slice] = []
-        for entries in entries {
+        // A 3-D slab's thickness is shared by its partitions: slice p of a slab is its z plane
+        // p (after the inverse transform along kz), p − P/2 planes from the slab's centre.
+        let plane = fieldOfView.thickness / Double(partitions)
+        for (index, entries) in entries.enumerated() {
             guard let scan = (entries.first { !$0.reference } ?? entries.first)?.scan else { return nil }
             let q = SIMD4<Double>(scan.quaternion)
             // A header without a rotation (all zeros) places nothing.
             guard abs((q * q).sum() - 1) < 1e-3 else { return nil }
             let columns = ScanGeometry.rotationColumns(w: q[0], x: q[1], y: q[2], z: q[3])
-            slices.append(ScanGeometry.Slice(centre: SIMD3<Double>(scan.slicePosition), read: columns[1], phase: columns[0], normal: columns[2]))
+            let offset = Double(index % partitions - partitions / 2) * plane
+            slices.append(ScanGeometry.Slice(centre: SIMD3<Double>(scan.slicePosition) + offset * columns[2], read: columns[1],
+                                             phase: columns[0], normal: columns[2]))
         }
-        return ScanGeometry(readoutFOV: fieldOfView.readout, phaseFOV: fieldOfView.phase, sliceThickness: fieldOfView.thickness,
+        return ScanGeometry(readoutFOV: fieldOfView.readout, phaseFOV: fieldOfView.phase, sliceThickness: plane,
                             readoutOversampling: fieldOfView.oversampling, slices: slices)
     }
 }

@@ -16,8 +16,10 @@ import Numerics
 /// not describe what ran, such as Pulseq) does the number of lines come from the data.
 /// The readout keeps its oversampling; an asymmetric echo is completed to its symmetric
 /// readout with zeros. Noise-adjust scans give ``noiseScans()``.
-/// Refused with a message: non-Cartesian trajectories, ramp-sampled readouts, 3-D encoding
-/// (partitions), readouts or channel counts that change.
+/// A 3-D acquisition's partitions (kz) are further slices, innermost: slab `s`, partition
+/// `p` is slice `s · partitions + p` (``partitions``).
+/// Refused with a message: non-Cartesian trajectories, ramp-sampled readouts, readouts or
+/// channel counts that change.
 public final class TwixVolumeReader: KSpaceVolumeReader {
     public let source: String
     public let format = KSpaceFormat.twix
@@ -32,8 +34,10 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
     /// Where a readout's first recorded sample goes (non-zero for an asymmetric echo).
     private let readoutShift: Int
     public let acquiredReadout: Range<Int>?
-    /// Slice positions (the slice counter's extent): volume slice `i` is at position `i % positions`.
+    /// Slice positions (slices × partitions): volume slice `i` is at position `i % positions`.
     private let positions: Int
+    /// Partitions (kz) of a 3-D acquisition, innermost in the volume's slice index; 1 for 2-D.
+    public let partitions: Int
     /// The protocol's field of view (mm), slice thickness and readout oversampling, where it
     /// gives them.
     let fieldOfView: (readout: Double, phase: Double, thickness: Double, oversampling: Int)?
@@ -61,29 +65,28 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
             guard s.samples == first.samples, s.channels == first.channels else {
                 throw MRIError(.format, "\(path): a readout of \(s.channels) channels × \(s.samples) samples among readouts of \(first.channels) × \(first.samples): readouts that change length are not supported")
             }
-            guard s.partition == 0 else {
-                throw MRIError(.format, "\(path): partition \(s.partition) found: 3-D encoding is not supported (2-D slices only)")
-            }
         }
         let used = image + reference
         let extent = { (counter: KeyPath<TwixScan, Int>) in (used.map { $0[keyPath: counter] }.max() ?? 0) + 1 }
         let (nSlice, nEcho, nPhase, nRepetition, nSet) = (extent(\.slice), extent(\.echo), extent(\.phase), extent(\.repetition), extent(\.set))
+        let nPartition = extent(\.partition)
         let placement = try Self.linePlacement(used, image: image, protocolLines: prot.integer("sKSpace.lPhaseEncodingLines"), source: path)
         let ny = placement.ny
         let readout = ReadoutPlacement(centres: image.map(\.centreColumn), samples: first.samples)
         guard BinaryFile.checkedProduct([first.channels, ny, readout.nx], limit: 1 << 31) != nil else {
             throw MRIError(.format, "\(path): \(first.channels) channels × \(ny) lines × \(readout.nx) samples is too large for one slice")
         }
-        guard let total = BinaryFile.checkedProduct([nSlice, nEcho, nPhase, nRepetition, nSet], limit: 1 << 20) else {
-            throw MRIError(.format, "\(path): \(nSlice) slices × \(nEcho) echoes × \(nPhase) phases × \(nRepetition) repetitions × \(nSet) sets is too many")
+        guard let total = BinaryFile.checkedProduct([nPartition, nSlice, nEcho, nPhase, nRepetition, nSet], limit: 1 << 20) else {
+            throw MRIError(.format, "\(path): \(nPartition) partitions × \(nSlice) slices × \(nEcho) echoes × \(nPhase) phases × \(nRepetition) repetitions × \(nSet) sets is too many")
         }
         var grouped = [[(scan: TwixScan, line: Int, reference: Bool)]](repeating: [], count: total)
         for s in used {
-            let index = (((s.set * nRepetition + s.repetition) * nPhase + s.phase) * nEcho + s.echo) * nSlice + s.slice
+            let index = ((((s.set * nRepetition + s.repetition) * nPhase + s.phase) * nEcho + s.echo) * nSlice + s.slice) * nPartition + s.partition
             grouped[index].append((s, s.line + placement.shift, !Self.isImage(s)))
         }
         entries = grouped
-        positions = nSlice
+        partitions = nPartition
+        positions = nSlice * nPartition
         slices = total
         sliceShape = (first.channels, ny, readout.nx)
         readoutShift = readout.shift
@@ -93,6 +96,7 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
         properties = Self.describe(prot, layout: file.layout, measurements: file.measurements.count,
                                    counts: (image.count, reference.count, noise.count),
                                    loops: (nSlice, nEcho, nPhase, nRepetition, nSet), placement: placement, readout: readout)
+        if nPartition > 1 { properties.append(("partitions", "\(nPartition) (3-D: k-space [partitions (kz), coils, ky, kx] per slab, partition innermost)")) }
     }
 
     public func readSlice(_ index: Int) throws -> KSpace {

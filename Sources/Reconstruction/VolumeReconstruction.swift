@@ -206,8 +206,7 @@ public struct VolumeReconstruction {
         var gMaps: [Float] = []
         var pngImages: [Int: RealImage] = [:]
         var shared = try SharedCalibration(reader: reader, selected: selected, sampling: sampling, settings: settings, input: input)
-        var pipeline = SlicePipeline(reader: reader, writer: writer, indices: selected)
-        try pipeline.run { (index: Int, k: consuming KSpace) in
+        func process(_ index: Int, _ k: consuming KSpace) throws -> KSpace {
             let acquisition = sampling.variesBySlice ? try sampling.acquisition(for: reader, slice: index, source: input) : first
             let own = try shared.reconstructor(for: index, reader: reader, sampling: sampling, input: input, settings: settings,
                                                whitening: whitening, calibrating: reconstructor) ?? reconstructor
@@ -225,7 +224,18 @@ public struct VolumeReconstruction {
             if imageOutput != nil { pngImages[index] = try combiner.combine(result.kspace) }
             return result.kspace
         }
-        times.waiting = pipeline.waiting
+        if reader.partitions > 1 {
+            guard slice == nil, shared.sources.isEmpty else {
+                throw MRIError(.invalidArgument, "\(input): a 3-D acquisition is reconstructed whole (no --slice), each frame with its own reference lines",
+                               setting: .slice)
+            }
+            try SlabReconstruction(reader: reader, writer: writer, writesImages: NiftiFile.isNifti(output), sampling: sampling, input: input)
+                .run(process)
+        } else {
+            var pipeline = SlicePipeline(reader: reader, writer: writer, indices: selected)
+            try pipeline.run { (index: Int, k: consuming KSpace) in try process(index, k) }
+            times.waiting = pipeline.waiting
+        }
         let commit = Stopwatch()
         if let gFactorOutput {
             let (ny, nx) = (reader.sliceShape.ny, reader.sliceShape.nx)

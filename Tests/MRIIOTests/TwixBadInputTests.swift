@@ -62,8 +62,11 @@ import TestSupport
         Self.expectError(channels, containing: ["65535 channels"])
         let samples = try Self.damaged(dir, "samples.dat") { bytes, start in bytes[start + 48] = 0; bytes[start + 49] = 0 }
         Self.expectError(samples, containing: ["0 samples"])
-        let partition = try Self.damaged(dir, "partition.dat") { bytes, start in bytes[start + 58] = 1 }
-        Self.expectError(partition, containing: ["3-D encoding"])
+        // A partition counter of 1 on one scan: a 3-D slab of 2 partitions whose second holds one
+        // line; recon refuses it (python/tests/test_partial_fourier.py runs a real slab).
+        let partition = try KSpaceFiles.openReader(try Self.damaged(dir, "partition.dat") { bytes, start in bytes[start + 58] = 1 })
+        #expect(partition.partitions == 2)
+        #expect(try partition.acquiredLines(slice: 1)?.acquiredCount == 1)
         let line = try Self.damaged(dir, "line.dat") { bytes, start in bytes[start + 52] = 0xFF; bytes[start + 53] = 0xFF }
         Self.expectError(line, containing: ["65535", "damaged line counters"])
     }

@@ -6,7 +6,7 @@ optional noise-adjust scans of a known coil covariance, optional extra slices.
     python3 make_twix.py IN.dat OUT.dat [--accel R --acs N] [--noise N --noise-out COV.npy]
                          [--slices S] [--reflect-odd] [--averages A] [--protocol-lines [--line-offset K]] [--seed 1]
                          [--quaternion W X Y Z] [--position SAG COR TRA] [--slice-step MM] [--slice-order 2,0,1]
-                         [--echo-asymmetry K] [--repetitions N [--reference-once]]
+                         [--echo-asymmetry K] [--repetitions N [--reference-once]] [--partitions P]
 
 --quaternion/--position set every scan header's slice rotation and centre; slice s (its
 counter) then lies at position + step·order[s]·normal, normal the rotation's third column.
@@ -70,6 +70,8 @@ def main():
                    help="repeat the acquisition (repetition counter), each repetition phase-rotated")
     p.add_argument("--reference-once", action="store_true",
                    help="reference lines only in repetition 0 (later ones: the lattice alone)")
+    p.add_argument("--partitions", type=int, default=1,
+                   help="a 3-D slab of this many partitions: the object times a smooth profile along z (kz = its FFT)")
     p.add_argument("--echo-asymmetry", type=int, default=0,
                    help="drop this many samples from the start of every readout, the centre column lowered to match")
     p.add_argument("--quaternion", type=float, nargs=4, help="slice rotation (w, x, y, z) in every scan header")
@@ -78,6 +80,11 @@ def main():
     p.add_argument("--slice-order", help="comma-separated position index of each slice counter (default 0, 1, ...)")
     a = p.parse_args()
     order = [int(v) for v in a.slice_order.split(",")] if a.slice_order else list(range(a.slices))
+    # A 3-D slab: the same plane under a smooth, complex profile along z; partition p holds
+    # its centred orthonormal FFT's sample p.
+    z = np.arange(a.partitions) - a.partitions // 2
+    profile = np.exp(-(z / max(1, a.partitions / 3)) ** 2) * np.exp(0.2j * z)
+    kz_weights = np.fft.fftshift(np.fft.fft(np.fft.ifftshift(profile), norm="ortho")) if a.partitions > 1 else [1]
     scan = twixtools.read_twix(a.input, verbose=False, parse_pmu=False, parse_geometry=False)[-1]
     image = [m for m in scan["mdb"] if m.is_image_scan()]
     ny = max(m.cLin for m in image) + 1
@@ -145,7 +152,12 @@ def main():
                 if average:
                     copy_.mdh.Counter.Ave = average
                     copy_.data = (m.data * (1 + 0.5 * average)).astype(np.complex64)
-                out.append(copy_)
+                for par, weight in enumerate(kz_weights):
+                    part = copy.deepcopy(copy_) if a.partitions > 1 else copy_
+                    if a.partitions > 1:
+                        part.mdh.Counter.Par = par
+                        part.data = (copy_.data * weight).astype(np.complex64)
+                    out.append(part)
     for m in scan["mdb"]:
         if m.is_flag_set("ACQEND"):
             out.append(m.convert_to_local() if hasattr(m, "convert_to_local") else m)

@@ -42,10 +42,11 @@ def protocol(path):
     code = f"""
 import json, twixtools
 s = twixtools.read_twix({str(path)!r}, verbose=False, parse_data=False)[-1]['hdr']['MeasYaps']['sSliceArray']['asSlice'][0]
-print(json.dumps({{k: s[k] for k in ('dReadoutFOV', 'dPhaseFOV', 'dThickness', 'sNormal', 'sPosition')}}))
+print(json.dumps({{k: s.get(k, {{}}) for k in ('dReadoutFOV', 'dPhaseFOV', 'dThickness', 'sNormal', 'sPosition')}}))
 """
     import json
-    return json.loads(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
+    printed = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    return json.loads(printed.strip().splitlines()[-1])  # after any warning twixtools prints
 
 
 def test_twix_image_has_the_protocols_voxels_slice_direction_and_centre(tmp_path):
