@@ -56,11 +56,20 @@ public enum ComplexLinearAlgebra {
     /// `m ≥ n` and full rank. `A` is overwritten; the first `n` rows of `B` receive `X`.
     /// Returns false if `A` is rank-deficient.
     public static func leastSquaresQR(a: Pointer, m: Int, n: Int, lda: Int, b: Pointer, nrhs: Int, ldb: Int) -> Bool {
+        let notTransposed = CChar(UInt8(ascii: "N"))
         return withPaddedCopy(a, columns: n, ld: lda) { ap in
             withPaddedCopy(b, columns: nrhs, ld: ldb) { bp in
                 BLASThreading.lapack {
-                    LAPACKE_cgels(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), Int32(m), Int32(n), Int32(nrhs),
-                                  ap, Int32(lda), bp, Int32(ldb)) == 0
+                    // The workspace padded as well (see cheevd).
+                    var size = lapack_complex_float_t(real: 0, imag: 0)
+                    guard LAPACKE_cgels_work(LAPACK_COL_MAJOR, notTransposed, Int32(m), Int32(n), Int32(nrhs), ap, Int32(lda), bp,
+                                             Int32(ldb), &size, -1) == 0 else { return false }
+                    let lwork = Int(size.real), slack = lda + 1024
+                    let work = UnsafeMutablePointer<lapack_complex_float_t>.allocate(capacity: lwork + slack)
+                    defer { work.deallocate() }
+                    work.initialize(repeating: lapack_complex_float_t(real: 0, imag: 0), count: lwork + slack)
+                    return LAPACKE_cgels_work(LAPACK_COL_MAJOR, notTransposed, Int32(m), Int32(n), Int32(nrhs), ap, Int32(lda), bp,
+                                              Int32(ldb), work, Int32(lwork)) == 0
                 }
             }
         }
@@ -71,27 +80,48 @@ public enum ComplexLinearAlgebra {
     /// about ten times faster than `cheev` at n = 224; upper triangle used).
     /// Returns false if the iteration did not converge.
     public static func hermitianEigen(a: Pointer, n: Int, lda: Int, values: UnsafeMutablePointer<Float>) -> Bool {
-        return withPaddedCopy(a, columns: n, ld: lda) { ap in
-            BLASThreading.lapack {
-                LAPACKE_cheevd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")), Int32(n), ap, Int32(lda),
-                               values) == 0
-            }
-        }
+        cheevd(vectors: true, a: a, n: n, lda: lda, values: values)
     }
 
     /// Eigenvalues only (ascending, into `values`) of a Hermitian `n × n` matrix (`cheevd`
     /// without vectors; `a` is overwritten). Returns false if the iteration did not converge.
     public static func hermitianEigenvalues(a: Pointer, n: Int, lda: Int, values: UnsafeMutablePointer<Float>) -> Bool {
+        cheevd(vectors: false, a: a, n: n, lda: lda, values: values)
+    }
+
+    /// `cheevd` with every array it reads padded (``withPaddedCopy(_:columns:ld:_:)``): the
+    /// matrix, and the workspaces, which LAPACK's `clatrd` hands to OpenBLAS's `cgemv` too
+    /// (the 0.3.21 Cooperlake `cgemv_n` read past LAPACKE's own workspace in 5 of 6 runs of
+    /// the GRAPPA tests, with the matrix padded).
+    private static func cheevd(vectors: Bool, a: Pointer, n: Int, lda: Int, values: UnsafeMutablePointer<Float>) -> Bool {
+        let job = CChar(UInt8(ascii: vectors ? "V" : "N")), upper = CChar(UInt8(ascii: "U"))
         return withPaddedCopy(a, columns: n, ld: lda) { ap in
             BLASThreading.lapack {
-                LAPACKE_cheevd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "U")), Int32(n), ap, Int32(lda),
-                               values) == 0
+                var (workSize, realSize, integerSize) = (lapack_complex_float_t(real: 0, imag: 0), Float(0), Int32(0))
+                guard LAPACKE_cheevd_work(LAPACK_COL_MAJOR, job, upper, Int32(n), ap, Int32(lda), values,
+                                          &workSize, -1, &realSize, -1, &integerSize, -1) == 0 else { return false }
+                let (lwork, lrwork, liwork) = (Int(workSize.real), Int(realSize), Int(integerSize))
+                let slack = lda + 1024
+                let work = UnsafeMutablePointer<lapack_complex_float_t>.allocate(capacity: lwork + slack)
+                let rwork = UnsafeMutablePointer<Float>.allocate(capacity: lrwork + slack)
+                let iwork = UnsafeMutablePointer<Int32>.allocate(capacity: liwork + slack)
+                let w = UnsafeMutablePointer<Float>.allocate(capacity: n + slack)
+                defer { work.deallocate(); rwork.deallocate(); iwork.deallocate(); w.deallocate() }
+                work.initialize(repeating: lapack_complex_float_t(real: 0, imag: 0), count: lwork + slack)
+                rwork.initialize(repeating: 0, count: lrwork + slack)
+                iwork.initialize(repeating: 0, count: liwork + slack)
+                w.initialize(repeating: 0, count: n + slack)
+                let status = LAPACKE_cheevd_work(LAPACK_COL_MAJOR, job, upper, Int32(n), ap, Int32(lda), w,
+                                                 work, Int32(lwork), rwork, Int32(lrwork), iwork, Int32(liwork))
+                values.update(from: w, count: n)
+                return status == 0
             }
         }
     }
 
     /// Runs `body` on a copy of the `columns × ld` matrix at `matrix` that is followed by
-    /// `ld + 1024` zero elements, then copies the result back. OpenBLAS 0.3.21's complex
+    /// `ld + 1024` zero elements, then copies the result back (LAPACK's workspaces are
+    /// padded alike where the routine takes them, ``cheevd(vectors:a:n:lda:values:)``). OpenBLAS 0.3.21's complex
     /// `gemv` kernels, which LAPACK calls inside (e.g. `cheevd → chetrd → clatrd → cgemv_n`),
     /// read past the end of the matrix they are given: on a machine with AVX-512, about one
     /// run in four of 400 single-threaded `cheevd` calls of order 50…350 segfaulted when the
