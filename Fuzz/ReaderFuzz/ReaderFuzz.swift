@@ -31,6 +31,9 @@ private func readAll(_ path: String) throws {
     for s in 0..<min(reader.slices, 3) { _ = try reader.readSlice(s) }
     _ = try reader.acquiredLines(slice: 0)
     _ = try reader.noiseScans()
+    // Where the slices lie and which calibrates which: the scan headers' slice data, the protocol's fields of view.
+    _ = try reader.geometry()
+    _ = try reader.calibrationSlice(for: 0)
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
