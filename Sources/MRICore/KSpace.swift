@@ -96,6 +96,34 @@ public struct KSpace: Sendable, Equatable {
         return out
     }
 
+    /// The samples of lines `lines` and readout positions `readout`, as a k-space of their own.
+    public func window(lines: Range<Int>, readout: Range<Int>) -> KSpace {
+        precondition(lines.clamped(to: 0..<ny) == lines && readout.clamped(to: 0..<nx) == readout, "window inside the k-space")
+        var out = KSpace(zerosCoils: coils, ny: lines.count, nx: readout.count)
+        for c in 0..<coils {
+            for (row, y) in lines.enumerated() {
+                let from = (c * ny + y) * nx + readout.lowerBound, to = (c * lines.count + row) * readout.count
+                out.data.replaceSubrange(to..<(to + readout.count), with: data[from..<(from + readout.count)])
+            }
+        }
+        return out
+    }
+
+    /// This k-space placed at `lines` × `readout` of a k-space of `ny × nx` that is zero
+    /// elsewhere: undoes ``window(lines:readout:)`` where the window held data.
+    public func embedded(ny fullNy: Int, nx fullNx: Int, lines: Range<Int>, readout: Range<Int>) -> KSpace {
+        precondition(lines.count == ny && readout.count == nx && lines.upperBound <= fullNy && readout.upperBound <= fullNx,
+                     "the k-space fills the window")
+        var out = KSpace(zerosCoils: coils, ny: fullNy, nx: fullNx)
+        for c in 0..<coils {
+            for (row, y) in lines.enumerated() {
+                let to = (c * fullNy + y) * fullNx + readout.lowerBound, from = (c * ny + row) * nx
+                out.data.replaceSubrange(to..<(to + nx), with: data[from..<(from + nx)])
+            }
+        }
+        return out
+    }
+
     /// Sum over lines of `|k|²` per coil (a quick look at the coil array).
     public func coilEnergies() -> [Double] {
         data.withUnsafeBufferPointer { buf in

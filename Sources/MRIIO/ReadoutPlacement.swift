@@ -11,8 +11,7 @@ struct ReadoutPlacement {
 
     /// The placement of readouts of `samples` samples whose recorded centres are `centres`.
     init(centres: [Int], samples: Int) {
-        let counts = Dictionary(grouping: centres, by: { $0 }).mapValues(\.count)
-        let centre = counts.max { $0.value < $1.value || $0.value == $1.value && $0.key > $1.key }?.key ?? 0
+        let centre = mostCommon(centres) ?? 0
         // Asymmetric echoes leave out a fifth of the readout or more; a centre a sample or two
         // off the middle is a sequence's rounding, not a missing part.
         guard centre > 0, centre < samples, abs(centre - samples / 2) > samples / 16 else {
@@ -26,4 +25,11 @@ struct ReadoutPlacement {
 
     /// The acquired samples of the placed readout, nil if all of them.
     func acquired(samples: Int) -> Range<Int>? { nx == samples ? nil : shift..<(shift + samples) }
+}
+
+/// The most frequent of `values` (the smallest among equally frequent ones), nil if empty:
+/// the k-space centre a file's scans record, past the odd damaged or special scan.
+func mostCommon(_ values: [Int]) -> Int? {
+    let counts = Dictionary(grouping: values, by: { $0 }).mapValues(\.count)
+    return counts.max { $0.value < $1.value || $0.value == $1.value && $0.key > $1.key }?.key
 }

@@ -15,8 +15,7 @@ extension TwixVolumeReader {
     /// where the counters exceed the protocol's matrix, by the counters themselves.
     static func linePlacement(_ scans: [TwixScan], image: [TwixScan], protocolLines: Int?, source: String) throws -> LinePlacement {
         let lowest = scans.map(\.line).min() ?? 0, highest = scans.map(\.line).max() ?? 0
-        let centres = Dictionary(grouping: image.map(\.centreLine), by: { $0 }).mapValues(\.count)
-        let centre = centres.max { $0.value < $1.value || $0.value == $1.value && $0.key > $1.key }?.key ?? 0
+        let centre = mostCommon(image.map(\.centreLine)) ?? 0
         // At most 1 line in 32 acquired: a damaged counter, not an acquisition (and no
         // gigabytes of zeros for a few readouts).
         let distinct = Set(scans.map(\.line)).count

@@ -13,19 +13,9 @@ struct PartialFourierReconstructor: Reconstructor {
     func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition) throws -> ReconstructionResult {
         let region = acquisition.acquiredRegion
         guard region.count < k.ny else { return try inner.reconstruct(consume k, acquisition) }
-        let (coils, ny, nx) = (k.coils, k.ny, k.nx)
-        var cropped = KSpace(zerosCoils: coils, ny: region.count, nx: nx)
-        for c in 0..<coils {
-            cropped.data.replaceSubrange((c * region.count * nx)..<((c + 1) * region.count * nx),
-                                         with: k.data[((c * ny + region.lowerBound) * nx)..<((c * ny + region.upperBound) * nx)])
-        }
-        var result = try inner.reconstruct(cropped, acquisition.restricted(to: region))
-        var full = KSpace(zerosCoils: coils, ny: ny, nx: nx)
-        for c in 0..<coils {
-            full.data.replaceSubrange(((c * ny + region.lowerBound) * nx)..<((c * ny + region.upperBound) * nx),
-                                      with: result.kspace.data[(c * region.count * nx)..<((c + 1) * region.count * nx)])
-        }
-        result.kspace = full
+        let (ny, nx) = (k.ny, k.nx)
+        var result = try inner.reconstruct(k.window(lines: region, readout: 0..<nx), acquisition.restricted(to: region))
+        result.kspace = result.kspace.embedded(ny: ny, nx: nx, lines: region, readout: 0..<nx)
         return result
     }
 }

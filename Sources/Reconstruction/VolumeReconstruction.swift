@@ -68,19 +68,9 @@ public struct VolumeReconstruction {
     static func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition, readout: Range<Int>?,
                             with reconstructor: any Reconstructor) throws -> ReconstructionResult {
         guard let readout, readout.count < k.nx else { return try reconstructor.reconstruct(consume k, acquisition) }
-        let (coils, ny, nx) = (k.coils, k.ny, k.nx)
-        var cropped = KSpace(zerosCoils: coils, ny: ny, nx: readout.count)
-        for row in 0..<(coils * ny) {
-            cropped.data.replaceSubrange((row * readout.count)..<((row + 1) * readout.count),
-                                         with: k.data[(row * nx + readout.lowerBound)..<(row * nx + readout.upperBound)])
-        }
-        var result = try reconstructor.reconstruct(cropped, acquisition)
-        var full = KSpace(zerosCoils: coils, ny: ny, nx: nx)
-        for row in 0..<(coils * ny) {
-            full.data.replaceSubrange((row * nx + readout.lowerBound)..<(row * nx + readout.upperBound),
-                                      with: result.kspace.data[(row * readout.count)..<((row + 1) * readout.count)])
-        }
-        result.kspace = full
+        let (ny, nx) = (k.ny, k.nx)
+        var result = try reconstructor.reconstruct(k.window(lines: 0..<ny, readout: readout), acquisition)
+        result.kspace = result.kspace.embedded(ny: ny, nx: nx, lines: 0..<ny, readout: readout)
         return result
     }
 

@@ -24,3 +24,21 @@ import TestSupport
         }
     }
 }
+
+/// The window a partial-Fourier or asymmetric-echo reconstruction crops out, and its embedding
+/// back, sample by sample against the subscript.
+@Suite struct KSpaceWindowTests {
+    @Test func windowAndEmbeddingMoveTheRightSamples() {
+        let k = randomKSpace(coils: 3, ny: 10, nx: 7, seed: 11)
+        let (lines, readout) = (2..<9, 1..<5)
+        let w = k.window(lines: lines, readout: readout)
+        #expect(w.shape == [3, 7, 4])
+        for c in 0..<3 { for (y, ky) in lines.enumerated() { for (x, kx) in readout.enumerated() { #expect(w[c, y, x] == k[c, ky, kx]) } } }
+        let back = w.embedded(ny: 10, nx: 7, lines: lines, readout: readout)
+        for c in 0..<3 {
+            for y in 0..<10 {
+                for x in 0..<7 { #expect(back[c, y, x] == (lines.contains(y) && readout.contains(x) ? k[c, y, x] : .zero)) }
+            }
+        }
+    }
+}

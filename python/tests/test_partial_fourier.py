@@ -14,6 +14,15 @@ sys.path.insert(0, os.path.join(ROOT, "Tests", "reference"))
 import grappa_numpy  # noqa: E402  (the project's independent numpy GRAPPA)
 
 
+def acs_block(mask):
+    """The longest run of consecutive acquired lines, as (first, end): the block the library
+    calibrates on."""
+    block = np.flatnonzero(mask)
+    runs = np.split(block, np.flatnonzero(np.diff(block) != 1) + 1)
+    acs = max(runs, key=len)
+    return acs[0], acs[-1] + 1
+
+
 def brain_twix(tmp_path, *args):
     """The shipped 16-coil brain written by twixtools at R = 2 with 24 reference lines and
     `args`: (its path, the fully sampled scan, the acquired k-space, its mask)."""
@@ -40,11 +49,8 @@ def test_partial_fourier_grappa_equals_grappa_then_zero_fill(tmp_path):
     assert np.array_equal(fixed[:, mask], acquired[:, mask])
     # numpy GRAPPA of the region [32, 128) alone, zero-filled beyond it.
     region = acquired[:, 32:].astype(np.complex64)
-    block = np.flatnonzero(mask[32:])
-    runs = np.split(block, np.flatnonzero(np.diff(block) != 1) + 1)
-    acs = max(runs, key=len)
     reference = np.zeros_like(acquired)
-    reference[:, 32:] = grappa_numpy.grappa(region, mask[32:], 2, (acs[0], acs[-1] + 1))
+    reference[:, 32:] = grappa_numpy.grappa(region, mask[32:], 2, acs_block(mask[32:]))
     error = np.linalg.norm(fixed - reference) / np.linalg.norm(reference)
     assert error < 1e-3, error
 
@@ -94,11 +100,8 @@ def test_asymmetric_echo_is_completed_with_zeros_and_reconstructed_where_acquire
     assert r.returncode == 0, r.stderr
     out = np.load(out)
     assert not out[:, :, :24].any()
-    block = np.flatnonzero(mask)
-    runs = np.split(block, np.flatnonzero(np.diff(block) != 1) + 1)
-    acs = max(runs, key=len)
     reference = np.zeros_like(acquired)
-    reference[:, :, 24:] = grappa_numpy.grappa(acquired[:, :, 24:].astype(np.complex64), mask, 2, (acs[0], acs[-1] + 1))
+    reference[:, :, 24:] = grappa_numpy.grappa(acquired[:, :, 24:].astype(np.complex64), mask, 2, acs_block(mask))
     assert np.linalg.norm(out - reference) / np.linalg.norm(reference) < 1e-3
 
 
@@ -227,12 +230,9 @@ def test_3d_slab_accelerated_along_ky(tmp_path):
     assert r.returncode == 0, r.stderr
     out = np.load(out)
     assert out.shape == acquired.shape
-    block = np.flatnonzero(mask[0])
-    runs = np.split(block, np.flatnonzero(np.diff(block) != 1) + 1)
-    acs = max(runs, key=len)
     shift = lambda x, f: np.fft.fftshift(f(np.fft.ifftshift(x, axes=0), axis=0, norm="ortho"), axes=0)
     planes = shift(acquired.astype(np.complex128), np.fft.ifft).astype(np.complex64)
-    filled = np.stack([grappa_numpy.grappa(p, mask[0], 2, (acs[0], acs[-1] + 1)) for p in planes])
+    filled = np.stack([grappa_numpy.grappa(p, mask[0], 2, acs_block(mask[0])) for p in planes])
     reference = shift(filled.astype(np.complex128), np.fft.fft)
     error = np.linalg.norm(out - reference) / np.linalg.norm(reference)
     assert error < 1e-3, error
