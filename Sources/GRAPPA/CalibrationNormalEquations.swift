@@ -28,6 +28,10 @@ import Numerics
     /// sources at `base + R·j` and targets at `base + m`) by readout positions
     /// `[readout/2, nx − readout/2)`.
     @_spi(Lab) public let firstBase: Int, bases: Int
+    /// Calibration positions left out (``ConjugateLeak``; none without virtual conjugate coils).
+    @_spi(Lab) public private(set) var excluded: [(base: Int, x: Int)] = []
+    /// Number of calibration positions (rows of `A`).
+    @_spi(Lab) public func rows(nx: Int, halfReadout hx: Int) -> Int { bases * (nx - 2 * hx) - excluded.count }
 
     /// `trace(AᴴA) / unknowns`: the scale a relative regularisation is relative to.
     @_spi(Lab) public var meanDiagonal: Double {
@@ -54,31 +58,49 @@ import Numerics
     }
 
     /// GRAPPA's normal equations for a kernel of shape `g` at acceleration `r`.
-    @_spi(Lab) public init(k: KSpace, acs: Range<Int>, acceleration r: Int, geometry g: GrappaKernelGeometry) {
+    /// `virtualConjugate`: the second half of `k`'s coils are the first half's conjugate
+    /// reflections; the targets are the first half's.
+    @_spi(Lab) public init(k: KSpace, acs: Range<Int>, acceleration r: Int, geometry g: GrappaKernelGeometry,
+                           virtualConjugate: Bool = false) {
+        self.init(k: k, acs: acs, acceleration: r, geometry: g, roles: virtualConjugate ? .virtualConjugate(k.coils / 2) : .all(k.coils))
+    }
+
+    /// GRAPPA's normal equations with the coils of `k` in the given roles.
+    init(k: KSpace, acs: Range<Int>, acceleration r: Int, geometry g: GrappaKernelGeometry, roles: KernelCoils) {
         self.init(k: k, acs: acs, sourceOffsets: (g.firstLine...g.lastLine).map { r * $0 }, targetOffsets: Array(1..<r),
-                  readout: g.readout)
+                  readout: g.readout, roles: roles)
     }
 
     /// The normal equations of any line-to-line kernel: sources on the lines `base + o` for
     /// `o` in `sourceOffsets` (each over `readout` samples), targets on `base + o` for `o` in
     /// `targetOffsets`, over every base whose lines all lie in `acs`. Unknown index
-    /// `((coil·sources) + j)·readout + d`; target index `coil·targets + t`.
-    @_spi(Lab) public init(k: KSpace, acs: Range<Int>, sourceOffsets: [Int], targetOffsets: [Int], readout: Int) {
+    /// `((coil·sources) + j)·readout + d`; target index `coil·targets + t`. With
+    /// `virtualConjugate` the second half of the coils are the first half's conjugate
+    /// reflections: the targets are the first half's, and the positions where a reflected
+    /// source is a target's conjugate are left out (``ConjugateLeak``).
+    @_spi(Lab) public init(k: KSpace, acs: Range<Int>, sourceOffsets: [Int], targetOffsets: [Int], readout: Int,
+                           virtualConjugate: Bool = false) {
+        self.init(k: k, acs: acs, sourceOffsets: sourceOffsets, targetOffsets: targetOffsets, readout: readout,
+                  roles: virtualConjugate ? .virtualConjugate(k.coils / 2) : .all(k.coils))
+    }
+
+    /// The same, with the coils of `k` in the given roles.
+    init(k: KSpace, acs: Range<Int>, sourceOffsets: [Int], targetOffsets: [Int], readout: Int, roles: KernelCoils) {
         let coils = k.coils, nx = k.nx, ny = k.ny
         let hx = readout / 2, bx = readout, by = sourceOffsets.count, nt = targetOffsets.count
         let offsets = sourceOffsets + targetOffsets
         let lowest = acs.lowerBound - offsets.min()!
         let nb = acs.upperBound - 1 - offsets.max()! - lowest + 1
         (firstBase, bases) = (lowest, nb)
-        let nSrc = coils * by, nAll = nSrc + coils * nt, block = nSrc * nAll
+        let nSrc = roles.sources * by, nAll = nSrc + roles.targets.count * nt, block = nSrc * nAll
         let lags = 4 * hx + 1
         let length = HybridPlan.transformLength(atLeast: nx + 2 * hx)
         unknowns = nSrc * bx
-        targets = coils * nt
+        targets = roles.targets.count * nt
 
         // Column w of the line set: a source line (coil, y0 + source offset) or a target line.
         let columns: [(coil: Int, offset: Int)] = (0..<nAll).map { w in
-            w < nSrc ? (w / by, sourceOffsets[w % by]) : ((w - nSrc) / nt, targetOffsets[(w - nSrc) % nt])
+            w < nSrc ? (w / by, sourceOffsets[w % by]) : (roles.targets.lowerBound + (w - nSrc) / nt, targetOffsets[(w - nSrc) % nt])
         }
         let spectrum = Self.acsSpectrum(k, acs: acs, length: length)
         let correlations = Self.correlations(spectrum: spectrum, columns: columns, sources: nSrc, bases: nb,
@@ -118,6 +140,11 @@ import Numerics
         }
         self.gram = gram
         self.rhs = rhs
+        if roles.conjugate {
+            excluded = ConjugateLeak.positions(ny: ny, nx: nx, bases: lowest..<(lowest + nb), sourceOffsets: sourceOffsets,
+                                               targetOffsets: targetOffsets, halfReadout: hx)
+            removeRows(excluded, of: k, sourceOffsets: sourceOffsets, targetOffsets: targetOffsets, readout: readout, roles: roles)
+        }
     }
 
     /// Row FFTs (length `length`, zero-padded) of every ACS line, as `[frequency][coil][line]`.
@@ -207,7 +234,9 @@ import Numerics
                                   lowest: Int, edgeColumns: [Int], lags: Int, halfReadout hx: Int,
                                   ny: Int, nx: Int) -> [Complex<Float>] {
         let nAll = columns.count, block = sources * nAll
-        var out = [Complex<Float>](repeating: .zero, count: edgeColumns.count * lags * block)
+        // Every entry is written by the products below (β = 0): no zero-filling first.
+        let total = edgeColumns.count * lags * block
+        var out = [Complex<Float>](unsafeUninitializedCapacity: total) { _, count in count = total }
         k.data.withUnsafeBufferPointer { kd in
             out.withUnsafeMutableBufferPointer { op in
                 let (src, dst) = (UnsafeSendable(kd.baseAddress!), UnsafeSendable(op.baseAddress!))

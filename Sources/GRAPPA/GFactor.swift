@@ -17,6 +17,12 @@ import Numerics
 /// `Ψ` being the coil noise covariance (identity if not given: white, equal, uncorrelated
 /// coil noise). As in Breuer's derivation, every line is treated as estimated (the ACS
 /// lines put back as measured are not accounted for) and the convolution as circular.
+///
+/// With virtual conjugate coils the unmixing also reads the conjugates of the aliased images
+/// (a reflected conjugate k-space is the conjugate image), `I = W_p a + W_v ā`: their noise is
+/// the physical noise conjugated, of covariance `Ψ̄`, and uncorrelated with it in the complex
+/// sense (`E[n nᵀ] = 0` for circular noise), so the numerator's covariance is
+/// `diag(Ψ, Ψ̄)` over the 2C sources.
 public enum GFactor {
     /// The g-factor map `[ny, nx]` (row-major) of `kernel` for k-space of `reconstructed`'s
     /// size, with combination weights from `reconstructed` (the kernel's output).
@@ -44,8 +50,9 @@ public enum GFactor {
         let (cy, cx) = (ny / 2, nx / 2)
         let root = Complex<Float>(Float(n).squareRoot(), 0)
         // q[sc](r) = Σ_tc conj(p_tc(r)) · W_tc,sc(r), one source coil at a time (C images each).
-        var q = [Complex<Float>](repeating: .zero, count: c * n)
-        for sc in 0..<c {
+        let sources = kernel.sourceCoils
+        var q = [Complex<Float>](repeating: .zero, count: sources * n)
+        for sc in 0..<sources {
             var k = KSpace(zerosCoils: c, ny: ny, nx: nx)
             for tc in 0..<c {
                 if tc == sc { k.data[(tc * ny + cy) * nx + cx] = .one }  // the measured sample itself
@@ -68,14 +75,22 @@ public enum GFactor {
             }
         }
         return (0..<n).map { pixel in
-            func quadratic(_ v: (Int) -> Complex<Float>) -> Float {
-                guard let psi else { return (0..<c).reduce(Float(0)) { $0 + v($1).lengthSquared } }
+            // vᴴ-weighted quadratic form over `count` coils (physical, then their conjugates).
+            func quadratic(_ count: Int, _ v: (Int) -> Complex<Float>) -> Float {
+                guard let psi else { return (0..<count).reduce(Float(0)) { $0 + v($1).lengthSquared } }
                 var s = Complex<Float>.zero
-                for a in 0..<c { for b in 0..<c { s += v(a) * psi[a * c + b] * v(b).conjugate } }
+                for block in 0..<(count / c) {
+                    for a in 0..<c {
+                        for b in 0..<c {
+                            let covariance = block == 0 ? psi[a * c + b] : psi[a * c + b].conjugate
+                            s += v(block * c + a) * covariance * v(block * c + b).conjugate
+                        }
+                    }
+                }
                 return s.real
             }
-            let numerator = quadratic { q[$0 * n + pixel] }
-            let denominator = quadratic { p[$0 * n + pixel].conjugate }
+            let numerator = quadratic(sources) { q[$0 * n + pixel] }
+            let denominator = quadratic(c) { p[$0 * n + pixel].conjugate }
             return denominator > 0 ? (numerator / denominator).squareRoot() / Float(r) : 0
         }
     }

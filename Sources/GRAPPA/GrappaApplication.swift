@@ -17,7 +17,8 @@ extension GrappaKernel {
     public func apply(to k: consuming KSpace, _ acquisition: Acquisition, source: String = "the k-space") throws -> KSpace {
         try checkApplicable(to: k, acquisition, source: source)
         let plan = HybridPlan(kernel: self, ny: k.ny, nx: k.nx, lattice: acquisition.lattice)
-        let spectrum = plan.forwardTransform(k)
+        // The reflected lattice lines are lattice lines (checkApplicable): only they are read.
+        let spectrum = plan.forwardTransform(virtualConjugate ? k.appendingConjugateReflection(lines: acquisition.mask.acquired) : k)
         let estimates = plan.estimate(spectrum: spectrum, weights: plan.weightsByReadoutOffset(self))
         return plan.inverseTransform(estimates, into: k, keeping: acquisition.keptLines)
     }
@@ -25,7 +26,9 @@ extension GrappaKernel {
 
 /// Sizes and index maps of one application of a kernel to one k-space.
 struct HybridPlan {
-    let r: Int, s: Int, ny: Int, nx: Int, coils: Int
+    /// `coils`: the target coils (the k-space's); `sourceCoils`: those and, with virtual
+    /// conjugate coils, their reflections.
+    let r: Int, s: Int, ny: Int, nx: Int, coils: Int, sourceCoils: Int
     let geometry: GrappaKernelGeometry
     /// Padded readout length of the hybrid transform.
     let length: Int
@@ -35,7 +38,7 @@ struct HybridPlan {
     let latticeLines: Int
     /// Lattice lines held in the padded hybrid array, and the index of `l = 0` in it.
     let paddedLines: Int, paddedZero: Int
-    var sourcesPerFrequency: Int { coils * geometry.lines }
+    var sourcesPerFrequency: Int { sourceCoils * geometry.lines }
     var targets: Int { coils * (r - 1) }
 
     init(kernel: GrappaKernel, ny: Int, nx: Int, lattice: UndersamplingLattice) {
@@ -44,6 +47,7 @@ struct HybridPlan {
         self.ny = ny
         self.nx = nx
         coils = kernel.coils
+        sourceCoils = kernel.sourceCoils
         geometry = kernel.geometry
         length = Self.transformLength(atLeast: nx + geometry.halfReadout)
         let baseRange = lattice.baseIndices(ny: ny)
@@ -55,15 +59,16 @@ struct HybridPlan {
         paddedLines = (lastBase + geometry.lastLine) + paddedZero + 1
     }
 
-    /// Row FFTs of the acquired lattice lines, stored `[frequency][coil][padded line]`
-    /// (zeros for lines outside the matrix).
+    /// Row FFTs of the acquired lattice lines of `k` (the source coils), stored
+    /// `[frequency][coil][padded line]` (zeros for lines outside the matrix).
     func forwardTransform(_ k: KSpace) -> [Complex<Float>] {
-        let L = length, nLat = latticeLines, nPad = paddedLines
+        precondition(k.coils == sourceCoils, "the source coils")
+        let L = length, nLat = latticeLines, nPad = paddedLines, coils = sourceCoils
         let fft = FFTPlanCache.shared.plan1D(n: L, howMany: nLat, stride: 1, distance: L, forward: true)
         let rows = UnsafeSendable(fftwf_alloc_complex(coils * nLat * L)!)
         defer { fftwf_free(rows.value) }
         var hybrid = [Complex<Float>](repeating: .zero, count: L * coils * nPad)
-        let (ny, nx, r, s, coils, zero) = (ny, nx, r, s, coils, paddedZero)
+        let (ny, nx, r, s, zero) = (ny, nx, r, s, paddedZero)
         k.data.withUnsafeBufferPointer { kd in
             hybrid.withUnsafeMutableBufferPointer { hd in
                 let src = UnsafeSendable(kd.baseAddress!), dst = UnsafeSendable(hd.baseAddress!)
@@ -93,7 +98,7 @@ struct HybridPlan {
     /// layout from which each frequency's hybrid-space matrix is summed.
     func weightsByReadoutOffset(_ kernel: GrappaKernel) -> [Complex<Float>] {
         let bx = geometry.readout, by = geometry.lines
-        let nSrc = sourcesPerFrequency, nTrg = targets, all = kernel.sourceCount
+        let nSrc = sourcesPerFrequency, nTrg = targets, all = kernel.sourceCount, coils = sourceCoils
         var w = [Complex<Float>](repeating: .zero, count: bx * nTrg * nSrc)
         kernel.weights.withUnsafeBufferPointer { src in
             for t in 0..<nTrg {
@@ -114,7 +119,7 @@ struct HybridPlan {
     /// source lines around each base.
     func estimate(spectrum: [Complex<Float>], weights: [Complex<Float>]) -> [Complex<Float>] {
         let nSrc = sourcesPerFrequency, nTrg = targets, nb = bases, nPad = paddedLines
-        let by = geometry.lines, bx = geometry.readout, hx = geometry.halfReadout, coils = coils, L = length
+        let by = geometry.lines, bx = geometry.readout, hx = geometry.halfReadout, coils = sourceCoils, L = length
         let block = nTrg * nSrc
         var out = [Complex<Float>](repeating: .zero, count: L * nTrg * nb)
         spectrum.withUnsafeBufferPointer { hs in

@@ -23,9 +23,11 @@ public struct GrappaFitSpectrum: Sendable {
     /// `Σ_q |h̃ᵢq|²` per eigenvalue.
     let projectedEnergy: [Double]
 
-    /// Decomposes the normal equations of `g` on the ACS of `k`.
-    public init(_ k: KSpace, _ acquisition: Acquisition, geometry g: GrappaKernelGeometry) throws {
-        let system = CalibrationNormalEquations(k: k, acs: acquisition.autoCalibrationLines, acceleration: acquisition.acceleration, geometry: g)
+    /// Decomposes the normal equations of `g` on the ACS of `k` (with `virtualConjugate`, the
+    /// second half of its coils the first half's reflections: ``CalibrationNormalEquations``).
+    public init(_ k: KSpace, _ acquisition: Acquisition, geometry g: GrappaKernelGeometry, virtualConjugate: Bool = false) throws {
+        let system = CalibrationNormalEquations(k: k, acs: acquisition.autoCalibrationLines, acceleration: acquisition.acceleration, geometry: g,
+                                                virtualConjugate: virtualConjugate)
         try self.init(k, acquisition, geometry: g, calibration: system)
     }
 
@@ -38,12 +40,13 @@ public struct GrappaFitSpectrum: Sendable {
         for q in 0..<t { for i in 0..<n { energy[i] += Double(projected[q * n + i].lengthSquared) } }
         var b = 0.0
         let hx = g.halfReadout
-        for c in 0..<k.coils {
+        for c in 0..<(t / (r - 1)) {  // the target coils (the physical ones with virtual conjugate coils)
             for base in system.firstBase..<(system.firstBase + system.bases) {
                 for m in 1..<r { for x in hx..<(k.nx - hx) { b += Double(k[c, base + m, x].lengthSquared) } }
             }
+            for (base, x) in system.excluded { for m in 1..<r { b -= Double(k[c, base + m, x].lengthSquared) } }
         }
-        (geometry, rows, unknowns, targets) = (g, system.bases * (k.nx - 2 * hx), n, t)
+        (geometry, rows, unknowns, targets) = (g, system.rows(nx: k.nx, halfReadout: hx), n, t)
         (targetEnergy, meanDiagonal, eigenvalues, projectedEnergy) = (b, system.meanDiagonal, values.map(Double.init), energy)
     }
 

@@ -9,6 +9,10 @@ extension GrappaKernel {
     /// stage trained on the linear kernel's residual (residual RAKI, residual Meta-GRAPPA)
     /// builds its targets from these.
     public func estimates(onRows block: Range<Int>, of k: KSpace) throws -> [KSpace] {
+        guard !virtualConjugate else {
+            throw MRIError(.invalidArgument, "a kernel with virtual conjugate coils cannot estimate a block of rows: their reflection is the whole scan's",
+                           setting: .virtualConjugate)
+        }
         var rows = KSpace(zerosCoils: k.coils, ny: block.count, nx: k.nx)
         for c in 0..<k.coils { for (row, y) in block.enumerated() { for x in 0..<k.nx { rows[c, row, x] = k[c, y, x] } } }
         return try (0..<acceleration).map { offset in

@@ -35,5 +35,8 @@ extension GrappaKernel {
         guard k.nx >= geometry.readout, k.ny >= geometry.lines * r else {
             throw MRIError(.invalidArgument, "\(source): \(k.ny) × \(k.nx) k-space is too small for the kernel \(geometry)")
         }
+        if virtualConjugate, let obstacle = acquisition.conjugateSymmetryObstacle {
+            throw MRIError(.invalidArgument, "\(source): the kernel uses virtual conjugate coils, but \(obstacle)", setting: .virtualConjugate)
+        }
     }
 }

@@ -123,7 +123,7 @@ import Numerics
         let n = columns.count, big = calibration.unknowns
         var gram = [Complex<Float>](repeating: .zero, count: n * n)
         for (col, from) in columns.enumerated() { for (row, other) in columns.enumerated() { gram[col * n + row] = calibration.gram[from * big + other] } }
-        return try noiseVariance(gram: &gram, unknowns: n, rows: calibration.bases * (k.nx - 2 * kernel.halfReadout))
+        return try noiseVariance(gram: &gram, unknowns: n, rows: calibration.rows(nx: k.nx, halfReadout: kernel.halfReadout))
     }
 
     /// σ² from the Gram matrix (destroyed) of `rows` calibration positions.

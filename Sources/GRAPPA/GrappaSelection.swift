@@ -20,6 +20,18 @@ public enum GrappaSupport: Sendable, Equatable {
     }
 }
 
+/// Whether GRAPPA's kernel uses virtual conjugate coils: each coil's conjugate reflection
+/// `conj(k_c(−ky, −kx))` as a further source (``MRICore/ConjugateSymmetry``).
+public enum GrappaVirtualConjugate: String, Sendable, CaseIterable {
+    /// Never.
+    case off
+    /// Always (an acquisition that does not allow them is refused).
+    case on
+    /// Chosen per scan with the support and λ: with them where their expected error is the
+    /// smaller and the acquisition allows them (with a fixed support and λ: never).
+    case automatic = "auto"
+}
+
 /// How GRAPPA's regularisation is set.
 public enum GrappaLambda: Sendable, Equatable, ExpressibleByFloatLiteral {
     /// Chosen per scan: the λ of least expected error over the missing samples (``GrappaSelection``).
@@ -69,6 +81,12 @@ public struct GrappaSelection: Sendable {
     /// λ needed them (their trace scales λ; the noise estimate reads a block of them), for the
     /// kernel's fit to reuse.
     let calibration: CalibrationNormalEquations?
+    /// Whether the coils' conjugate reflections join the sources (virtual conjugate coils).
+    public let virtualConjugate: Bool
+    /// The expected squared error over the missing samples of the tested coils at the chosen
+    /// λ (``GrappaRegularizationRisk``), where the automatic λ was chosen: what the automatic
+    /// choice of virtual conjugate coils compares.
+    public let expectedError: Double?
 
     /// The supports considered by ``GrappaSupport/automatic``: 2 or 4 measured lines by
     /// 3, 5 or 7 readout samples.
@@ -106,9 +124,15 @@ public struct GrappaSelection: Sendable {
     /// Chooses for `k` acquired as `acquisition`; a fixed support or regularisation is kept.
     /// `noiseVariance`: the noise variance of one sample of one coil of `k` where known (from
     /// noise-only data); the automatic λ estimates it from the scan otherwise.
+    /// `virtualConjugate`: with the coils' conjugate reflections as further sources, calibrated
+    /// on the ACS lines whose reflections are ACS lines too (throws where the acquisition does
+    /// not allow them: ``MRICore/Acquisition/conjugateSymmetryObstacle``).
     public init(_ k: KSpace, _ acquisition: Acquisition, support: GrappaSupport,
-                lambda: GrappaLambda, noiseVariance known: Double? = nil) throws {
+                lambda: GrappaLambda, noiseVariance known: Double? = nil, virtualConjugate: Bool = false) throws {
+        let physical = acquisition
+        let acquisition = virtualConjugate ? try physical.conjugateSymmetric() : physical
         let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
+        let sources = { (k: KSpace) in virtualConjugate ? k.appendingConjugateReflection(lines: acquisition.mask.acquired) : k }
         var candidates: [GrappaKernelGeometry]
         switch support {
         case let .fixed(geometry):
@@ -121,11 +145,14 @@ public struct GrappaSelection: Sendable {
         let fixed: Double? = if case let .relative(value) = lambda { value } else { nil }
         // The support is tested, and λ chosen, on a few virtual coils of large arrays.
         // Only the measured lines: nothing reads the others.
+        // Virtual conjugate coils are added after the compression.
         let space = (candidates.count > 1 || fixed == nil) && k.coils > Self.selectionCoils
             ? try CoilCompression(fitting: k, lines: acs, virtualCoils: Self.selectionCoils).compress(k, lines: acquisition.mask.acquired)
             : k
         testedCoils = space.coils
-        let proxy = testable.isEmpty || candidates.count == 1 ? nil : try Proxy(space, acquisition, candidates: testable)
+        self.virtualConjugate = virtualConjugate
+        let proxy = testable.isEmpty || candidates.count == 1 ? nil
+            : try Proxy(sources(space), acquisition, candidates: testable, virtualConjugate: virtualConjugate)
         // Without a usable test: the classic support if it fits, else the first that does.
         var chosen = candidates.contains(GrappaKernelGeometry()) ? GrappaKernelGeometry() : fallback
         var proxiesChose = false
@@ -155,26 +182,36 @@ public struct GrappaSelection: Sendable {
         geometry = chosen
         if let fixed {
             self.lambda = fixed
-            (noiseVariance, calibration) = (nil, nil)
+            (noiseVariance, calibration, expectedError) = (nil, nil, nil)
         } else if case .automatic = support, !proxiesChose {
             // Nothing outside the ACS could be tested: the classic settings, λ included. The
             // expected-error λ trusts the ACS to show how the kernel fares far from it, and
             // where the proxies see nothing it has measured far too large (on the development
             // 16-coil brain at R = 6, 1.6× the classic kernel's error: BENCHMARKS.md).
             self.lambda = Grappa.defaultLambda
-            (noiseVariance, calibration) = (nil, nil)
+            (noiseVariance, calibration, expectedError) = (nil, nil, nil)
         } else {
             // λ of least expected error, chosen on the tested coils and carried over to the
             // scan's own at the same absolute weight (measured closer to the choice made on
             // the physical coils than the same relative weight: BENCHMARKS.md).
-            let own = CalibrationNormalEquations(k: k, acs: acs, acceleration: r, geometry: chosen)
-            let noise = try known ?? GrappaRegularizationRisk.noiseVariance(k, acquisition, calibration: own, kernel: chosen)
+            // The noise is the physical coils' (the first columns of the normal equations).
+            // With virtual conjugate coils on a compressed array the scan's own normal equations
+            // (twice the coils: 8× the plain kernel's factorisation) wait for the fit, which
+            // happens only where they win: λ is carried over by their trace, summed directly.
+            let deferred = virtualConjugate && space.coils < k.coils
+            let own = deferred ? nil
+                : CalibrationNormalEquations(k: sources(k), acs: acs, acceleration: r, geometry: chosen, virtualConjugate: virtualConjugate)
+            let noise = try known ?? own.map { try GrappaRegularizationRisk.noiseVariance(k, acquisition, calibration: $0, kernel: chosen) }
+                ?? GrappaRegularizationRisk.noiseVariance(k, physical)
             let spectrum = space.coils == k.coils
-                ? try GrappaFitSpectrum(k, acquisition, geometry: chosen, calibration: own)
-                : try GrappaFitSpectrum(space, acquisition, geometry: chosen)
-            let relative = GrappaRegularizationRisk(space, acquisition, spectrum: spectrum, noise: noise).best()
-            (noiseVariance, calibration) = (noise, own)
-            self.lambda = relative * spectrum.meanDiagonal / own.meanDiagonal
+                ? try GrappaFitSpectrum(sources(k), acquisition, geometry: chosen, calibration: own!)
+                : try GrappaFitSpectrum(sources(space), acquisition, geometry: chosen, virtualConjugate: virtualConjugate)
+            let risk = GrappaRegularizationRisk(space, physical, spectrum: spectrum, noise: noise)
+            let relative = risk.best()
+            (noiseVariance, calibration, expectedError) = (noise, own, risk.risk(relative: relative))
+            let scanDiagonal = own?.meanDiagonal ?? CalibrationNormalEquations.meanDiagonal(
+                k: k, acs: acs, acceleration: r, geometry: chosen, reflecting: virtualConjugate ? acquisition.mask.acquired : nil)
+            self.lambda = relative * spectrum.meanDiagonal / scanDiagonal
         }
     }
 }
@@ -190,169 +227,6 @@ extension GrappaSelection {
     @_spi(Lab) public static func proxySpan(_ g: GrappaKernelGeometry, acceleration r: Int) -> Int {
         let o = proxySourceOffsets(g, acceleration: r) + [r]
         return o.max()! - o.min()! + 1
-    }
-}
-
-/// The lattice-line proxies of the candidate supports on one scan, and the validation rows
-/// outside the ACS (the same for every candidate).
-private struct Proxy {
-    /// One group per number of lines.
-    let groups: [ProxyGroup]
-    let coils: Int
-    /// Validation targets `rows × coils`, column-major.
-    let targets: [Complex<Float>]
-    let validationRows: Int
-    let acceleration: Int
-
-    init(_ k: KSpace, _ acquisition: Acquisition, candidates: [GrappaKernelGeometry]) throws {
-        let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
-        let offsets = Array(Set(candidates.flatMap { GrappaSelection.proxySourceOffsets($0, acceleration: r) })).sorted()
-        let readout = candidates.map(\.readout).max()!
-        acceleration = r
-        coils = k.coils
-        // Validation: lattice bases whose target (a lattice line R below) lies outside the ACS
-        // block and whose sources all lie in the matrix (near its edges a proxy, spanning
-        // more lines than the kernel, would mostly test the zero padding).
-        let bases = (0..<k.ny).filter { y in
-            acquisition.lattice.contains(y) && y + r < k.ny && !acs.contains(y + r)
-                && y + offsets.min()! >= 0 && y + offsets.max()! < k.ny
-        }
-        let hx = readout / 2
-        let stride = max(1, (bases.count * max(0, k.nx - 2 * hx) + GrappaSelection.validationPositions - 1)
-                            / GrappaSelection.validationPositions)
-        let xs = Array(Swift.stride(from: hx, to: k.nx - hx, by: stride))
-        let rows = bases.count * xs.count
-        validationRows = rows
-        let n = k.coils * offsets.count * readout
-        var sources = [Complex<Float>](repeating: .zero, count: rows * n)
-        var targets = [Complex<Float>](repeating: .zero, count: rows * k.coils)
-        for (bi, y) in bases.enumerated() {
-            for (xi, x) in xs.enumerated() {
-                let row = bi * xs.count + xi
-                for c in 0..<k.coils {
-                    targets[c * rows + row] = k[c, y + r, x]
-                    for (j, o) in offsets.enumerated() {
-                        for d in 0..<readout { sources[(((c * offsets.count) + j) * readout + d) * rows + row] = k[c, y + o, x + d - hx] }
-                    }
-                }
-            }
-        }
-        self.targets = targets
-        groups = Set(candidates.map(\.lines)).sorted().map { lines in
-            ProxyGroup(k, acs: acs, acceleration: r, candidates: candidates.filter { $0.lines == lines },
-                       validation: (sources, rows, offsets, readout))
-        }
-    }
-}
-
-/// The proxies of one number of lines. Their unknowns are ordered by readout distance
-/// (|d| ≤ 1 first, then 2, then 3), so that each narrower candidate's normal equations are a
-/// leading block of the widest's: one Cholesky factor per regularisation serves them all.
-private struct ProxyGroup {
-    let lines: Int
-    let candidates: [GrappaKernelGeometry]
-    let unknowns: Int, targets: Int
-    /// Normal equations in readout-distance order.
-    let gram: [Complex<Float>], rhs: [Complex<Float>]
-    /// Unknowns of each candidate (a prefix), their trace, and its validation sources
-    /// (`rows × count`, column-major, in the same unknown order).
-    let prefix: [GrappaKernelGeometry: (count: Int, trace: Double, sources: [Complex<Float>])]
-
-    /// `validation` holds the validation rows' sources in the covering layout (`offsets` ×
-    /// `readout` per coil), from which each candidate's columns are gathered once.
-    init(_ k: KSpace, acs: Range<Int>, acceleration r: Int, candidates: [GrappaKernelGeometry],
-         validation: (sources: [Complex<Float>], rows: Int, offsets: [Int], readout: Int)) {
-        lines = candidates[0].lines
-        self.candidates = candidates.sorted { $0.readout < $1.readout }
-        let own = GrappaSelection.proxySourceOffsets(candidates[0], acceleration: r), width = self.candidates.last!.readout
-        let system = CalibrationNormalEquations(k: k, acs: acs, sourceOffsets: own, targetOffsets: [r], readout: width)
-        let hx = width / 2, coils = k.coils
-        // (coil, line, readout distance d) of each unknown, narrowest readout ring first.
-        let order = (0..<system.unknowns).sorted { a, b in
-            let (da, db) = (abs(a % width - hx), abs(b % width - hx))
-            return da != db ? da < db : a < b
-        }
-        let n = order.count, big = system.unknowns, t = system.targets
-        var gram = [Complex<Float>](repeating: .zero, count: n * n)
-        var rhs = [Complex<Float>](repeating: .zero, count: n * t)
-        for (col, source) in order.enumerated() {
-            for (row, other) in order.enumerated() { gram[col * n + row] = system.gram[source * big + other] }
-            for q in 0..<t { rhs[q * n + col] = system.rhs[q * big + source] }
-        }
-        let coveringColumn = { (unknown: Int) -> Int in
-            let (c, j, d) = (unknown / (own.count * width), (unknown / width) % own.count, unknown % width - hx)
-            return (c * validation.offsets.count + validation.offsets.firstIndex(of: own[j])!) * validation.readout + d
-                + validation.readout / 2
-        }
-        let rows = validation.rows
-        var prefix: [GrappaKernelGeometry: (count: Int, trace: Double, sources: [Complex<Float>])] = [:]
-        for g in self.candidates {
-            let count = coils * own.count * g.readout
-            let trace = (0..<count).reduce(0.0) { $0 + Double(gram[$1 * n + $1].real) }
-            var sources = [Complex<Float>](repeating: .zero, count: rows * count)
-            for (col, unknown) in order.prefix(count).enumerated() {
-                let from = coveringColumn(unknown) * rows
-                for i in 0..<rows { sources[col * rows + i] = validation.sources[from + i] }
-            }
-            prefix[g] = (count, trace, sources)
-        }
-        (unknowns, targets, self.gram, self.rhs, self.prefix) = (n, t, gram, rhs, prefix)
-    }
-
-    /// λ_rel of the widest candidate per λ_rel of `g` at the same absolute weight.
-    func traceRatio(_ g: GrappaKernelGeometry) -> Double {
-        let widest = prefix[candidates.last!]!, own = prefix[g]!
-        return (own.trace / Double(own.count)) / (widest.trace / Double(widest.count))
-    }
-
-    /// Every candidate's validation error at the absolute weight `lambda · trace/n` of the widest.
-    func errors(groupRegularization lambda: Double, proxy: Proxy) -> [(geometry: GrappaKernelGeometry, lambda: Double, error: Double)] {
-        let widest = prefix[candidates.last!]!
-        let absolute = lambda * widest.trace / Double(widest.count)
-        var factor = gram
-        for i in 0..<unknowns { factor[i * unknowns + i] += Complex(Float(absolute), 0) }
-        let ok = factor.withUnsafeMutableBufferPointer { ComplexLinearAlgebra.choleskyFactor(g: $0.baseAddress!, n: unknowns, ldg: unknowns) }
-        guard ok else { return [] }
-        return candidates.compactMap { g in
-            let own = prefix[g]!
-            return error(g, factor: factor, proxy: proxy).map { (g, absolute / (own.trace / Double(own.count)), $0) }
-        }
-    }
-
-    /// Every candidate's validation error at its own λ_rel `lambda` (a fixed regularisation).
-    func errors(relativeRegularization lambda: Double, proxy: Proxy) -> [(geometry: GrappaKernelGeometry, lambda: Double, error: Double)] {
-        candidates.compactMap { g in
-            let own = prefix[g]!
-            var factor = gram
-            for i in 0..<own.count { factor[i * unknowns + i] += Complex(Float(lambda * own.trace / Double(own.count)), 0) }
-            let ok = factor.withUnsafeMutableBufferPointer { ComplexLinearAlgebra.choleskyFactor(g: $0.baseAddress!, n: own.count, ldg: unknowns) }
-            guard ok else { return nil }
-            return error(g, factor: factor, proxy: proxy).map { (g, lambda, $0) }
-        }
-    }
-
-    /// Mean squared error on the validation rows of `g`'s proxy, solved with the leading
-    /// block of `factor`.
-    private func error(_ g: GrappaKernelGeometry, factor: [Complex<Float>], proxy: Proxy) -> Double? {
-        let own = prefix[g]!, n = own.count, rows = proxy.validationRows
-        var weights = [Complex<Float>](repeating: .zero, count: n * targets)
-        for q in 0..<targets { for i in 0..<n { weights[q * n + i] = rhs[q * unknowns + i] } }
-        factor.withUnsafeBufferPointer { f in
-            weights.withUnsafeMutableBufferPointer {
-                ComplexLinearAlgebra.choleskySolve(factor: f.baseAddress!, n: n, ldf: unknowns, b: $0.baseAddress!, nrhs: targets, ldb: n)
-            }
-        }
-        var residual = proxy.targets
-        own.sources.withUnsafeBufferPointer { a in
-            weights.withUnsafeBufferPointer { w in
-                residual.withUnsafeMutableBufferPointer { c in
-                    ComplexLinearAlgebra.gemm(.none, .none, m: rows, n: targets, k: n, alpha: Complex(-1, 0), a: a.baseAddress!, lda: rows,
-                                              b: w.baseAddress!, ldb: n, beta: .one, c: c.baseAddress!, ldc: rows)
-                }
-            }
-        }
-        let sum = residual.reduce(0.0) { $0 + Double($1.lengthSquared) }
-        return sum.isFinite ? sum / Double(rows * targets) : nil
     }
 }
 

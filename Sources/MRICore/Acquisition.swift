@@ -23,6 +23,10 @@ public struct Acquisition: Sendable, Equatable {
     /// The lines the acquisition covers (``SamplingMask/acquiredRegion(acceleration:)``):
     /// all, or a partial-Fourier acquisition's acquired part; lines outside are not estimated.
     public var acquiredRegion: Range<Int> { mask.acquiredRegion(acceleration: acceleration) }
+    /// Whether k-space is measured on both sides of its centre along both axes: false for the
+    /// crop of a partial-Fourier acquisition (``restricted(to:)``, ``measuredOnOneSideOfReadout()``),
+    /// whose lines are no longer centred on `ky = 0`.
+    public private(set) var measuredOnBothSides = true
 
     /// Checks that `mask` is a uniform lattice (R ≥ 2) plus one block of consecutive lines.
     public init(mask: SamplingMask) throws {
@@ -56,15 +60,34 @@ public struct Acquisition: Sendable, Equatable {
     /// The same acquisition, but the reconstruction estimates the ACS lines too and keeps
     /// only the lattice lines as measured (to score the interpolation alone).
     public func estimatingAutoCalibrationLines() -> Acquisition {
-        Acquisition(mask: mask, lattice: lattice, autoCalibrationLines: autoCalibrationLines,
-                    keptLines: SamplingMask(acquired: (0..<ny).map(lattice.contains)))
+        var out = Acquisition(mask: mask, lattice: lattice, autoCalibrationLines: autoCalibrationLines,
+                              keptLines: SamplingMask(acquired: (0..<ny).map(lattice.contains)))
+        out.measuredOnBothSides = measuredOnBothSides
+        return out
     }
 
     /// The same acquisition of the lines `region` alone (renumbered from 0), as a k-space
     /// cropped to them holds it.
     public func restricted(to region: Range<Int>) throws -> Acquisition {
-        let cropped = try Acquisition(mask: SamplingMask(acquired: Array(mask.acquired[region])))
-        return keptLines == mask ? cropped : cropped.estimatingAutoCalibrationLines()
+        var cropped = try Acquisition(mask: SamplingMask(acquired: Array(mask.acquired[region])))
+        if keptLines != mask { cropped = cropped.estimatingAutoCalibrationLines() }
+        cropped.measuredOnBothSides = measuredOnBothSides && region.count == ny
+        return cropped
+    }
+
+    /// The same acquisition of a readout cropped to one side of its centre and a little
+    /// beyond (an asymmetric echo).
+    public func measuredOnOneSideOfReadout() -> Acquisition {
+        var out = self
+        out.measuredOnBothSides = false
+        return out
+    }
+
+    /// The same acquisition calibrating on `lines`, a block of measured lines.
+    func with(autoCalibrationLines lines: Range<Int>) -> Acquisition {
+        var out = Acquisition(mask: mask, lattice: lattice, autoCalibrationLines: lines, keptLines: keptLines)
+        out.measuredOnBothSides = measuredOnBothSides
+        return out
     }
 
     /// Throws unless `k` has this acquisition's number of lines; `source` names the data.

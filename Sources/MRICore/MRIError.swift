@@ -35,7 +35,7 @@ public struct MRIError: Error, CustomStringConvertible, Equatable, Sendable {
     /// A library setting an error is about, for front ends to name in their own terms.
     public enum Setting: String, Sendable, Equatable, CaseIterable {
         case acceleration, acsLines, mask, slice, virtualCoils
-        case lambda, kernelLines, kernelReadout
+        case lambda, kernelLines, kernelReadout, virtualConjugate
         case iterations, learningRate, whiteningRidge, hiddenChannels, plateauWindow
         case metaModel, coilArray, kernel, gFactor, prewhitening, noiseVariance
     }

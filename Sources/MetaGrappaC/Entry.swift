@@ -50,6 +50,7 @@ public func mg_reconstruct(_ method: UnsafePointer<CChar>?, _ k: UnsafePointer<F
             report["kernel_lines"] = kernel.geometry.lines
             report["kernel_readout"] = kernel.geometry.readout
             report["lambda"] = kernel.lambda
+            report["virtual_conjugate"] = kernel.virtualConjugate
         }
         if let lambda = result.sparseLambda { report["lambda"] = Double(lambda) }
         CBoundary.write(CBoundary.json(report), to: info, capacity: infoCapacity)

@@ -22,14 +22,16 @@ public func mg_calibrate(_ k: UnsafePointer<Float>?, _ coils: Int32, _ ny: Int32
     }
 }
 
-/// Describes a kernel's bytes as JSON: coils, acceleration, kernel_lines, kernel_readout, lambda.
+/// Describes a kernel's bytes as JSON: coils, acceleration, kernel_lines, kernel_readout, lambda,
+/// virtual_conjugate.
 @_cdecl("mg_kernel_info")
 public func mg_kernel_info(_ bytes: UnsafePointer<UInt8>?, _ count: Int64, _ info: UnsafeMutablePointer<CChar>?, _ infoCapacity: Int64,
                            _ error: UnsafeMutablePointer<CChar>?, _ capacity: Int64) -> Int32 {
     CBoundary.run(error, capacity) {
         let kernel = try load(bytes, count)
         CBoundary.write(CBoundary.json(["coils": kernel.coils, "acceleration": kernel.acceleration, "kernel_lines": kernel.geometry.lines,
-                                        "kernel_readout": kernel.geometry.readout, "lambda": kernel.lambda]),
+                                        "kernel_readout": kernel.geometry.readout, "lambda": kernel.lambda,
+                                        "virtual_conjugate": kernel.virtualConjugate]),
                         to: info, capacity: infoCapacity)
     }
 }

@@ -83,6 +83,10 @@ enum SettingsFromJSON {
             solver = parsed
         }
         var g = Grappa(support: support, solver: solver)
+        if let v = o["virtual_conjugate"] {
+            guard let name = v as? String, let parsed = GrappaVirtualConjugate(rawValue: name) else { throw bad("virtual_conjugate", v, "on, off or auto") }
+            g.virtualConjugate = parsed
+        }
         if let given = try lambda(o) { g.lambda = given }
         g.noiseVariance = try number(o, "noise_variance")
         try g.validate()

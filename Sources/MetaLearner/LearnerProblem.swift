@@ -67,8 +67,13 @@ public struct LearnerProblem: Sendable {
         self.learner = learner
         let scale = 1 / peak
         self.scale = scale
-        let branch = try linearBranchLambda.map {
-            try Grappa(support: .fixed(Self.linearBranchGeometry), lambda: $0).calibrate(k, acquisition)
+        // Physical coils only: the learner's targets are the branch's estimates on blocks of ACS
+        // rows cut out of the scan (``GRAPPA/GrappaKernel/estimates(onRows:of:)``), which are not
+        // centred on k = 0, where the conjugate reflection is not the scan's.
+        let branch = try linearBranchLambda.map { lambda in
+            var grappa = Grappa(support: .fixed(Self.linearBranchGeometry), lambda: lambda)
+            grappa.virtualConjugate = .off
+            return try grappa.calibrate(k, acquisition)
         }
         linearBranch = branch
         let margin = LatticeLineGeometry.readoutMargin

@@ -47,7 +47,7 @@ public struct VolumeReconstruction {
         /// Seconds per stage.
         public var timings = Timings()
         /// Per reconstructed slice, the support and relative regularisation of its GRAPPA kernel.
-        public var kernels: [(geometry: GrappaKernelGeometry, lambda: Double)] = []
+        public var kernels: [(geometry: GrappaKernelGeometry, lambda: Double, virtualConjugate: Bool)] = []
         /// Per reconstructed slice, the sparse reconstruction's λ (relative to the data's intensity).
         public var sparseLambdas: [Float] = []
         /// The prewhitening applied, if any (the output is mapped back to the physical coils).
@@ -69,7 +69,7 @@ public struct VolumeReconstruction {
                             with reconstructor: any Reconstructor) throws -> ReconstructionResult {
         guard let readout, readout.count < k.nx else { return try reconstructor.reconstruct(consume k, acquisition) }
         let (ny, nx) = (k.ny, k.nx)
-        var result = try reconstructor.reconstruct(k.window(lines: 0..<ny, readout: readout), acquisition)
+        var result = try reconstructor.reconstruct(k.window(lines: 0..<ny, readout: readout), acquisition.measuredOnOneSideOfReadout())
         result.kspace = result.kspace.embedded(ny: ny, nx: nx, lines: 0..<ny, readout: readout)
         return result
     }
@@ -105,7 +105,8 @@ public struct VolumeReconstruction {
         }
         for (slice, kernel) in report.kernels.enumerated() {
             let which = report.kernels.count > 1 ? " of slice \(slice)" : ""
-            lines.append("GRAPPA kernel\(which): \(kernel.geometry), λ_rel \(String(format: "%.3g", kernel.lambda))")
+            lines.append("GRAPPA kernel\(which): \(kernel.geometry), λ_rel \(String(format: "%.3g", kernel.lambda))"
+                         + (kernel.virtualConjugate ? ", with virtual conjugate coils" : ""))
         }
         return lines
     }
@@ -154,7 +155,7 @@ public struct VolumeReconstruction {
     public func run() throws -> Report {
         try validate()
         var times = Timings()
-        var kernels: [(geometry: GrappaKernelGeometry, lambda: Double)] = []
+        var kernels: [(geometry: GrappaKernelGeometry, lambda: Double, virtualConjugate: Bool)] = []
         var sparseLambdas: [Float] = []
         let total = Stopwatch()
         var settings = settings
@@ -204,7 +205,7 @@ public struct VolumeReconstruction {
             times.calibrate += result.timings.calibration
             times.apply += result.timings.application
             if let kernel = result.grappaKernel {
-                kernels.append((kernel.geometry, kernel.lambda))
+                kernels.append((kernel.geometry, kernel.lambda, kernel.virtualConjugate))
                 // A kernel of whitened coils is judged on whitened coils.
                 if gFactorOutput != nil {
                     gMaps += try GFactor.map(kernel: kernel, reconstructed: whitening?.whitened(result.kspace) ?? result.kspace)

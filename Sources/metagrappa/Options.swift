@@ -38,6 +38,9 @@ struct GrappaOptions: ParsableArguments {
     @Option(help: .init(SettingCatalog.help("solver")))
     var solver: Grappa.Solver = .cholesky
 
+    @Option(name: .customLong("virtual-conjugate"), help: .init(SettingCatalog.help("virtual_conjugate")))
+    var virtualConjugate: GrappaVirtualConjugate?
+
     @Option(name: .customLong("noise-variance"), help: .init(SettingCatalog.help("noise_variance")))
     var noiseVariance: Double?
 
@@ -51,6 +54,7 @@ struct GrappaOptions: ParsableArguments {
         var g = Grappa(support: support, solver: solver)
         if let givenLambda { g.lambda = givenLambda }
         g.noiseVariance = noiseVariance
+        if let virtualConjugate { g.virtualConjugate = virtualConjugate }
         return g
     }
 
@@ -77,6 +81,7 @@ enum Automatic<Value: LosslessStringConvertible & Sendable>: ExpressibleByArgume
 }
 
 extension Grappa.Solver: ExpressibleByArgument {}
+extension GrappaVirtualConjugate: ExpressibleByArgument {}
 extension ReconstructionMethod: ExpressibleByArgument {}
 extension MetaVariant: ExpressibleByArgument {}
 extension CoilCombination: ExpressibleByArgument {}

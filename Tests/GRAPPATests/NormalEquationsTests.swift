@@ -11,11 +11,21 @@ import TestSupport
     func fourierNormalEquationsEqualExplicitProducts(r: Int, readout: Int, lines: Int, nx: Int) throws {
         let geometry = GrappaKernelGeometry(readout: readout, lines: lines)
         let ny = 70
-        let k = randomKSpace(coils: 3, ny: ny, nx: nx, seed: UInt64(r * 31 + readout))
+        let physical = randomKSpace(coils: 3, ny: ny, nx: nx, seed: UInt64(r * 31 + readout))
         let acsCount = geometry.minimumACSLines(acceleration: r) + 4
         let acs = (ny / 2 - acsCount / 2)..<(ny / 2 - acsCount / 2 + acsCount)
-        let fast = CalibrationNormalEquations(k: k, acs: acs, acceleration: r, geometry: geometry)
-        let explicit = CalibrationSystem(k: k, acs: acs, acceleration: r, geometry: geometry)
+        // With virtual conjugate coils in some cases: targets on the physical coils only, the
+        // positions where a reflected source is a target left out (subtracted from the Fourier
+        // sums, zero rows in the explicit matrices).
+        let conjugate = r == 3
+        let k = conjugate ? physical.appendingConjugateReflection() : physical
+        let fast = CalibrationNormalEquations(k: k, acs: acs, acceleration: r, geometry: geometry, virtualConjugate: conjugate)
+        let explicit = CalibrationSystem(k: k, acs: acs, acceleration: r, geometry: geometry, virtualConjugate: conjugate)
+        #expect(explicit.targets == (conjugate ? 3 : 3) * (r - 1) && k.coils == (conjugate ? 6 : 3))
+        #expect(fast.excluded.isEmpty != conjugate)
+        let direct = CalibrationNormalEquations.meanDiagonal(k: physical, acs: acs, acceleration: r, geometry: geometry,
+                                                            reflecting: conjugate ? Array(repeating: true, count: ny) : nil)
+        #expect(abs(direct - fast.meanDiagonal) <= 1e-4 * fast.meanDiagonal)
         let n = explicit.sources, rows = explicit.rows
         #expect(fast.unknowns == n && fast.targets == explicit.targets)
         func product(_ x: [Complex<Float>], _ i: Int, _ y: [Complex<Float>], _ j: Int) -> Complex<Double> {

@@ -25,8 +25,39 @@ def uniform_mask(ny, r, acs):
     return ((y - ny // 2) % r == 0) | ((y >= a0) & (y < a0 + acs))
 
 
-def grappa(k, mask, r, acs_block, lines=4, readout=5, lam=1e-4):
+def conjugate_coils(k):
+    """Virtual conjugate coils: conj(k(-ky, -kx)) of every coil, with DC at n // 2 on each
+    axis (index i reflects onto 2 * (n // 2) - i; outside the matrix, zero)."""
+    _, ny, nx = k.shape
+    v = np.conj(k[:, ::-1, ::-1])  # index i now holds n - 1 - i
+    if ny % 2 == 0:
+        v = np.roll(v, 1, axis=1)
+        v[:, 0] = 0
+    if nx % 2 == 0:
+        v = np.roll(v, 1, axis=2)
+        v[:, :, 0] = 0
+    return v
+
+
+def grappa(k, mask, r, acs_block, lines=4, readout=5, lam=1e-4, virtual_conjugate=False, compress_to=None):
+    """virtual_conjugate: the coils' conjugate reflections join the sources (targets: the
+    physical coils), calibrated on the ACS lines whose reflections are ACS lines too, without
+    the positions where a reflected source is the conjugate of the position's own target.
+    compress_to: with virtual_conjugate, the sources are that many principal components of
+    the coils on the ACS block (SVD) and their reflections; lam stays relative to the mean
+    diagonal of the uncompressed normal equations."""
     nc, ny, nx = k.shape
+    physical = k * mask[None, :, None]
+    if virtual_conjugate:
+        sources = physical
+        if compress_to is not None:
+            u = np.linalg.svd(physical[:, acs_block[0]:acs_block[1]].reshape(nc, -1), full_matrices=False)[0]
+            sources = np.tensordot(u[:, :compress_to].conj().T, physical, 1).astype(physical.dtype)
+        k = np.concatenate([sources, conjugate_coils(sources)])
+        full = np.concatenate([physical, conjugate_coils(physical)])
+        acs = set(range(*acs_block))
+        both = sorted(y for y in acs if 2 * (ny // 2) - y in acs)
+        acs_block = (both[0], both[-1] + 1)
     hx = readout // 2
     js = np.arange(-((lines - 1) // 2), -((lines - 1) // 2) + lines)
     a0, a1 = acs_block
@@ -38,10 +69,23 @@ def grappa(k, mask, r, acs_block, lines=4, readout=5, lam=1e-4):
     # A[(y0, x), (c, j, d)] and B[(y0, x), (c, m)]
     src = k[:, bases[:, None, None, None] + r * js[None, None, :, None], xs[None, :, None, None] + ds[None, None, None, :]]
     A = src.transpose(1, 2, 0, 3, 4).reshape(len(bases) * len(xs), -1)
-    trg = k[:, bases[:, None, None] + np.arange(1, r)[None, None, :], xs[None, :, None]]
+    trg = (physical if virtual_conjugate else k)[:, bases[:, None, None] + np.arange(1, r)[None, None, :], xs[None, :, None]]
     B = trg.transpose(1, 2, 0, 3).reshape(len(bases) * len(xs), -1)
+    if virtual_conjugate:
+        y0, x = np.meshgrid(bases, xs, indexing="ij")
+        leak = np.zeros(y0.shape, bool)
+        for j in js:
+            for m in range(1, r):
+                for d in ds:
+                    leak |= (2 * (ny // 2) - (y0 + r * j) == y0 + m) & (2 * (nx // 2) - (x + d) == x)
+        A, B = A[~leak.ravel()], B[~leak.ravel()]
+        s_full = full[:, bases[:, None, None, None] + r * js[None, None, :, None], xs[None, :, None, None] + ds[None, None, None, :]]
+        a_full = s_full.transpose(1, 2, 0, 3, 4).reshape(len(bases) * len(xs), -1)[~leak.ravel()]
+        mean_diagonal = (np.abs(a_full) ** 2).sum() / a_full.shape[1]
     G = A.conj().T @ A
-    G += np.float32(lam * np.trace(G).real / G.shape[0]) * np.eye(G.shape[0], dtype=G.dtype)
+    if not virtual_conjugate:
+        mean_diagonal = np.trace(G).real / G.shape[0]
+    G += np.float32(lam * mean_diagonal) * np.eye(G.shape[0], dtype=G.dtype)
     W = np.linalg.solve(G, A.conj().T @ B)
     # Apply: base lattice lines b = s + r*l with a missing line below; sources b + r*j (zero outside).
     s = int(np.flatnonzero(mask & ~np.isin(np.arange(ny), np.arange(a0, a1)))[0] % r)
@@ -49,13 +93,13 @@ def grappa(k, mask, r, acs_block, lines=4, readout=5, lam=1e-4):
     last = (ny - 2 - s) // r
     b = s + r * np.arange(first, last + 1)
     pad = r * (lines + 1)
-    kp = np.zeros((nc, ny + 2 * pad, nx + 2 * hx), k.dtype)
+    kp = np.zeros((k.shape[0], ny + 2 * pad, nx + 2 * hx), k.dtype)
     kp[:, pad:pad + ny, hx:hx + nx] = k * mask[None, :, None]
     rows = b[:, None, None, None] + r * js[None, None, :, None] + pad
     cols = np.arange(nx)[None, :, None, None] + ds[None, None, None, :] + hx
     S = kp[:, rows, cols].transpose(1, 2, 0, 3, 4).reshape(len(b) * nx, -1)
     est = (S @ W).reshape(len(b), nx, nc, r - 1)
-    out = k.copy()
+    out = (physical if virtual_conjugate else k).copy()
     for m in range(1, r):
         y = b + m
         ok = (y >= 0) & (y < ny)

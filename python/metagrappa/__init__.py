@@ -89,8 +89,12 @@ def _mask(mask, ny):
     return np.ascontiguousarray(m != 0, dtype=np.uint8)
 
 
-def _kernel_options(kernel, lamda, solver=None, noise_variance=None):
+def _kernel_options(kernel, lamda, solver=None, noise_variance=None, virtual_conjugate=None):
     options = {}
+    if virtual_conjugate is not None:
+        if virtual_conjugate not in ("on", "off", "auto"):
+            raise ValueError(f"virtual_conjugate must be 'on', 'off' or 'auto', found {virtual_conjugate!r}")
+        options["virtual_conjugate"] = virtual_conjugate
     if kernel == "auto":
         options["kernel_lines"] = options["kernel_readout"] = "auto"
     elif kernel is not None:
@@ -141,7 +145,7 @@ _COMMON = """kspace: the acquired k-space, coils on `coil_axis` (default 0), ky 
 
 
 def grappa(kspace, mask, kernel=None, lamda=None, coil_axis=0, solver=None, virtual_coils=None, return_info=False,
-           noise_variance=None):
+           noise_variance=None, virtual_conjugate=None):
     """GRAPPA calibrated on the ACS of this scan.
 
     kernel: (measured source lines, readout width); by default (None or 'auto') chosen for the
@@ -151,9 +155,13 @@ def grappa(kspace, mask, kernel=None, lamda=None, coil_axis=0, solver=None, virt
     classic fixed settings are kernel=(4, 5), lamda=1e-4. solver: 'cholesky' (default) or 'qr'.
     noise_variance: the noise variance of one k-space sample of one coil (mean over the coils),
     where known, e.g. from a noise scan scaled to the readout's bandwidth; the automatic λ uses
-    it instead of its own estimate.
+    it instead of its own estimate. virtual_conjugate: 'on' adds each coil's conjugate
+    reflection conj(k(-ky, -kx)) to the kernel's sources (virtual conjugate coils), 'off' never,
+    'auto' (the default, None) chooses per scan with the support and λ (a partial-Fourier mask
+    or a lattice that does not reflect onto itself: off); return_info's "virtual_conjugate" says
+    which ran.
     """
-    options = _kernel_options(kernel, lamda, solver, noise_variance)
+    options = _kernel_options(kernel, lamda, solver, noise_variance, virtual_conjugate)
     if virtual_coils is not None:
         options["virtual_coils"] = _integer("virtual_coils", virtual_coils)
     return _run("grappa", kspace, mask, coil_axis, options, return_info)
@@ -261,6 +269,7 @@ class GrappaKernel:
         info = _native.kernel_info(self._data)
         self.coils, self.acceleration = info["coils"], info["acceleration"]
         self.lines, self.readout, self.lamda = info["kernel_lines"], info["kernel_readout"], info["lambda"]
+        self.virtual_conjugate = info["virtual_conjugate"]
 
     def apply(self, kspace, mask, coil_axis=0):
         """Fills the missing lines of `kspace` (same coils and R; measured samples kept);
@@ -288,21 +297,24 @@ class GrappaKernel:
 
     def __repr__(self):
         return (f"GrappaKernel(coils={self.coils}, R={self.acceleration}, lines={self.lines}, readout={self.readout}, "
-                f"lamda={self.lamda:g})")
+                f"lamda={self.lamda:g}{', virtual_conjugate=True' if self.virtual_conjugate else ''})")
 
 
-def calibrate(kspace, mask, kernel=None, lamda=None, coil_axis=0, solver=None, noise_variance=None):
-    """A GRAPPA kernel fitted on the ACS of this scan (`metagrappa calibrate`); kernel, lamda and
-    noise_variance as for grappa()."""
+def calibrate(kspace, mask, kernel=None, lamda=None, coil_axis=0, solver=None, noise_variance=None,
+              virtual_conjugate=None):
+    """A GRAPPA kernel fitted on the ACS of this scan (`metagrappa calibrate`); kernel, lamda,
+    noise_variance and virtual_conjugate as for grappa()."""
     k, m, _ = _prepare(kspace, mask, coil_axis)
-    return GrappaKernel(_native.calibrate(k, m, _kernel_options(kernel, lamda, solver, noise_variance)))
+    return GrappaKernel(_native.calibrate(k, m, _kernel_options(kernel, lamda, solver, noise_variance, virtual_conjugate)))
 
 
-def gfactor(kspace, mask, kernel=None, lamda=None, coil_axis=0, noise_variance=None):
+def gfactor(kspace, mask, kernel=None, lamda=None, coil_axis=0, noise_variance=None, virtual_conjugate=None):
     """The GRAPPA g-factor map [ny, nx] (float32) of the kernel calibrated on this scan, as
-    `metagrappa recon --gfactor` writes it (white coil noise assumed)."""
+    `metagrappa recon --gfactor` writes it (white coil noise assumed; with virtual conjugate
+    coils, their noise counted as the conjugate of the physical coils')."""
     k, m, _ = _prepare(kspace, mask, coil_axis)
-    return _native.gfactor(k, m, _kernel_options(kernel, lamda, noise_variance=noise_variance))
+    return _native.gfactor(k, m, _kernel_options(kernel, lamda, noise_variance=noise_variance,
+                                                 virtual_conjugate=virtual_conjugate))
 
 
 def rss(kspace, coil_axis=0):

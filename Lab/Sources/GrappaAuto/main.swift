@@ -31,6 +31,11 @@ if args.count >= 4 && args[3] == "real" {
     try realScanReport(args[1])
     exit(0)
 }
+if args.count >= 4 && args[3] == "vcc" {
+    BLASThreading.ensureSingleThreaded()
+    try virtualConjugateBench(volume: try NpyFile.read(args[1]), arguments: args)
+    exit(0)
+}
 guard args.count >= 4, ["tune", "dev", "test", "final"].contains(args[3]) else {
     print("usage: grappa-auto-bench VOLUME OUT.csv tune|dev|test|final|real [--quick|--focus] [--arrays 8,12] [--noises 0.001,0.02] [--transfer] [--features OUT.jsonl]")
     exit(64)
