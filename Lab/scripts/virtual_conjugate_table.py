@@ -36,6 +36,24 @@ def main():
         taken = sum(x["auto_choice"].startswith("on") for x in xs)
         print(f"| {name} | {r} | {len(xs)} | {cell('auto')} | {cell('auto_off')} | {cell('auto_on')} |"
               + (f" {cell('oracle_on')} |" if has_on else "") + f" {taken} of {len(xs)} |")
+    if all(len(xs) == 1 for xs in groups.values()):
+        # One case per scan and R (real scans): one row per scan, one column per R.
+        rates = sorted({r for _, r in groups})
+        print("\nPer scan, default / automatic without / best with (÷ best plain); * where the default took them\n")
+        print("| scan | " + " | ".join(f"R = {r}" for r in rates) + " |")
+        print("|---|" + "---|" * len(rates))
+        for name in sorted({n for n, _ in groups}):
+            cells = []
+            for r in rates:
+                x = groups.get((name, r), [None])[0]
+                if x is None:
+                    cells.append("")
+                    continue
+                o = float(x["oracle_off"])
+                star = "*" if x["auto_choice"].startswith("on") else ""
+                best = f" / {float(x['oracle_on']) / o:.2f}" if x["oracle_on"] else ""
+                cells.append(f"{float(x['auto']) / o:.2f}{star} / {float(x['auto_off']) / o:.2f}{best}")
+            print(f"| {name} | " + " | ".join(cells) + " |")
     if "--per-case" in sys.argv:
         print()
         for x in rows:

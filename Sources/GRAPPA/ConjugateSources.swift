@@ -15,26 +15,35 @@ extension Grappa {
 /// most ``Grappa/virtualConjugateSourceCoils`` virtual coils) and their conjugate reflections,
 /// with the physical coils as targets; and the way back from weights on them to weights on the
 /// physical coils and their reflections, the form every kernel is kept and applied in.
+///
+/// The fit reads the calibration lines only, so only they are formed: the lines whose
+/// reflections are calibration lines too, a block symmetric about ky = 0 (an odd number of
+/// lines, centred on its own middle line, so that the reflection within it is the scan's).
 struct ConjugateSources {
     /// The compression of the sources, where the array is larger than the limit.
     let compression: CoilCompression?
-    /// The k-space the fit reads: the source coils, their reflections, then (when compressed)
-    /// the physical coils.
+    /// The lines the fit reads, as a k-space of their own: the source coils, their
+    /// reflections, then (when compressed) the physical coils.
     let kspace: KSpace
+    /// The calibration block in ``kspace``'s lines (all of them).
+    let acs: Range<Int>
     /// Which of its coils are sources and targets.
     let roles: KernelCoils
 
-    /// The sources of `k` acquired as `acquisition` (only its measured lines are read).
+    /// The sources of `k` acquired as `acquisition`.
     init(_ k: KSpace, _ acquisition: Acquisition, compressingTo limit: Int) throws {
-        let lines = acquisition.mask.acquired
+        let block = try acquisition.conjugateSymmetric().autoCalibrationLines
+        precondition(block.count % 2 == 1, "a block symmetric about ky = 0")
+        let calibration = k.window(lines: block, readout: 0..<k.nx)
+        acs = 0..<block.count
         guard k.coils > limit else {
-            (compression, kspace, roles) = (nil, k.appendingConjugateReflection(lines: lines), .virtualConjugate(k.coils))
+            (compression, kspace, roles) = (nil, calibration.appendingConjugateReflection(), .virtualConjugate(k.coils))
             return
         }
         let compression = try CoilCompression(fitting: k, lines: acquisition.autoCalibrationLines, virtualCoils: limit)
-        let sources = compression.compress(k, lines: lines).appendingConjugateReflection(lines: lines)
+        let sources = compression.compress(calibration).appendingConjugateReflection()
         self.compression = compression
-        kspace = try KSpace(coils: sources.coils + k.coils, ny: k.ny, nx: k.nx, data: sources.data + k.data)
+        kspace = try KSpace(coils: sources.coils + k.coils, ny: block.count, nx: k.nx, data: sources.data + calibration.data)
         roles = KernelCoils(sources: sources.coils, targets: sources.coils..<(sources.coils + k.coils), conjugate: true)
     }
 

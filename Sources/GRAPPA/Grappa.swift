@@ -166,7 +166,7 @@ public struct Grappa: Sendable {
         // orthonormal).
         let diagonal = sources.compression == nil ? nil
             : CalibrationNormalEquations.meanDiagonal(k: k, acs: acs, acceleration: r, geometry: geometry, reflecting: acquisition.mask.acquired)
-        let weights = try solve(sources.kspace, roles: sources.roles, acs: acs, acceleration: r, geometry: geometry, lambda: lambda,
+        let weights = try solve(sources.kspace, roles: sources.roles, acs: sources.acs, acceleration: r, geometry: geometry, lambda: lambda,
                                 diagonal: diagonal, normalEquations: sources.compression == nil ? normalEquations : nil)
         return try GrappaKernel(geometry: geometry, acceleration: r, coils: k.coils, lambda: lambda, virtualConjugate: true,
                                 weights: sources.physicalWeights(weights, geometry: geometry, acceleration: r))

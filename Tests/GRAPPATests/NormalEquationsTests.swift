@@ -20,7 +20,7 @@ import TestSupport
         let conjugate = r == 3
         let k = conjugate ? physical.appendingConjugateReflection() : physical
         let fast = CalibrationNormalEquations(k: k, acs: acs, acceleration: r, geometry: geometry, virtualConjugate: conjugate)
-        let explicit = CalibrationSystem(k: k, acs: acs, acceleration: r, geometry: geometry, virtualConjugate: conjugate)
+        let explicit = CalibrationSystem(k: k, acs: acs, acceleration: r, geometry: geometry, roles: conjugate ? .virtualConjugate(3) : nil)
         #expect(explicit.targets == (conjugate ? 3 : 3) * (r - 1) && k.coils == (conjugate ? 6 : 3))
         #expect(fast.excluded.isEmpty != conjugate)
         let direct = CalibrationNormalEquations.meanDiagonal(k: physical, acs: acs, acceleration: r, geometry: geometry,

@@ -6,7 +6,8 @@ import MRIIO
 import Simulation
 
 /// `grappa-auto-bench VOLUME OUT.csv vcc [--slices 60,80,100,104] [--rates 4,6] [--arrays 8,12]
-/// [--noises …] [--real FILE.npy,…] [--plain-oracle-only]`: virtual conjugate coils against the plain kernel. Per case the
+/// [--noises …] [--real FILE.npy,…] [--plain-oracle-only]
+/// [--seed-base N]`: virtual conjugate coils against the plain kernel. Per case the
 /// oracle over support × λ without and with them (chosen on the noise-free RSS image), the
 /// automatic choice with them off, forced on and chosen per scan, and the expected errors the
 /// choice compares. Scans: Colin27 slices through the paper's 32-loop array at 288² (ACS 32,
@@ -19,6 +20,8 @@ func virtualConjugateBench(volume: NpyArray, arguments args: [String]) throws {
     let noises = (list("--noises") ?? ["0.002", "0.005", "0.0125"]).map { Double($0)! }
     let arrays = (list("--arrays") ?? []).map { Int($0)! }
     let reals = list("--real") ?? []
+    // --seed-base 70000: the noise of meta-bench's test scans (BENCHMARKS.md's summary table).
+    let seedBase = UInt64((list("--seed-base") ?? ["9000"])[0])!
     let lambdas = stride(from: -6.0, through: 2.01, by: 0.5).map { pow(10, $0) }
     let shape = volume.header.shape
     struct Case { let name: String; let noisy: KSpace; let clean: KSpace }
@@ -26,7 +29,7 @@ func virtualConjugateBench(volume: NpyArray, arguments args: [String]) throws {
     let paper = try BrainTaskSimulator(volume: volume.bytes, depth: shape[0], height: shape[1], width: shape[2])
     for noise in noises {
         for z in slices {
-            let s = try paper.scan(slice: z, seed: 9_000 + UInt64(z), noiseLevel: noise, augment: false)
+            let s = try paper.scan(slice: z, seed: seedBase + UInt64(z), noiseLevel: noise, augment: false)
             cases.append(Case(name: "paper32 z=\(z) σ=\(noise)", noisy: s.noisy, clean: s.clean))
         }
         for coils in arrays {
