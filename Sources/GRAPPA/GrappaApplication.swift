@@ -17,8 +17,9 @@ extension GrappaKernel {
     public func apply(to k: consuming KSpace, _ acquisition: Acquisition, source: String = "the k-space") throws -> KSpace {
         try checkApplicable(to: k, acquisition, source: source)
         let plan = HybridPlan(kernel: self, ny: k.ny, nx: k.nx, lattice: acquisition.lattice)
-        // The reflected lattice lines are lattice lines (checkApplicable): only they are read.
-        let spectrum = plan.forwardTransform(virtualConjugate ? k.appendingConjugateReflection(lines: acquisition.mask.acquired) : k)
+        // The reflected lattice lines are lattice lines (checkApplicable): their spectra follow
+        // from the physical lines' own.
+        let spectrum = plan.forwardTransform(k)
         let estimates = plan.estimate(spectrum: spectrum, weights: plan.weightsByReadoutOffset(self))
         return plan.inverseTransform(estimates, into: k, keeping: acquisition.keptLines)
     }
@@ -59,16 +60,24 @@ struct HybridPlan {
         paddedLines = (lastBase + geometry.lastLine) + paddedZero + 1
     }
 
-    /// Row FFTs of the acquired lattice lines of `k` (the source coils), stored
-    /// `[frequency][coil][padded line]` (zeros for lines outside the matrix).
+    /// Row FFTs of the acquired lattice lines of `k`, stored `[frequency][source coil][padded
+    /// line]` (zeros for lines outside the matrix). With virtual conjugate coils (source coils
+    /// `coils + c`), the reflected row `v(x) = conj(k(2·(nx/2) − x))` of a lattice line is the
+    /// reflected lattice line's spectrum conjugated and shifted: `V(f) = e^{−2πi f·2(nx/2)/L} ·
+    /// conj(K(f) − k(0))`, `k(0)` counting only for an even readout, whose first sample reflects
+    /// outside it — no second transform, no reflected copy of the data.
     func forwardTransform(_ k: KSpace) -> [Complex<Float>] {
-        precondition(k.coils == sourceCoils, "the source coils")
-        let L = length, nLat = latticeLines, nPad = paddedLines, coils = sourceCoils
+        precondition(k.coils == coils, "the physical coils")
+        let L = length, nLat = latticeLines, nPad = paddedLines, coils = coils, sources = sourceCoils
         let fft = FFTPlanCache.shared.plan1D(n: L, howMany: nLat, stride: 1, distance: L, forward: true)
         let rows = UnsafeSendable(fftwf_alloc_complex(coils * nLat * L)!)
         defer { fftwf_free(rows.value) }
-        var hybrid = [Complex<Float>](repeating: .zero, count: L * coils * nPad)
+        var hybrid = [Complex<Float>](repeating: .zero, count: L * sources * nPad)
         let (ny, nx, r, s, zero) = (ny, nx, r, s, paddedZero)
+        let shift = (0..<L).map { f in
+            let angle = -2 * Double.pi * Double(f * 2 * (nx / 2) % L) / Double(L)
+            return Complex<Float>(Float(cos(angle)), Float(sin(angle)))
+        }
         k.data.withUnsafeBufferPointer { kd in
             hybrid.withUnsafeMutableBufferPointer { hd in
                 let src = UnsafeSendable(kd.baseAddress!), dst = UnsafeSendable(hd.baseAddress!)
@@ -85,7 +94,19 @@ struct HybridPlan {
                         var out = dst.value + c * nPad + l + zero
                         for f in 0..<L {
                             out.pointee = row[f]
-                            out += coils * nPad
+                            out += sources * nPad
+                        }
+                    }
+                    guard sources > coils else { return }
+                    for l in 0..<nLat {
+                        // Line s + r·l reflects onto the lattice line l′ (outside the matrix: zero).
+                        guard let y = ConjugateSymmetry.mirror(s + r * l, count: ny) else { continue }
+                        let reflected = block + ((y - s) / r) * L
+                        let first = nx % 2 == 0 ? src.value[(c * ny + y) * nx] : .zero
+                        var out = dst.value + (coils + c) * nPad + l + zero
+                        for f in 0..<L {
+                            out.pointee = shift[f] * (reflected[f] - first).conjugate
+                            out += sources * nPad
                         }
                     }
                 }

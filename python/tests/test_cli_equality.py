@@ -104,4 +104,8 @@ def test_gfactor_equals_cli(tmp_path, brain32):
     assert g.dtype == np.float32 and g.shape == (288, 288)
     assert np.array_equal(g, np.load(tmp_path / "g.npy"))
     head = metagrappa.rss(brain32[0]) > 0.1 * metagrappa.rss(brain32[0]).max()
-    assert 1.5 < np.median(g[head]) < 2.2  # 1.81 in BENCHMARKS.md
+    # The default kernel takes virtual conjugate coils on this smooth-phase slice (measured
+    # median 1.06); the physical coils' kernel amplifies the noise more (1.63).
+    plain = metagrappa.gfactor(acquired, mask, virtual_conjugate="off")
+    assert 0.8 < np.median(g[head]) < 1.3
+    assert 1.5 < np.median(plain[head]) < 2.2
