@@ -129,6 +129,13 @@ public struct GrappaSelection: Sendable {
     /// not allow them: ``MRICore/Acquisition/conjugateSymmetryObstacle``).
     public init(_ k: KSpace, _ acquisition: Acquisition, support: GrappaSupport,
                 lambda: GrappaLambda, noiseVariance known: Double? = nil, virtualConjugate: Bool = false) throws {
+        try self.init(k, acquisition, support: support, lambda: lambda, noiseVariance: known, virtualConjugate: virtualConjugate,
+                      lines: nil)
+    }
+
+    /// `lines`: an automatic support is chosen among the candidates of that many lines only.
+    init(_ k: KSpace, _ acquisition: Acquisition, support: GrappaSupport, lambda: GrappaLambda, noiseVariance known: Double?,
+         virtualConjugate: Bool, lines: Int?) throws {
         let physical = acquisition
         let acquisition = virtualConjugate ? try physical.conjugateSymmetric() : physical
         let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
@@ -152,7 +159,8 @@ public struct GrappaSelection: Sendable {
         testedCoils = space.coils
         self.virtualConjugate = virtualConjugate
         let proxy = testable.isEmpty || candidates.count == 1 ? nil
-            : try Proxy(sources(space), acquisition, candidates: testable, virtualConjugate: virtualConjugate)
+            : try Proxy(sources(space), acquisition, candidates: testable, virtualConjugate: virtualConjugate,
+                        lines: testable.contains { $0.lines == lines } ? lines : nil)
         // Without a usable test: the classic support if it fits, else the first that does.
         var chosen = candidates.contains(GrappaKernelGeometry()) ? GrappaKernelGeometry() : fallback
         var proxiesChose = false

@@ -16,7 +16,10 @@ struct Proxy {
 
     /// `virtualConjugate`: the second half of `k`'s coils are the first half's conjugate
     /// reflections, sources only (the first half's lattice lines are predicted).
-    init(_ k: KSpace, _ acquisition: Acquisition, candidates: [GrappaKernelGeometry], virtualConjugate: Bool) throws {
+    /// `lines`: proxies are fitted for the candidates of that many lines only; the validation
+    /// rows stay those of all `candidates`, so that errors compare with a selection of them all.
+    init(_ k: KSpace, _ acquisition: Acquisition, candidates: [GrappaKernelGeometry], virtualConjugate: Bool,
+         lines: Int? = nil) throws {
         let targetCoils = virtualConjugate ? k.coils / 2 : k.coils
         let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
         let offsets = Array(Set(candidates.flatMap { GrappaSelection.proxySourceOffsets($0, acceleration: r) })).sorted()
@@ -55,7 +58,7 @@ struct Proxy {
             }
         }
         self.targets = targets
-        groups = Set(candidates.map(\.lines)).sorted().map { lines in
+        groups = Set(candidates.map(\.lines)).sorted().filter { lines == nil || $0 == lines }.map { lines in
             ProxyGroup(k, acs: acs, acceleration: r, candidates: candidates.filter { $0.lines == lines },
                        virtualConjugate: virtualConjugate, validation: (sources, rows, offsets, readout))
         }
