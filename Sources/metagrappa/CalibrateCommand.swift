@@ -31,6 +31,7 @@ struct CalibrateCommand: ReportingCommand {
         let report = try job.run()
         let kernel = report.kernel
         printError("kernel: \(kernel.coils) coils, R=\(kernel.acceleration), \(kernel.geometry), λ_rel \(kernel.lambda)"
+                   + (kernel.virtualConjugate ? ", with virtual conjugate coils" : "")
                    + (report.noiseVariance.map { String(format: " (noise variance per sample from the noise data: %.3g)", $0) } ?? ""))
     }
 }

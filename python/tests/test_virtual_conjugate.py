@@ -86,6 +86,10 @@ def test_the_command_line_and_kernel_files_agree(tmp_path, phantom):
     r = cli("recon", tmp_path / "a.npy", "-o", tmp_path / "o2.npy", "--mask", tmp_path / "m.npy", "--kernel", tmp_path / "k.mgk")
     assert r.returncode == 0, r.stderr
     assert np.array_equal(np.load(tmp_path / "o2.npy"), ours)
+    r = cli("calibrate", tmp_path / "a.npy", "-o", tmp_path / "k2.kernel", "--mask", tmp_path / "m.npy", "--kernel-lines", 4,
+            "--kernel-readout", 5, "--lambda", 1e-3, "--virtual-conjugate", "on")
+    assert r.returncode == 0 and "with virtual conjugate coils" in r.stderr, r.stderr
+    assert open(tmp_path / "k2.kernel", "rb").read() == kernel.to_bytes()
     g = metagrappa.gfactor(acquired, mask, kernel=(4, 5), lamda=1e-3, virtual_conjugate="on")
     plain = metagrappa.gfactor(acquired, mask, kernel=(4, 5), lamda=1e-3, virtual_conjugate="off")
     assert np.isfinite(g).all() and not np.array_equal(g, plain)
