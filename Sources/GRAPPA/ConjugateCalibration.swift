@@ -1,16 +1,6 @@
 import MRICore
 import Numerics
 
-/// The calibration positions that virtual conjugate coils would fit trivially.
-///
-/// At a few positions near the k-space centre a reflected source sample is the conjugate of one
-/// of the position's own targets: the source line `base + o` reflects onto the target line
-/// `base + t` and the readout sample `x + d` onto `x`. A fit that may use those rows learns
-/// "copy the conjugate", which never applies to a missing line (the reflection of a measured
-/// line is measured), and those rows, at the centre, carry most of the ACS energy: on a
-/// development brain at R = 6 including them cost 4 % of the error, and the ACS fit's
-/// residual, on which the automatic λ and the on/off choice rest, looked far better than it is.
-/// So they are left out of the calibration.
 /// Which coils of a k-space a GRAPPA kernel reads and which it estimates.
 struct KernelCoils: Sendable {
     /// The sources: the first `sources` coils.
@@ -29,6 +19,16 @@ struct KernelCoils: Sendable {
     }
 }
 
+/// The calibration positions that virtual conjugate coils would fit trivially.
+///
+/// At a few positions near the k-space centre a reflected source sample is the conjugate of one
+/// of the position's own targets: the source line `base + o` reflects onto the target line
+/// `base + t` and the readout sample `x + d` onto `x`. A fit that may use those rows learns
+/// "copy the conjugate", which never applies to a missing line (the reflection of a measured
+/// line is measured), and those rows, at the centre, carry most of the ACS energy: on a
+/// development brain at R = 6 including them cost 4 % of the error, and the ACS fit's
+/// residual, on which the automatic λ and the on/off choice rest, looked far better than it is.
+/// So they are left out of the calibration.
 enum ConjugateLeak {
     /// The positions `(base, x)`, `x ∈ [hx, nx − hx)`, among `bases`, where a source at line
     /// offset `o ∈ sourceOffsets`, readout offset `d ∈ [−hx, hx]` reflects onto a target at
@@ -100,7 +100,8 @@ extension CalibrationNormalEquations {
         // the number of (x, d) with x + d = u; a reflected row reads w at the reflected index.
         let nx = k.nx
         let w = (0..<nx).map { u in Double((max(hx, u - hx)..<min(nx - hx, u + hx + 1)).count) }
-        let reflectedWeight = (0..<nx).map { v in w.indices.first { ConjugateSymmetry.mirror($0, count: nx) == v }.map { w[$0] } ?? 0 }
+        // The reflection is its own inverse: the index reflecting onto v is v's reflection.
+        let reflectedWeight = (0..<nx).map { v in ConjugateSymmetry.mirror(v, count: nx).map { w[$0] } ?? 0 }
         let coils = virtualConjugate ? 2 * k.coils : k.coils
         var trace = 0.0
         for c in 0..<k.coils {

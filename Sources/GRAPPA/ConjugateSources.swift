@@ -25,8 +25,10 @@ struct ConjugateSources {
     /// The lines the fit reads, as a k-space of their own: the source coils, their
     /// reflections, then (when compressed) the physical coils.
     let kspace: KSpace
-    /// The calibration block in ``kspace``'s lines (all of them).
-    let acs: Range<Int>
+    /// The calibration block: the scan's lines that ``kspace`` holds.
+    let block: Range<Int>
+    /// The same block in ``kspace``'s own lines (all of them).
+    var acs: Range<Int> { 0..<block.count }
     /// Which of its coils are sources and targets.
     let roles: KernelCoils
 
@@ -35,7 +37,7 @@ struct ConjugateSources {
         let block = try acquisition.conjugateSymmetric().autoCalibrationLines
         precondition(block.count % 2 == 1, "a block symmetric about ky = 0")
         let calibration = k.window(lines: block, readout: 0..<k.nx)
-        acs = 0..<block.count
+        self.block = block
         guard k.coils > limit else {
             (compression, kspace, roles) = (nil, calibration.appendingConjugateReflection(), .virtualConjugate(k.coils))
             return

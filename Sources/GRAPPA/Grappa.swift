@@ -101,7 +101,6 @@ public struct Grappa: Sendable {
         // weights of a linear kernel do not depend on the scale.
         let scale = IntensityScale(of: k, acquisition)
         let k = scale.normalized(k)
-        if virtualConjugate == .on { _ = try acquisition.conjugateSymmetric() }
         if case let .fixed(geometry) = support, case let .relative(relative) = lambda {
             // Nothing to compare the two by: automatic keeps the physical coils (at the classic
             // settings the virtual ones measured worse at R = 4: docs/grappa.md).
@@ -156,19 +155,21 @@ public struct Grappa: Sendable {
     private func calibrate(_ k: KSpace, _ acquisition: Acquisition, geometry: GrappaKernelGeometry, lambda: Double,
                            virtualConjugate: Bool, normalEquations: CalibrationNormalEquations? = nil) throws -> GrappaKernel {
         let r = acquisition.acceleration
-        let acs = virtualConjugate ? try acquisition.conjugateSymmetric().autoCalibrationLines : acquisition.autoCalibrationLines
-        try geometry.requireCalibratable(acsLines: acs.count, acceleration: r, nx: k.nx)
         guard virtualConjugate else {
+            let acs = acquisition.autoCalibrationLines
+            try geometry.requireCalibratable(acsLines: acs.count, acceleration: r, nx: k.nx)
             let weights = try solve(k, roles: .all(k.coils), acs: acs, acceleration: r, geometry: geometry, lambda: lambda,
                                     normalEquations: normalEquations)
             return try GrappaKernel(geometry: geometry, acceleration: r, coils: k.coils, lambda: lambda, weights: weights)
         }
         let sources = try ConjugateSources(k, acquisition, compressingTo: Self.virtualConjugateSourceCoils)
+        try geometry.requireCalibratable(acsLines: sources.block.count, acceleration: r, nx: k.nx)
         // λ_rel stays relative to the normal equations of the physical coils and their
         // reflections, whatever the fit runs on (the same absolute weight: the compression is
         // orthonormal).
         let diagonal = sources.compression == nil ? nil
-            : CalibrationNormalEquations.meanDiagonal(k: k, acs: acs, acceleration: r, geometry: geometry, reflecting: acquisition.mask.acquired)
+            : CalibrationNormalEquations.meanDiagonal(k: k, acs: sources.block, acceleration: r, geometry: geometry,
+                                                      reflecting: acquisition.mask.acquired)
         let weights = try solve(sources.kspace, roles: sources.roles, acs: sources.acs, acceleration: r, geometry: geometry, lambda: lambda,
                                 diagonal: diagonal, normalEquations: sources.compression == nil ? normalEquations : nil)
         return try GrappaKernel(geometry: geometry, acceleration: r, coils: k.coils, lambda: lambda, virtualConjugate: true,

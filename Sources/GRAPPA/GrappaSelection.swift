@@ -158,8 +158,9 @@ public struct GrappaSelection: Sendable {
             : k
         testedCoils = space.coils
         self.virtualConjugate = virtualConjugate
+        let spaceSources = sources(space)
         let proxy = testable.isEmpty || candidates.count == 1 ? nil
-            : try Proxy(sources(space), acquisition, candidates: testable, virtualConjugate: virtualConjugate,
+            : try Proxy(spaceSources, acquisition, candidates: testable, virtualConjugate: virtualConjugate,
                         lines: testable.contains { $0.lines == lines } ? lines : nil)
         // Without a usable test: the classic support if it fits, else the first that does.
         var chosen = candidates.contains(GrappaKernelGeometry()) ? GrappaKernelGeometry() : fallback
@@ -207,13 +208,15 @@ public struct GrappaSelection: Sendable {
             // (twice the coils: 8× the plain kernel's factorisation) wait for the fit, which
             // happens only where they win: λ is carried over by their trace, summed directly.
             let deferred = virtualConjugate && space.coils < k.coils
-            let own = deferred ? nil
-                : CalibrationNormalEquations(k: sources(k), acs: acs, acceleration: r, geometry: chosen, virtualConjugate: virtualConjugate)
+            let scanSources = deferred ? nil : space.coils == k.coils ? spaceSources : sources(k)
+            let own = scanSources.map {
+                CalibrationNormalEquations(k: $0, acs: acs, acceleration: r, geometry: chosen, virtualConjugate: virtualConjugate)
+            }
             let noise = try known ?? own.map { try GrappaRegularizationRisk.noiseVariance(k, acquisition, calibration: $0, kernel: chosen) }
                 ?? GrappaRegularizationRisk.noiseVariance(k, physical)
             let spectrum = space.coils == k.coils
-                ? try GrappaFitSpectrum(sources(k), acquisition, geometry: chosen, calibration: own!)
-                : try GrappaFitSpectrum(sources(space), acquisition, geometry: chosen, virtualConjugate: virtualConjugate)
+                ? try GrappaFitSpectrum(spaceSources, acquisition, geometry: chosen, calibration: own!)
+                : try GrappaFitSpectrum(spaceSources, acquisition, geometry: chosen, virtualConjugate: virtualConjugate)
             let risk = GrappaRegularizationRisk(space, physical, spectrum: spectrum, noise: noise)
             let relative = risk.best()
             (noiseVariance, calibration, expectedError) = (noise, own, risk.risk(relative: relative))
