@@ -25,10 +25,10 @@ struct KernelCoils: Sendable {
 /// of the position's own targets: the source line `base + o` reflects onto the target line
 /// `base + t` and the readout sample `x + d` onto `x`. A fit that may use those rows learns
 /// "copy the conjugate", which never applies to a missing line (the reflection of a measured
-/// line is measured), and those rows, at the centre, carry most of the ACS energy: on a
-/// development brain at R = 6 including them cost 4 % of the error, and the ACS fit's
-/// residual, on which the automatic λ and the on/off choice rest, looked far better than it is.
-/// So they are left out of the calibration.
+/// line is measured), and those rows, at the centre, carry much of the ACS energy, which the
+/// ACS fit's residual, and so the automatic λ and the on/off choice, would be judged by. So
+/// they are left out of the calibration (at the best λ their effect on the error is small:
+/// Lab/scripts/virtual_conjugate_probe.py).
 enum ConjugateLeak {
     /// The positions `(base, x)`, `x ∈ [hx, nx − hx)`, among `bases`, where a source at line
     /// offset `o ∈ sourceOffsets`, readout offset `d ∈ [−hx, hx]` reflects onto a target at

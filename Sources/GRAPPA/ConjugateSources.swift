@@ -5,9 +5,9 @@ extension Grappa {
     /// Most coils whose reflections a kernel with virtual conjugate coils is fitted with:
     /// larger arrays are compressed to this many first (SVD on the ACS), and the kernel is
     /// fitted from them and their reflections to every physical coil. Twice the coils cost 8×
-    /// the factorisation; on the 32-coil development brains, 16 compressed coils gave the
-    /// same error as all 32 (0.06013 against 0.06009 at R = 4, 0.07298 against 0.07303 at
-    /// R = 6; docs/grappa.md).
+    /// the factorisation; on a 32-coil development brain, 16 compressed coils gave nearly the
+    /// error of all 32 (0.06010 against 0.06009 at R = 4, 0.07316 against 0.07303 at R = 6;
+    /// Lab/scripts/virtual_conjugate_probe.py).
     static let virtualConjugateSourceCoils = 16
 }
 

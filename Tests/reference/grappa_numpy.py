@@ -39,13 +39,14 @@ def conjugate_coils(k):
     return v
 
 
-def grappa(k, mask, r, acs_block, lines=4, readout=5, lam=1e-4, virtual_conjugate=False, compress_to=None):
+def grappa(k, mask, r, acs_block, lines=4, readout=5, lam=1e-4, virtual_conjugate=False, compress_to=None, keep_leaks=False):
     """virtual_conjugate: the coils' conjugate reflections join the sources (targets: the
     physical coils), calibrated on the ACS lines whose reflections are ACS lines too, without
     the positions where a reflected source is the conjugate of the position's own target.
     compress_to: with virtual_conjugate, the sources are that many principal components of
     the coils on the ACS block (SVD) and their reflections; lam stays relative to the mean
-    diagonal of the uncompressed normal equations."""
+    diagonal of the uncompressed normal equations. keep_leaks: keep those positions (for the
+    lab's comparison only)."""
     nc, ny, nx = k.shape
     physical = k * mask[None, :, None]
     if virtual_conjugate:
@@ -77,7 +78,7 @@ def grappa(k, mask, r, acs_block, lines=4, readout=5, lam=1e-4, virtual_conjugat
         for j in js:
             for m in range(1, r):
                 for d in ds:
-                    leak |= (2 * (ny // 2) - (y0 + r * j) == y0 + m) & (2 * (nx // 2) - (x + d) == x)
+                    leak |= (2 * (ny // 2) - (y0 + r * j) == y0 + m) & (2 * (nx // 2) - (x + d) == x) & (not keep_leaks)
         A, B = A[~leak.ravel()], B[~leak.ravel()]
         s_full = full[:, bases[:, None, None, None] + r * js[None, None, :, None], xs[None, :, None, None] + ds[None, None, None, :]]
         a_full = s_full.transpose(1, 2, 0, 3, 4).reshape(len(bases) * len(xs), -1)[~leak.ravel()]
