@@ -27,6 +27,9 @@ public struct Acquisition: Sendable, Equatable {
     /// crop of a partial-Fourier acquisition (``restricted(to:)``, ``measuredOnOneSideOfReadout()``),
     /// whose lines are no longer centred on `ky = 0`.
     public private(set) var measuredOnBothSides = true
+    /// The readout samples measured, where an asymmetric echo leaves some out (nil: all): a
+    /// file reader's record (``withAcquiredReadout(_:)``); outside it nothing is estimated.
+    public private(set) var acquiredReadout: Range<Int>?
 
     /// Checks that `mask` is a uniform lattice (R ≥ 2) plus one block of consecutive lines.
     public init(mask: SamplingMask) throws {
@@ -63,6 +66,7 @@ public struct Acquisition: Sendable, Equatable {
         var out = Acquisition(mask: mask, lattice: lattice, autoCalibrationLines: autoCalibrationLines,
                               keptLines: SamplingMask(acquired: (0..<ny).map(lattice.contains)))
         out.measuredOnBothSides = measuredOnBothSides
+        out.acquiredReadout = acquiredReadout
         return out
     }
 
@@ -72,14 +76,24 @@ public struct Acquisition: Sendable, Equatable {
         var cropped = try Acquisition(mask: SamplingMask(acquired: Array(mask.acquired[region])))
         if keptLines != mask { cropped = cropped.estimatingAutoCalibrationLines() }
         cropped.measuredOnBothSides = measuredOnBothSides && region.count == ny
+        cropped.acquiredReadout = acquiredReadout
         return cropped
     }
 
     /// The same acquisition of a readout cropped to one side of its centre and a little
-    /// beyond (an asymmetric echo).
+    /// beyond (an asymmetric echo): to its acquired samples, all of which are measured.
     public func measuredOnOneSideOfReadout() -> Acquisition {
         var out = self
         out.measuredOnBothSides = false
+        out.acquiredReadout = nil
+        return out
+    }
+
+    /// The same acquisition with readout samples `readout` measured (nil: all of them).
+    public func withAcquiredReadout(_ readout: Range<Int>?) -> Acquisition {
+        var out = self
+        out.acquiredReadout = readout
+        if readout != nil { out.measuredOnBothSides = false }
         return out
     }
 
@@ -87,6 +101,7 @@ public struct Acquisition: Sendable, Equatable {
     func with(autoCalibrationLines lines: Range<Int>) -> Acquisition {
         var out = Acquisition(mask: mask, lattice: lattice, autoCalibrationLines: lines, keptLines: keptLines)
         out.measuredOnBothSides = measuredOnBothSides
+        out.acquiredReadout = acquiredReadout
         return out
     }
 

@@ -54,6 +54,12 @@ enum SettingsFromJSON {
             s.allowOtherArray = b
         }
         s.virtualCoils = try integer(o, "virtual_coils")
+        if let v = o["partial_fourier"] {
+            guard let name = v as? String, let parsed = PartialFourierCompletion(rawValue: name) else {
+                throw bad("partial_fourier", v, PartialFourierCompletion.allCases.map(\.rawValue).joined(separator: " or "))
+            }
+            s.partialFourier = parsed
+        }
         if let iterations { s.sparse.iterations = iterations }
         if let v = o["keep_measured"] {
             guard isBoolean(v), let b = v as? Bool else { throw bad("keep_measured", v, "true or false") }

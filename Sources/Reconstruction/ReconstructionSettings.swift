@@ -59,6 +59,8 @@ public struct ReconstructionSettings: Sendable {
     public var kernel: (kernel: GrappaKernel, source: String)?
     /// Reconstruct this many SVD virtual coils (nil: the physical coils).
     public var virtualCoils: Int?
+    /// How a partial-Fourier acquisition's never-acquired part is completed.
+    public var partialFourier = PartialFourierCompletion.zeros
     /// Whether the coils are prewhitened with the noise data the input carries.
     public var prewhitening = Prewhitening.whenNoiseRecorded
     /// Names the data in errors.
@@ -141,7 +143,8 @@ public struct ReconstructionSettings: Sendable {
     /// the lines a partial-Fourier acquisition covers (``PartialFourierReconstructor``).
     public func reconstructor() throws -> any Reconstructor {
         try validate()
-        return PartialFourierReconstructor(inner: ScaleNormalizedReconstructor(settings: self, unscaled: try methodReconstructor()))
+        return PartialFourierReconstructor(inner: ScaleNormalizedReconstructor(settings: self, unscaled: try methodReconstructor()),
+                                           completion: partialFourier)
     }
 
     /// These settings with a known noise variance (GRAPPA's, the sparse reconstruction's)

@@ -31,8 +31,13 @@ public enum SamplingSource: Sendable, Equatable {
     /// Whether each slice may have its own pattern (so it is looked up per slice).
     public var variesBySlice: Bool { self == .recordedInFile }
 
-    /// The checked acquisition of slice `index` of `reader`; `source` names the input.
+    /// The checked acquisition of slice `index` of `reader` (with the readout samples it
+    /// records as acquired); `source` names the input.
     public func acquisition(for reader: any KSpaceVolumeReader, slice index: Int, source: String) throws -> Acquisition {
+        try lines(for: reader, slice: index, source: source).withAcquiredReadout(reader.acquiredReadout)
+    }
+
+    private func lines(for reader: any KSpaceVolumeReader, slice index: Int, source: String) throws -> Acquisition {
         let ny = reader.sliceShape.ny
         switch self {
         case let .uniform(acceleration, acsLines):

@@ -84,6 +84,10 @@ public enum SettingCatalog {
             .init(key: "virtual_coils", flag: "--virtual-coils", python: "virtual_coils", methods: every, acceptsAuto: false,
                   defaultValue: "none (the physical coils)", summary: "SVD coil compression to N virtual coils (fitted on the ACS) before reconstructing; the output keeps the physical coils",
                   setting: .virtualCoils),
+            .init(key: "partial_fourier", flag: "--partial-fourier", python: "partial_fourier", methods: every, acceptsAuto: false,
+                  defaultValue: ReconstructionSettings().partialFourier.rawValue,
+                  summary: "how the never-acquired part of a partial-Fourier acquisition (phase or readout) is completed after the acquired part is reconstructed: zeros (zero filling) or pocs (projections onto convex sets, coil by coil, with the phase of the symmetrically sampled centre)",
+                  setting: nil),
         ]
     }()
 

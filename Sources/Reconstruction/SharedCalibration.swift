@@ -34,8 +34,7 @@ struct SharedCalibration {
         guard settings.kernel == nil, let source = sources[index] else { return nil }
         if let known = reconstructors[source] { return known }
         let acquisition = try sampling.acquisition(for: reader, slice: source, source: input)
-        let fitted = try VolumeReconstruction.reconstruct(reader.readSlice(source), acquisition, readout: reader.acquiredReadout,
-                                                          with: reconstructor)
+        let fitted = try reconstructor.reconstruct(reader.readSlice(source), acquisition)
         guard let kernel = fitted.grappaKernel else { throw MRIError(.numerical, "\(input): slice \(source) gave no GRAPPA kernel") }
         var applying = settings
         applying.kernel = (kernel, "the kernel of slice \(source)")

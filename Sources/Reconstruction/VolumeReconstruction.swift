@@ -63,17 +63,6 @@ public struct VolumeReconstruction {
         public var imageNote: String?
     }
 
-    /// `reconstructor` run on the acquired readout samples `readout` only (an asymmetric
-    /// echo), cropped out; the never-acquired samples come back zero.
-    static func reconstruct(_ k: consuming KSpace, _ acquisition: Acquisition, readout: Range<Int>?,
-                            with reconstructor: any Reconstructor) throws -> ReconstructionResult {
-        guard let readout, readout.count < k.nx else { return try reconstructor.reconstruct(consume k, acquisition) }
-        let (ny, nx) = (k.ny, k.nx)
-        var result = try reconstructor.reconstruct(k.window(lines: 0..<ny, readout: readout), acquisition.measuredOnOneSideOfReadout())
-        result.kspace = result.kspace.embedded(ny: ny, nx: nx, lines: 0..<ny, readout: readout)
-        return result
-    }
-
     /// `combination` as an image output applies it: RSS of the coils as reconstructed (the
     /// output k-space's own RSS); adaptive and SENSE-1, matched filters, on whitened coils
     /// where the input has noise data.
@@ -201,7 +190,7 @@ public struct VolumeReconstruction {
             let acquisition = sampling.variesBySlice ? try sampling.acquisition(for: reader, slice: index, source: input) : first
             let own = try shared.reconstructor(for: index, reader: reader, sampling: sampling, input: input, settings: settings,
                                                whitening: whitening, calibrating: reconstructor) ?? reconstructor
-            let result = try Self.reconstruct(consume k, acquisition, readout: reader.acquiredReadout, with: own)
+            let result = try own.reconstruct(consume k, acquisition)
             times.calibrate += result.timings.calibration
             times.apply += result.timings.application
             if let kernel = result.grappaKernel {

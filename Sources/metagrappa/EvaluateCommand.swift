@@ -50,7 +50,7 @@ struct EvaluateCommand: ReportingCommand {
 
     @OptionGroup(title: "GRAPPA") var grappaOptions: GrappaOptions
 
-    @OptionGroup var coilCompression: CoilCompressionOptions
+    @OptionGroup var common: MethodIndependentOptions
     @OptionGroup(title: "RAKI") var rakiOptions: RakiOptions
     @OptionGroup(title: "Meta-GRAPPA") var metaOptions: MetaOptions
     @OptionGroup(title: "CS") var sparseOptions: SparseOptions
@@ -58,7 +58,7 @@ struct EvaluateCommand: ReportingCommand {
     func execute() throws {
         let chosen = try ReconstructionMethod.list(methods)
         var evaluation = Evaluation(methods: chosen, settings: reconstructionSettings(
-            method: chosen[0], grappa: grappaOptions, raki: rakiOptions, meta: metaOptions, sparse: sparseOptions, coils: coilCompression))
+            method: chosen[0], grappa: grappaOptions, raki: rakiOptions, meta: metaOptions, sparse: sparseOptions, common: common))
         evaluation.reinsertACS = !noAcsReinsert
         evaluation.errorScale = errorScale
         evaluation.crop = crop

@@ -85,6 +85,7 @@ extension GrappaVirtualConjugate: ExpressibleByArgument {}
 extension ReconstructionMethod: ExpressibleByArgument {}
 extension MetaVariant: ExpressibleByArgument {}
 extension CoilCombination: ExpressibleByArgument {}
+extension PartialFourierCompletion: ExpressibleByArgument {}
 
 /// Two layer widths given as `A,B`.
 struct LayerWidths: ExpressibleByArgument {
@@ -143,10 +144,14 @@ struct SparseOptions: ParsableArguments {
     var keepMeasured = false
 }
 
-/// SVD coil compression, shared by the subcommands that reconstruct.
-struct CoilCompressionOptions: ParsableArguments {
+/// Settings of every method, shared by the subcommands that reconstruct: SVD coil
+/// compression, the completion of a partial-Fourier acquisition.
+struct MethodIndependentOptions: ParsableArguments {
     @Option(name: .customLong("virtual-coils"), help: .init(SettingCatalog.help("virtual_coils")))
     var virtualCoils: Int?
+
+    @Option(name: .customLong("partial-fourier"), help: .init(SettingCatalog.help("partial_fourier")))
+    var partialFourier = ReconstructionSettings().partialFourier
 }
 
 /// Noise prewhitening of the coils.
@@ -178,12 +183,13 @@ struct MetaOptions: ParsableArguments {
 /// The library settings the method flags describe (the meta model is read separately, by
 /// ``MetaOptions/load()``, once the cheaper checks have passed).
 func reconstructionSettings(method: ReconstructionMethod, grappa: GrappaOptions, raki: RakiOptions, meta: MetaOptions,
-                            sparse: SparseOptions, coils: CoilCompressionOptions) -> ReconstructionSettings {
+                            sparse: SparseOptions, common: MethodIndependentOptions) -> ReconstructionSettings {
     var settings = ReconstructionSettings(method: method)
     settings.grappa = grappa.grappa
     settings.raki = raki.raki
     settings.rakiProgress = Raki.terminalProgress
-    settings.virtualCoils = coils.virtualCoils
+    settings.virtualCoils = common.virtualCoils
+    settings.partialFourier = common.partialFourier
     settings.allowOtherArray = meta.allowOtherArray
     settings.metaVariant = meta.variant
     settings.lambda = grappa.givenLambda

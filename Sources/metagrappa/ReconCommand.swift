@@ -35,7 +35,7 @@ struct ReconCommand: ReportingCommand {
 
     @OptionGroup var acquisition: AcquisitionOptions
 
-    @OptionGroup var coilCompression: CoilCompressionOptions
+    @OptionGroup var common: MethodIndependentOptions
     @OptionGroup var prewhitening: PrewhiteningOptions
     @OptionGroup(title: "GRAPPA") var grappaOptions: GrappaOptions
     @OptionGroup(title: "RAKI") var rakiOptions: RakiOptions
@@ -66,7 +66,7 @@ struct ReconCommand: ReportingCommand {
         job.complexImage = complex
         job.openInput = IsolatedInput.openReader
         job.settings = reconstructionSettings(method: method, grappa: grappaOptions, raki: rakiOptions, meta: metaOptions, sparse: sparseOptions,
-                                              coils: coilCompression)
+                                              common: common)
         job.settings.prewhitening = prewhitening.prewhitening
         try job.validate()  // outputs and settings, before any file is read
         if let kernel { job.settings.kernel = (try GrappaKernel.read(kernel), kernel) }

@@ -140,12 +140,26 @@ def _run(method, kspace, mask, coil_axis, options, return_info):
 _COMMON = """kspace: the acquired k-space, coils on `coil_axis` (default 0), ky and kx the other two
     axes in that order; complex64 or complex128. mask: the 1-D ky mask (bool or integers,
     non-zero = acquired). virtual_coils: SVD coil compression to that many virtual coils
-    before reconstructing (the result keeps the physical coils). return_info: also return a
-    dict of what ran (kernel, λ, seconds)."""
+    before reconstructing (the result keeps the physical coils). partial_fourier: how the
+    lines beyond a partial-Fourier mask's acquired region (an unacquired edge) are completed
+    once the region is reconstructed: 'zeros' (the default, None: zero filling) or 'pocs'
+    (projections onto convex sets, coil by coil, with the phase of the symmetrically sampled
+    centre). return_info: also return a dict of what ran (kernel, λ, seconds)."""
+
+
+def _common_options(virtual_coils, partial_fourier):
+    options = {}
+    if virtual_coils is not None:
+        options["virtual_coils"] = _integer("virtual_coils", virtual_coils)
+    if partial_fourier is not None:
+        if partial_fourier not in ("zeros", "pocs"):
+            raise ValueError(f"partial_fourier must be 'zeros' or 'pocs', found {partial_fourier!r}")
+        options["partial_fourier"] = partial_fourier
+    return options
 
 
 def grappa(kspace, mask, kernel=None, lamda=None, coil_axis=0, solver=None, virtual_coils=None, return_info=False,
-           noise_variance=None, virtual_conjugate=None):
+           noise_variance=None, virtual_conjugate=None, partial_fourier=None):
     """GRAPPA calibrated on the ACS of this scan.
 
     kernel: (measured source lines, readout width); by default (None or 'auto') chosen for the
@@ -162,13 +176,12 @@ def grappa(kspace, mask, kernel=None, lamda=None, coil_axis=0, solver=None, virt
     which ran.
     """
     options = _kernel_options(kernel, lamda, solver, noise_variance, virtual_conjugate)
-    if virtual_coils is not None:
-        options["virtual_coils"] = _integer("virtual_coils", virtual_coils)
+    options.update(_common_options(virtual_coils, partial_fourier))
     return _run("grappa", kspace, mask, coil_axis, options, return_info)
 
 
 def raki(kspace, mask, seed=None, iterations=None, learning_rate=None, hidden=None, coil_axis=0, virtual_coils=None,
-         return_info=False, plateau_window=None, whitening_ridge=None):
+         return_info=False, plateau_window=None, whitening_ridge=None, partial_fourier=None):
     """RAKI: a CNN trained on this scan's ACS (deterministic for a seed).
 
     seed: seed of the initial weights (default 1). iterations: the most Adam iterations;
@@ -196,13 +209,12 @@ def raki(kspace, mask, seed=None, iterations=None, learning_rate=None, hidden=No
         options["plateau_window"] = _integer("plateau_window", plateau_window)
     if whitening_ridge is not None:
         options["whitening_ridge"] = _finite("whitening_ridge", whitening_ridge, "a number")
-    if virtual_coils is not None:
-        options["virtual_coils"] = _integer("virtual_coils", virtual_coils)
+    options.update(_common_options(virtual_coils, partial_fourier))
     return _run("raki", kspace, mask, coil_axis, options, return_info)
 
 
 def meta(kspace, mask, variant=None, model=None, allow_other_array=False, lamda=None, coil_axis=0, return_info=False,
-         virtual_coils=None):
+         virtual_coils=None, partial_fourier=None):
     """Meta-GRAPPA: the learner adapted to this scan's ACS by the meta-learner's T steps.
 
     variant: 'paper' (default) or 'residual'. model: a .mgmeta file (default: the shipped model
@@ -218,13 +230,12 @@ def meta(kspace, mask, variant=None, model=None, allow_other_array=False, lamda=
     if model is not None:
         options["model"] = str(model)
     options.update(_kernel_options(None, lamda))
-    if virtual_coils is not None:
-        options["virtual_coils"] = _integer("virtual_coils", virtual_coils)
+    options.update(_common_options(virtual_coils, partial_fourier))
     return _run("meta", kspace, mask, coil_axis, options, return_info)
 
 
 def cs(kspace, mask, lamda=None, iterations=None, keep_measured=False, coil_axis=0, virtual_coils=None, return_info=False,
-       noise_variance=None):
+       noise_variance=None, partial_fourier=None):
     """SENSE with l1-wavelet sparsity: ESPIRiT maps from this scan's ACS, then
     argmin_x ½‖P F S x − y‖² + λ‖W x‖₁ (FISTA, Daubechies wavelets with random shifts), then
     the coil k-space F S x.
@@ -242,8 +253,7 @@ def cs(kspace, mask, lamda=None, iterations=None, keep_measured=False, coil_axis
     options.update(_kernel_options(None, lamda, noise_variance=noise_variance))
     if iterations is not None:
         options["iterations"] = _integer("iterations", iterations)
-    if virtual_coils is not None:
-        options["virtual_coils"] = _integer("virtual_coils", virtual_coils)
+    options.update(_common_options(virtual_coils, partial_fourier))
     return _run("cs", kspace, mask, coil_axis, options, return_info)
 
 
