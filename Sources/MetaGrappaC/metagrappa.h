@@ -29,6 +29,13 @@ int32_t mg_reconstruct(const char *method, const float *kspace, int32_t coils, i
                        const uint8_t *mask, const char *options, float *out,
                        char *info, int64_t info_capacity, char *error, int64_t error_capacity);
 
+/* GRAPPA across ky and kz of a 3-D acquisition: kspace [partitions, coils, ny, nx], mask
+ * partitions x ny bytes (a lattice, CAIPIRINHA-shifted or not, plus a fully sampled box);
+ * options may hold "lambda"; info receives JSON (lattice, calibration box, seconds). */
+int32_t mg_grappa_volume(const float *kspace, int32_t partitions, int32_t coils, int32_t ny, int32_t nx,
+                         const uint8_t *mask, const char *options, float *out,
+                         char *info, int64_t info_capacity, char *error, int64_t error_capacity);
+
 /* GRAPPA kernels as the bytes of a kernel file; *size receives the byte count, and the
  * bytes are copied only if bytes_capacity holds them. */
 int32_t mg_calibrate(const float *kspace, int32_t coils, int32_t ny, int32_t nx, const uint8_t *mask,

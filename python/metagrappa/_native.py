@@ -38,6 +38,7 @@ _set_threads = _declare("mg_set_threads", [_int], None)
 _threads = _declare("mg_threads", [], ctypes.c_int32)
 _uniform_mask = _declare("mg_uniform_mask", [_int, _int, _int, _u8p, _buf, _cap])
 _reconstruct = _declare("mg_reconstruct", [_str, _f32p, _int, _int, _int, _u8p, _str, _f32p, _buf, _cap, _buf, _cap])
+_grappa_volume = _declare("mg_grappa_volume", [_f32p, _int, _int, _int, _int, _u8p, _str, _f32p, _buf, _cap, _buf, _cap])
 _rss = _declare("mg_rss", [_f32p, _int, _int, _int, _f32p, _buf, _cap])
 _calibrate = _declare("mg_calibrate", [_f32p, _int, _int, _int, _u8p, _str, _u8p, _cap, _i64p, _buf, _cap])
 _kernel_info = _declare("mg_kernel_info", [_u8p, _cap, _buf, _cap, _buf, _cap])
@@ -117,6 +118,16 @@ def reconstruct(method, k, mask, options):
     err, info = _error(), ctypes.create_string_buffer(_INFO_CAPACITY)
     status = _reconstruct(method.encode(), f32(k), *k.shape, u8(mask), json.dumps(options).encode(), f32(out),
                           info, _INFO_CAPACITY, err, _ERROR_CAPACITY)
+    _check(status, err)
+    return out, json.loads(info.value.decode() or "{}")
+
+
+def grappa_volume(k, mask, options):
+    """`k` complex64 C-contiguous [partitions, coils, ny, nx], `mask` uint8 [partitions, ny]; returns (out, info)."""
+    out = np.empty_like(k)
+    err, info = _error(), ctypes.create_string_buffer(_INFO_CAPACITY)
+    status = _grappa_volume(f32(k), *k.shape, u8(mask), json.dumps(options).encode(), f32(out), info, _INFO_CAPACITY,
+                            err, _ERROR_CAPACITY)
     _check(status, err)
     return out, json.loads(info.value.decode() or "{}")
 

@@ -1,0 +1,159 @@
+import Compute
+import MRICore
+import Numerics
+
+/// GRAPPA across ky and kz of a 3-D acquisition accelerated along both (`Ry × Rz`, with or
+/// without a CAIPIRINHA shift), in hybrid space: after an inverse FFT along the readout,
+/// every readout position `x` is a (kz, ky) plane, and each missing sample of it is a linear
+/// combination of the acquired lattice samples near it (all coils), with weights fitted on
+/// the calibration box.
+///
+/// * Kernel: for each position in the lattice's cell (``MRICore/VolumeLattice/cellOffset(z:y:)``)
+///   the sources are the lattice samples within `Rz` partitions and `Ry` lines of it (at
+///   least one each way), e.g. 4–6 of them at 2 × 2.
+/// * Fit: in hybrid space the weights depend on `x` (a k-space kernel's readout extent
+///   becomes a smooth function of `x`), so each `x` has its own, fitted on the calibration
+///   box at the readout positions within ``readoutWindow`` of it (cyclically: the image is
+///   periodic), ridge-regularised with `λ = λ_rel · trace(XXᴴ)/unknowns`.
+/// * The acquired samples are returned as acquired.
+public struct VolumeGrappa: Sendable {
+    /// λ_rel of every fit.
+    public var lambda = 1e-3
+    /// Half the readout positions each fit pools (`x ± readoutWindow`).
+    public var readoutWindow = 4
+
+    public init() {}
+
+    /// Checks the settings.
+    public func validate() throws {
+        guard lambda.isFinite && lambda >= 0 else { throw MRIError(.invalidArgument, "λ_rel must be a non-negative number, found \(lambda)", setting: .lambda) }
+        guard readoutWindow >= 0 else { throw MRIError(.invalidArgument, "the readout window must be at least 0, found \(readoutWindow)") }
+    }
+
+    /// The sources of each kind of missing sample: `kernels[i]` fills the positions of cell
+    /// offset `cells[i]` from the lattice samples at the `offsets` (Δz, Δy) from them.
+    struct Kernels {
+        var cells: [(z: Int, y: Int)] = []
+        var offsets: [[(z: Int, y: Int)]] = []
+
+        init(_ lattice: VolumeLattice) {
+            let rz = lattice.partitionAcceleration, ry = lattice.lineAcceleration
+            let reachZ = max(rz, 1), reachY = max(ry, 1)
+            for dz in 0..<rz {
+                for dy in 0..<ry where (dz, dy) != (0, 0) {
+                    // A position of this cell offset: the lattice sample of the cell is at (p, l).
+                    let (z, y) = (lattice.partitionOffset + dz, lattice.lineOffset + dy)
+                    var sources: [(z: Int, y: Int)] = []
+                    for oz in -reachZ...reachZ {
+                        for oy in -reachY...reachY where lattice.contains(z: z + oz, y: y + oy) { sources.append((oz, oy)) }
+                    }
+                    cells.append((dz, dy))
+                    offsets.append(sources)
+                }
+            }
+        }
+    }
+
+    /// The missing samples of `partitions` (k-space `[coils, ky, kx]` per partition kz, as
+    /// `acquisition` describes them) estimated; the acquired ones kept.
+    public func reconstruct(_ partitions: [KSpace], _ acquisition: VolumeAcquisition) throws -> [KSpace] {
+        try validate()
+        guard let first = partitions.first, partitions.count == acquisition.partitions,
+              partitions.allSatisfy({ $0.coils == first.coils && $0.ny == acquisition.lines && $0.nx == first.nx }) else {
+            throw MRIError(.invalidArgument, "the k-space has \(partitions.count) partitions of \(partitions.first.map { "\($0.coils) × \($0.ny) × \($0.nx)" } ?? "nothing") but the sampling \(acquisition.partitions) partitions × \(acquisition.lines) lines (all partitions of one shape)")
+        }
+        let kernels = Kernels(acquisition.lattice)
+        let hybrid = HybridVolume(partitions)
+        for (cell, offsets) in zip(kernels.cells, kernels.offsets) {
+            let box = calibrationPositions(acquisition, offsets: offsets)
+            let unknowns = offsets.count * hybrid.coils
+            guard box.count >= 1 else {
+                throw MRIError(.invalidArgument, "the calibration box (\(acquisition.calibrationPartitions.count) partitions × \(acquisition.calibrationLines.count) lines) is too small for the kernel of \(acquisition.lattice): it needs \(offsets.map(\.z).max()! - offsets.map(\.z).min()! + 1) × \(offsets.map(\.y).max()! - offsets.map(\.y).min()! + 1) fully sampled")
+            }
+            let missing = (0..<acquisition.partitions).flatMap { z in
+                (0..<acquisition.lines).compactMap { y in
+                    !acquisition.isAcquired(z: z, y: y) && acquisition.lattice.cellOffset(z: z, y: y) == cell ? (z, y) : nil
+                }
+            }
+            guard !missing.isEmpty else { continue }
+            let weights = fit(hybrid, positions: box, offsets: offsets, unknowns: unknowns)
+            hybrid.apply(weights, offsets: offsets, to: missing, unknowns: unknowns)
+        }
+        var out = hybrid.partitionsInKSpace()
+        for z in 0..<partitions.count {
+            for y in 0..<acquisition.lines where acquisition.isAcquired(z: z, y: y) {
+                for c in 0..<first.coils {
+                    let row = (c * first.ny + y) * first.nx
+                    out[z].data.replaceSubrange(row..<(row + first.nx), with: partitions[z].data[row..<(row + first.nx)])
+                }
+            }
+        }
+        return out
+    }
+
+    /// The positions of the calibration box whose sources all lie in it too.
+    func calibrationPositions(_ acquisition: VolumeAcquisition, offsets: [(z: Int, y: Int)]) -> [(Int, Int)] {
+        let boxZ = acquisition.calibrationPartitions, boxY = acquisition.calibrationLines
+        return boxZ.flatMap { z in
+            boxY.compactMap { y in offsets.allSatisfy { boxZ.contains(z + $0.z) && boxY.contains(y + $0.y) } ? (z, y) : nil }
+        }
+    }
+
+    /// Per readout position `x`, the weights: `weights[x·n·coils ..< (x+1)·n·coils]`, an
+    /// `n × coils` column-major matrix `V` (n = ``unknowns``) applied as `Vᴴ·sources`.
+    ///
+    /// With the sources of the calibration positions as the columns of `X` (n × positions)
+    /// and their targets as those of `Y`, the row-vector fit `min ‖Wᵀ X − Y‖² + λ‖W‖²` has
+    /// the normal equations `(X Xᴴ + λI) V = X Yᴴ` for `V = conj(W)`: both products are plain
+    /// BLAS calls on the gathered columns.
+    func fit(_ hybrid: HybridVolume, positions: [(Int, Int)], offsets: [(z: Int, y: Int)], unknowns n: Int) -> [Complex<Float>] {
+        let (nx, coils, p) = (hybrid.nx, hybrid.coils, positions.count)
+        var grams = [Complex<Float>](repeating: .zero, count: nx * n * n), crosses = [Complex<Float>](repeating: .zero, count: nx * n * coils)
+        grams.withUnsafeMutableBufferPointer { gAll in
+            crosses.withUnsafeMutableBufferPointer { cAll in
+                let (gs, cs) = (UnsafeSendable(gAll.baseAddress!), UnsafeSendable(cAll.baseAddress!))
+                Parallel.forEach(nx) { x in
+                    var sources = [Complex<Float>](repeating: .zero, count: n * p), targets = [Complex<Float>](repeating: .zero, count: coils * p)
+                    for (r, (z, y)) in positions.enumerated() {
+                        hybrid.gather(x: x, z: z, y: y, offsets: offsets, into: &sources, at: r * n)
+                        hybrid.copy(x: x, z: z, y: y, into: &targets, at: r * coils)
+                    }
+                    sources.withUnsafeBufferPointer { s in
+                        targets.withUnsafeBufferPointer { t in
+                            ComplexLinearAlgebra.gemm(.none, .conjugateTranspose, m: n, n: n, k: p, a: s.baseAddress!, lda: n,
+                                                      b: s.baseAddress!, ldb: n, c: gs.value + x * n * n, ldc: n)
+                            ComplexLinearAlgebra.gemm(.none, .conjugateTranspose, m: n, n: coils, k: p, a: s.baseAddress!, lda: n,
+                                                      b: t.baseAddress!, ldb: coils, c: cs.value + x * n * coils, ldc: n)
+                        }
+                    }
+                }
+            }
+        }
+        let window = min(readoutWindow, (nx - 1) / 2), lambda = Float(self.lambda)
+        var weights = [Complex<Float>](repeating: .zero, count: nx * n * coils)
+        weights.withUnsafeMutableBufferPointer { wAll in
+            let ws = UnsafeSendable(wAll.baseAddress!)
+            Parallel.forEach(nx) { x in
+                var g = [Complex<Float>](repeating: .zero, count: n * n)
+                let rhs = ws.value + x * n * coils
+                for w in -window...window {
+                    let xw = ((x + w) % nx + nx) % nx
+                    for i in 0..<(n * n) { g[i] = g[i] + grams[xw * n * n + i] }
+                    for i in 0..<(n * coils) { rhs[i] = rhs[i] + crosses[xw * n * coils + i] }
+                }
+                var trace: Float = 0
+                for i in 0..<n { trace += g[i * n + i].real }
+                let ridge = lambda * trace / Float(n) + Float.leastNormalMagnitude
+                for i in 0..<n { g[i * n + i] = g[i * n + i] + Complex(ridge, 0) }
+                g.withUnsafeMutableBufferPointer { gp in
+                    if ComplexLinearAlgebra.choleskyFactor(g: gp.baseAddress!, n: n, ldg: n) {
+                        ComplexLinearAlgebra.choleskySolve(factor: gp.baseAddress!, n: n, ldf: n, b: rhs, nrhs: coils, ldb: n)
+                    } else {
+                        rhs.update(repeating: .zero, count: n * coils)  // no signal at this x at all
+                    }
+                }
+            }
+        }
+        return weights
+    }
+}

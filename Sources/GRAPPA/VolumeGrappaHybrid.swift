@@ -1,0 +1,119 @@
+import Compute
+import MRICore
+import Numerics
+
+/// A 3-D k-space in hybrid space (x, kz, ky), laid out for ``VolumeGrappa``: readout
+/// position outermost, coils innermost (`((x·nz + z)·ny + y)·coils + c`), so that one
+/// (kz, ky) plane is contiguous and a sample's coils are one run.
+final class HybridVolume: @unchecked Sendable {
+    let coils: Int, partitions: Int, lines: Int, nx: Int
+    private(set) var data: [Complex<Float>]
+
+    /// `partitions` (k-space `[coils, ky, kx]` each) transformed along the readout.
+    init(_ kspace: [KSpace]) {
+        let first = kspace[0]
+        (coils, partitions, lines, nx) = (first.coils, kspace.count, first.ny, first.nx)
+        data = [Complex<Float>](repeating: .zero, count: nx * partitions * lines * coils)
+        let (nz, ny, nc, nx) = (partitions, lines, coils, nx)
+        data.withUnsafeMutableBufferPointer { out in
+            let o = UnsafeSendable(out.baseAddress!)
+            Parallel.forEach(nz) { z in
+                let hybrid = CenteredFFT.alongReadout(kspace[z], forward: false)
+                hybrid.data.withUnsafeBufferPointer { src in
+                    for c in 0..<nc {
+                        for y in 0..<ny {
+                            let row = (c * ny + y) * nx
+                            for x in 0..<nx { o.value[((x * nz + z) * ny + y) * nc + c] = src[row + x] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes the coils of the samples at `(z + Δz, y + Δy)` of plane `x`, offset by offset
+    /// (zero outside the volume), into `column[start...]`.
+    func gather(x: Int, z: Int, y: Int, offsets: [(z: Int, y: Int)], into column: inout [Complex<Float>], at start: Int) {
+        for (i, o) in offsets.enumerated() {
+            let (sz, sy) = (z + o.z, y + o.y)
+            let to = start + i * coils
+            guard sz >= 0 && sz < partitions && sy >= 0 && sy < lines else {
+                for c in 0..<coils { column[to + c] = .zero }
+                continue
+            }
+            let from = ((x * partitions + sz) * lines + sy) * coils
+            for c in 0..<coils { column[to + c] = data[from + c] }
+        }
+    }
+
+    /// Writes the coils of sample `(z, y)` of plane `x` into `column[start...]`.
+    func copy(x: Int, z: Int, y: Int, into column: inout [Complex<Float>], at start: Int) {
+        let from = ((x * partitions + z) * lines + y) * coils
+        for c in 0..<coils { column[start + c] = data[from + c] }
+    }
+
+    /// Fills the positions `missing` of every plane with `Vᴴ·sources` (``VolumeGrappa/fit``'s weights).
+    func apply(_ weights: [Complex<Float>], offsets: [(z: Int, y: Int)], to missing: [(Int, Int)], unknowns n: Int) {
+        let (nc, m) = (coils, missing.count)
+        let source = self
+        data.withUnsafeMutableBufferPointer { out in
+            let o = UnsafeSendable(out.baseAddress!)
+            Parallel.forEach(nx) { x in
+                var sources = [Complex<Float>](repeating: .zero, count: n * m), filled = [Complex<Float>](repeating: .zero, count: nc * m)
+                // Sources are lattice samples, never missing ones, so reading while writing other
+                // positions of the same plane is safe.
+                for (r, (z, y)) in missing.enumerated() { source.gatherUnchecked(o.value, x: x, z: z, y: y, offsets: offsets, into: &sources, at: r * n) }
+                weights.withUnsafeBufferPointer { w in
+                    sources.withUnsafeBufferPointer { s in
+                        filled.withUnsafeMutableBufferPointer { f in
+                            ComplexLinearAlgebra.gemm(.conjugateTranspose, .none, m: nc, n: m, k: n, a: w.baseAddress! + x * n * nc, lda: n,
+                                                      b: s.baseAddress!, ldb: n, c: f.baseAddress!, ldc: nc)
+                        }
+                    }
+                }
+                filled.withUnsafeBufferPointer { f in
+                    for (r, (z, y)) in missing.enumerated() {
+                        (o.value + ((x * source.partitions + z) * source.lines + y) * nc).update(from: f.baseAddress! + r * nc, count: nc)
+                    }
+                }
+            }
+        }
+    }
+
+    /// ``gather(x:z:y:offsets:into:at:)`` from the raw storage (during ``apply``).
+    private func gatherUnchecked(_ base: UnsafeMutablePointer<Complex<Float>>, x: Int, z: Int, y: Int, offsets: [(z: Int, y: Int)],
+                                 into column: inout [Complex<Float>], at start: Int) {
+        for (i, o) in offsets.enumerated() {
+            let (sz, sy) = (z + o.z, y + o.y)
+            let to = start + i * coils
+            guard sz >= 0 && sz < partitions && sy >= 0 && sy < lines else {
+                for c in 0..<coils { column[to + c] = .zero }
+                continue
+            }
+            let from = base + ((x * partitions + sz) * lines + sy) * coils
+            for c in 0..<coils { column[to + c] = from[c] }
+        }
+    }
+
+    /// Back to k-space partitions `[coils, ky, kx]`.
+    func partitionsInKSpace() -> [KSpace] {
+        let (nz, ny, nc, nx) = (partitions, lines, coils, nx)
+        return data.withUnsafeBufferPointer { src in
+            var out = [KSpace?](repeating: nil, count: nz)
+            out.withUnsafeMutableBufferPointer { parts in
+                let p = UnsafeSendable(parts.baseAddress!), s = UnsafeSendable(src.baseAddress!)
+                Parallel.forEach(nz) { z in
+                    var plane = KSpace(zerosCoils: nc, ny: ny, nx: nx)
+                    for c in 0..<nc {
+                        for y in 0..<ny {
+                            let row = (c * ny + y) * nx
+                            for x in 0..<nx { plane.data[row + x] = s.value[((x * nz + z) * ny + y) * nc + c] }
+                        }
+                    }
+                    (p.value + z).pointee = CenteredFFT.alongReadout(plane, forward: true)
+                }
+            }
+            return out.map { $0! }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import GRAPPA
+import MRICore
+
+/// GRAPPA across ky and kz of a 3-D acquisition (``GRAPPA/VolumeGrappa``): `k` is C-order
+/// `[partitions, coils, ny, nx]` interleaved complex64, `mask` `partitions × ny` bytes; JSON
+/// `options` may hold `lambda` (λ_rel); `info` receives the lattice, the calibration box and
+/// the seconds.
+@_cdecl("mg_grappa_volume")
+public func mg_grappa_volume(_ k: UnsafePointer<Float>?, _ partitions: Int32, _ coils: Int32, _ ny: Int32, _ nx: Int32,
+                             _ mask: UnsafePointer<UInt8>?, _ options: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<Float>?,
+                             _ info: UnsafeMutablePointer<CChar>?, _ infoCapacity: Int64,
+                             _ error: UnsafeMutablePointer<CChar>?, _ capacity: Int64) -> Int32 {
+    CBoundary.run(error, capacity) {
+        let o = try CBoundary.object(options)
+        var grappa = VolumeGrappa()
+        try SettingsFromJSON.refuseUnknown(o, known: ["lambda"], context: " for 3-D GRAPPA")
+        if let v = o["lambda"] {
+            guard let x = v as? Double, !(v is Bool), x.isFinite else { throw MRIError(.invalidArgument, "option lambda = \(v): expected a number") }
+            grappa.lambda = x
+        }
+        guard partitions >= 1 else { throw MRIError(.invalidArgument, "partitions must be at least 1, found \(partitions)") }
+        guard let k, let mask else { throw MRIError(.invalidArgument, "k-space or mask pointer is null") }
+        let perPartition = Int(coils) * Int(ny) * Int(nx)
+        let slab = try (0..<Int(partitions)).map { z in
+            try CBoundary.kspace(k + 2 * z * perPartition, coils: coils, ny: ny, nx: nx)
+        }
+        let acquisition = try VolumeAcquisition(acquired: (0..<Int(partitions * ny)).map { mask[$0] != 0 },
+                                                partitions: Int(partitions), lines: Int(ny))
+        let started = Date()
+        let filled = try grappa.reconstruct(slab, acquisition)
+        guard let out else { throw MRIError(.invalidArgument, "output pointer is null") }
+        for (z, partition) in filled.enumerated() { try CBoundary.store(partition, to: out + 2 * z * perPartition) }
+        let lattice = acquisition.lattice
+        let report: [String: Any] = [
+            "acceleration": [lattice.lineAcceleration, lattice.partitionAcceleration], "shift": lattice.shift,
+            "calibration_partitions": [acquisition.calibrationPartitions.lowerBound, acquisition.calibrationPartitions.upperBound],
+            "calibration_lines": [acquisition.calibrationLines.lowerBound, acquisition.calibrationLines.upperBound],
+            "lambda": grappa.lambda, "seconds": Date().timeIntervalSince(started),
+        ]
+        CBoundary.write(CBoundary.json(report), to: info, capacity: infoCapacity)
+    }
+}
