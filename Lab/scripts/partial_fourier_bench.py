@@ -47,7 +47,10 @@ def pf_mask(ny, r, fraction):
     return mask
 
 
-def scan_rows(d, name, noisy, truth, a):
+SUMMARY = {}  # (noise or scan, R, fraction) -> [(zeros, pocs)]
+
+
+def scan_rows(d, name, noisy, truth, a, group):
     reference = rss(truth)
     ny, nx = noisy.shape[1:]
     for r in a.rates:
@@ -64,7 +67,9 @@ def scan_rows(d, name, noisy, truth, a):
                                for n in (1, 2, 5, 10, 20, 40))
             else:
                 pocs = reconstruct(d, acquired, mask, "pocs")
-                row += f", pocs {nrmse(rss(pocs), reference):.4f}"
+                errors = (nrmse(rss(zeros), reference), nrmse(rss(pocs), reference))
+                SUMMARY.setdefault((group, r, fraction), []).append(errors)
+                row += f", pocs {errors[1]:.4f}"
             print(row, flush=True)
 
 
@@ -84,12 +89,21 @@ def main():
         if a.real:
             for name in REAL:
                 k = np.load(os.path.join(SHARED, name))
-                scan_rows(d, name, k, k, a)
+                scan_rows(d, name, k, k, a, name)
             return
         for z in a.slices.split(","):
             for noise in a.noises.split(","):
                 run("simulate", "--brain", z, "--noise", noise, "-o", f"{d}/noisy.npy", "--clean", f"{d}/clean.npy")
-                scan_rows(d, f"z={z} σ={noise}", np.load(f"{d}/noisy.npy"), np.load(f"{d}/clean.npy"), a)
+                scan_rows(d, f"z={z} σ={noise}", np.load(f"{d}/noisy.npy"), np.load(f"{d}/clean.npy"), a, f"σ={noise}")
+    print_summary()
+
+
+def print_summary():
+    """Mean errors and POCS ÷ zero filling (mean, range) per noise level, R and fraction."""
+    for (group, r, fraction), pairs in sorted(SUMMARY.items()):
+        ratios = [p / z for z, p in pairs]
+        print(f"{group} R={r} {fraction:.3f}: zeros {np.mean([z for z, _ in pairs]):.4f}, pocs {np.mean([p for _, p in pairs]):.4f}, "
+              f"pocs/zeros {np.mean(ratios):.3f} ({min(ratios):.3f}-{max(ratios):.3f}) over {len(pairs)} scans")
 
 
 if __name__ == "__main__":

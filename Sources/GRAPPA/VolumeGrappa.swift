@@ -9,25 +9,48 @@ import Numerics
 /// the calibration box.
 ///
 /// * Kernel: for each position in the lattice's cell (``MRICore/VolumeLattice/cellOffset(z:y:)``)
-///   the sources are the lattice samples within `Rz` partitions and `Ry` lines of it (at
-///   least one each way), e.g. 4–6 of them at 2 × 2.
+///   the sources are the lattice samples within ``reach`` periods of it (`reach·Rz`
+///   partitions, `reach·Ry` lines), all coils: 20 of them at 2 × 2, 6 at 4 × 1.
 /// * Fit: in hybrid space the weights depend on `x` (a k-space kernel's readout extent
 ///   becomes a smooth function of `x`), so each `x` has its own, fitted on the calibration
 ///   box at the readout positions within ``readoutWindow`` of it (cyclically: the image is
 ///   periodic), ridge-regularised with `λ = λ_rel · trace(XXᴴ)/unknowns`.
 /// * The acquired samples are returned as acquired.
 public struct VolumeGrappa: Sendable {
-    /// λ_rel of every fit.
-    public var lambda = 1e-3
+    /// λ_rel of every fit. Chosen on a simulated development head (32 coils, 2 × 2 and 4 × 1,
+    /// three noise levels; `Lab/scripts/grappa3d_bench.py --lambdas`, Lab/NOTEBOOK.md).
+    public var lambda = 3e-3
     /// Half the readout positions each fit pools (`x ± readoutWindow`).
     public var readoutWindow = 4
+    /// How far the sources reach, in lattice periods: the lattice samples within
+    /// `reach·Rz` partitions and `reach·Ry` lines of the target. nil: 2 for a lattice
+    /// accelerated along both axes (4–6 sources at 2 × 2 are too few: 20 measured better)
+    /// where the calibration box gives every kernel at least ``calibrationRowsPerUnknown``
+    /// rows per unknown, else 1 (at 4 × 1 its 6 sources measured better than 20).
+    public var reach: Int?
+
+    /// The fewest calibration rows per unknown the automatic reach 2 needs.
+    public static let calibrationRowsPerUnknown = 3
 
     public init() {}
+
+    /// The reach for `acquisition` of `coils` coils.
+    public func reach(for acquisition: VolumeAcquisition, coils: Int) -> Int {
+        if let reach { return reach }
+        let lattice = acquisition.lattice
+        guard lattice.lineAcceleration >= 2 && lattice.partitionAcceleration >= 2 else { return 1 }
+        let far = Kernels(lattice, reach: 2)
+        let rows = far.offsets.map { calibrationPositions(acquisition, offsets: $0).count * (2 * readoutWindow + 1) }
+        let enough = zip(rows, far.offsets).allSatisfy { $0 >= Self.calibrationRowsPerUnknown * $1.count * coils }
+        return enough ? 2 : 1
+    }
+
 
     /// Checks the settings.
     public func validate() throws {
         guard lambda.isFinite && lambda >= 0 else { throw MRIError(.invalidArgument, "λ_rel must be a non-negative number, found \(lambda)", setting: .lambda) }
         guard readoutWindow >= 0 else { throw MRIError(.invalidArgument, "the readout window must be at least 0, found \(readoutWindow)") }
+        if let reach, !(1...4).contains(reach) { throw MRIError(.invalidArgument, "the kernel's reach must be 1…4 lattice periods, found \(reach)") }
     }
 
     /// The sources of each kind of missing sample: `kernels[i]` fills the positions of cell
@@ -36,9 +59,9 @@ public struct VolumeGrappa: Sendable {
         var cells: [(z: Int, y: Int)] = []
         var offsets: [[(z: Int, y: Int)]] = []
 
-        init(_ lattice: VolumeLattice) {
+        init(_ lattice: VolumeLattice, reach: Int) {
             let rz = lattice.partitionAcceleration, ry = lattice.lineAcceleration
-            let reachZ = max(rz, 1), reachY = max(ry, 1)
+            let reachZ = reach * rz, reachY = reach * ry
             for dz in 0..<rz {
                 for dy in 0..<ry where (dz, dy) != (0, 0) {
                     // A position of this cell offset: the lattice sample of the cell is at (p, l).
@@ -62,7 +85,7 @@ public struct VolumeGrappa: Sendable {
               partitions.allSatisfy({ $0.coils == first.coils && $0.ny == acquisition.lines && $0.nx == first.nx }) else {
             throw MRIError(.invalidArgument, "the k-space has \(partitions.count) partitions of \(partitions.first.map { "\($0.coils) × \($0.ny) × \($0.nx)" } ?? "nothing") but the sampling \(acquisition.partitions) partitions × \(acquisition.lines) lines (all partitions of one shape)")
         }
-        let kernels = Kernels(acquisition.lattice)
+        let kernels = Kernels(acquisition.lattice, reach: reach(for: acquisition, coils: first.coils))
         let hybrid = HybridVolume(partitions)
         for (cell, offsets) in zip(kernels.cells, kernels.offsets) {
             let box = calibrationPositions(acquisition, offsets: offsets)
@@ -80,14 +103,7 @@ public struct VolumeGrappa: Sendable {
             hybrid.apply(weights, offsets: offsets, to: missing, unknowns: unknowns)
         }
         var out = hybrid.partitionsInKSpace()
-        for z in 0..<partitions.count {
-            for y in 0..<acquisition.lines where acquisition.isAcquired(z: z, y: y) {
-                for c in 0..<first.coils {
-                    let row = (c * first.ny + y) * first.nx
-                    out[z].data.replaceSubrange(row..<(row + first.nx), with: partitions[z].data[row..<(row + first.nx)])
-                }
-            }
-        }
+        acquisition.restoreAcquired(of: partitions, into: &out)
         return out
     }
 

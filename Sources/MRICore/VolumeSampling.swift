@@ -117,6 +117,19 @@ public struct VolumeAcquisition: Sendable, Equatable {
     /// Whether line `y` of partition `z` was measured.
     public func isAcquired(z: Int, y: Int) -> Bool { acquired[z * lines + y] }
 
+    /// Copies the acquired lines of `measured` into `filled` (partitions of one shape).
+    public func restoreAcquired(of measured: [KSpace], into filled: inout [KSpace]) {
+        for z in 0..<partitions {
+            let (coils, ny, nx) = (measured[z].coils, measured[z].ny, measured[z].nx)
+            for y in 0..<lines where isAcquired(z: z, y: y) {
+                for c in 0..<coils {
+                    let row = (c * ny + y) * nx
+                    filled[z].data.replaceSubrange(row..<(row + nx), with: measured[z].data[row..<(row + nx)])
+                }
+            }
+        }
+    }
+
     /// The fully sampled box around the centre of largest area (ties: the first found).
     static func largestBox(_ at: (Int, Int) -> Bool, partitions: Int, lines: Int) -> (Range<Int>, Range<Int>) {
         let cz = partitions / 2, cy = lines / 2

@@ -115,13 +115,13 @@ enum SettingsFromJSON {
         return .some(n)
     }
 
-    private static func integer(_ o: [String: Any], _ key: String) throws -> Int? {
+    static func integer(_ o: [String: Any], _ key: String) throws -> Int? {
         guard let v = o[key] else { return nil }
         guard !isBoolean(v), let n = v as? Int else { throw bad(key, v, "an integer") }
         return n
     }
 
-    private static func number(_ o: [String: Any], _ key: String) throws -> Double? {
+    static func number(_ o: [String: Any], _ key: String) throws -> Double? {
         guard let v = o[key] else { return nil }
         guard !isBoolean(v), let x = v as? Double, x.isFinite else { throw bad(key, v, "a finite number") }
         return x

@@ -4,7 +4,7 @@ import MRICore
 
 /// GRAPPA across ky and kz of a 3-D acquisition (``GRAPPA/VolumeGrappa``): `k` is C-order
 /// `[partitions, coils, ny, nx]` interleaved complex64, `mask` `partitions × ny` bytes; JSON
-/// `options` may hold `lambda` (λ_rel); `info` receives the lattice, the calibration box and
+/// `options` may hold `lambda` (λ_rel), `readout_window`, `reach`; `info` receives the lattice, the calibration box and
 /// the seconds.
 @_cdecl("mg_grappa_volume")
 public func mg_grappa_volume(_ k: UnsafePointer<Float>?, _ partitions: Int32, _ coils: Int32, _ ny: Int32, _ nx: Int32,
@@ -14,11 +14,10 @@ public func mg_grappa_volume(_ k: UnsafePointer<Float>?, _ partitions: Int32, _ 
     CBoundary.run(error, capacity) {
         let o = try CBoundary.object(options)
         var grappa = VolumeGrappa()
-        try SettingsFromJSON.refuseUnknown(o, known: ["lambda"], context: " for 3-D GRAPPA")
-        if let v = o["lambda"] {
-            guard let x = v as? Double, !(v is Bool), x.isFinite else { throw MRIError(.invalidArgument, "option lambda = \(v): expected a number") }
-            grappa.lambda = x
-        }
+        try SettingsFromJSON.refuseUnknown(o, known: ["lambda", "readout_window", "reach"], context: " for 3-D GRAPPA")
+        if let x = try SettingsFromJSON.number(o, "lambda") { grappa.lambda = x }
+        if let n = try SettingsFromJSON.integer(o, "reach") { grappa.reach = n }
+        if let n = try SettingsFromJSON.integer(o, "readout_window") { grappa.readoutWindow = n }
         guard partitions >= 1 else { throw MRIError(.invalidArgument, "partitions must be at least 1, found \(partitions)") }
         guard let k, let mask else { throw MRIError(.invalidArgument, "k-space or mask pointer is null") }
         let perPartition = Int(coils) * Int(ny) * Int(nx)
@@ -36,7 +35,7 @@ public func mg_grappa_volume(_ k: UnsafePointer<Float>?, _ partitions: Int32, _ 
             "acceleration": [lattice.lineAcceleration, lattice.partitionAcceleration], "shift": lattice.shift,
             "calibration_partitions": [acquisition.calibrationPartitions.lowerBound, acquisition.calibrationPartitions.upperBound],
             "calibration_lines": [acquisition.calibrationLines.lowerBound, acquisition.calibrationLines.upperBound],
-            "lambda": grappa.lambda, "seconds": Date().timeIntervalSince(started),
+            "lambda": grappa.lambda, "reach": grappa.reach(for: acquisition, coils: Int(coils)), "seconds": Date().timeIntervalSince(started),
         ]
         CBoundary.write(CBoundary.json(report), to: info, capacity: infoCapacity)
     }

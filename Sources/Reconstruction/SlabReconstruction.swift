@@ -1,10 +1,12 @@
 import MRICore
 import MRIIO
 
-/// The slabs of a 3-D acquisition accelerated along ky (``MRIIO/KSpaceVolumeReader/partitions``):
-/// each slab's partitions are transformed along kz into z planes, each plane is a 2-D problem
-/// for any method, and the reconstructed planes go back to partitions (a k-space output) or
-/// stay planes (an image output, which places them by the geometry's z planes). A slab is
+/// The slabs of a 3-D acquisition (``MRIIO/KSpaceVolumeReader/partitions``). Accelerated along
+/// ky alone, each slab's partitions are transformed along kz into z planes, each plane is a
+/// 2-D problem for any method, and the reconstructed planes go back to partitions (a k-space
+/// output) or stay planes (an image output, which places them by the geometry's z planes).
+/// Accelerated along kz too (the file's partitions sampled differently), the slab is one
+/// problem in (kz, ky) (``MRICore/VolumeAcquisition``), for a method that solves it. A slab is
 /// held whole, twice, while it is reconstructed.
 struct SlabReconstruction {
     let reader: any KSpaceVolumeReader
@@ -15,16 +17,27 @@ struct SlabReconstruction {
     let input: String
 
     /// Runs `reconstructPlane(index, k)` on every z plane (index: the plane's slice number in
-    /// the volume) and writes the results.
-    func run(_ reconstructPlane: (Int, consuming KSpace) throws -> KSpace) throws {
+    /// the volume), or `reconstructVolume` on a slab accelerated along kz too (nil: refused,
+    /// with `refusal` saying why), and writes the results.
+    func run(_ reconstructPlane: (Int, consuming KSpace) throws -> KSpace,
+             volume reconstructVolume: (([KSpace], VolumeAcquisition) throws -> [KSpace])?, refusal: String) throws {
         let planes = reader.partitions
         for slab in 0..<(reader.slices / planes) {
             let indices = (slab * planes)..<((slab + 1) * planes)
-            // Acceleration along ky only: every partition has the same lines.
             if case .recordedInFile = sampling {
-                let lines = try indices.map { try reader.acquiredLines(slice: $0) }
-                guard lines.allSatisfy({ $0 == lines[0] }) else {
-                    throw MRIError(.format, "\(input): the partitions of slab \(slab) are sampled differently (acceleration along kz): only acceleration along ky is supported in 3-D")
+                let lines = try indices.map { try reader.acquiredLines(slice: $0)?.acquired ?? [] }
+                if !lines.allSatisfy({ $0 == lines[0] }) {
+                    guard let reconstructVolume else {
+                        throw MRIError(.invalidArgument, "\(input): the partitions of slab \(slab) are sampled differently (acceleration along kz): \(refusal)")
+                    }
+                    let acquisition: VolumeAcquisition
+                    do {
+                        acquisition = try VolumeAcquisition(acquired: Array(lines.joined()), partitions: planes, lines: reader.sliceShape.ny)
+                    } catch let error as MRIError { throw MRIError(error.kind, "\(input), slab \(slab): \(error.message)") }
+                    let filled = try reconstructVolume(try indices.map { try reader.readSlice($0) }, acquisition)
+                    let out = writesImages ? CenteredFFT.alongPartitions(filled, forward: false) : filled
+                    for (index, k) in zip(indices, out) { try writer.write(k, slice: index) }
+                    continue
                 }
             }
             let z = CenteredFFT.alongPartitions(try indices.map { try reader.readSlice($0) }, forward: false)

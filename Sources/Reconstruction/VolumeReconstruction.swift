@@ -63,6 +63,15 @@ public struct VolumeReconstruction {
         public var imageNote: String?
     }
 
+    /// GRAPPA across ky and kz (``GRAPPA/VolumeGrappa``) for a slab accelerated along both,
+    /// where the settings allow it (nil: they ask for what it does not do).
+    static func acrossKyAndKz(_ settings: ReconstructionSettings, gFactor: String?, png: String?) -> VolumeGrappa? {
+        guard settings.method == .grappa, settings.kernel == nil, settings.virtualCoils == nil, gFactor == nil, png == nil else { return nil }
+        var grappa = VolumeGrappa()
+        if case let .relative(value)? = settings.lambda { grappa.lambda = value }
+        return grappa
+    }
+
     /// `combination` as an image output applies it: RSS of the coils as reconstructed (the
     /// output k-space's own RSS); adaptive and SENSE-1, matched filters, on whitened coils
     /// where the input has noise data.
@@ -210,7 +219,18 @@ public struct VolumeReconstruction {
                                setting: .slice)
             }
             try SlabReconstruction(reader: reader, writer: writer, writesImages: NiftiFile.isNifti(output), sampling: sampling, input: input)
-                .run(process)
+                .run(process, volume: Self.acrossKyAndKz(settings, gFactor: gFactorOutput, png: imageOutput).map { grappa in
+                    { partitions, acquisition in
+                        // On the coils as prewhitened; the acquired samples back as acquired.
+                        let started = Stopwatch()
+                        defer { times.apply += started.seconds }
+                        var filled = try grappa.reconstruct(try partitions.map { try whitening?.whitened($0) ?? $0 }, acquisition)
+                            .map { try whitening?.unwhitened($0) ?? $0 }
+                        acquisition.restoreAcquired(of: partitions, into: &filled)
+                        return filled
+                    }
+                },
+                     refusal: "only GRAPPA (without a kernel file, coil compression, --gfactor or --png) reconstructs it, with a kernel across ky and kz")
         } else {
             var pipeline = SlicePipeline(reader: reader, writer: writer, indices: selected)
             try pipeline.run { (index: Int, k: consuming KSpace) in try process(index, k) }

@@ -7,7 +7,7 @@ k-space [partitions (kz), coils, ky, kx]. Sampling: partition z is sampled if (z
 and in it line y if (y - oy - shift * ((z - oz) // Rz)) % Ry == 0; plus a fully sampled box.
 In hybrid space (centred orthonormal inverse FFT along kx) each missing sample (z, y) at
 readout position x is predicted from the lattice samples (z + dz, y + dy) with |dz| <= Rz,
-|dy| <= Ry (all coils; zero outside the volume): the weights of readout position x are the
+|dy| <= Ry, times `reach` (all coils; zero outside the volume): the weights of readout position x are the
 ridge solution (A^H A + lam * trace(A^H A) / n * I) W = A^H B over the calibration box's
 positions whose sources lie in the box, at readout positions x - window ... x + window
 (cyclic). The acquired samples are kept.
@@ -53,7 +53,7 @@ def hybrid(k, inverse=True):
     return np.fft.fftshift(f(np.fft.ifftshift(k, axes=-1), axis=-1, norm="ortho"), axes=-1)
 
 
-def grappa3d(k, mask, ry, rz, shift, origin, box, lam=1e-3, window=4):
+def grappa3d(k, mask, ry, rz, shift, origin, box, lam=3e-3, window=4, reach=1):
     """`box` = (z0, z1, y0, y1): the fully sampled calibration box."""
     oz, oy = origin
     nz, nc, ny, nx = k.shape
@@ -65,7 +65,7 @@ def grappa3d(k, mask, ry, rz, shift, origin, box, lam=1e-3, window=4):
             if (cz, cy) == (0, 0):
                 continue
             tz, ty = oz + cz, oy + shift * 0 + cy
-            offsets = [(dz, dy) for dz in range(-max(rz, 1), max(rz, 1) + 1) for dy in range(-max(ry, 1), max(ry, 1) + 1)
+            offsets = [(dz, dy) for dz in range(-reach * rz, reach * rz + 1) for dy in range(-reach * ry, reach * ry + 1)
                        if on_lattice(tz + dz, ty + dy, ry, rz, shift, oz, oy)]
             calib = [(z, y) for z in range(z0, z1) for y in range(y0, y1)
                      if all(z0 <= z + dz < z1 and y0 <= y + dy < y1 for dz, dy in offsets)]
@@ -92,7 +92,7 @@ def grappa3d(k, mask, ry, rz, shift, origin, box, lam=1e-3, window=4):
             gram = np.einsum("pix,pjx->xij", a.conj(), a)
             cross = np.einsum("pix,pcx->xic", a.conj(), b)
             for x in range(nx):
-                near = [(x + w) % nx for w in range(-window, window + 1)]
+                near = [(x + w) % nx for w in range(-window, window + 1)] if 2 * window + 1 < nx else range(nx)
                 g, r = gram[near].sum(0), cross[near].sum(0)
                 g = g + lam * np.trace(g).real / n * np.eye(n)
                 w = np.linalg.solve(g, r)

@@ -6,7 +6,12 @@ optional noise-adjust scans of a known coil covariance, optional extra slices.
     python3 make_twix.py IN.dat OUT.dat [--accel R --acs N] [--noise N --noise-out COV.npy]
                          [--slices S] [--reflect-odd] [--averages A] [--protocol-lines [--line-offset K]] [--seed 1]
                          [--quaternion W X Y Z] [--position SAG COR TRA] [--slice-step MM] [--slice-order 2,0,1]
-                         [--echo-asymmetry K] [--repetitions N [--reference-once]] [--partitions P]
+                         [--echo-asymmetry K] [--repetitions N [--reference-once]] [--partitions P
+                         [--partition-accel RZ --partition-acs NZ [--caipi-shift S]]]
+
+--partition-accel: acceleration along kz too, the metagrappa.grappa3d contract's lattice: partition
+p is sampled if (p - P/2) % RZ == 0, and in it line y if (y - ny/2 - S * floor((p - P/2) / RZ)) % R == 0;
+plus the box of the centred N lines x NZ partitions (PATREFSCAN).
 
 --quaternion/--position set every scan header's slice rotation and centre; slice s (its
 counter) then lies at position + step·order[s]·normal, normal the rotation's third column.
@@ -27,9 +32,10 @@ def flag(mdb, name):
     mdb.set_flag(name, True)
 
 
-def with_phase_lines(hdr_str, lines):
-    """The measurement header with sKSpace.lPhaseEncodingLines set to `lines` in every
-    ASCCONV copy (the shared files are Pulseq scans whose host protocol says otherwise)."""
+def with_phase_lines(hdr_str, lines, partitions=None):
+    """The measurement header with sKSpace.lPhaseEncodingLines set to `lines` (and
+    sKSpace.lPartitions to `partitions`, if given) in every ASCCONV copy (the shared files
+    are Pulseq scans whose host protocol says otherwise)."""
     raw = hdr_str.tobytes()
     length, count = np.frombuffer(raw[:8], dtype="<u4")
     pos, parts = 8, []
@@ -39,6 +45,8 @@ def with_phase_lines(hdr_str, lines):
         size = int(np.frombuffer(raw[end + 1:end + 5], dtype="<u4")[0])
         text = raw[end + 5:end + 5 + size]
         text = re.sub(rb"(sKSpace\.lPhaseEncodingLines\s*=\s*)\d+", rb"\g<1>%d" % lines, text)
+        if partitions is not None:
+            text = re.sub(rb"(sKSpace\.lPartitions\s*=\s*)\d+", rb"\g<1>%d" % partitions, text)
         parts.append(name + b"\0" + np.uint32(len(text)).tobytes() + text)
         pos = end + 5 + size
     body = b"".join(parts) + raw[pos:length]
@@ -78,6 +86,9 @@ def main():
     p.add_argument("--position", type=float, nargs=3, help="centre (Sag, Cor, Tra mm) of the slice at order 0")
     p.add_argument("--slice-step", type=float, default=0, help="distance between neighbouring slice positions (mm)")
     p.add_argument("--slice-order", help="comma-separated position index of each slice counter (default 0, 1, ...)")
+    p.add_argument("--partition-accel", type=int, default=1, help="acceleration along kz (with --partitions)")
+    p.add_argument("--partition-acs", type=int, default=0, help="fully sampled partitions of the reference box")
+    p.add_argument("--caipi-shift", type=int, default=0, help="lines the ky lattice moves by per sampled partition")
     a = p.parse_args()
     order = [int(v) for v in a.slice_order.split(",")] if a.slice_order else list(range(a.slices))
     # A 3-D slab: the same plane under a smooth, complex profile along z; partition p holds
@@ -117,7 +128,8 @@ def main():
             y = m.cLin
             on_lattice = (y - ny // 2) % a.accel == 0
             in_acs = first <= y < first + a.acs and not (a.reference_once and rep)
-            if not on_lattice and not in_acs:
+            both_axes = a.partition_accel > 1 or a.caipi_shift
+            if not on_lattice and not in_acs and not both_axes:
                 continue
             m = m.convert_to_local()
             m.data = noisy(m.data)
@@ -153,10 +165,22 @@ def main():
                     copy_.mdh.Counter.Ave = average
                     copy_.data = (m.data * (1 + 0.5 * average)).astype(np.complex64)
                 for par, weight in enumerate(kz_weights):
+                    step = (par - a.partitions // 2) // a.partition_accel
+                    par_lattice = (par - a.partitions // 2) % a.partition_accel == 0 and (y - ny // 2 - a.caipi_shift * step) % a.accel == 0
+                    par_box = in_acs and a.partitions // 2 - a.partition_acs // 2 <= par < a.partitions // 2 - a.partition_acs // 2 + a.partition_acs
+                    if both_axes and not par_lattice and not par_box:
+                        continue
                     part = copy.deepcopy(copy_) if a.partitions > 1 else copy_
                     if a.partitions > 1:
                         part.mdh.Counter.Par = par
                         part.data = (copy_.data * weight).astype(np.complex64)
+                    if both_axes:
+                        for name in ("PATREFSCAN", "PATREFANDIMASCAN"):
+                            part.set_flag(name, False)
+                        if par_box:
+                            flag(part, "PATREFSCAN")
+                            if par_lattice:
+                                flag(part, "PATREFANDIMASCAN")
                     out.append(part)
     for m in scan["mdb"]:
         if m.is_flag_set("ACQEND"):
@@ -164,7 +188,7 @@ def main():
     new = copy.copy(scan)
     new["mdb"] = out
     if a.protocol_lines:
-        new["hdr_str"] = with_phase_lines(scan["hdr_str"], ny)
+        new["hdr_str"] = with_phase_lines(scan["hdr_str"], ny, a.partitions if a.partitions > 1 else None)
     twixtools.write_twix([new], a.output, version_is_ve=True)
 
 

@@ -261,7 +261,7 @@ for _f in (grappa, raki, meta, cs):
     _f.__doc__ += "\n    " + _COMMON + "\n"
 
 
-def grappa3d(kspace, mask, lamda=None, return_info=False):
+def grappa3d(kspace, mask, lamda=None, return_info=False, readout_window=None, reach=None):
     """GRAPPA across ky and kz of a 3-D acquisition accelerated along both (e.g. 2 x 2, with or
     without a CAIPIRINHA shift), calibrated on its fully sampled (kz, ky) box: in hybrid space
     (after an inverse FFT along the readout) each missing sample is a combination of the
@@ -270,8 +270,12 @@ def grappa3d(kspace, mask, lamda=None, return_info=False):
 
     kspace: [partitions (kz), coils, ky, kx], complex64 or complex128. mask: [partitions, ky]
     (bool or integers, non-zero = acquired): a lattice plus one fully sampled box around the
-    centre. lamda: relative Tikhonov weight (default 1e-3). return_info: also return a dict
-    (lattice, calibration box, seconds). The acquired samples are returned as given.
+    centre. lamda: relative Tikhonov weight (default 3e-3). readout_window: each readout
+    position's weights are fitted on the positions within this many of it (default 4).
+    reach: the sources are the lattice samples within reach x Rz partitions and reach x Ry
+    lines (default: 2 when both axes are accelerated and the calibration box gives every kernel
+    at least 3 rows per unknown, else 1). return_info: also return a dict (lattice, calibration box, seconds).
+    The acquired samples are returned as given.
     """
     k = np.asarray(kspace)
     if k.ndim != 4 or not np.iscomplexobj(k):
@@ -282,6 +286,9 @@ def grappa3d(kspace, mask, lamda=None, return_info=False):
     if m.dtype != bool and not np.issubdtype(m.dtype, np.integer):
         raise ValueError(f"mask must be bool or integer, found {m.dtype}")
     options = {} if lamda is None else {"lambda": _finite("lamda", lamda, "a number")}
+    for key, value in (("readout_window", readout_window), ("reach", reach)):
+        if value is not None:
+            options[key] = _integer(key, value)
     out, info = _native.grappa_volume(np.ascontiguousarray(k, dtype=np.complex64), np.ascontiguousarray(m != 0, dtype=np.uint8), options)
     if k.dtype == np.complex128:
         out = out.astype(np.complex128)
