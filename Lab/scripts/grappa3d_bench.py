@@ -16,7 +16,7 @@ coil-image magnitude. Scores: NRMSE of the 3-D RSS image against the noise-free 
 --lambdas, --reaches, --windows: the 3-D kernel's error over λ_rel, the sources' reach and the
 readout window (choosing the defaults on the development volume).
 
-Usage: python3 Lab/scripts/grappa3d_bench.py [--first 0] [--noises 0.002,0.005,0.0125] [--lambdas 1e-4,...] [--reaches 1,2] [--windows 2,4,8]
+Usage: python3 Lab/scripts/grappa3d_bench.py [--first 0] [--noises 0.0005,0.001,0.002] [--lambdas 1e-4,...] [--reaches 1,2] [--windows 2,4,8]
 (after `python3 -m pip install ./python`; FIRST = 71 reaches into the reserved slices: report only.)
 """
 import argparse
@@ -66,7 +66,7 @@ def per_plane_grappa(acquired, lines_mask):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--first", type=int, default=0)
-    p.add_argument("--noises", default="0.002,0.005,0.0125")
+    p.add_argument("--noises", default="0.0005,0.001,0.002")
     p.add_argument("--lambdas", default="")
     p.add_argument("--reaches", default="")
     p.add_argument("--windows", default="")

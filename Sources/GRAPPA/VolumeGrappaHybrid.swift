@@ -34,16 +34,7 @@ final class HybridVolume: @unchecked Sendable {
     /// Writes the coils of the samples at `(z + Δz, y + Δy)` of plane `x`, offset by offset
     /// (zero outside the volume), into `column[start...]`.
     func gather(x: Int, z: Int, y: Int, offsets: [(z: Int, y: Int)], into column: inout [Complex<Float>], at start: Int) {
-        for (i, o) in offsets.enumerated() {
-            let (sz, sy) = (z + o.z, y + o.y)
-            let to = start + i * coils
-            guard sz >= 0 && sz < partitions && sy >= 0 && sy < lines else {
-                for c in 0..<coils { column[to + c] = .zero }
-                continue
-            }
-            let from = ((x * partitions + sz) * lines + sy) * coils
-            for c in 0..<coils { column[to + c] = data[from + c] }
-        }
+        data.withUnsafeBufferPointer { gather(from: $0.baseAddress!, x: x, z: z, y: y, offsets: offsets, into: &column, at: start) }
     }
 
     /// Writes the coils of sample `(z, y)` of plane `x` into `column[start...]`.
@@ -62,7 +53,7 @@ final class HybridVolume: @unchecked Sendable {
                 var sources = [Complex<Float>](repeating: .zero, count: n * m), filled = [Complex<Float>](repeating: .zero, count: nc * m)
                 // Sources are lattice samples, never missing ones, so reading while writing other
                 // positions of the same plane is safe.
-                for (r, (z, y)) in missing.enumerated() { source.gatherUnchecked(o.value, x: x, z: z, y: y, offsets: offsets, into: &sources, at: r * n) }
+                for (r, (z, y)) in missing.enumerated() { source.gather(from: o.value, x: x, z: z, y: y, offsets: offsets, into: &sources, at: r * n) }
                 weights.withUnsafeBufferPointer { w in
                     sources.withUnsafeBufferPointer { s in
                         filled.withUnsafeMutableBufferPointer { f in
@@ -80,9 +71,9 @@ final class HybridVolume: @unchecked Sendable {
         }
     }
 
-    /// ``gather(x:z:y:offsets:into:at:)`` from the raw storage (during ``apply``).
-    private func gatherUnchecked(_ base: UnsafeMutablePointer<Complex<Float>>, x: Int, z: Int, y: Int, offsets: [(z: Int, y: Int)],
-                                 into column: inout [Complex<Float>], at start: Int) {
+    /// ``gather(x:z:y:offsets:into:at:)`` from the storage at `base` (``apply`` writes it meanwhile).
+    private func gather(from base: UnsafePointer<Complex<Float>>, x: Int, z: Int, y: Int, offsets: [(z: Int, y: Int)],
+                        into column: inout [Complex<Float>], at start: Int) {
         for (i, o) in offsets.enumerated() {
             let (sz, sy) = (z + o.z, y + o.y)
             let to = start + i * coils

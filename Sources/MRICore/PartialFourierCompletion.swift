@@ -14,7 +14,7 @@ public enum PartialFourierCompletion: String, CaseIterable, Sendable {
     case pocs
 
     /// The projections POCS makes (``KSpace/completedByPOCS(lines:readout:iterations:)``).
-    /// On the simulated development slices the error has settled within 0.5 % of its limit
+    /// On the simulated development slices the error has settled within 0.6 % of its limit
     /// after this many; at mid and low SNR the first one or two projections are slightly
     /// better than the limit, at high SNR worse (`Lab/scripts/partial_fourier_bench.py
     /// --iterations`, BENCHMARKS "Images and partial Fourier").

@@ -13,7 +13,7 @@ public enum FileDescription {
             out.append("format \(reader.format.rawValue), \(reader.slices) slice\(reader.slices == 1 ? "" : "s")")
             out += reader.properties.map { "\($0.0): \($0.1)" }
             out += describe(try reader.readSlice(0))
-            if let lines = try reader.acquiredLines(slice: 0) { out.append("slice 0 acquisitions: \(lines.summary)") }
+            out += try sampling(of: reader)
             if let noise = try reader.noiseScans() {
                 out.append("noise: \(noise.ny) readouts × \(noise.nx) samples of \(noise.coils) coils (used to prewhiten)")
             }
@@ -29,6 +29,20 @@ public enum FileDescription {
             out.append("mask   \(mask.acquiredCount)/\(mask.ny) lines acquired; \(mask.summary)")
         }
         return out
+    }
+
+    /// The sampling of slice 0, or of the first slab of a 3-D file whose partitions are sampled
+    /// differently (acceleration along kz).
+    static func sampling(of reader: any KSpaceVolumeReader) throws -> [String] {
+        guard let first = try reader.acquiredLines(slice: 0) else { return [] }
+        let slab = try (0..<reader.partitions).map { try reader.acquiredLines(slice: $0)?.acquired ?? [] }
+        guard reader.partitions > 1, !slab.allSatisfy({ $0 == first.acquired }) else { return ["slice 0 acquisitions: \(first.summary)"] }
+        do {
+            let v = try VolumeAcquisition(acquired: Array(slab.joined()), partitions: reader.partitions, lines: first.ny)
+            return ["slab 0 acquisitions (ky and kz): lattice \(v.lattice), calibration box of \(v.calibrationPartitions.count) partitions [\(v.calibrationPartitions.lowerBound), \(v.calibrationPartitions.upperBound)) × \(v.calibrationLines.count) lines [\(v.calibrationLines.lowerBound), \(v.calibrationLines.upperBound)); \(slab.joined().filter { $0 }.count) of \(slab.count * first.ny) lines acquired"]
+        } catch let error as MRIError {
+            return ["slab 0 acquisitions (ky and kz): not reconstructable: \(error.message)"]
+        }
     }
 
     private static func describe(_ k: KSpace) -> [String] {

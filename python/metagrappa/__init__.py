@@ -18,8 +18,10 @@ import warnings
 import numpy as np
 
 from . import _native
+from ._options import _array, _common_options, _finite, _integer, _kernel_options, _mask, _prepare  # noqa: F401
+from .volume import grappa3d
 
-__all__ = ["uniform_mask", "grappa", "raki", "meta", "cs", "calibrate", "GrappaKernel", "gfactor", "rss", "combine", "read", "write",
+__all__ = ["uniform_mask", "grappa", "raki", "meta", "cs", "grappa3d", "calibrate", "GrappaKernel", "gfactor", "rss", "combine", "read", "write",
            "settings", "set_threads", "threads", "__version__"]
 __version__ = _native.version()
 
@@ -51,85 +53,6 @@ def uniform_mask(ny, accel, acs=32):
     return _native.uniform_mask(int(ny), int(accel), int(acs))
 
 
-def _array(kspace, coil_axis):
-    """`kspace` checked and with its coil axis first."""
-    if not isinstance(kspace, np.ndarray):
-        raise ValueError(f"kspace must be a numpy array, found {type(kspace).__name__}")
-    if kspace.ndim != 3:
-        raise ValueError(f"kspace must be 3-D [coils, ky, kx] (coil axis {coil_axis}), found shape {kspace.shape}")
-    if kspace.dtype not in (np.complex64, np.complex128):
-        raise ValueError(f"kspace must be complex64 or complex128, found {kspace.dtype}")
-    if not isinstance(coil_axis, (int, np.integer)) or isinstance(coil_axis, bool) or not -3 <= coil_axis < 3:
-        raise ValueError(f"coil_axis must be 0, 1 or 2 (or negative), found {coil_axis!r}")
-    return np.moveaxis(kspace, coil_axis, 0)
-
-
-def _prepare(kspace, mask, coil_axis):
-    """(k complex64 C-order [coils, ny, nx], mask uint8 [ny], undo) where undo(out) restores
-    the caller's layout and dtype and its measured samples exactly."""
-    k = _array(kspace, coil_axis)
-    ny = k.shape[1]
-    m = _mask(mask, ny)
-    k64 = np.ascontiguousarray(k, dtype=np.complex64)
-
-    def undo(out):
-        if kspace.dtype == np.complex128:
-            out = out.astype(np.complex128)
-            out[:, m.astype(bool), :] = k[:, m.astype(bool), :]  # measured samples exactly as given
-        return np.moveaxis(out, 0, coil_axis)
-    return k64, m, undo
-
-
-def _mask(mask, ny):
-    m = np.asarray(mask)
-    if m.ndim != 1 or m.shape[0] != ny:
-        raise ValueError(f"mask must be 1-D with one entry per ky line ({ny}), found shape {m.shape}")
-    if m.dtype != bool and not np.issubdtype(m.dtype, np.integer):
-        raise ValueError(f"mask must be bool or integer, found {m.dtype}")
-    return np.ascontiguousarray(m != 0, dtype=np.uint8)
-
-
-def _kernel_options(kernel, lamda, solver=None, noise_variance=None, virtual_conjugate=None):
-    options = {}
-    if virtual_conjugate is not None:
-        if virtual_conjugate not in ("on", "off", "auto"):
-            raise ValueError(f"virtual_conjugate must be 'on', 'off' or 'auto', found {virtual_conjugate!r}")
-        options["virtual_conjugate"] = virtual_conjugate
-    if kernel == "auto":
-        options["kernel_lines"] = options["kernel_readout"] = "auto"
-    elif kernel is not None:
-        try:
-            lines, readout = kernel
-        except (TypeError, ValueError):
-            raise ValueError(f"kernel must be (lines, readout) or 'auto', found {kernel!r}") from None
-        options["kernel_lines"], options["kernel_readout"] = _integer("kernel lines", lines), _integer("kernel readout", readout)
-    if lamda is not None:
-        if lamda == "auto":
-            options["lambda"] = "auto"
-        else:
-            options["lambda"] = _finite("lamda", lamda, "a number or 'auto'")
-    if solver is not None:
-        options["solver"] = solver
-    if noise_variance is not None:
-        options["noise_variance"] = _finite("noise_variance", noise_variance, "a number")
-    return options
-
-
-def _finite(name, v, expected):
-    # NaN and infinity have no JSON spelling: refused here, in the option's own words.
-    if not isinstance(v, (int, float, np.floating, np.integer)) or isinstance(v, bool):
-        raise ValueError(f"{name} must be {expected}, found {v!r}")
-    if not np.isfinite(v):
-        raise ValueError(f"{name} must be a finite number, found {v!r}")
-    return float(v)
-
-
-def _integer(name, v):
-    if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
-        raise ValueError(f"{name} must be an integer, found {v!r}")
-    return int(v)
-
-
 def _run(method, kspace, mask, coil_axis, options, return_info):
     k, m, undo = _prepare(kspace, mask, coil_axis)
     out, info = _native.reconstruct(method, k, m, options)
@@ -145,17 +68,6 @@ _COMMON = """kspace: the acquired k-space, coils on `coil_axis` (default 0), ky 
     once the region is reconstructed: 'zeros' (the default, None: zero filling) or 'pocs'
     (projections onto convex sets, coil by coil, with the phase of the symmetrically sampled
     centre). return_info: also return a dict of what ran (kernel, λ, seconds)."""
-
-
-def _common_options(virtual_coils, partial_fourier):
-    options = {}
-    if virtual_coils is not None:
-        options["virtual_coils"] = _integer("virtual_coils", virtual_coils)
-    if partial_fourier is not None:
-        if partial_fourier not in ("zeros", "pocs"):
-            raise ValueError(f"partial_fourier must be 'zeros' or 'pocs', found {partial_fourier!r}")
-        options["partial_fourier"] = partial_fourier
-    return options
 
 
 def grappa(kspace, mask, kernel=None, lamda=None, coil_axis=0, solver=None, virtual_coils=None, return_info=False,
@@ -259,42 +171,6 @@ def cs(kspace, mask, lamda=None, iterations=None, keep_measured=False, coil_axis
 
 for _f in (grappa, raki, meta, cs):
     _f.__doc__ += "\n    " + _COMMON + "\n"
-
-
-def grappa3d(kspace, mask, lamda=None, return_info=False, readout_window=None, reach=None):
-    """GRAPPA across ky and kz of a 3-D acquisition accelerated along both (e.g. 2 x 2, with or
-    without a CAIPIRINHA shift), calibrated on its fully sampled (kz, ky) box: in hybrid space
-    (after an inverse FFT along the readout) each missing sample is a combination of the
-    acquired lattice samples within Rz partitions and Ry lines of it, all coils, with weights
-    fitted per readout position.
-
-    kspace: [partitions (kz), coils, ky, kx], complex64 or complex128. mask: [partitions, ky]
-    (bool or integers, non-zero = acquired): a lattice plus one fully sampled box around the
-    centre. lamda: relative Tikhonov weight (default 3e-3). readout_window: each readout
-    position's weights are fitted on the positions within this many of it (default 4).
-    reach: the sources are the lattice samples within reach x Rz partitions and reach x Ry
-    lines (default: 2 when both axes are accelerated and the calibration box gives every kernel
-    at least 3 rows per unknown, else 1). return_info: also return a dict (lattice, calibration box, seconds).
-    The acquired samples are returned as given.
-    """
-    k = np.asarray(kspace)
-    if k.ndim != 4 or not np.iscomplexobj(k):
-        raise ValueError(f"kspace must be complex [partitions, coils, ky, kx], found {k.dtype} of shape {k.shape}")
-    m = np.asarray(mask)
-    if m.shape != (k.shape[0], k.shape[2]):
-        raise ValueError(f"mask must be [partitions, ky] = {(k.shape[0], k.shape[2])}, found shape {m.shape}")
-    if m.dtype != bool and not np.issubdtype(m.dtype, np.integer):
-        raise ValueError(f"mask must be bool or integer, found {m.dtype}")
-    options = {} if lamda is None else {"lambda": _finite("lamda", lamda, "a number")}
-    for key, value in (("readout_window", readout_window), ("reach", reach)):
-        if value is not None:
-            options[key] = _integer(key, value)
-    out, info = _native.grappa_volume(np.ascontiguousarray(k, dtype=np.complex64), np.ascontiguousarray(m != 0, dtype=np.uint8), options)
-    if k.dtype == np.complex128:
-        out = out.astype(np.complex128)
-        zs, ys = np.nonzero(m)
-        out[zs, :, ys, :] = k[zs, :, ys, :]  # measured samples exactly as given
-    return (out, info) if return_info else out
 
 
 def settings():

@@ -104,6 +104,9 @@ def test_a_siemens_3d_file_accelerated_along_ky_and_kz(tmp_path, shift):
     mask = info["mask"].astype(bool)
     expected_mask, origin = reference.uniform_mask(16, 128, 2, 2, shift, (8, 24))
     assert acquired.shape == (16, 16, 128, 128) and np.array_equal(mask, expected_mask)
+    r = cli("info", path)
+    assert ("slab 0 acquisitions (ky and kz): lattice 2 × 2 (ky × kz)" + (", CAIPIRINHA shift 1" if shift else "")
+            + ", calibration box of 8 partitions [4, 12) × 24 lines [52, 76)") in r.stdout, r.stdout
     out = tmp_path / "out.npy"
     r = cli("recon", path, "-o", out)
     assert r.returncode == 0, r.stderr
