@@ -28,61 +28,17 @@ import re
 import subprocess
 import tempfile
 
-import h5py
 import numpy as np
 from blas_kernel import print_kernel
 from labkit import ROOT, BINARY, lab_binary, rss, uniform_mask
+import ismrmrd_writer
 
 BENCH = lab_binary("grappa-auto-bench")
-NOISE_FLAG = 1 << 18  # ACQ_IS_NOISE_MEASUREMENT (bit 19)
 IMAGING_DWELL, NOISE_DWELL = 2.5, 5.0
 LAMBDAS = [10.0 ** (e / 4) for e in range(-24, 9)]
 
-HEAD = np.dtype([("version", "<u2"), ("flags", "<u8"), ("measurement_uid", "<u4"), ("scan_counter", "<u4"),
-                 ("acquisition_time_stamp", "<u4"), ("physiology_time_stamp", "<u4", (3,)),
-                 ("number_of_samples", "<u2"), ("available_channels", "<u2"), ("active_channels", "<u2"),
-                 ("channel_mask", "<u8", (16,)), ("discard_pre", "<u2"), ("discard_post", "<u2"),
-                 ("center_sample", "<u2"), ("encoding_space_ref", "<u2"), ("trajectory_dimensions", "<u2"),
-                 ("sample_time_us", "<f4"), ("position", "<f4", (3,)), ("read_dir", "<f4", (3,)),
-                 ("phase_dir", "<f4", (3,)), ("slice_dir", "<f4", (3,)), ("patient_table_position", "<f4", (3,)),
-                 ("idx", [("kspace_encode_step_1", "<u2"), ("kspace_encode_step_2", "<u2"), ("average", "<u2"),
-                          ("slice", "<u2"), ("contrast", "<u2"), ("phase", "<u2"), ("repetition", "<u2"),
-                          ("set", "<u2"), ("segment", "<u2"), ("user", "<u2", (8,))]),
-                 ("user_int", "<i4", (8,)), ("user_float", "<f4", (8,))])
-RECORD = np.dtype([("head", HEAD), ("traj", h5py.vlen_dtype(np.float32)), ("data", h5py.vlen_dtype(np.float32))])
-XML = """<?xml version="1.0"?>
-<ismrmrdHeader xmlns="http://www.ismrm.org/ISMRMRD"><version>1</version>
-<acquisitionSystemInformation><receiverChannels>{c}</receiverChannels></acquisitionSystemInformation>
-<experimentalConditions><H1resonanceFrequency_Hz>123000000</H1resonanceFrequency_Hz></experimentalConditions>
-<encoding><encodedSpace><matrixSize><x>{nx}</x><y>{ny}</y><z>1</z></matrixSize>
-<fieldOfView_mm><x>220</x><y>220</y><z>5</z></fieldOfView_mm></encodedSpace>
-<reconSpace><matrixSize><x>{nx}</x><y>{ny}</y><z>1</z></matrixSize>
-<fieldOfView_mm><x>220</x><y>220</y><z>5</z></fieldOfView_mm></reconSpace>
-<encodingLimits><kspace_encoding_step_1><minimum>0</minimum><maximum>{ymax}</maximum><center>{yc}</center></kspace_encoding_step_1></encodingLimits>
-<trajectory>cartesian</trajectory></encoding></ismrmrdHeader>"""
-
-
-
-
-
-
 def write_ismrmrd(path, noisy, mask, noise, noise_dwell):
-    c, ny, nx = noisy.shape
-    rows = [(y, noisy[:, y, :], 0, IMAGING_DWELL) for y in np.flatnonzero(mask)]
-    rows = [(0, n, NOISE_FLAG, noise_dwell) for n in noise] + rows
-    records = np.zeros(len(rows), RECORD)
-    for i, (y, data, flags, dwell) in enumerate(rows):
-        h = records[i]["head"]
-        h["version"], h["flags"], h["scan_counter"] = 1, flags, i
-        h["number_of_samples"], h["available_channels"], h["active_channels"] = data.shape[1], c, c
-        h["center_sample"], h["sample_time_us"] = data.shape[1] // 2, dwell
-        h["idx"]["kspace_encode_step_1"] = y
-        records[i]["traj"] = np.zeros(0, np.float32)
-        records[i]["data"] = np.ascontiguousarray(data, np.complex64).view(np.float32).ravel()
-    with h5py.File(path, "w") as f:
-        f.create_dataset("dataset/data", data=records)
-        f.create_dataset("dataset/xml", data=[XML.format(c=c, nx=nx, ny=ny, ymax=ny - 1, yc=ny // 2).encode()],
-                         dtype=h5py.string_dtype())
+    ismrmrd_writer.write(path, noisy, mask, noise=noise, noise_dwell=noise_dwell, imaging_dwell=IMAGING_DWELL)
 
 
 def recon(path, out, *flags):

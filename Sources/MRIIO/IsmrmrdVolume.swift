@@ -9,14 +9,17 @@ import Numerics
 /// `(contrast · repetitions + repetition) · slices + slice` (ISMRMRD's accelerated phantom acquires each repetition
 /// on a shifted lattice); a frame without calibration acquisitions calibrates on one of its slice that has them. Noise, navigator, phase-correction, feedback, dummy-scan and other
 /// non-imaging acquisitions are skipped by their flags; reversed readouts are flipped;
-/// repeated averages of a line are averaged. Not supported, refused with a message:
-/// non-Cartesian trajectories, 3-D encoding (`kspace_encode_step_2` > 0), several
-/// encodings, phases or sets, readouts that change length.
+/// repeated averages of a line are averaged. 3-D encoding: `kspace_encode_step_2` is the
+/// partition, innermost in the volume's slice index (as for Siemens files), the partitions
+/// per slab the encoded space's `matrixSize.z` where the counters fit in it. Not supported,
+/// refused with a message: non-Cartesian trajectories, several encodings, phases or sets,
+/// readouts that change length.
 public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
     public let source: String
     public let format = KSpaceFormat.ismrmrd
     public let slices: Int
     public let sliceShape: (coils: Int, ny: Int, nx: Int)
+    public let partitions: Int
     private let file: HDF5.Handle
     private let dataset: HDF5.Handle
     /// Imaging acquisitions: index in the dataset, slice (with repetitions), line, reversed.
@@ -72,7 +75,7 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
             throw MRIError(.format, "\(path): several encodings in one file are not supported")
         }
         let headers = try IsmrmrdHeaders.read(dataset, source: path)
-        var imaging: [(Int, Int, Int, Int, Int, Bool, Bool)] = []
+        var imaging: [(Int, Int, Int, Int, Int, Bool, Bool, Int)] = []
         var centres: [Int] = []
         var noiseFound: [(index: Int, samples: Int, channels: Int)] = []
         var (samples, channels, maxLine, maxSlice, maxContrast, maxRepetition) = (-1, -1, -1, -1, -1, -1)
@@ -82,9 +85,6 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
                 continue
             }
             if Self.skippedFlags.contains(where: { h.flags & (1 << UInt64($0.bit - 1)) != 0 }) { continue }
-            guard h.encodeStep2 == 0 else {
-                throw MRIError(.format, "\(path): acquisition \(i) has kspace_encode_step_2 = \(h.encodeStep2): 3-D encoding is not supported")
-            }
             for (value, name) in [(h.phase, "phase"), (h.set, "set")] where value != 0 {
                 throw MRIError(.format, "\(path): acquisition \(i) has \(name) \(value): several \(name)s are not supported")
             }
@@ -93,7 +93,7 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
                 throw MRIError(.format, "\(path): acquisition \(i) has \(h.samples) samples × \(h.channels) channels, earlier ones \(samples) × \(channels)")
             }
             imaging.append((i, h.slice, h.contrast, h.repetition, h.encodeStep1, h.flags & (1 << UInt64(Self.reverseFlag - 1)) != 0,
-                            Self.calibrationFlags.contains { h.flags & (1 << UInt64($0 - 1)) != 0 }))
+                            Self.calibrationFlags.contains { h.flags & (1 << UInt64($0 - 1)) != 0 }, h.encodeStep2))
             centres.append(h.centreSample)
             maxLine = max(maxLine, h.encodeStep1)
             maxSlice = max(maxSlice, h.slice)
@@ -104,18 +104,25 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
         let readout = ReadoutPlacement(centres: centres, samples: samples)
         let matrixY = Self.element("y", in: Self.section("encodedSpace", in: xml) ?? "").flatMap { Int($0) } ?? 0
         let ny = max(matrixY, maxLine + 1)
+        let maxPartition = imaging.map(\.7).max() ?? 0
+        let matrixZ = Self.element("z", in: Self.section("encodedSpace", in: xml) ?? "").flatMap { Int($0) } ?? 0
+        let nPartition = maxPartition > 0 ? max(maxPartition + 1, (1...4096).contains(matrixZ) ? matrixZ : 0) : 1
         guard ny <= 1 << 16, let _ = BinaryFile.checkedProduct([channels, ny, readout.nx], limit: 1 << 31) else {
             throw MRIError(.format, "\(path): \(channels) channels × \(ny) lines × \(readout.nx) samples is too large")
         }
         (recordedSamples, readoutShift, acquiredReadout) = (samples, readout.shift, readout.acquired(samples: samples))
-        // Frames (contrast, then repetition) outside slices: volume slice ((contrast · repetitions + repetition) · slices + slice).
+        // Frames (contrast, then repetition) outside slices, partitions inside: volume slice
+        // ((contrast · repetitions + repetition) · slices + slice) · partitions + partition.
         let assembled = imaging.map { a in
-            (index: a.0, slice: (a.2 * (maxRepetition + 1) + a.3) * (maxSlice + 1) + a.1, line: a.4, reversed: a.5, calibration: a.6)
+            (index: a.0, slice: ((a.2 * (maxRepetition + 1) + a.3) * (maxSlice + 1) + a.1) * nPartition + a.7, line: a.4, reversed: a.5,
+             calibration: a.6)
         }
         acquisitions = assembled.map { ($0.index, $0.slice, $0.line, $0.reversed) }
         calibrated = Set(assembled.filter(\.calibration).map(\.slice))
-        positions = maxSlice + 1
-        slices = (maxSlice + 1) * (maxContrast + 1) * (maxRepetition + 1)
+        positions = (maxSlice + 1) * nPartition
+        partitions = nPartition
+        slices = positions * (maxContrast + 1) * (maxRepetition + 1)
+        guard slices <= 1 << 20 else { throw MRIError(.format, "\(path): \(slices) slices (with partitions and frames) are too many") }
         sliceShape = (channels, ny, readout.nx)
         let usable = noiseFound.filter { $0.channels == channels && $0.samples > 0 && $0.samples <= 1 << 16 }
         noise = usable.filter { $0.samples == usable.first?.samples }.map { ($0.index, $0.samples) }
@@ -133,7 +140,8 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
                   let z = Self.element("z", in: section).flatMap(Double.init) else { return nil }
             return SIMD3(x, y, z)
         }
-        guard let fov = vector("reconSpace", "fieldOfView_mm"), let encoded = vector("encodedSpace", "fieldOfView_mm"),
+        // A 3-D slab's planes are not placed (the acquisitions' position is the slab's centre).
+        guard partitions == 1, let fov = vector("reconSpace", "fieldOfView_mm"), let encoded = vector("encodedSpace", "fieldOfView_mm"),
               fov.x > 0, fov.y > 0, fov.z > 0, let values = IsmrmrdHeaders.placements(dataset) else { return nil }
         let ratio = Int((encoded.x / fov.x).rounded())
         let oversampling = ratio >= 1 && sliceShape.nx % ratio == 0 ? ratio : 1
