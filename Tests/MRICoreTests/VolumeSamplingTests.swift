@@ -1,3 +1,4 @@
+import Compute
 import MRICore
 import Testing
 
@@ -37,5 +38,37 @@ import Testing
         #expect(throws: MRIError.self) { try VolumeAcquisition(acquired: extra, partitions: 16, lines: 16) }
         #expect(throws: MRIError.self) { try VolumeAcquisition(acquired: [Bool](repeating: true, count: 256), partitions: 16, lines: 16) }
         #expect(throws: MRIError.self) { try VolumeAcquisition(acquired: good.acquired, partitions: 15, lines: 16) }
+    }
+
+    /// Random (kz, ky) masks — near-lattices with holes and extra lines, and noise — are
+    /// either refused with an MRIError or found to be what they are: never a crash, and an
+    /// accepted mask is exactly its lattice plus its box.
+    @Test func randomMasksAreRefusedOrDescribedExactly() throws {
+        var rng = SeededGenerator(seed: 31)
+        var accepted = 0
+        for _ in 0..<400 {
+            let (nz, ny) = (Int.random(in: 1...20, using: &rng), Int.random(in: 1...24, using: &rng))
+            var acquired = (0..<(nz * ny)).map { _ in Bool.random(using: &rng) }
+            if Bool.random(using: &rng) {
+                let (ry, rz, shift) = (Int.random(in: 1...3, using: &rng), Int.random(in: 1...3, using: &rng), Int.random(in: 0...2, using: &rng))
+                let box = (Int.random(in: 1...8, using: &rng), Int.random(in: 1...8, using: &rng))
+                if let near = try? VolumeAcquisition.uniform(partitions: nz, lines: ny, lineAcceleration: ry, partitionAcceleration: rz,
+                                                             shift: shift, calibration: box) {
+                    acquired = near.acquired
+                    if Bool.random(using: &rng) { acquired[Int.random(in: 0..<acquired.count, using: &rng)].toggle() }
+                }
+            }
+            do {
+                let a = try VolumeAcquisition(acquired: acquired, partitions: nz, lines: ny)
+                accepted += 1
+                for z in 0..<nz {
+                    for y in 0..<ny {
+                        let inBox = a.calibrationPartitions.contains(z) && a.calibrationLines.contains(y)
+                        #expect(a.isAcquired(z: z, y: y) == (a.lattice.contains(z: z, y: y) || inBox))
+                    }
+                }
+            } catch is MRIError {}
+        }
+        #expect(accepted > 20)
     }
 }
