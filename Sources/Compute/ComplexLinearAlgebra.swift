@@ -26,6 +26,17 @@ public enum ComplexLinearAlgebra {
         }
     }
 
+    /// `C ← A·Aᴴ + β·C` on the upper triangle of the `n × n` matrix `C` (`cherk`), `A` being
+    /// `n × k`: half the products of ``gemm`` for a Gram matrix.
+    public static func gramUpper(n: Int, k: Int, a: UnsafePointer<Complex<Float>>, lda: Int, beta: Float = 0, c: Pointer, ldc: Int) {
+        BLASThreading.ensureSingleThreaded()
+        a.withMemoryRebound(to: Float.self, capacity: 2 * lda * k) { ap in
+            c.withMemoryRebound(to: Float.self, capacity: 2 * ldc * n) { cp in
+                cblas_cherk(CblasColMajor, CblasUpper, CblasNoTrans, blasint(n), blasint(k), 1, ap, blasint(lda), beta, cp, blasint(ldc))
+            }
+        }
+    }
+
     /// `y ← α·x + y` over `count` contiguous elements.
     public static func axpy(count: Int, alpha: Complex<Float>, x: UnsafePointer<Complex<Float>>, y: Pointer) {
         BLASThreading.ensureSingleThreaded()

@@ -87,6 +87,11 @@ public struct VolumeGrappa: Sendable {
         }
         let kernels = Kernels(acquisition.lattice, reach: reach(for: acquisition, coils: first.coils))
         let hybrid = HybridVolume(partitions)
+        // The per-x products of every kernel in one allocation (hundreds of MB: fresh pages per
+        // kernel cost more in page clearing than the products).
+        let largest = (kernels.offsets.map(\.count).max() ?? 0) * hybrid.coils
+        var workspace = FitWorkspace(grams: [Complex<Float>](repeating: .zero, count: hybrid.nx * largest * largest),
+                                     crosses: [Complex<Float>](repeating: .zero, count: hybrid.nx * largest * hybrid.coils))
         for (cell, offsets) in zip(kernels.cells, kernels.offsets) {
             let box = calibrationPositions(acquisition, offsets: offsets)
             let unknowns = offsets.count * hybrid.coils
@@ -99,7 +104,7 @@ public struct VolumeGrappa: Sendable {
                 }
             }
             guard !missing.isEmpty else { continue }
-            let weights = fit(hybrid, positions: box, offsets: offsets, unknowns: unknowns)
+            let weights = fit(hybrid, positions: box, offsets: offsets, unknowns: unknowns, workspace: &workspace)
             hybrid.apply(weights, offsets: offsets, to: missing, unknowns: unknowns)
         }
         var out = hybrid.partitionsInKSpace()
@@ -122,24 +127,33 @@ public struct VolumeGrappa: Sendable {
     /// and their targets as those of `Y`, the row-vector fit `min ‖Wᵀ X − Y‖² + λ‖W‖²` has
     /// the normal equations `(X Xᴴ + λI) V = X Yᴴ` for `V = conj(W)`: both products are plain
     /// BLAS calls on the gathered columns.
-    func fit(_ hybrid: HybridVolume, positions: [(Int, Int)], offsets: [(z: Int, y: Int)], unknowns n: Int) -> [Complex<Float>] {
+    /// Storage for ``fit``'s per-x products, reused from kernel to kernel.
+    struct FitWorkspace {
+        var grams: [Complex<Float>], crosses: [Complex<Float>]
+    }
+
+    func fit(_ hybrid: HybridVolume, positions: [(Int, Int)], offsets: [(z: Int, y: Int)], unknowns n: Int,
+             workspace: inout FitWorkspace) -> [Complex<Float>] {
         let (nx, coils, p) = (hybrid.nx, hybrid.coils, positions.count)
-        var grams = [Complex<Float>](repeating: .zero, count: nx * n * n), crosses = [Complex<Float>](repeating: .zero, count: nx * n * coils)
-        grams.withUnsafeMutableBufferPointer { gAll in
-            crosses.withUnsafeMutableBufferPointer { cAll in
+        // Per x: the upper triangle of G_x = X Xᴴ (n × n; its lower triangle is left as it was, unread)
+        // and R_x = X Yᴴ (n × coils).
+        workspace.grams.withUnsafeMutableBufferPointer { gAll in
+            workspace.crosses.withUnsafeMutableBufferPointer { cAll in
                 let (gs, cs) = (UnsafeSendable(gAll.baseAddress!), UnsafeSendable(cAll.baseAddress!))
-                Parallel.forEach(nx) { x in
+                Parallel.forEachChunk(nx) { chunk in
+                    // One pair of buffers per chunk: fresh ones per x cost more in page faults than the products.
                     var sources = [Complex<Float>](repeating: .zero, count: n * p), targets = [Complex<Float>](repeating: .zero, count: coils * p)
-                    for (r, (z, y)) in positions.enumerated() {
-                        hybrid.gather(x: x, z: z, y: y, offsets: offsets, into: &sources, at: r * n)
-                        hybrid.copy(x: x, z: z, y: y, into: &targets, at: r * coils)
-                    }
-                    sources.withUnsafeBufferPointer { s in
-                        targets.withUnsafeBufferPointer { t in
-                            ComplexLinearAlgebra.gemm(.none, .conjugateTranspose, m: n, n: n, k: p, a: s.baseAddress!, lda: n,
-                                                      b: s.baseAddress!, ldb: n, c: gs.value + x * n * n, ldc: n)
-                            ComplexLinearAlgebra.gemm(.none, .conjugateTranspose, m: n, n: coils, k: p, a: s.baseAddress!, lda: n,
-                                                      b: t.baseAddress!, ldb: coils, c: cs.value + x * n * coils, ldc: n)
+                    for x in chunk {
+                        for (r, (z, y)) in positions.enumerated() {
+                            hybrid.gather(x: x, z: z, y: y, offsets: offsets, into: &sources, at: r * n)
+                            hybrid.copy(x: x, z: z, y: y, into: &targets, at: r * coils)
+                        }
+                        sources.withUnsafeBufferPointer { s in
+                            targets.withUnsafeBufferPointer { t in
+                                ComplexLinearAlgebra.gramUpper(n: n, k: p, a: s.baseAddress!, lda: n, c: gs.value + x * n * n, ldc: n)
+                                ComplexLinearAlgebra.gemm(.none, .conjugateTranspose, m: n, n: coils, k: p, a: s.baseAddress!, lda: n,
+                                                          b: t.baseAddress!, ldb: coils, c: cs.value + x * n * coils, ldc: n)
+                            }
                         }
                     }
                 }
@@ -149,23 +163,32 @@ public struct VolumeGrappa: Sendable {
         var weights = [Complex<Float>](repeating: .zero, count: nx * n * coils)
         weights.withUnsafeMutableBufferPointer { wAll in
             let ws = UnsafeSendable(wAll.baseAddress!)
-            Parallel.forEach(nx) { x in
-                var g = [Complex<Float>](repeating: .zero, count: n * n)
-                let rhs = ws.value + x * n * coils
-                for w in -window...window {
-                    let xw = ((x + w) % nx + nx) % nx
-                    for i in 0..<(n * n) { g[i] = g[i] + grams[xw * n * n + i] }
-                    for i in 0..<(n * coils) { rhs[i] = rhs[i] + crosses[xw * n * coils + i] }
-                }
-                var trace: Float = 0
-                for i in 0..<n { trace += g[i * n + i].real }
-                let ridge = lambda * trace / Float(n) + Float.leastNormalMagnitude
-                for i in 0..<n { g[i * n + i] = g[i * n + i] + Complex(ridge, 0) }
-                g.withUnsafeMutableBufferPointer { gp in
-                    if ComplexLinearAlgebra.choleskyFactor(g: gp.baseAddress!, n: n, ldg: n) {
-                        ComplexLinearAlgebra.choleskySolve(factor: gp.baseAddress!, n: n, ldf: n, b: rhs, nrhs: coils, ldb: n)
-                    } else {
-                        rhs.update(repeating: .zero, count: n * coils)  // no signal at this x at all
+            workspace.grams.withUnsafeBufferPointer { gAll in
+                workspace.crosses.withUnsafeBufferPointer { cAll in
+                    let (gs, cs) = (UnsafeSendable(UnsafeMutablePointer(mutating: gAll.baseAddress!)),
+                                    UnsafeSendable(UnsafeMutablePointer(mutating: cAll.baseAddress!)))
+                    Parallel.forEachChunk(nx) { chunk in
+                        var g = [Complex<Float>](repeating: .zero, count: n * n)
+                        for x in chunk {
+                            let rhs = ws.value + x * n * coils
+                            g.withUnsafeMutableBufferPointer { gp in
+                                gp.update(repeating: .zero)
+                                for w in -window...window {
+                                    let xw = ((x + w) % nx + nx) % nx
+                                    ComplexLinearAlgebra.axpy(count: n * n, alpha: .one, x: gs.value + xw * n * n, y: gp.baseAddress!)
+                                    ComplexLinearAlgebra.axpy(count: n * coils, alpha: .one, x: cs.value + xw * n * coils, y: rhs)
+                                }
+                                var trace: Float = 0
+                                for i in 0..<n { trace += gp[i * n + i].real }
+                                let ridge = lambda * trace / Float(n) + Float.leastNormalMagnitude
+                                for i in 0..<n { gp[i * n + i] = gp[i * n + i] + Complex(ridge, 0) }
+                                if ComplexLinearAlgebra.choleskyFactor(g: gp.baseAddress!, n: n, ldg: n) {
+                                    ComplexLinearAlgebra.choleskySolve(factor: gp.baseAddress!, n: n, ldf: n, b: rhs, nrhs: coils, ldb: n)
+                                } else {
+                                    rhs.update(repeating: .zero, count: n * coils)  // no signal at this x at all
+                                }
+                            }
+                        }
                     }
                 }
             }

@@ -49,22 +49,24 @@ final class HybridVolume: @unchecked Sendable {
         let source = self
         data.withUnsafeMutableBufferPointer { out in
             let o = UnsafeSendable(out.baseAddress!)
-            Parallel.forEach(nx) { x in
+            Parallel.forEachChunk(nx) { chunk in
                 var sources = [Complex<Float>](repeating: .zero, count: n * m), filled = [Complex<Float>](repeating: .zero, count: nc * m)
-                // Sources are lattice samples, never missing ones, so reading while writing other
-                // positions of the same plane is safe.
-                for (r, (z, y)) in missing.enumerated() { source.gather(from: o.value, x: x, z: z, y: y, offsets: offsets, into: &sources, at: r * n) }
-                weights.withUnsafeBufferPointer { w in
-                    sources.withUnsafeBufferPointer { s in
-                        filled.withUnsafeMutableBufferPointer { f in
-                            ComplexLinearAlgebra.gemm(.conjugateTranspose, .none, m: nc, n: m, k: n, a: w.baseAddress! + x * n * nc, lda: n,
-                                                      b: s.baseAddress!, ldb: n, c: f.baseAddress!, ldc: nc)
+                for x in chunk {
+                    // Sources are lattice samples, never missing ones, so reading while writing other
+                    // positions of the same plane is safe.
+                    for (r, (z, y)) in missing.enumerated() { source.gather(from: o.value, x: x, z: z, y: y, offsets: offsets, into: &sources, at: r * n) }
+                    weights.withUnsafeBufferPointer { w in
+                        sources.withUnsafeBufferPointer { s in
+                            filled.withUnsafeMutableBufferPointer { f in
+                                ComplexLinearAlgebra.gemm(.conjugateTranspose, .none, m: nc, n: m, k: n, a: w.baseAddress! + x * n * nc, lda: n,
+                                                          b: s.baseAddress!, ldb: n, c: f.baseAddress!, ldc: nc, threeMultiplications: true)
+                            }
                         }
                     }
-                }
-                filled.withUnsafeBufferPointer { f in
-                    for (r, (z, y)) in missing.enumerated() {
-                        (o.value + ((x * source.partitions + z) * source.lines + y) * nc).update(from: f.baseAddress! + r * nc, count: nc)
+                    filled.withUnsafeBufferPointer { f in
+                        for (r, (z, y)) in missing.enumerated() {
+                            (o.value + ((x * source.partitions + z) * source.lines + y) * nc).update(from: f.baseAddress! + r * nc, count: nc)
+                        }
                     }
                 }
             }
