@@ -80,36 +80,52 @@ public struct VolumeGrappa: Sendable {
     /// The missing samples of `partitions` (k-space `[coils, ky, kx]` per partition kz, as
     /// `acquisition` describes them) estimated; the acquired ones kept.
     public func reconstruct(_ partitions: [KSpace], _ acquisition: VolumeAcquisition) throws -> [KSpace] {
-        try validate()
-        guard let first = partitions.first, partitions.count == acquisition.partitions,
-              partitions.allSatisfy({ $0.coils == first.coils && $0.ny == acquisition.lines && $0.nx == first.nx }) else {
-            throw MRIError(.invalidArgument, "the k-space has \(partitions.count) partitions of \(partitions.first.map { "\($0.coils) × \($0.ny) × \($0.nx)" } ?? "nothing") but the sampling \(acquisition.partitions) partitions × \(acquisition.lines) lines (all partitions of one shape)")
+        guard let first = partitions.first, partitions.count == acquisition.partitions else {
+            throw MRIError(.invalidArgument, "the k-space has \(partitions.count) partitions but the sampling \(acquisition.partitions)")
         }
-        let kernels = Kernels(acquisition.lattice, reach: reach(for: acquisition, coils: first.coils))
-        let hybrid = HybridVolume(partitions)
-        // The per-x products of every kernel in one allocation (hundreds of MB: fresh pages per
-        // kernel cost more in page clearing than the products).
-        let largest = (kernels.offsets.map(\.count).max() ?? 0) * hybrid.coils
-        var workspace = FitWorkspace(grams: [Complex<Float>](repeating: .zero, count: hybrid.nx * largest * largest),
-                                     crosses: [Complex<Float>](repeating: .zero, count: hybrid.nx * largest * hybrid.coils))
-        for (cell, offsets) in zip(kernels.cells, kernels.offsets) {
+        var out = [KSpace?](repeating: nil, count: partitions.count)
+        try reconstruct(acquisition, coils: first.coils, nx: first.nx, read: { partitions[$0] }, emit: { out[$0] = $1 })
+        var filled = out.map { $0! }
+        acquisition.restoreAcquired(of: partitions, into: &filled)
+        return filled
+    }
+
+    /// The streaming form: partition `z` (k-space `[coils, lines, nx]`) is read by `read(z)`
+    /// once, and handed back filled to `emit(z, k)`, partition by partition, so that only the
+    /// volume in hybrid space is held whole. The emitted partitions' acquired lines are the
+    /// read ones within round-off (the readout FFT pair); callers that need them exact put
+    /// them back (``MRICore/VolumeAcquisition/restoreAcquired(partition:of:into:)``).
+    public func reconstruct(_ acquisition: VolumeAcquisition, coils: Int, nx: Int, read: (Int) throws -> KSpace,
+                            emit: (Int, KSpace) throws -> Void) throws {
+        try validate()
+        let kernels = Kernels(acquisition.lattice, reach: reach(for: acquisition, coils: coils))
+        // Checked before anything is read: every kernel has calibration positions.
+        let boxes = try kernels.offsets.map { offsets in
             let box = calibrationPositions(acquisition, offsets: offsets)
-            let unknowns = offsets.count * hybrid.coils
-            guard box.count >= 1 else {
+            guard !box.isEmpty else {
                 throw MRIError(.invalidArgument, "the calibration box (\(acquisition.calibrationPartitions.count) partitions × \(acquisition.calibrationLines.count) lines) is too small for the kernel of \(acquisition.lattice): it needs \(offsets.map(\.z).max()! - offsets.map(\.z).min()! + 1) × \(offsets.map(\.y).max()! - offsets.map(\.y).min()! + 1) fully sampled")
             }
+            return box
+        }
+        let hybrid = try HybridVolume(partitions: acquisition.partitions, coils: coils, lines: acquisition.lines, nx: nx, read: read)
+        // The per-x products of every kernel in one allocation (hundreds of MB: fresh pages per
+        // kernel cost more in page clearing than the products).
+        let largest = (kernels.offsets.map(\.count).max() ?? 0) * coils
+        var workspace = FitWorkspace(grams: [Complex<Float>](repeating: .zero, count: nx * largest * largest),
+                                     crosses: [Complex<Float>](repeating: .zero, count: nx * largest * coils))
+        for ((cell, offsets), box) in zip(zip(kernels.cells, kernels.offsets), boxes) {
             let missing = (0..<acquisition.partitions).flatMap { z in
                 (0..<acquisition.lines).compactMap { y in
                     !acquisition.isAcquired(z: z, y: y) && acquisition.lattice.cellOffset(z: z, y: y) == cell ? (z, y) : nil
                 }
             }
             guard !missing.isEmpty else { continue }
+            let unknowns = offsets.count * coils
             let weights = fit(hybrid, positions: box, offsets: offsets, unknowns: unknowns, workspace: &workspace)
             hybrid.apply(weights, offsets: offsets, to: missing, unknowns: unknowns)
         }
-        var out = hybrid.partitionsInKSpace()
-        acquisition.restoreAcquired(of: partitions, into: &out)
-        return out
+        workspace = FitWorkspace(grams: [], crosses: [])
+        try hybrid.emitPartitions(emit)
     }
 
     /// The positions of the calibration box whose sources all lie in it too.

@@ -9,21 +9,26 @@ final class HybridVolume: @unchecked Sendable {
     let coils: Int, partitions: Int, lines: Int, nx: Int
     private(set) var data: [Complex<Float>]
 
-    /// `partitions` (k-space `[coils, ky, kx]` each) transformed along the readout.
-    init(_ kspace: [KSpace]) {
-        let first = kspace[0]
-        (coils, partitions, lines, nx) = (first.coils, kspace.count, first.ny, first.nx)
+    /// The partitions `read(z)` gives (k-space `[coils, lines, nx]` each), read one at a time
+    /// and transformed along the readout.
+    init(partitions: Int, coils: Int, lines: Int, nx: Int, read: (Int) throws -> KSpace) throws {
+        (self.coils, self.partitions, self.lines, self.nx) = (coils, partitions, lines, nx)
         data = [Complex<Float>](repeating: .zero, count: nx * partitions * lines * coils)
-        let (nz, ny, nc, nx) = (partitions, lines, coils, nx)
-        data.withUnsafeMutableBufferPointer { out in
-            let o = UnsafeSendable(out.baseAddress!)
-            Parallel.forEach(nz) { z in
-                let hybrid = CenteredFFT.alongReadout(kspace[z], forward: false)
+        let (nz, ny, nc) = (partitions, lines, coils)
+        for z in 0..<nz {
+            let k = try read(z)
+            guard k.coils == nc && k.ny == ny && k.nx == nx else {
+                throw MRIError(.invalidArgument, "partition \(z) has \(k.coils) coils × \(k.ny) lines × \(k.nx) samples, expected \(nc) × \(ny) × \(nx)")
+            }
+            let hybrid = CenteredFFT.alongReadout(k, forward: false)
+            data.withUnsafeMutableBufferPointer { out in
+                let o = UnsafeSendable(out.baseAddress!)
                 hybrid.data.withUnsafeBufferPointer { src in
-                    for c in 0..<nc {
+                    let s = UnsafeSendable(UnsafeMutablePointer(mutating: src.baseAddress!))
+                    Parallel.forEach(nc) { c in
                         for y in 0..<ny {
                             let row = (c * ny + y) * nx
-                            for x in 0..<nx { o.value[((x * nz + z) * ny + y) * nc + c] = src[row + x] }
+                            for x in 0..<nx { o.value[((x * nz + z) * ny + y) * nc + c] = s.value[row + x] }
                         }
                     }
                 }
@@ -88,25 +93,24 @@ final class HybridVolume: @unchecked Sendable {
         }
     }
 
-    /// Back to k-space partitions `[coils, ky, kx]`.
-    func partitionsInKSpace() -> [KSpace] {
+    /// Back to k-space, partition by partition (`[coils, ky, kx]` each), handed to `emit`.
+    func emitPartitions(_ emit: (Int, KSpace) throws -> Void) throws {
         let (nz, ny, nc, nx) = (partitions, lines, coils, nx)
-        return data.withUnsafeBufferPointer { src in
-            var out = [KSpace?](repeating: nil, count: nz)
-            out.withUnsafeMutableBufferPointer { parts in
-                let p = UnsafeSendable(parts.baseAddress!), s = UnsafeSendable(src.baseAddress!)
-                Parallel.forEach(nz) { z in
-                    var plane = KSpace(zerosCoils: nc, ny: ny, nx: nx)
-                    for c in 0..<nc {
+        for z in 0..<nz {
+            var plane = KSpace(zerosCoils: nc, ny: ny, nx: nx)
+            data.withUnsafeBufferPointer { src in
+                let s = UnsafeSendable(UnsafeMutablePointer(mutating: src.baseAddress!))
+                plane.data.withUnsafeMutableBufferPointer { dst in
+                    let d = UnsafeSendable(dst.baseAddress!)
+                    Parallel.forEach(nc) { c in
                         for y in 0..<ny {
                             let row = (c * ny + y) * nx
-                            for x in 0..<nx { plane.data[row + x] = s.value[((x * nz + z) * ny + y) * nc + c] }
+                            for x in 0..<nx { d.value[row + x] = s.value[((x * nz + z) * ny + y) * nc + c] }
                         }
                     }
-                    (p.value + z).pointee = CenteredFFT.alongReadout(plane, forward: true)
                 }
             }
-            return out.map { $0! }
+            try emit(z, CenteredFFT.alongReadout(plane, forward: true))
         }
     }
 }

@@ -119,13 +119,16 @@ public struct VolumeAcquisition: Sendable, Equatable {
 
     /// Copies the acquired lines of `measured` into `filled` (partitions of one shape).
     public func restoreAcquired(of measured: [KSpace], into filled: inout [KSpace]) {
-        for z in 0..<partitions {
-            let (coils, ny, nx) = (measured[z].coils, measured[z].ny, measured[z].nx)
-            for y in 0..<lines where isAcquired(z: z, y: y) {
-                for c in 0..<coils {
-                    let row = (c * ny + y) * nx
-                    filled[z].data.replaceSubrange(row..<(row + nx), with: measured[z].data[row..<(row + nx)])
-                }
+        for z in 0..<partitions { restoreAcquired(partition: z, of: measured[z], into: &filled[z]) }
+    }
+
+    /// Copies the acquired lines of partition `z`, `measured`, into `filled` (of one shape).
+    public func restoreAcquired(partition z: Int, of measured: KSpace, into filled: inout KSpace) {
+        let (coils, ny, nx) = (measured.coils, measured.ny, measured.nx)
+        for y in 0..<lines where isAcquired(z: z, y: y) {
+            for c in 0..<coils {
+                let row = (c * ny + y) * nx
+                filled.data.replaceSubrange(row..<(row + nx), with: measured.data[row..<(row + nx)])
             }
         }
     }

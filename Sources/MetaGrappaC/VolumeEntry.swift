@@ -21,15 +21,17 @@ public func mg_grappa_volume(_ k: UnsafePointer<Float>?, _ partitions: Int32, _ 
         guard partitions >= 1 else { throw MRIError(.invalidArgument, "partitions must be at least 1, found \(partitions)") }
         guard let k, let mask else { throw MRIError(.invalidArgument, "k-space or mask pointer is null") }
         let perPartition = Int(coils) * Int(ny) * Int(nx)
-        let slab = try (0..<Int(partitions)).map { z in
-            try CBoundary.kspace(k + 2 * z * perPartition, coils: coils, ny: ny, nx: nx)
-        }
         let acquisition = try VolumeAcquisition(acquired: (0..<Int(partitions * ny)).map { mask[$0] != 0 },
                                                 partitions: Int(partitions), lines: Int(ny))
-        let started = Date()
-        let filled = try grappa.reconstruct(slab, acquisition)
         guard let out else { throw MRIError(.invalidArgument, "output pointer is null") }
-        for (z, partition) in filled.enumerated() { try CBoundary.store(partition, to: out + 2 * z * perPartition) }
+        let partition = { (z: Int) in try CBoundary.kspace(k + 2 * z * perPartition, coils: coils, ny: ny, nx: nx) }
+        let started = Date()
+        // Partition by partition in and out: the volume is held once more, in hybrid space.
+        try grappa.reconstruct(acquisition, coils: Int(coils), nx: Int(nx), read: partition) { z, filled in
+            var exact = filled
+            acquisition.restoreAcquired(partition: z, of: try partition(z), into: &exact)
+            try CBoundary.store(exact, to: out + 2 * z * perPartition)
+        }
         let lattice = acquisition.lattice
         let report: [String: Any] = [
             "acceleration": [lattice.lineAcceleration, lattice.partitionAcceleration], "shift": lattice.shift,

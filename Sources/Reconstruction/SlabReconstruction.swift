@@ -16,11 +16,15 @@ struct SlabReconstruction {
     let sampling: SamplingSource
     let input: String
 
+    /// A reconstruction of a slab accelerated along kz too: it reads partition `z` of the slab
+    /// with `read(z)` and hands each filled partition to `emit(z, k)`.
+    typealias VolumeReconstructor = (VolumeAcquisition, _ read: (Int) throws -> KSpace, _ emit: (Int, KSpace) throws -> Void) throws -> Void
+
     /// Runs `reconstructPlane(index, k)` on every z plane (index: the plane's slice number in
     /// the volume), or `reconstructVolume` on a slab accelerated along kz too (nil: refused,
     /// with `refusal` saying why), and writes the results.
     func run(_ reconstructPlane: (Int, consuming KSpace) throws -> KSpace,
-             volume reconstructVolume: (([KSpace], VolumeAcquisition) throws -> [KSpace])?, refusal: String) throws {
+             volume reconstructVolume: VolumeReconstructor?, refusal: String) throws {
         let planes = reader.partitions
         for slab in 0..<(reader.slices / planes) {
             let indices = (slab * planes)..<((slab + 1) * planes)
@@ -34,9 +38,14 @@ struct SlabReconstruction {
                     do {
                         acquisition = try VolumeAcquisition(acquired: Array(lines.joined()), partitions: planes, lines: reader.sliceShape.ny)
                     } catch let error as MRIError { throw MRIError(error.kind, "\(input), slab \(slab): \(error.message)") }
-                    let filled = try reconstructVolume(try indices.map { try reader.readSlice($0) }, acquisition)
-                    let out = writesImages ? CenteredFFT.alongPartitions(filled, forward: false) : filled
-                    for (index, k) in zip(indices, out) { try writer.write(k, slice: index) }
+                    // k-space out partition by partition; images need the whole slab for the kz transform.
+                    var filled: [KSpace] = []
+                    try reconstructVolume(acquisition, { try reader.readSlice(indices.lowerBound + $0) }) { z, k in
+                        if writesImages { filled.append(k) } else { try writer.write(k, slice: indices.lowerBound + z) }
+                    }
+                    if writesImages {
+                        for (index, k) in zip(indices, CenteredFFT.alongPartitions(filled, forward: false)) { try writer.write(k, slice: index) }
+                    }
                     continue
                 }
             }

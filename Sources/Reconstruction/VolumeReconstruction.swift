@@ -220,14 +220,17 @@ public struct VolumeReconstruction {
             }
             try SlabReconstruction(reader: reader, writer: writer, writesImages: NiftiFile.isNifti(output), sampling: sampling, input: input)
                 .run(process, volume: Self.acrossKyAndKz(settings, gFactor: gFactorOutput, png: imageOutput).map { grappa in
-                    { partitions, acquisition in
+                    { acquisition, read, emit in
                         // On the coils as prewhitened; the acquired samples back as acquired.
                         let started = Stopwatch()
                         defer { times.apply += started.seconds }
-                        var filled = try grappa.reconstruct(try partitions.map { try whitening?.whitened($0) ?? $0 }, acquisition)
-                            .map { try whitening?.unwhitened($0) ?? $0 }
-                        acquisition.restoreAcquired(of: partitions, into: &filled)
-                        return filled
+                        let first = try read(0)
+                        try grappa.reconstruct(acquisition, coils: first.coils, nx: first.nx,
+                                               read: { try whitening?.whitened(read($0)) ?? read($0) }) { z, k in
+                            var out = try whitening?.unwhitened(k) ?? k
+                            acquisition.restoreAcquired(partition: z, of: try read(z), into: &out)
+                            try emit(z, out)
+                        }
                     }
                 },
                      refusal: "only GRAPPA (without a kernel file, coil compression, --gfactor or --png) reconstructs it, with a kernel across ky and kz")
