@@ -12,8 +12,9 @@ public enum FileDescription {
             let reader = try openReader(file)
             out.append("format \(reader.format.rawValue), \(reader.slices) slice\(reader.slices == 1 ? "" : "s")")
             out += reader.properties.map { "\($0.0): \($0.1)" }
-            out += describe(try reader.readSlice(0))
-            out += try sampling(of: reader)
+            let recorded = try sampling(of: reader)
+            out += describe(try reader.readSlice(0), recordsSampling: !recorded.isEmpty)
+            out += recorded
             if let noise = try reader.noiseScans() {
                 out.append("noise: \(noise.ny) readouts × \(noise.nx) samples of \(noise.coils) coils (used to prewhiten)")
             }
@@ -45,7 +46,7 @@ public enum FileDescription {
         }
     }
 
-    private static func describe(_ k: KSpace) -> [String] {
+    private static func describe(_ k: KSpace, recordsSampling: Bool = false) -> [String] {
         let energies = k.coilEnergies()
         let total = energies.reduce(0, +)
         let peak = k.data.lazy.map { $0.length }.max() ?? 0
@@ -57,7 +58,8 @@ public enum FileDescription {
         let lines = SamplingMask(acquired: (0..<k.ny).map { y in
             (0..<k.coils).contains { c in (0..<k.nx).contains { x in k[c, y, x] != .zero } }
         })
-        out.append("lines with non-zero samples: \(lines.acquiredCount)/\(k.ny); \(lines.summary) (inferred from zeros; pass --mask to recon)")
+        out.append("lines with non-zero samples: \(lines.acquiredCount)/\(k.ny)"
+                   + (recordsSampling ? "" : "; \(lines.summary) (inferred from zeros; pass --mask to recon)"))
         return out
     }
 }
