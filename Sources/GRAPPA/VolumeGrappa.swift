@@ -40,11 +40,10 @@ public struct VolumeGrappa: Sendable {
         let lattice = acquisition.lattice
         guard lattice.lineAcceleration >= 2 && lattice.partitionAcceleration >= 2 else { return 1 }
         let far = Kernels(lattice, reach: 2)
-        let rows = far.offsets.map { calibrationPositions(acquisition, offsets: $0).count * (2 * readoutWindow + 1) }
+        let rows = far.offsets.map { calibrationPositions(acquisition, offsets: $0).count * (2 * readoutWindow + 1) }  // x ± window
         let enough = zip(rows, far.offsets).allSatisfy { $0 >= Self.calibrationRowsPerUnknown * $1.count * coils }
         return enough ? 2 : 1
     }
-
 
     /// Checks the settings.
     public func validate() throws {
@@ -53,8 +52,8 @@ public struct VolumeGrappa: Sendable {
         if let reach, !(1...4).contains(reach) { throw MRIError(.invalidArgument, "the kernel's reach must be 1…4 lattice periods, found \(reach)") }
     }
 
-    /// The sources of each kind of missing sample: `kernels[i]` fills the positions of cell
-    /// offset `cells[i]` from the lattice samples at the `offsets` (Δz, Δy) from them.
+    /// The sources of each kind of missing sample: the kernel of the positions of cell offset
+    /// `cells[i]` reads the lattice samples at the (Δz, Δy) of `offsets[i]` from them.
     struct Kernels {
         var cells: [(z: Int, y: Int)] = []
         var offsets: [[(z: Int, y: Int)]] = []
