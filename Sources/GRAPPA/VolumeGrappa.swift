@@ -135,6 +135,11 @@ public struct VolumeGrappa: Sendable {
         }
     }
 
+    /// Storage for ``fit``'s per-x products, reused from kernel to kernel.
+    struct FitWorkspace {
+        var grams: [Complex<Float>], crosses: [Complex<Float>]
+    }
+
     /// Per readout position `x`, the weights: `weights[x·n·coils ..< (x+1)·n·coils]`, an
     /// `n × coils` column-major matrix `V` (n = ``unknowns``) applied as `Vᴴ·sources`.
     ///
@@ -142,10 +147,6 @@ public struct VolumeGrappa: Sendable {
     /// and their targets as those of `Y`, the row-vector fit `min ‖Wᵀ X − Y‖² + λ‖W‖²` has
     /// the normal equations `(X Xᴴ + λI) V = X Yᴴ` for `V = conj(W)`: both products are plain
     /// BLAS calls on the gathered columns.
-    /// Storage for ``fit``'s per-x products, reused from kernel to kernel.
-    struct FitWorkspace {
-        var grams: [Complex<Float>], crosses: [Complex<Float>]
-    }
 
     func fit(_ hybrid: HybridVolume, positions: [(Int, Int)], offsets: [(z: Int, y: Int)], unknowns n: Int,
              workspace: inout FitWorkspace) -> [Complex<Float>] {

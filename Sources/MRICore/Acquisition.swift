@@ -63,11 +63,8 @@ public struct Acquisition: Sendable, Equatable {
     /// The same acquisition, but the reconstruction estimates the ACS lines too and keeps
     /// only the lattice lines as measured (to score the interpolation alone).
     public func estimatingAutoCalibrationLines() -> Acquisition {
-        var out = Acquisition(mask: mask, lattice: lattice, autoCalibrationLines: autoCalibrationLines,
-                              keptLines: SamplingMask(acquired: (0..<ny).map(lattice.contains)))
-        out.measuredOnBothSides = measuredOnBothSides
-        out.acquiredReadout = acquiredReadout
-        return out
+        Acquisition(mask: mask, lattice: lattice, autoCalibrationLines: autoCalibrationLines,
+                    keptLines: SamplingMask(acquired: (0..<ny).map(lattice.contains))).covering(like: self)
     }
 
     /// The same acquisition of the lines `region` alone (renumbered from 0), as a k-space
@@ -75,8 +72,8 @@ public struct Acquisition: Sendable, Equatable {
     public func restricted(to region: Range<Int>) throws -> Acquisition {
         var cropped = try Acquisition(mask: SamplingMask(acquired: Array(mask.acquired[region])))
         if keptLines != mask { cropped = cropped.estimatingAutoCalibrationLines() }
+        cropped = cropped.covering(like: self)
         cropped.measuredOnBothSides = measuredOnBothSides && region.count == ny
-        cropped.acquiredReadout = acquiredReadout
         return cropped
     }
 
@@ -99,9 +96,15 @@ public struct Acquisition: Sendable, Equatable {
 
     /// The same acquisition calibrating on `lines`, a block of measured lines.
     func with(autoCalibrationLines lines: Range<Int>) -> Acquisition {
-        var out = Acquisition(mask: mask, lattice: lattice, autoCalibrationLines: lines, keptLines: keptLines)
-        out.measuredOnBothSides = measuredOnBothSides
-        out.acquiredReadout = acquiredReadout
+        Acquisition(mask: mask, lattice: lattice, autoCalibrationLines: lines, keptLines: keptLines).covering(like: self)
+    }
+
+    /// This acquisition with `other`'s coverage of k-space (``measuredOnBothSides``,
+    /// ``acquiredReadout``): what every derived acquisition carries over.
+    private func covering(like other: Acquisition) -> Acquisition {
+        var out = self
+        out.measuredOnBothSides = other.measuredOnBothSides
+        out.acquiredReadout = other.acquiredReadout
         return out
     }
 
@@ -115,17 +118,6 @@ public struct Acquisition: Sendable, Equatable {
     /// Copies the kept (measured) lines of `measured` into `k`: after a reconstruction that
     /// did not write in place (coil compression), every measured sample is as measured.
     public func restoreKeptLines(of measured: KSpace, into k: inout KSpace) {
-        precondition(k.coils == measured.coils && k.ny == measured.ny && k.nx == measured.nx, "shapes must agree")
-        let (coils, ny, nx) = (k.coils, k.ny, k.nx)
-        measured.data.withUnsafeBufferPointer { src in
-            k.data.withUnsafeMutableBufferPointer { dst in
-                for c in 0..<coils {
-                    for y in 0..<ny where keptLines.acquired[y] {
-                        let row = (c * ny + y) * nx
-                        (dst.baseAddress! + row).update(from: src.baseAddress! + row, count: nx)
-                    }
-                }
-            }
-        }
+        k.replace(lines: (0..<ny).filter { keptLines.acquired[$0] }, from: measured)
     }
 }

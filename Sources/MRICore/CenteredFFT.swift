@@ -60,7 +60,7 @@ public enum CenteredFFT {
     }
 
     /// `dst[y, x] = scale · src[(y + dy) mod ny, (x + dx) mod nx]`.
-    private static func shiftCopy(from src: UnsafePointer<Complex<Float>>, to dst: UnsafeMutablePointer<Complex<Float>>,
+    static func shiftCopy(from src: UnsafePointer<Complex<Float>>, to dst: UnsafeMutablePointer<Complex<Float>>,
                                   ny: Int, nx: Int, dy: Int, dx: Int, scale: Float) {
         for y in 0..<ny {
             let sy = (y + dy) % ny

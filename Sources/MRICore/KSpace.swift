@@ -96,6 +96,23 @@ public struct KSpace: Sendable, Equatable {
         return out
     }
 
+    /// Copies `source`'s samples of `lines` (at readout positions `readout`, by default all)
+    /// into this k-space, of the same shape: measured lines put back after a reconstruction.
+    public mutating func replace(lines: some Sequence<Int>, readout: Range<Int>? = nil, from source: KSpace) {
+        precondition(coils == source.coils && ny == source.ny && nx == source.nx, "shapes must agree")
+        let (coils, ny, nx, readout) = (coils, ny, nx, readout ?? 0..<nx)
+        source.data.withUnsafeBufferPointer { src in
+            data.withUnsafeMutableBufferPointer { dst in
+                for c in 0..<coils {
+                    for y in lines {
+                        let start = (c * ny + y) * nx + readout.lowerBound
+                        (dst.baseAddress! + start).update(from: src.baseAddress! + start, count: readout.count)
+                    }
+                }
+            }
+        }
+    }
+
     /// The samples of lines `lines` and readout positions `readout`, as a k-space of their own.
     public func window(lines: Range<Int>, readout: Range<Int>) -> KSpace {
         precondition(lines.clamped(to: 0..<ny) == lines && readout.clamped(to: 0..<nx) == readout, "window inside the k-space")

@@ -44,7 +44,7 @@ extension KSpace {
             var images = CenteredFFT.image(from: estimate)
             for i in images.data.indices { images.data[i] = Complex(images.data[i].length) * phase[i] }
             estimate = CenteredFFT.kspace(from: images)
-            estimate.replaceRegion(lines: lines, readout: readout, with: measured)
+            estimate.replace(lines: lines, readout: readout, from: measured)
         }
         return estimate
     }
@@ -96,16 +96,5 @@ extension KSpace {
     /// This k-space with every sample outside `lines` × `readout` set to zero.
     func embeddedRegion(lines: Range<Int>, readout: Range<Int>) -> KSpace {
         window(lines: lines, readout: readout).embedded(ny: ny, nx: nx, lines: lines, readout: readout)
-    }
-
-    /// Copies `source`'s samples inside `lines` × `readout` into this k-space.
-    mutating func replaceRegion(lines: Range<Int>, readout: Range<Int>, with source: KSpace) {
-        for c in 0..<coils {
-            for y in lines {
-                let row = (c * ny + y) * nx
-                data.replaceSubrange((row + readout.lowerBound)..<(row + readout.upperBound),
-                                     with: source.data[(row + readout.lowerBound)..<(row + readout.upperBound)])
-            }
-        }
     }
 }

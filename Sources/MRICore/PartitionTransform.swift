@@ -40,25 +40,17 @@ extension CenteredFFT {
     /// The centred orthonormal 1-D transform along the readout of every line of `k`:
     /// `forward == false` gives hybrid space (x, ky), `true` takes it back to k-space.
     public static func alongReadout(_ k: KSpace, forward: Bool) -> KSpace {
+        // Every line is one row of a `coils·ny × nx` array, shifted as the 2-D transform shifts a row.
         let (lines, nx) = (k.coils * k.ny, k.nx)
         let buffer = fftwf_alloc_complex(lines * nx)!
         defer { fftwf_free(buffer) }
         var out = KSpace(zerosCoils: k.coils, ny: k.ny, nx: nx)
-        let scale = Complex<Float>(1 / Float(nx).squareRoot(), 0)
         buffer.withMemoryRebound(to: Complex<Float>.self, capacity: lines * nx) { work in
-            // ifftshift in: position j holds sample (j + nx/2) mod nx.
-            k.data.withUnsafeBufferPointer { src in
-                for l in 0..<lines {
-                    for j in 0..<nx { work[l * nx + j] = src[l * nx + (j + nx / 2) % nx] }
-                }
-            }
+            k.data.withUnsafeBufferPointer { shiftCopy(from: $0.baseAddress!, to: work, ny: lines, nx: nx, dy: 0, dx: nx / 2, scale: 1) }
             let plan = FFTPlanCache.shared.plan1D(n: nx, howMany: lines, stride: 1, distance: nx, forward: forward)
             buffer.withMemoryRebound(to: fftwf_complex.self, capacity: lines * nx) { fftwf_execute_dft(plan.value, $0, $0) }
-            // fftshift out: sample i is transform index (i − nx/2) mod nx.
-            out.data.withUnsafeMutableBufferPointer { dst in
-                for l in 0..<lines {
-                    for i in 0..<nx { dst[l * nx + i] = work[l * nx + (i - nx / 2 + nx) % nx] * scale }
-                }
+            out.data.withUnsafeMutableBufferPointer {
+                shiftCopy(from: work, to: $0.baseAddress!, ny: lines, nx: nx, dy: 0, dx: nx - nx / 2, scale: 1 / Float(nx).squareRoot())
             }
         }
         return out

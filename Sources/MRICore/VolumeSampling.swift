@@ -97,6 +97,11 @@ public struct VolumeAcquisition: Sendable, Equatable {
         (self.acquired, self.partitions, self.lines) = (acquired, partitions, lines)
     }
 
+    /// Checks the sampling given as the acquired lines of each partition.
+    public init(partitionLines: [[Bool]]) throws {
+        try self.init(acquired: Array(partitionLines.joined()), partitions: partitionLines.count, lines: partitionLines.first?.count ?? 0)
+    }
+
     /// The sampling of the command-line contract, in both phase-encoding directions: the
     /// lattice through `(partitions/2, lines/2)` (shifted by `shift` lines per sampled
     /// partition) plus the centred box of `calibration` partitions × lines.
@@ -124,13 +129,7 @@ public struct VolumeAcquisition: Sendable, Equatable {
 
     /// Copies the acquired lines of partition `z`, `measured`, into `filled` (of one shape).
     public func restoreAcquired(partition z: Int, of measured: KSpace, into filled: inout KSpace) {
-        let (coils, ny, nx) = (measured.coils, measured.ny, measured.nx)
-        for y in 0..<lines where isAcquired(z: z, y: y) {
-            for c in 0..<coils {
-                let row = (c * ny + y) * nx
-                filled.data.replaceSubrange(row..<(row + nx), with: measured.data[row..<(row + nx)])
-            }
-        }
+        filled.replace(lines: (0..<lines).filter { isAcquired(z: z, y: $0) }, from: measured)
     }
 
     /// The fully sampled box around the centre of largest area (ties: the first found).

@@ -36,10 +36,10 @@ public enum FileDescription {
     /// differently (acceleration along kz).
     static func sampling(of reader: any KSpaceVolumeReader) throws -> [String] {
         guard let first = try reader.acquiredLines(slice: 0) else { return [] }
-        let slab = try (0..<reader.partitions).map { try reader.acquiredLines(slice: $0)?.acquired ?? [] }
+        let slab = try reader.acquiredLines(ofSlab: 0)
         guard reader.partitions > 1, !slab.allSatisfy({ $0 == first.acquired }) else { return ["slice 0 acquisitions: \(first.summary)"] }
         do {
-            let v = try VolumeAcquisition(acquired: Array(slab.joined()), partitions: reader.partitions, lines: first.ny)
+            let v = try VolumeAcquisition(partitionLines: slab)
             return ["slab 0 acquisitions (ky and kz): lattice \(v.lattice), calibration box of \(v.calibrationPartitions.count) partitions [\(v.calibrationPartitions.lowerBound), \(v.calibrationPartitions.upperBound)) × \(v.calibrationLines.count) lines [\(v.calibrationLines.lowerBound), \(v.calibrationLines.upperBound)); \(slab.joined().filter { $0 }.count) of \(slab.count * first.ny) lines acquired"]
         } catch let error as MRIError {
             return ["slab 0 acquisitions (ky and kz): not reconstructable: \(error.message)"]

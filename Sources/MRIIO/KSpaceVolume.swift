@@ -74,6 +74,12 @@ extension KSpaceVolumeReader {
     public func calibrationSlice(for index: Int) throws -> Int? { nil }
     public var partitions: Int { 1 }
 
+    /// The lines each partition of 3-D slab `slab` records as acquired (empty for a partition
+    /// without a record).
+    public func acquiredLines(ofSlab slab: Int) throws -> [[Bool]] {
+        try (slab * partitions..<(slab + 1) * partitions).map { try acquiredLines(slice: $0)?.acquired ?? [] }
+    }
+
     /// The noise variance of one sample of one coil of ``readSlice(_:)`` (mean over the coils):
     /// that of `noise`, this file's ``noiseScans()``, times ``noiseVarianceScale``; nil where
     /// the file does not give the scale.

@@ -29,14 +29,14 @@ struct SlabReconstruction {
         for slab in 0..<(reader.slices / planes) {
             let indices = (slab * planes)..<((slab + 1) * planes)
             if case .recordedInFile = sampling {
-                let lines = try indices.map { try reader.acquiredLines(slice: $0)?.acquired ?? [] }
+                let lines = try reader.acquiredLines(ofSlab: slab)
                 if !lines.allSatisfy({ $0 == lines[0] }) {
                     guard let reconstructVolume else {
                         throw MRIError(.invalidArgument, "\(input): the partitions of slab \(slab) are sampled differently (acceleration along kz): \(refusal)")
                     }
                     let acquisition: VolumeAcquisition
                     do {
-                        acquisition = try VolumeAcquisition(acquired: Array(lines.joined()), partitions: planes, lines: reader.sliceShape.ny)
+                        acquisition = try VolumeAcquisition(partitionLines: lines)
                     } catch let error as MRIError { throw MRIError(error.kind, "\(input), slab \(slab): \(error.message)") }
                     // k-space out partition by partition; images need the whole slab for the kz transform.
                     var filled: [KSpace] = []

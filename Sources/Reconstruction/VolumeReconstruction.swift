@@ -224,8 +224,7 @@ public struct VolumeReconstruction {
                         // On the coils as prewhitened; the acquired samples back as acquired.
                         let started = Stopwatch()
                         defer { times.apply += started.seconds }
-                        let first = try read(0)
-                        try grappa.reconstruct(acquisition, coils: first.coils, nx: first.nx,
+                        try grappa.reconstruct(acquisition, coils: reader.sliceShape.coils, nx: reader.sliceShape.nx,
                                                read: { try whitening?.whitened(read($0)) ?? read($0) }) { z, k in
                             var out = try whitening?.unwhitened(k) ?? k
                             acquisition.restoreAcquired(partition: z, of: try read(z), into: &out)
