@@ -104,9 +104,8 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
         let readout = ReadoutPlacement(centres: centres, samples: samples)
         let matrixY = Self.element("y", in: Self.section("encodedSpace", in: xml) ?? "").flatMap { Int($0) } ?? 0
         let ny = max(matrixY, maxLine + 1)
-        let maxPartition = imaging.map(\.7).max() ?? 0
-        let matrixZ = Self.element("z", in: Self.section("encodedSpace", in: xml) ?? "").flatMap { Int($0) } ?? 0
-        let nPartition = maxPartition > 0 ? max(maxPartition + 1, (1...4096).contains(matrixZ) ? matrixZ : 0) : 1
+        let nPartition = partitionCount(counted: (imaging.map(\.7).max() ?? 0) + 1,
+                                        declared: Self.element("z", in: Self.section("encodedSpace", in: xml) ?? "").flatMap { Int($0) })
         guard ny <= 1 << 16, let _ = BinaryFile.checkedProduct([channels, ny, readout.nx], limit: 1 << 31) else {
             throw MRIError(.format, "\(path): \(channels) channels × \(ny) lines × \(readout.nx) samples is too large")
         }

@@ -56,6 +56,15 @@ public protocol KSpaceVolumeReader: AnyObject {
     var partitions: Int { get }
 }
 
+/// The partitions per slab of a file whose partition counters run up to `counted` − 1 and
+/// whose header gives `declared` (Siemens `sKSpace.lPartitions`, ISMRMRD `matrixSize.z`):
+/// the declared count where the counters fit in it (acceleration along kz leaves the last
+/// partitions unsampled), else the counters'; 1 for 2-D data.
+func partitionCount(counted: Int, declared: Int?) -> Int {
+    guard counted > 1 else { return 1 }
+    return max(counted, declared.flatMap { (1...4096).contains($0) ? $0 : nil } ?? 0)
+}
+
 /// Multi-slice k-space being written, slice by slice in any order; the file appears only
 /// when ``commit()`` succeeds (written to a temporary file, then renamed).
 public protocol KSpaceVolumeWriter: AnyObject {

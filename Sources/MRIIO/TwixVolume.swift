@@ -69,11 +69,7 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
         let used = image + reference
         let extent = { (counter: KeyPath<TwixScan, Int>) in (used.map { $0[keyPath: counter] }.max() ?? 0) + 1 }
         let (nSlice, nEcho, nPhase, nRepetition, nSet) = (extent(\.slice), extent(\.echo), extent(\.phase), extent(\.repetition), extent(\.set))
-        // A 3-D acquisition's partitions: the protocol's count where the counters fit in it
-        // (acceleration along kz leaves the last partitions unsampled), else the counters'.
-        let nPartition = extent(\.partition) > 1
-            ? max(extent(\.partition), prot.integer("sKSpace.lPartitions").flatMap { (1...4096).contains($0) ? $0 : nil } ?? 0)
-            : 1
+        let nPartition = partitionCount(counted: extent(\.partition), declared: prot.integer("sKSpace.lPartitions"))
         let placement = try Self.linePlacement(used, image: image, protocolLines: prot.integer("sKSpace.lPhaseEncodingLines"), source: path)
         let ny = placement.ny
         let readout = ReadoutPlacement(centres: image.map(\.centreColumn), samples: first.samples)
