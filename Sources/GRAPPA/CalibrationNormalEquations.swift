@@ -113,29 +113,40 @@ import Numerics
         let edges = Self.edgeTerms(k, columns: columns, sources: nSrc, bases: nb, lowest: lowest,
                                    edgeColumns: edgeColumns, lags: lags, halfReadout: hx, ny: ny, nx: nx)
 
-        // Entry at lag δ for source column p and line-set column w, minus the edge terms
-        // u ∈ [0, hx + d₁) ∪ [nx − hx + d₁, nx) that the window excludes.
-        func entry(_ p: Int, _ w: Int, _ d1: Int, _ delta: Int) -> Complex<Float> {
-            let lag = delta + 2 * hx
-            var v = correlations[lag * block + w * nSrc + p]
-            for u in 0..<(hx + d1) { v -= edges[(edgeIndex[u] * lags + lag) * block + w * nSrc + p] }
-            for u in (nx - hx + d1)..<nx { v -= edges[(edgeIndex[u] * lags + lag) * block + w * nSrc + p] }
-            return v
-        }
-        let n = unknowns
+        // Entry at lag δ = d₂ − d₁ for source column p and line-set column w: the correlation
+        // minus the edge terms u ∈ [0, hx + d₁) ∪ [nx − hx + d₁, nx) that the window excludes,
+        // formed for a whole block of (w, p) at once and scattered to the unknowns (d₁, d₂).
+        let n = unknowns, nq = targets, sourceBlock = nSrc * nSrc
         var gram = [Complex<Float>](repeating: .zero, count: n * n)
-        var rhs = [Complex<Float>](repeating: .zero, count: n * targets)
-        for s2 in 0..<n {
-            let (p2, d2) = (s2 / bx, s2 % bx - hx)
-            for s1 in 0..<n {
-                let (p1, d1) = (s1 / bx, s1 % bx - hx)
-                gram[s1 + s2 * n] = entry(p1, p2, d1, d2 - d1)
-            }
-        }
-        for q in 0..<targets {
-            for s1 in 0..<n {
-                let (p1, d1) = (s1 / bx, s1 % bx - hx)
-                rhs[s1 + q * n] = entry(p1, nSrc + q, d1, -d1)
+        var rhs = [Complex<Float>](repeating: .zero, count: n * nq)
+        var corrected = [Complex<Float>](repeating: .zero, count: block)
+        correlations.withUnsafeBufferPointer { cp in
+            edges.withUnsafeBufferPointer { ep in
+                corrected.withUnsafeMutableBufferPointer { vp in
+                    // `corrected[range]` at `lag` with the edges the offset `d1` excludes.
+                    func correct(lag: Int, d1: Int, _ range: Range<Int>) {
+                        let v = vp.baseAddress!
+                        (v + range.lowerBound).update(from: cp.baseAddress! + lag * block + range.lowerBound, count: range.count)
+                        for u in Array(0..<(hx + d1)) + Array((nx - hx + d1)..<nx) {
+                            let e = ep.baseAddress! + (edgeIndex[u] * lags + lag) * block
+                            for i in range { v[i] -= e[i] }
+                        }
+                    }
+                    for d1 in -hx...hx {
+                        for d2 in -hx...hx {
+                            correct(lag: d2 - d1 + 2 * hx, d1: d1, 0..<sourceBlock)
+                            for p2 in 0..<nSrc {
+                                let column = (p2 * bx + d2 + hx) * n + d1 + hx
+                                for p1 in 0..<nSrc { gram[column + p1 * bx] = vp[p2 * nSrc + p1] }
+                            }
+                        }
+                        // The targets pair with the sources at lag −d₁.
+                        correct(lag: 2 * hx - d1, d1: d1, sourceBlock..<block)
+                        for q in 0..<nq {
+                            for p1 in 0..<nSrc { rhs[q * n + p1 * bx + d1 + hx] = vp[sourceBlock + q * nSrc + p1] }
+                        }
+                    }
+                }
             }
         }
         self.gram = gram
@@ -174,12 +185,13 @@ import Numerics
     }
 
     /// `F(δ)[p, w] = Σ_y0 Σ_u conj(a_p(u)) a_w(u + δ)` over the full readout, for every lag
-    /// `δ ∈ [−2hx, 2hx]`, laid out `[lag][w][p]`. Frequencies are taken in fixed blocks so
-    /// that the summation order does not depend on the number of threads.
+    /// `δ ∈ [−2hx, 2hx]` (target columns `w` only at `|δ| ≤ hx`, the rest zero), laid out
+    /// `[lag][w][p]`. Frequencies are taken in fixed blocks so that the summation order does
+    /// not depend on the number of threads.
     private static func correlations(spectrum: [Complex<Float>], columns: [(coil: Int, offset: Int)], sources: Int,
                                      bases: Int, firstLine: Int, acsLines: Int, coils: Int, length: Int,
                                      lags: Int) -> [Complex<Float>] {
-        let nAll = columns.count, block = sources * nAll, chunk = 32
+        let nAll = columns.count, block = sources * nAll, chunk = 32, sourceBlock = sources * sources
         let halfLag = (lags - 1) / 2
         var out = [Complex<Float>](repeating: .zero, count: lags * block)
         var products = [Complex<Float>](repeating: .zero, count: chunk * block)
@@ -214,11 +226,15 @@ import Numerics
                         out.withUnsafeMutableBufferPointer { op in
                             let (a, b, c) = (UnsafeSendable(pp.baseAddress!), UnsafeSendable(ph.baseAddress!),
                                              UnsafeSendable(op.baseAddress!))
+                            // Source pairs at every lag; target columns at the lags −d₁ only.
                             Parallel.forEachChunk(block) { rows in
-                                ComplexLinearAlgebra.gemm(.none, .none, m: rows.count, n: lags, k: nf,
-                                                          a: a.value + rows.lowerBound, lda: block, b: b.value, ldb: nf,
-                                                          beta: f0 == 0 ? .zero : .one,
-                                                          c: c.value + rows.lowerBound, ldc: block)
+                                let all = rows.clamped(to: 0..<sourceBlock), middle = rows.clamped(to: sourceBlock..<block)
+                                for (range, first, count) in [(all, 0, lags), (middle, halfLag / 2, halfLag + 1)] where !range.isEmpty {
+                                    ComplexLinearAlgebra.gemm(.none, .none, m: range.count, n: count, k: nf,
+                                                              a: a.value + range.lowerBound, lda: block, b: b.value + first * nf, ldb: nf,
+                                                              beta: f0 == 0 ? .zero : .one,
+                                                              c: c.value + first * block + range.lowerBound, ldc: block)
+                                }
                             }
                         }
                     }
@@ -229,12 +245,13 @@ import Numerics
     }
 
     /// `E(u, δ)[p, w] = Σ_y0 conj(a_p(u)) a_w(u + δ)` for the edge columns `u`, laid out
-    /// `[edge column][lag][w][p]`; samples beyond the readout count as zero.
+    /// `[edge column][lag][w][p]`; samples beyond the readout count as zero. Target columns `w`
+    /// only at `|δ| ≤ hx`, the lags the right-hand sides read (the rest is left unset).
     private static func edgeTerms(_ k: KSpace, columns: [(coil: Int, offset: Int)], sources: Int, bases: Int,
                                   lowest: Int, edgeColumns: [Int], lags: Int, halfReadout hx: Int,
                                   ny: Int, nx: Int) -> [Complex<Float>] {
         let nAll = columns.count, block = sources * nAll
-        // Every entry is written by the products below (β = 0): no zero-filling first.
+        // Every entry that is read is written by the products below (β = 0): no zero-filling first.
         let total = edgeColumns.count * lags * block
         var out = [Complex<Float>](unsafeUninitializedCapacity: total) { _, count in count = total }
         k.data.withUnsafeBufferPointer { kd in
@@ -242,16 +259,18 @@ import Numerics
                 let (src, dst) = (UnsafeSendable(kd.baseAddress!), UnsafeSendable(op.baseAddress!))
                 Parallel.forEach(edgeColumns.count * lags) { job in
                     let u = edgeColumns[job / lags], v = u + job % lags - 2 * hx
+                    // The targets pair with the sources at lags −d₁ ∈ [−hx, hx] only.
+                    let width = abs(v - u) <= hx ? nAll : sources
                     withUnsafeTemporaryAllocation(of: Complex<Float>.self, capacity: bases * (sources + nAll)) { m in
                         let x = m.baseAddress!, y = m.baseAddress! + bases * sources
-                        for (w, col) in columns.enumerated() {
+                        for (w, col) in columns.prefix(width).enumerated() {
                             for i in 0..<bases {
                                 let row = (col.coil * ny + lowest + i + col.offset) * nx
                                 if w < sources { x[w * bases + i] = src.value[row + u] }
                                 y[w * bases + i] = v >= 0 && v < nx ? src.value[row + v] : .zero
                             }
                         }
-                        ComplexLinearAlgebra.gemm(.conjugateTranspose, .none, m: sources, n: nAll, k: bases,
+                        ComplexLinearAlgebra.gemm(.conjugateTranspose, .none, m: sources, n: width, k: bases,
                                                   a: x, lda: bases, b: y, ldb: bases, c: dst.value + job * block, ldc: sources)
                     }
                 }

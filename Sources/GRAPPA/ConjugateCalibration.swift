@@ -1,3 +1,4 @@
+import Compute
 import MRICore
 import Numerics
 
@@ -49,26 +50,31 @@ enum ConjugateLeak {
 }
 
 extension CalibrationNormalEquations {
-    /// Removes the rows of `positions` from `AᴴA` and `AᴴB` (their outer products subtracted).
+    /// Removes the rows of `positions` from `AᴴA` and `AᴴB` (`AᴴA −= RᴴR`, `AᴴB −= RᴴT` with
+    /// `R`, `T` those rows of `A` and `B`).
     mutating func removeRows(_ positions: [(base: Int, x: Int)], of k: KSpace, sourceOffsets: [Int], targetOffsets: [Int],
                              readout: Int, roles: KernelCoils) {
-        let hx = readout / 2, n = unknowns
-        for (base, x) in positions {
-            var a = [Complex<Float>](repeating: .zero, count: n)
+        guard !positions.isEmpty else { return }
+        let hx = readout / 2, n = unknowns, m = positions.count
+        var a = [Complex<Float>](repeating: .zero, count: m * n)
+        var b = [Complex<Float>](repeating: .zero, count: m * targets)
+        for (row, (base, x)) in positions.enumerated() {
             for c in 0..<roles.sources {
                 for (j, o) in sourceOffsets.enumerated() {
                     for d in 0..<readout where x + d - hx >= 0 && x + d - hx < k.nx {
-                        a[(c * sourceOffsets.count + j) * readout + d] = k[c, base + o, x + d - hx]
+                        a[row + ((c * sourceOffsets.count + j) * readout + d) * m] = k[c, base + o, x + d - hx]
                     }
                 }
             }
-            let b = roles.targets.flatMap { c in targetOffsets.map { k[c, base + $0, x] } }
-            for s2 in 0..<n where a[s2] != .zero {
-                for s1 in 0..<n { gram[s1 + s2 * n] -= a[s1].conjugate * a[s2] }
+            for (q, (c, t)) in roles.targets.flatMap({ c in targetOffsets.map { (c, $0) } }).enumerated() {
+                b[row + q * m] = k[c, base + t, x]
             }
-            for (q, target) in b.enumerated() {
-                for s1 in 0..<n { rhs[s1 + q * n] -= a[s1].conjugate * target }
-            }
+        }
+        a.withUnsafeBufferPointer { ap in
+            ComplexLinearAlgebra.gemm(.conjugateTranspose, .none, m: n, n: n, k: m, alpha: Complex(-1, 0), a: ap.baseAddress!, lda: m,
+                                      b: ap.baseAddress!, ldb: m, beta: .one, c: &gram, ldc: n)
+            ComplexLinearAlgebra.gemm(.conjugateTranspose, .none, m: n, n: targets, k: m, alpha: Complex(-1, 0), a: ap.baseAddress!, lda: m,
+                                      b: b, ldb: m, beta: .one, c: &rhs, ldc: n)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Compute
 import MRICore
 import Numerics
 
@@ -58,14 +59,16 @@ struct ConjugateSources {
         let targets = roles.targets.count * (r - 1)
         let fitted = 2 * m * taps, kept = 2 * coils * taps
         var out = [Complex<Float>](repeating: .zero, count: kept * targets)
-        let u = compression.basis
-        for t in 0..<targets {
-            for c in 0..<coils {
-                for v in 0..<m {
-                    let (direct, reflected) = (u[c + v * coils].conjugate, u[c + v * coils])
-                    for tap in 0..<taps {
-                        out[t * kept + c * taps + tap] += direct * w[t * fitted + v * taps + tap]
-                        out[t * kept + (coils + c) * taps + tap] += reflected * w[t * fitted + (m + v) * taps + tap]
+        // Per target, `taps × m` weights on the compressed coils times `Uᴴ` (direct) or `Uᵀ`
+        // (reflected) give `taps × coils` weights on the physical ones.
+        let direct = (0..<coils).flatMap { c in (0..<m).map { v in compression.basis[c + v * coils].conjugate } }
+        let reflected = (0..<coils).flatMap { c in (0..<m).map { v in compression.basis[c + v * coils] } }
+        out.withUnsafeMutableBufferPointer { o in
+            w.withUnsafeBufferPointer { wp in
+                for t in 0..<targets {
+                    for (half, map) in [direct, reflected].enumerated() {
+                        ComplexLinearAlgebra.gemm(.none, .none, m: taps, n: coils, k: m, a: wp.baseAddress! + t * fitted + half * m * taps,
+                                                  lda: taps, b: map, ldb: m, c: o.baseAddress! + t * kept + half * coils * taps, ldc: taps)
                     }
                 }
             }

@@ -120,14 +120,15 @@ public struct Grappa: Sendable {
         case .on:
             return try GrappaSelection(k, acquisition, support: support, lambda: lambda, noiseVariance: noiseVariance, virtualConjugate: true)
         case .automatic:
-            let plain = try off()
+            let plain = try GrappaSelection(k, acquisition, support: support, lambda: lambda, noiseVariance: noiseVariance,
+                                            virtualConjugate: false, lines: nil, fitMayNotFollow: true)
             guard let plainError = plain.expectedError, let plainProxy = plain.scores.first?.error,
                   acquisition.conjugateSymmetryObstacle == nil,
                   // With them, the supports of the plain choice's line count only: their lattice-line
                   // proxies on 8 + 8 coils cost 3× the plain ones, most of it in the other line count.
                   let conjugate = try? GrappaSelection(k, acquisition, support: support, lambda: lambda,
                                                        noiseVariance: noiseVariance ?? plain.noiseVariance, virtualConjugate: true,
-                                                       lines: plain.geometry.lines),
+                                                       lines: plain.geometry.lines, fitMayNotFollow: true),
                   let conjugateError = conjugate.expectedError, let conjugateProxy = conjugate.scores.first?.error else { return plain }
             // Both tests must prefer them clearly: the expected error, from the ACS fit, which
             // favours them wherever the phase is smooth near the centre, and the lattice-line

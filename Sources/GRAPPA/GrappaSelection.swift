@@ -130,12 +130,15 @@ public struct GrappaSelection: Sendable {
     public init(_ k: KSpace, _ acquisition: Acquisition, support: GrappaSupport,
                 lambda: GrappaLambda, noiseVariance known: Double? = nil, virtualConjugate: Bool = false) throws {
         try self.init(k, acquisition, support: support, lambda: lambda, noiseVariance: known, virtualConjugate: virtualConjugate,
-                      lines: nil)
+                      lines: nil, fitMayNotFollow: false)
     }
 
     /// `lines`: an automatic support is chosen among the candidates of that many lines only.
+    /// `fitMayNotFollow`: the scan's own normal equations are not built for the kernel's fit to
+    /// reuse (``calibration`` is nil) where the test ran on fewer coils: the caller may choose
+    /// another kernel.
     init(_ k: KSpace, _ acquisition: Acquisition, support: GrappaSupport, lambda: GrappaLambda, noiseVariance known: Double?,
-         virtualConjugate: Bool, lines: Int?) throws {
+         virtualConjugate: Bool, lines: Int?, fitMayNotFollow: Bool) throws {
         let physical = acquisition
         let acquisition = virtualConjugate ? try physical.conjugateSymmetric() : physical
         let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
@@ -207,12 +210,16 @@ public struct GrappaSelection: Sendable {
             // With virtual conjugate coils on a compressed array the scan's own normal equations
             // (twice the coils: 8× the plain kernel's factorisation) wait for the fit, which
             // happens only where they win: λ is carried over by their trace, summed directly.
-            let deferred = virtualConjugate && space.coils < k.coils
+            // Where the fit may not follow, only their sources' block is built, which is all the
+            // noise estimate and λ's scale read (about half the cost on 32 coils).
+            let deferred = (virtualConjugate || fitMayNotFollow) && space.coils < k.coils
             let scanSources = deferred ? nil : space.coils == k.coils ? spaceSources : sources(k)
             let own = scanSources.map {
                 CalibrationNormalEquations(k: $0, acs: acs, acceleration: r, geometry: chosen, virtualConjugate: virtualConjugate)
             }
-            let noise = try known ?? own.map { try GrappaRegularizationRisk.noiseVariance(k, acquisition, calibration: $0, kernel: chosen) }
+            let sourceBlock = own ?? (virtualConjugate ? nil : CalibrationNormalEquations(
+                k: k, acs: acs, sourceOffsets: (chosen.firstLine...chosen.lastLine).map { r * $0 }, targetOffsets: [], readout: chosen.readout))
+            let noise = try known ?? sourceBlock.map { try GrappaRegularizationRisk.noiseVariance(k, acquisition, calibration: $0, kernel: chosen) }
                 ?? GrappaRegularizationRisk.noiseVariance(k, physical)
             let spectrum = space.coils == k.coils
                 ? try GrappaFitSpectrum(spaceSources, acquisition, geometry: chosen, calibration: own!)
@@ -220,7 +227,7 @@ public struct GrappaSelection: Sendable {
             let risk = GrappaRegularizationRisk(space, physical, spectrum: spectrum, noise: noise)
             let relative = risk.best()
             (noiseVariance, calibration, expectedError) = (noise, own, risk.risk(relative: relative))
-            let scanDiagonal = own?.meanDiagonal ?? CalibrationNormalEquations.meanDiagonal(
+            let scanDiagonal = sourceBlock?.meanDiagonal ?? CalibrationNormalEquations.meanDiagonal(
                 k: k, acs: acs, acceleration: r, geometry: chosen, reflecting: virtualConjugate ? acquisition.mask.acquired : nil)
             self.lambda = relative * spectrum.meanDiagonal / scanDiagonal
         }
