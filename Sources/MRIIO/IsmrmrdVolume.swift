@@ -103,9 +103,11 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
         guard !imaging.isEmpty else { throw MRIError(.format, "\(path): no imaging acquisitions (all \(headers.count) are flagged as non-imaging)") }
         let readout = ReadoutPlacement(centres: centres, samples: samples)
         let matrixY = Self.element("y", in: Self.section("encodedSpace", in: xml) ?? "").flatMap { Int($0) } ?? 0
+        try requirePlausibleCounters(imaging.map(\.4), of: "lines", name: "kspace_encode_step_1 values", source: path)
         let ny = max(matrixY, maxLine + 1)
-        let nPartition = partitionCount(counted: (imaging.map(\.7).max() ?? 0) + 1,
-                                        declared: Self.element("z", in: Self.section("encodedSpace", in: xml) ?? "").flatMap { Int($0) })
+        let nPartition = try partitionCount(counters: imaging.map(\.7), name: "kspace_encode_step_2 values",
+                                            declared: Self.element("z", in: Self.section("encodedSpace", in: xml) ?? "").flatMap { Int($0) },
+                                            source: path)
         guard ny <= 1 << 16, let _ = BinaryFile.checkedProduct([channels, ny, readout.nx], limit: 1 << 31) else {
             throw MRIError(.format, "\(path): \(channels) channels × \(ny) lines × \(readout.nx) samples is too large")
         }

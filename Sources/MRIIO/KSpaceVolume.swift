@@ -56,13 +56,26 @@ public protocol KSpaceVolumeReader: AnyObject {
     var partitions: Int { get }
 }
 
-/// The partitions per slab of a file whose partition counters run up to `counted` − 1 and
-/// whose header gives `declared` (Siemens `sKSpace.lPartitions`, ISMRMRD `matrixSize.z`):
-/// the declared count where the counters fit in it (acceleration along kz leaves the last
-/// partitions unsampled), else the counters'; 1 for 2-D data.
-func partitionCount(counted: Int, declared: Int?) -> Int {
+/// The partitions per slab of a file whose scans carry the partition counters `counters`
+/// (named `name` in its format) and whose header gives `declared` (Siemens
+/// `sKSpace.lPartitions`, ISMRMRD `matrixSize.z`): the declared count where the counters fit
+/// in it (acceleration along kz leaves the last partitions unsampled), else the counters';
+/// 1 for 2-D data. Counters that are implausible as an acquisition are refused.
+func partitionCount(counters: [Int], name: String, declared: Int?, source: String) throws -> Int {
+    let counted = (counters.max() ?? 0) + 1
     guard counted > 1 else { return 1 }
+    try requirePlausibleCounters(counters, of: "partitions", name: name, source: source)
     return max(counted, declared.flatMap { (1...4096).contains($0) ? $0 : nil } ?? 0)
+}
+
+/// Refuses counters (line or partition indices, named `name` in the file's format) of which
+/// at most one value in 32 up to the highest holds data: a damaged counter, not an
+/// acquisition — and no gigabytes of zeros, or minutes of work, for a few readouts.
+func requirePlausibleCounters(_ counters: [Int], of what: String, name: String, source: String) throws {
+    let distinct = Set(counters).count, highest = counters.max() ?? 0
+    guard distinct * 32 > highest else {
+        throw MRIError(.format, "\(source): only \(distinct) distinct \(what) hold data among \(name) up to \(highest): not a plausible acquisition (damaged \(name)?)")
+    }
 }
 
 /// Multi-slice k-space being written, slice by slice in any order; the file appears only

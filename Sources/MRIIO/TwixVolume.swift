@@ -69,7 +69,8 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
         let used = image + reference
         let extent = { (counter: KeyPath<TwixScan, Int>) in (used.map { $0[keyPath: counter] }.max() ?? 0) + 1 }
         let (nSlice, nEcho, nPhase, nRepetition, nSet) = (extent(\.slice), extent(\.echo), extent(\.phase), extent(\.repetition), extent(\.set))
-        let nPartition = partitionCount(counted: extent(\.partition), declared: prot.integer("sKSpace.lPartitions"))
+        let nPartition = try partitionCount(counters: used.map(\.partition), name: "partition counters",
+                                            declared: prot.integer("sKSpace.lPartitions"), source: path)
         let placement = try Self.linePlacement(used, image: image, protocolLines: prot.integer("sKSpace.lPhaseEncodingLines"), source: path)
         let ny = placement.ny
         let readout = ReadoutPlacement(centres: image.map(\.centreColumn), samples: first.samples)

@@ -16,12 +16,7 @@ extension TwixVolumeReader {
     static func linePlacement(_ scans: [TwixScan], image: [TwixScan], protocolLines: Int?, source: String) throws -> LinePlacement {
         let lowest = scans.map(\.line).min() ?? 0, highest = scans.map(\.line).max() ?? 0
         let centre = mostCommon(image.map(\.centreLine)) ?? 0
-        // At most 1 line in 32 acquired: a damaged counter, not an acquisition (and no
-        // gigabytes of zeros for a few readouts).
-        let distinct = Set(scans.map(\.line)).count
-        guard distinct * 32 > highest else {
-            throw MRIError(.format, "\(source): only \(distinct) distinct lines hold data among line counters up to \(highest): not a plausible acquisition (damaged line counters?)")
-        }
+        try requirePlausibleCounters(scans.map(\.line), of: "lines", name: "line counters", source: source)
         // The protocol describes the data if the lines fit it and span at least half of it
         // (partial Fourier); a research sequence's host protocol may be of another size.
         guard let lines = protocolLines, lines > highest, lines <= 2 * (highest - lowest + 1) else {

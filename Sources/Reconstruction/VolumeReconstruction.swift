@@ -214,9 +214,11 @@ public struct VolumeReconstruction {
             return result.kspace
         }
         if reader.partitions > 1 {
-            guard slice == nil, shared.sources.isEmpty else {
-                throw MRIError(.invalidArgument, "\(input): a 3-D acquisition is reconstructed whole (no --slice), each frame with its own reference lines",
-                               setting: .slice)
+            guard slice == nil else {
+                throw MRIError(.invalidArgument, "\(input): a 3-D acquisition is reconstructed whole (no --slice)", setting: .slice)
+            }
+            guard shared.sources.isEmpty else {
+                throw MRIError(.format, "\(input): frames of a 3-D acquisition without reference lines of their own (echoes, repetitions or sets sharing one calibration) are not supported: each frame needs its own")
             }
             try SlabReconstruction(reader: reader, writer: writer, writesImages: NiftiFile.isNifti(output), sampling: sampling, input: input)
                 .run(process, volume: Self.acrossKyAndKz(settings, gFactor: gFactorOutput, png: imageOutput).map { grappa in
