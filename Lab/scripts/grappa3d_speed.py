@@ -2,11 +2,14 @@
 """The cost of GRAPPA across ky and kz on a full-size 3-D volume: 32 coils, 176 partitions x
 256 lines x 224 readout samples (k-space [kz, coils, ky, kx]), 2 x 2 with a CAIPIRINHA shift
 and a 24 x 24 calibration box. The data are a random 8 x 8-partition tile repeated (the cost
-does not depend on the values); `--prepare-only` stops before the reconstruction, so that
+does not depend on the values); `--prepare-only` stops before the reconstruction, so that the
+whole processes of
 
-    farm-bench -n 3 --vs "python3 Lab/scripts/grappa3d_speed.py --prepare-only" -- python3 Lab/scripts/grappa3d_speed.py
+    python3 Lab/scripts/grappa3d_speed.py --prepare-only
+    python3 Lab/scripts/grappa3d_speed.py
 
-gives the reconstruction's wall time and memory as the difference of two whole processes.
+timed in turn (wall time and peak memory, e.g. `/usr/bin/time -v`) give the reconstruction's
+cost as their difference.
 """
 import argparse
 import sys
