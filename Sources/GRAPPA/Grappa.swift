@@ -121,20 +121,20 @@ public struct Grappa: Sendable {
             return try GrappaSelection(k, acquisition, support: support, lambda: lambda, noiseVariance: noiseVariance, virtualConjugate: true)
         case .automatic:
             let plain = try GrappaSelection(k, acquisition, support: support, lambda: lambda, noiseVariance: noiseVariance,
-                                            virtualConjugate: false, lines: nil, fitMayNotFollow: true)
+                                            virtualConjugate: false, lines: nil, fitMayNotFollow: true, proxyToBeat: nil)!
             guard let plainError = plain.expectedError, let plainProxy = plain.scores.first?.error,
                   acquisition.conjugateSymmetryObstacle == nil,
                   // With them, the supports of the plain choice's line count only: their lattice-line
                   // proxies on 8 + 8 coils cost 3× the plain ones, most of it in the other line count.
+                  // Both tests must prefer them clearly: the lattice-line proxies outside the ACS
+                  // (tested first, which spares the λ's cost where they lose), and the expected
+                  // error, from the ACS fit, which favours them wherever the phase is smooth near
+                  // the centre (docs/grappa.md, "Virtual conjugate coils").
                   let conjugate = try? GrappaSelection(k, acquisition, support: support, lambda: lambda,
                                                        noiseVariance: noiseVariance ?? plain.noiseVariance, virtualConjugate: true,
-                                                       lines: plain.geometry.lines, fitMayNotFollow: true),
-                  let conjugateError = conjugate.expectedError, let conjugateProxy = conjugate.scores.first?.error else { return plain }
-            // Both tests must prefer them clearly: the expected error, from the ACS fit, which
-            // favours them wherever the phase is smooth near the centre, and the lattice-line
-            // proxies outside the ACS (docs/grappa.md, "Virtual conjugate coils").
-            let better = conjugateError < Self.virtualConjugateRiskRatio * plainError && conjugateProxy < plainProxy
-            return better ? conjugate : plain
+                                                       lines: plain.geometry.lines, fitMayNotFollow: true, proxyToBeat: plainProxy),
+                  let conjugateError = conjugate.expectedError else { return plain }
+            return conjugateError < Self.virtualConjugateRiskRatio * plainError ? conjugate : plain
         }
     }
     /// At most this fraction of the plain kernel's expected error must be expected with virtual

@@ -130,15 +130,16 @@ public struct GrappaSelection: Sendable {
     public init(_ k: KSpace, _ acquisition: Acquisition, support: GrappaSupport,
                 lambda: GrappaLambda, noiseVariance known: Double? = nil, virtualConjugate: Bool = false) throws {
         try self.init(k, acquisition, support: support, lambda: lambda, noiseVariance: known, virtualConjugate: virtualConjugate,
-                      lines: nil, fitMayNotFollow: false)
+                      lines: nil, fitMayNotFollow: false, proxyToBeat: nil)!
     }
 
     /// `lines`: an automatic support is chosen among the candidates of that many lines only.
     /// `fitMayNotFollow`: the scan's own normal equations are not built for the kernel's fit to
     /// reuse (``calibration`` is nil) where the test ran on fewer coils: the caller may choose
-    /// another kernel.
-    init(_ k: KSpace, _ acquisition: Acquisition, support: GrappaSupport, lambda: GrappaLambda, noiseVariance known: Double?,
-         virtualConjugate: Bool, lines: Int?, fitMayNotFollow: Bool) throws {
+    /// another kernel. `proxyToBeat`: nil (no choice is made) unless the best proxy's error is
+    /// below it — a comparison that would reject this choice anyway, made before the λ's cost.
+    init?(_ k: KSpace, _ acquisition: Acquisition, support: GrappaSupport, lambda: GrappaLambda, noiseVariance known: Double?,
+          virtualConjugate: Bool, lines: Int?, fitMayNotFollow: Bool, proxyToBeat: Double?) throws {
         let physical = acquisition
         let acquisition = virtualConjugate ? try physical.conjugateSymmetric() : physical
         let r = acquisition.acceleration, acs = acquisition.autoCalibrationLines
@@ -185,11 +186,13 @@ public struct GrappaSelection: Sendable {
                                setting: .lambda)
             }
             scores.sort { $0.error < $1.error }
+            if let proxyToBeat, !(scores[0].error < proxyToBeat) { return nil }
             // When the proxies do best as the kernel vanishes they, bridging twice the kernel's
             // gap, predict the outer lattice lines no better than zero, beyond what the array
             // resolves at 2R, and say nothing about R: the classic support stays.
             if fixed != nil || scores[0].lambda < Self.decades.last! { (chosen, proxiesChose) = (scores[0].geometry, true) }
         }
+        if proxyToBeat != nil, scores.isEmpty { return nil }
         self.scores = scores
         geometry = chosen
         if let fixed {

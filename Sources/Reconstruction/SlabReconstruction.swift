@@ -39,20 +39,29 @@ struct SlabReconstruction {
                         acquisition = try VolumeAcquisition(partitionLines: lines)
                     } catch let error as MRIError { throw MRIError(error.kind, "\(input), slab \(slab): \(error.message)") }
                     // k-space out partition by partition; images need the whole slab for the kz transform.
-                    var filled: [KSpace] = []
+                    let images = writesImages ? newSlab() : nil
                     try reconstructVolume(acquisition, { try reader.readSlice(indices.lowerBound + $0) }) { z, k in
-                        if writesImages { filled.append(k) } else { try writer.write(k, slice: indices.lowerBound + z) }
+                        if let images { images.store(k, at: z) } else { try writer.write(k, slice: indices.lowerBound + z) }
                     }
-                    if writesImages {
-                        for (index, k) in zip(indices, CenteredFFT.alongPartitions(filled, forward: false)) { try writer.write(k, slice: index) }
+                    if let images {
+                        images.transform(forward: false)
+                        for (z, index) in indices.enumerated() { try writer.write(images.load(z), slice: index) }
                     }
                     continue
                 }
             }
-            let z = CenteredFFT.alongPartitions(try indices.map { try reader.readSlice($0) }, forward: false)
-            let filled = try zip(indices, z).map { try reconstructPlane($0.0, $0.1) }
-            let out = writesImages ? filled : CenteredFFT.alongPartitions(filled, forward: true)
-            for (index, k) in zip(indices, out) { try writer.write(k, slice: index) }
+            // The slab held once: partitions in, z planes reconstructed in place, partitions out.
+            let slab = newSlab()
+            for (z, index) in indices.enumerated() { slab.store(try reader.readSlice(index), at: z) }
+            slab.transform(forward: false)
+            for (z, index) in indices.enumerated() { slab.store(try reconstructPlane(index, slab.load(z)), at: z) }
+            if !writesImages { slab.transform(forward: true) }
+            for (z, index) in indices.enumerated() { try writer.write(slab.load(z), slice: index) }
         }
+    }
+
+    private func newSlab() -> PartitionSlab {
+        let shape = reader.sliceShape
+        return PartitionSlab(planes: reader.partitions, coils: shape.coils, ny: shape.ny, nx: shape.nx)
     }
 }

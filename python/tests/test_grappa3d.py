@@ -113,6 +113,16 @@ def test_a_siemens_3d_file_accelerated_along_ky_and_kz(tmp_path, shift):
     out = np.load(out)
     expected = reference.grappa3d(acquired, mask, 2, 2, shift, origin, reference.largest_box(mask), reach=1)
     assert np.linalg.norm(out - expected) / np.linalg.norm(expected) < 1e-4
+    # The NIfTI image: per z plane the RSS image of the reconstructed k-space's plane.
+    import nibabel as nib
+    from test_images import rss_image
+    r = cli("recon", path, "-o", tmp_path / "img.nii")
+    assert r.returncode == 0, r.stderr
+    along_kz = np.fft.fftshift(np.fft.ifft(np.fft.ifftshift(out.astype(np.complex128), axes=0), axis=0, norm="ortho"), axes=0)
+    planes, data = rss_image(along_kz, 1), nib.load(tmp_path / "img.nii").get_fdata()
+    assert data.shape[2] == 16
+    for z in range(16):
+        assert np.allclose(data[:, :, z].T, planes[z], rtol=1e-3, atol=1e-4 * planes.max()), z
     # Methods that do not solve the (kz, ky) problem are refused with the reason, and write nothing.
     r = cli("recon", path, "-o", tmp_path / "raki.npy", "--method", "raki")
     assert r.returncode == 64 and "acceleration along kz" in r.stderr and not (tmp_path / "raki.npy").exists(), r.stderr
