@@ -37,6 +37,11 @@ public final class PartitionSlab {
         k.data.withUnsafeBufferPointer { position(index).update(from: $0.baseAddress!, count: n) }
     }
 
+    /// Sets partition (or plane) `index` to zero.
+    public func clear(_ index: Int) {
+        position(index).update(repeating: .zero, count: n)
+    }
+
     /// Partition (or plane) `index`.
     public func load(_ index: Int) -> KSpace {
         var k = KSpace(zerosCoils: coils, ny: ny, nx: nx)

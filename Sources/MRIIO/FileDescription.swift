@@ -35,14 +35,19 @@ public enum FileDescription {
     /// The sampling of slice 0, or of the first slab of a 3-D file whose partitions are sampled
     /// differently (acceleration along kz).
     static func sampling(of reader: any KSpaceVolumeReader) throws -> [String] {
-        guard let first = try reader.acquiredLines(slice: 0) else { return [] }
+        guard let first = try reader.planeLines(slice: 0) else { return [] }
         let slab = try reader.acquiredLines(ofSlab: 0)
-        guard reader.partitions > 1, !slab.allSatisfy({ $0 == first.acquired }) else { return ["slice 0 acquisitions: \(first.summary)"] }
+        let measured = measuredPartitions(slab)
+        let partial = measured == slab.indices ? ""
+            : "partial Fourier along kz: partitions \(measured.lowerBound)…\(measured.upperBound - 1) of \(slab.count) measured"
+        guard reader.partitions > 1, !slab[measured].allSatisfy({ $0 == first.acquired }) else {
+            return ["slice 0 acquisitions: \(first.summary)\(partial.isEmpty ? "" : "; " + partial)"]
+        }
         do {
             let v = try VolumeAcquisition(partitionLines: slab)
             return ["slab 0 acquisitions (ky and kz): lattice \(v.lattice), calibration box of \(v.calibrationPartitions.count) partitions [\(v.calibrationPartitions.lowerBound), \(v.calibrationPartitions.upperBound)) × \(v.calibrationLines.count) lines [\(v.calibrationLines.lowerBound), \(v.calibrationLines.upperBound)); \(slab.joined().filter { $0 }.count) of \(slab.count * first.ny) lines acquired"]
         } catch let error as MRIError {
-            return ["slab 0 acquisitions (ky and kz): not reconstructable: \(error.message)"]
+            return ["slab 0 acquisitions (ky and kz): not reconstructable: \(error.message)\(partial.isEmpty ? "" : " (\(partial)?)")"]
         }
     }
 

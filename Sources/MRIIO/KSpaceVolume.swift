@@ -78,6 +78,15 @@ func requirePlausibleCounters(_ counters: [Int], of what: String, name: String, 
     }
 }
 
+/// The partitions of a slab from the first to the last that hold any of `lines` (a reader's
+/// ``KSpaceVolumeReader/acquiredLines(ofSlab:)``): all of them, or fewer under partial Fourier
+/// along kz.
+public func measuredPartitions(_ lines: [[Bool]]) -> Range<Int> {
+    let holding = lines.indices.filter { lines[$0].contains(true) }
+    guard let first = holding.first, let last = holding.last else { return 0..<lines.count }
+    return first..<(last + 1)
+}
+
 /// Multi-slice k-space being written, slice by slice in any order; the file appears only
 /// when ``commit()`` succeeds (written to a temporary file, then renamed).
 public protocol KSpaceVolumeWriter: AnyObject {
@@ -95,6 +104,19 @@ extension KSpaceVolumeReader {
     public var acquiredReadout: Range<Int>? { nil }
     public func calibrationSlice(for index: Int) throws -> Int? { nil }
     public var partitions: Int { 1 }
+
+    /// The lines slice `index` is reconstructed with: a 2-D slice's own; for a z plane of a 3-D
+    /// slab sampled alike in every partition it holds (ky-only acceleration), those of the
+    /// slab's first partition that holds any — partitions at an end never acquired (partial
+    /// Fourier along kz) hold none.
+    public func planeLines(slice index: Int) throws -> SamplingMask? {
+        guard partitions > 1 else { return try acquiredLines(slice: index) }
+        let slab = index / partitions
+        for z in (slab * partitions)..<((slab + 1) * partitions) {
+            if let lines = try acquiredLines(slice: z), lines.acquired.contains(true) { return lines }
+        }
+        return try acquiredLines(slice: index)
+    }
 
     /// The lines each partition of 3-D slab `slab` records as acquired (empty for a partition
     /// without a record).

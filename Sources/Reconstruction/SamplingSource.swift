@@ -45,7 +45,7 @@ public enum SamplingSource: Sendable, Equatable {
         case let .maskFile(path):
             return try Acquisition(mask: NpyFile.readMask(path, expectedLength: ny))
         case .recordedInFile:
-            guard let recorded = try reader.acquiredLines(slice: index) else {
+            guard let recorded = try reader.planeLines(slice: index) else {
                 throw MRIError(.invalidArgument, "\(source) records no sampling pattern: the sampling must be given",
                                setting: .mask)
             }

@@ -6,8 +6,10 @@ import MRIIO
 /// 2-D problem for any method, and the reconstructed planes go back to partitions (a k-space
 /// output) or stay planes (an image output, which places them by the geometry's z planes).
 /// Accelerated along kz too (the file's partitions sampled differently), the slab is one
-/// problem in (kz, ky) (``MRICore/VolumeAcquisition``), for a method that solves it. A slab is
-/// held whole, twice, while it is reconstructed.
+/// problem in (kz, ky) (``MRICore/VolumeAcquisition``), for a method that solves it. Partial
+/// Fourier along kz (partitions at one end of the slab never acquired, the rest sampled alike)
+/// is zero-filled: those partitions are zero in the transform along kz and in the output. A
+/// slab is held once while it is reconstructed (``MRICore/PartitionSlab``).
 struct SlabReconstruction {
     let reader: any KSpaceVolumeReader
     let writer: any KSpaceVolumeWriter
@@ -15,6 +17,8 @@ struct SlabReconstruction {
     let writesImages: Bool
     let sampling: SamplingSource
     let input: String
+    /// How partial Fourier is completed (along kz only zero filling is offered).
+    var completion = PartialFourierCompletion.zeros
 
     /// A reconstruction of a slab accelerated along kz too: it reads partition `z` of the slab
     /// with `read(z)` and hands each filled partition to `emit(z, k)`.
@@ -28,16 +32,30 @@ struct SlabReconstruction {
         let planes = reader.partitions
         for slab in 0..<(reader.slices / planes) {
             let indices = (slab * planes)..<((slab + 1) * planes)
+            var measured = 0..<planes
             if case .recordedInFile = sampling {
                 let lines = try reader.acquiredLines(ofSlab: slab)
-                if !lines.allSatisfy({ $0 == lines[0] }) {
+                let holding = measuredPartitions(lines)
+                if lines[holding].allSatisfy({ $0 == lines[holding.lowerBound] }) {
+                    // Sampled alike where measured: by plane, never-acquired end partitions zero.
+                    measured = holding
+                    guard measured == 0..<planes || completion == .zeros else {
+                        throw MRIError(.invalidArgument, "\(input), slab \(slab): partial Fourier along kz (partitions \(Self.describe(measured, of: planes)) measured) is completed by zero filling only, not \(completion.rawValue)")
+                    }
+                } else {
                     guard let reconstructVolume else {
                         throw MRIError(.invalidArgument, "\(input): the partitions of slab \(slab) are sampled differently (acceleration along kz): \(refusal)")
                     }
                     let acquisition: VolumeAcquisition
                     do {
                         acquisition = try VolumeAcquisition(partitionLines: lines)
-                    } catch let error as MRIError { throw MRIError(error.kind, "\(input), slab \(slab): \(error.message)") }
+                    } catch let error as MRIError {
+                        // Beyond the lattice's last partitions, a kz-accelerated slab with partitions
+                        // never acquired at an end is partial Fourier along kz as well.
+                        let partial = holding == 0..<planes ? ""
+                            : " (partitions \(Self.describe(holding, of: planes)) measured: partial Fourier along kz with acceleration along kz is not supported)"
+                        throw MRIError(error.kind, "\(input), slab \(slab): \(error.message)\(partial)")
+                    }
                     // k-space out partition by partition; images need the whole slab for the kz transform.
                     let images = writesImages ? newSlab() : nil
                     try reconstructVolume(acquisition, { try reader.readSlice(indices.lowerBound + $0) }) { z, k in
@@ -55,9 +73,16 @@ struct SlabReconstruction {
             for (z, index) in indices.enumerated() { slab.store(try reader.readSlice(index), at: z) }
             slab.transform(forward: false)
             for (z, index) in indices.enumerated() { slab.store(try reconstructPlane(index, slab.load(z)), at: z) }
-            if !writesImages { slab.transform(forward: true) }
+            if !writesImages || measured != 0..<planes { slab.transform(forward: true) }
+            // Partitions never acquired stay zero, as partial Fourier in ky leaves its lines.
+            for z in 0..<planes where !measured.contains(z) { slab.clear(z) }
+            if writesImages && measured != 0..<planes { slab.transform(forward: false) }
             for (z, index) in indices.enumerated() { try writer.write(slab.load(z), slice: index) }
         }
+    }
+
+    static func describe(_ measured: Range<Int>, of planes: Int) -> String {
+        "\(measured.lowerBound)…\(measured.upperBound - 1) of \(planes)"
     }
 
     private func newSlab() -> PartitionSlab {

@@ -220,7 +220,8 @@ public struct VolumeReconstruction {
             guard shared.sources.isEmpty else {
                 throw MRIError(.format, "\(input): frames of a 3-D acquisition without reference lines of their own (echoes, repetitions or sets sharing one calibration) are not supported: each frame needs its own")
             }
-            try SlabReconstruction(reader: reader, writer: writer, writesImages: NiftiFile.isNifti(output), sampling: sampling, input: input)
+            try SlabReconstruction(reader: reader, writer: writer, writesImages: NiftiFile.isNifti(output), sampling: sampling, input: input,
+                                   completion: settings.partialFourier)
                 .run(process, volume: Self.acrossKyAndKz(settings, gFactor: gFactorOutput, png: imageOutput).map { grappa in
                     { acquisition, read, emit in
                         // On the coils as prewhitened; the acquired samples back as acquired.

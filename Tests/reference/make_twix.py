@@ -89,6 +89,8 @@ def main():
     p.add_argument("--partition-accel", type=int, default=1, help="acceleration along kz (with --partitions)")
     p.add_argument("--partition-acs", type=int, default=0, help="fully sampled partitions of the reference box")
     p.add_argument("--caipi-shift", type=int, default=0, help="lines the ky lattice moves by per sampled partition")
+    p.add_argument("--partition-partial-fourier", type=int, default=0,
+                   help="partial Fourier along kz: the first N partitions are never acquired")
     a = p.parse_args()
     order = [int(v) for v in a.slice_order.split(",")] if a.slice_order else list(range(a.slices))
     # A 3-D slab: the same plane under a smooth, complex profile along z; partition p holds
@@ -168,11 +170,12 @@ def main():
                     step = (par - a.partitions // 2) // a.partition_accel
                     par_lattice = (par - a.partitions // 2) % a.partition_accel == 0 and (y - ny // 2 - a.caipi_shift * step) % a.accel == 0
                     par_box = in_acs and a.partitions // 2 - a.partition_acs // 2 <= par < a.partitions // 2 - a.partition_acs // 2 + a.partition_acs
-                    if both_axes and not par_lattice and not par_box:
+                    if (both_axes and not par_lattice and not par_box) or par < a.partition_partial_fourier:
                         continue
                     part = copy.deepcopy(copy_) if a.partitions > 1 else copy_
                     if a.partitions > 1:
                         part.mdh.Counter.Par = par
+                        part.mdh.CenterPar = a.partitions // 2
                         part.data = (copy_.data * weight).astype(np.complex64)
                     if both_axes:
                         for name in ("PATREFSCAN", "PATREFANDIMASCAN"):

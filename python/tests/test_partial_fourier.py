@@ -251,3 +251,35 @@ def test_3d_slab_accelerated_along_ky(tmp_path):
         assert np.allclose(data[:, :, z].T, expected[z], rtol=1e-3, atol=1e-4 * expected.max()), z
     slab = protocol(data_file("twix/xa61_brain_16ch_gre_128.dat", tmp_path))["dThickness"]  # the protocol make_twix copied
     assert abs(np.linalg.norm(image.affine[:3, 2]) - slab / 8) < 1e-4
+
+
+def test_3d_slab_with_partial_fourier_along_kz(tmp_path):
+    """16 partitions of which the first 4 were never acquired (12/16), R = 2 along ky: recon
+    zero-fills them, as numpy does it: the kz transform of the zero-filled slab, numpy GRAPPA
+    on every z plane, the transform back, those partitions zero again."""
+    path, _, acquired, mask = brain_twix(tmp_path, "--partitions", "16", "--partition-partial-fourier", "4")
+    assert acquired.shape[0] == 16 and not mask[:4].any() and (mask[4:] == mask[4]).all()
+    out = tmp_path / "out.npy"
+    r = cli("recon", path, "-o", out, "--method", "grappa", "--kernel-lines", 4, "--kernel-readout", 5, "--lambda", 1e-4)
+    assert r.returncode == 0, r.stderr
+    out = np.load(out)
+    shift = lambda x, f: np.fft.fftshift(f(np.fft.ifftshift(x, axes=0), axis=0, norm="ortho"), axes=0)
+    planes = shift(acquired.astype(np.complex128), np.fft.ifft).astype(np.complex64)
+    filled = np.stack([grappa_numpy.grappa(p, mask[4], 2, acs_block(mask[4])) for p in planes])
+    reference = shift(filled.astype(np.complex128), np.fft.fft)
+    reference[:4] = 0
+    assert not out[:4].any()
+    error = np.linalg.norm(out - reference) / np.linalg.norm(reference)
+    assert error < 1e-3, error
+    # Only zero filling completes it along kz: POCS is refused with the reason, nothing written.
+    r = cli("recon", path, "-o", tmp_path / "pocs.npy", "--partial-fourier", "pocs")
+    assert r.returncode == 64 and "partial Fourier along kz (partitions 4…15 of 16 measured)" in r.stderr, r.stderr
+    assert not (tmp_path / "pocs.npy").exists()
+    # With acceleration along kz as well it is refused, naming both.
+    path2 = tmp_path / "caipi.dat"
+    subprocess.run([sys.executable, os.path.join(ROOT, "Tests", "reference", "make_twix.py"),
+                    data_file("twix/xa61_brain_16ch_gre_128.dat", tmp_path), path2, "--accel", "2", "--acs", "24",
+                    "--protocol-lines", "--partitions", "16", "--partition-accel", "2", "--partition-acs", "8",
+                    "--partition-partial-fourier", "2"], check=True, capture_output=True)
+    r = cli("recon", path2, "-o", tmp_path / "caipi.npy")
+    assert r.returncode == 64 and "partial Fourier along kz with acceleration along kz is not supported" in r.stderr, r.stderr
