@@ -17,6 +17,8 @@ struct TwixScan: Sendable {
     var line, average, slice, partition, echo, phase, repetition, set, segment: Int
     /// The k-space centre line and column the sequence recorded.
     var centreLine, centreColumn: Int
+    /// The k-space centre partition the sequence recorded (3-D).
+    var centrePartition = 0
     /// The slice centre (mm; Sag, Cor, Tra) and the slice rotation as a quaternion (w, x, y, z).
     var slicePosition: SIMD3<Float> = .zero, quaternion: SIMD4<Float> = .zero
 
@@ -207,7 +209,7 @@ final class TwixFile {
         return TwixScan(offset: offset, flags: h.u64(f), samples: Int(h.u16(f + 8)), channels: Int(h.u16(f + 10)),
                         line: counter(0), average: counter(1), slice: counter(2), partition: counter(3), echo: counter(4),
                         phase: counter(5), repetition: counter(6), set: counter(7), segment: counter(8),
-                        centreLine: Int(h.u16(centre)), centreColumn: Int(h.u16(f + 44)),
+                        centreLine: Int(h.u16(centre)), centreColumn: Int(h.u16(f + 44)), centrePartition: Int(h.u16(centre + 2)),
                         slicePosition: SIMD3(float(0), float(1), float(2)), quaternion: SIMD4(float(3), float(4), float(5), float(6)))
     }
 

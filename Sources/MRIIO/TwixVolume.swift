@@ -71,6 +71,7 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
         let (nSlice, nEcho, nPhase, nRepetition, nSet) = (extent(\.slice), extent(\.echo), extent(\.phase), extent(\.repetition), extent(\.set))
         let nPartition = try partitionCount(counters: used.map(\.partition), name: "partition counters",
                                             declared: prot.integer("sKSpace.lPartitions"), source: path)
+        let partitionShift = Self.partitionShift(used, image: image, partitions: nPartition)
         let placement = try Self.linePlacement(used, image: image, protocolLines: prot.integer("sKSpace.lPhaseEncodingLines"), source: path)
         let ny = placement.ny
         let readout = ReadoutPlacement(centres: image.map(\.centreColumn), samples: first.samples)
@@ -82,7 +83,7 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
         }
         var grouped = [[(scan: TwixScan, line: Int, reference: Bool)]](repeating: [], count: total)
         for s in used {
-            let index = ((((s.set * nRepetition + s.repetition) * nPhase + s.phase) * nEcho + s.echo) * nSlice + s.slice) * nPartition + s.partition
+            let index = ((((s.set * nRepetition + s.repetition) * nPhase + s.phase) * nEcho + s.echo) * nSlice + s.slice) * nPartition + s.partition + partitionShift
             grouped[index].append((s, s.line + placement.shift, !Self.isImage(s)))
         }
         entries = grouped
@@ -97,7 +98,10 @@ public final class TwixVolumeReader: KSpaceVolumeReader {
         properties = Self.describe(prot, layout: file.layout, measurements: file.measurements.count,
                                    counts: (image.count, reference.count, noise.count),
                                    loops: (nSlice, nEcho, nPhase, nRepetition, nSet), placement: placement, readout: readout)
-        if nPartition > 1 { properties.append(("partitions", "\(nPartition) (3-D: k-space [partitions (kz), coils, ky, kx] per slab, partition innermost)")) }
+        if nPartition > 1 {
+            properties.append(("partitions", "\(nPartition) (3-D: k-space [partitions (kz), coils, ky, kx] per slab, partition innermost"
+                + (partitionShift != 0 ? "; counters shifted by \(partitionShift) to put the recorded centre partition at \(nPartition / 2))" : ")")))
+        }
     }
 
     public func readSlice(_ index: Int) throws -> KSpace {

@@ -33,6 +33,17 @@ extension TwixVolumeReader {
                              note: "\(lines) (the protocol's matrix; centre line \(centre > 0 ? String(centre) : "not recorded")\(shift != 0 ? ", lines shifted by \(shift) to centre it at \(lines / 2)" : ""))")
     }
 
+    /// The shift from partition counter to partition that puts the centre partition the image
+    /// scans record at `partitions / 2`, as the lines are placed: 0 where none is recorded, or
+    /// where the shifted counters would not fit (a sequence whose counters are already placed).
+    static func partitionShift(_ scans: [TwixScan], image: [TwixScan], partitions: Int) -> Int {
+        guard partitions > 1, let centre = mostCommon(image.map(\.centrePartition)), centre > 0 else { return 0 }
+        let shift = partitions / 2 - centre
+        let counters = scans.map(\.partition)
+        guard let lowest = counters.min(), let highest = counters.max(), lowest + shift >= 0, highest + shift < partitions else { return 0 }
+        return shift
+    }
+
     /// Noise-adjust scans of `channels` channels: those of the image measurement, or else
     /// those of an earlier (adjustment) measurement that can be read.
     static func noiseScans(in file: TwixFile, last: [TwixScan], channels: Int) throws -> [TwixScan] {

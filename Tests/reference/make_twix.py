@@ -91,6 +91,8 @@ def main():
     p.add_argument("--caipi-shift", type=int, default=0, help="lines the ky lattice moves by per sampled partition")
     p.add_argument("--partition-partial-fourier", type=int, default=0,
                    help="partial Fourier along kz: the first N partitions are never acquired")
+    p.add_argument("--partition-offset", type=int, default=0,
+                   help="as --partition-partial-fourier, and the partition counters (and centre partition) start at 0")
     a = p.parse_args()
     order = [int(v) for v in a.slice_order.split(",")] if a.slice_order else list(range(a.slices))
     # A 3-D slab: the same plane under a smooth, complex profile along z; partition p holds
@@ -170,12 +172,12 @@ def main():
                     step = (par - a.partitions // 2) // a.partition_accel
                     par_lattice = (par - a.partitions // 2) % a.partition_accel == 0 and (y - ny // 2 - a.caipi_shift * step) % a.accel == 0
                     par_box = in_acs and a.partitions // 2 - a.partition_acs // 2 <= par < a.partitions // 2 - a.partition_acs // 2 + a.partition_acs
-                    if (both_axes and not par_lattice and not par_box) or par < a.partition_partial_fourier:
+                    if (both_axes and not par_lattice and not par_box) or par < max(a.partition_partial_fourier, a.partition_offset):
                         continue
                     part = copy.deepcopy(copy_) if a.partitions > 1 else copy_
                     if a.partitions > 1:
-                        part.mdh.Counter.Par = par
-                        part.mdh.CenterPar = a.partitions // 2
+                        part.mdh.Counter.Par = par - a.partition_offset
+                        part.mdh.CenterPar = a.partitions // 2 - a.partition_offset
                         part.data = (copy_.data * weight).astype(np.complex64)
                     if both_axes:
                         for name in ("PATREFSCAN", "PATREFANDIMASCAN"):

@@ -271,6 +271,12 @@ def test_3d_slab_with_partial_fourier_along_kz(tmp_path):
     assert not out[:4].any()
     error = np.linalg.norm(out - reference) / np.linalg.norm(reference)
     assert error < 1e-3, error
+    # A sequence that counts the acquired partitions from 0 and records the centre partition
+    # accordingly: placed by the centre, the same file.
+    (tmp_path / "counted").mkdir()
+    counted, _, counted_k, counted_mask = brain_twix(tmp_path / "counted", "--partitions", "16", "--partition-offset", "4")
+    assert np.array_equal(counted_k, acquired) and np.array_equal(counted_mask, mask)
+    assert "counters shifted by 4" in cli("info", counted).stdout
     # Only zero filling completes it along kz: POCS is refused with the reason, nothing written.
     r = cli("recon", path, "-o", tmp_path / "pocs.npy", "--partial-fourier", "pocs")
     assert r.returncode == 64 and "partial Fourier along kz (partitions 4…15 of 16 measured)" in r.stderr, r.stderr
