@@ -141,19 +141,24 @@ public final class IsmrmrdVolumeReader: KSpaceVolumeReader {
                   let z = Self.element("z", in: section).flatMap(Double.init) else { return nil }
             return SIMD3(x, y, z)
         }
-        // A 3-D slab's planes are not placed (the acquisitions' position is the slab's centre).
-        guard partitions == 1, let fov = vector("reconSpace", "fieldOfView_mm"), let encoded = vector("encodedSpace", "fieldOfView_mm"),
-              fov.x > 0, fov.y > 0, fov.z > 0, let values = IsmrmrdHeaders.placements(dataset) else { return nil }
+        guard let fov = vector("reconSpace", "fieldOfView_mm"), let encoded = vector("encodedSpace", "fieldOfView_mm"),
+              fov.x > 0, fov.y > 0, fov.z > 0, partitions == 1 || encoded.z > 0, let values = IsmrmrdHeaders.placements(dataset) else { return nil }
         let ratio = Int((encoded.x / fov.x).rounded())
         let oversampling = ratio >= 1 && sliceShape.nx % ratio == 0 ? ratio : 1
+        // A 3-D slab's acquisitions are placed at its centre and its encoded thickness is shared
+        // by its partitions: slice p of a slab is its z plane p (after the inverse transform
+        // along kz), p − P/2 planes from the centre along the slice direction.
+        let thickness = partitions > 1 ? encoded.z / Double(partitions) : fov.z
         var slices: [ScanGeometry.Slice] = []
         for index in 0..<self.slices {
-            guard let a = acquisitions.first(where: { $0.slice == index }) else { return nil }
+            let slab = (index / partitions * partitions)..<((index / partitions + 1) * partitions)
+            guard let a = acquisitions.first(where: { slab.contains($0.slice) }) else { return nil }
             let v = { (i: Int) in SIMD3<Double>(Double(values[12 * a.index + 3 * i]), Double(values[12 * a.index + 3 * i + 1]),
                                                 Double(values[12 * a.index + 3 * i + 2])) }
-            slices.append(ScanGeometry.Slice(centre: v(0), read: v(1), phase: v(2), normal: v(3)))
+            let offset = Double(index % partitions - partitions / 2) * (partitions > 1 ? thickness : 0)
+            slices.append(ScanGeometry.Slice(centre: v(0) + offset * v(3), read: v(1), phase: v(2), normal: v(3)))
         }
-        return ScanGeometry(readoutFOV: fov.x, phaseFOV: fov.y, sliceThickness: fov.z, readoutOversampling: oversampling, slices: slices)
+        return ScanGeometry(readoutFOV: fov.x, phaseFOV: fov.y, sliceThickness: thickness, readoutOversampling: oversampling, slices: slices)
     }
 
     /// nil unless every noise acquisition has one dwell time and every imaging acquisition

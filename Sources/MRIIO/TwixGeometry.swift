@@ -23,8 +23,11 @@ extension TwixVolumeReader {
         // A 3-D slab's thickness is shared by its partitions: slice p of a slab is its z plane
         // p (after the inverse transform along kz), p − P/2 planes from the slab's centre.
         let plane = fieldOfView.thickness / Double(partitions)
-        for (index, entries) in entries.enumerated() {
-            guard let scan = (entries.first { !$0.reference } ?? entries.first)?.scan else { return nil }
+        for index in entries.indices {
+            // A plane's placement is its slab's (partitions never acquired — acceleration or
+            // partial Fourier along kz — have no scans of their own).
+            let slab = entries[(index / partitions * partitions)..<((index / partitions + 1) * partitions)].joined()
+            guard let scan = (slab.first { !$0.reference } ?? slab.first)?.scan else { return nil }
             let q = SIMD4<Double>(scan.quaternion)
             // A header without a rotation (all zeros) places nothing.
             guard abs((q * q).sum() - 1) < 1e-3 else { return nil }

@@ -33,12 +33,13 @@ XML = """<?xml version="1.0"?>
 <trajectory>cartesian</trajectory></encoding></ismrmrdHeader>"""
 
 
-def write(path, kspace, mask, calibration=None, noise=(), noise_dwell=5.0, imaging_dwell=2.5):
+def write(path, kspace, mask, calibration=None, noise=(), noise_dwell=5.0, imaging_dwell=2.5, placement=None):
     """`kspace` [coils, ky, kx] or [partitions, coils, ky, kx] with its acquired lines `mask`
     ([ky] or [partitions, ky]); lines in `calibration` (same shape) are flagged as
     calibration (and imaging, if also in `mask`'s lattice: here every acquired calibration
     line is flagged calibration-and-imaging); `noise`: readouts [coils, samples] written first
-    as noise acquisitions."""
+    as noise acquisitions; `placement`: (position, read_dir, phase_dir, slice_dir) of every
+    imaging acquisition (LPS, mm; zeros if not given)."""
     k = np.asarray(kspace)
     k = k[None] if k.ndim == 3 else k
     mask = np.asarray(mask, bool).reshape(k.shape[0], k.shape[2])
@@ -54,6 +55,8 @@ def write(path, kspace, mask, calibration=None, noise=(), noise_dwell=5.0, imagi
         h["number_of_samples"], h["available_channels"], h["active_channels"] = data.shape[1], c, c
         h["center_sample"], h["sample_time_us"] = data.shape[1] // 2, dwell
         h["idx"]["kspace_encode_step_1"], h["idx"]["kspace_encode_step_2"] = y, z
+        if placement is not None and not flags & NOISE_FLAG:
+            h["position"], h["read_dir"], h["phase_dir"], h["slice_dir"] = placement
         records[i]["traj"] = np.zeros(0, np.float32)
         records[i]["data"] = np.ascontiguousarray(data, np.complex64).view(np.float32).ravel()
     with h5py.File(path, "w") as f:

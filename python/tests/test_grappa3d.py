@@ -119,8 +119,13 @@ def test_a_siemens_3d_file_accelerated_along_ky_and_kz(tmp_path, shift):
     r = cli("recon", path, "-o", tmp_path / "img.nii")
     assert r.returncode == 0, r.stderr
     along_kz = np.fft.fftshift(np.fft.ifft(np.fft.ifftshift(out.astype(np.complex128), axes=0), axis=0, norm="ortho"), axes=0)
-    planes, data = rss_image(along_kz, 1), nib.load(tmp_path / "img.nii").get_fdata()
+    image = nib.load(tmp_path / "img.nii")
+    planes, data = rss_image(along_kz, 1), image.get_fdata()
     assert data.shape[2] == 16
+    # Placed by the slab's scans, though the lattice leaves its last partition without any.
+    from test_images import protocol
+    assert "no geometry" not in r.stderr, r.stderr
+    assert abs(np.linalg.norm(image.affine[:3, 2]) - protocol(source)["dThickness"] / 16) < 1e-4
     for z in range(16):
         assert np.allclose(data[:, :, z].T, planes[z], rtol=1e-3, atol=1e-4 * planes.max()), z
     # Methods that do not solve the (kz, ky) problem are refused with the reason, and write nothing.
@@ -140,8 +145,12 @@ def test_an_ismrmrd_3d_file_accelerated_along_ky_and_kz(tmp_path, volume):
     np.save(tmp_path / "k.npy", noisy)
     np.save(tmp_path / "m.npy", mask)
     np.save(tmp_path / "c.npy", calibration)
+    # Placed: the slab's centre and directions (LPS), its 5 mm (the writer's encoded z field of
+    # view) shared by the 24 partitions.
+    centre, read, phase, normal = [10.0, -20.0, 30.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]
     code = (f"import sys, numpy as np; sys.path.insert(0, {os.path.join(ROOT, 'Tests', 'reference')!r}); import ismrmrd_writer; "
-            f"d = {str(tmp_path)!r}; ismrmrd_writer.write(d + '/v.h5', np.load(d + '/k.npy'), np.load(d + '/m.npy'), np.load(d + '/c.npy'))")
+            f"d = {str(tmp_path)!r}; ismrmrd_writer.write(d + '/v.h5', np.load(d + '/k.npy'), np.load(d + '/m.npy'), np.load(d + '/c.npy'), "
+            f"placement=({centre}, {read}, {phase}, {normal}))")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
     acquired, info = metagrappa.read(tmp_path / "v.h5")
     assert acquired.shape == noisy.shape and np.array_equal(info["mask"].astype(bool), mask)
@@ -152,3 +161,15 @@ def test_an_ismrmrd_3d_file_accelerated_along_ky_and_kz(tmp_path, volume):
     expected = reference.grappa3d(acquired, mask, 2, 2, 1, origin, box, reach=1)
     out = np.load(tmp_path / "out.npy")
     assert np.linalg.norm(out - expected) / np.linalg.norm(expected) < 1e-4
+    # The image: z plane p at the centre + (p - 12) x 5/24 mm along the slice direction (RAS).
+    import nibabel as nib
+    r = cli("recon", tmp_path / "v.h5", "-o", tmp_path / "img.nii")
+    assert r.returncode == 0 and "no geometry" not in r.stderr, r.stderr
+    affine = nib.load(tmp_path / "img.nii").affine
+    ras = np.array([-1.0, -1.0, 1.0])
+    assert np.allclose(affine[:3, 2], np.array(normal) * 5 / nz * ras, atol=1e-5), affine
+    ny_, nx_ = noisy.shape[2], noisy.shape[3]
+    read_step, phase_step = 220 / nx_, 220 / ny_
+    first_plane = np.array(centre) - nz // 2 * 5 / nz * np.array(normal)
+    origin_lps = first_plane - nx_ // 2 * read_step * np.array(read) - ny_ // 2 * phase_step * np.array(phase)
+    assert np.allclose(affine[:3, 3], origin_lps * ras, atol=1e-3), (affine, origin_lps * ras)
