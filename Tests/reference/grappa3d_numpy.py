@@ -48,6 +48,14 @@ def largest_box(mask):
     return best
 
 
+def box_mask(mask):
+    """``largest_box`` of `mask` as a mask of its shape (the lines a scanner flags as reference)."""
+    z0, z1, y0, y1 = largest_box(mask)
+    box = np.zeros_like(mask, dtype=bool)
+    box[z0:z1, y0:y1] = True
+    return box
+
+
 def hybrid(k, inverse=True):
     f = np.fft.ifft if inverse else np.fft.fft
     return np.fft.fftshift(f(np.fft.ifftshift(k, axes=-1), axis=-1, norm="ortho"), axes=-1)

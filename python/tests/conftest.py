@@ -47,3 +47,18 @@ def phantom(tmp_path):
     r = cli("simulate", "-o", path, "--ny", 64, "--nx", 48, "--coils", 8, "--seed", 3)
     assert r.returncode == 0, r.stderr
     return np.load(path)
+
+
+def write_ismrmrd(path, kspace, mask, calibration=None, placement=None):
+    """An ISMRMRD file of `kspace`'s acquired lines (Tests/reference/ismrmrd_writer.write), written
+    by h5py in a process of its own: its libhdf5 and the tool's must not meet in one process."""
+    import subprocess
+    import sys
+    directory = os.path.dirname(str(path))
+    np.save(os.path.join(directory, "_k.npy"), kspace)
+    np.save(os.path.join(directory, "_m.npy"), mask)
+    np.save(os.path.join(directory, "_c.npy"), np.zeros_like(mask) if calibration is None else calibration)
+    code = (f"import sys, numpy as np; sys.path.insert(0, {os.path.join(ROOT, 'Tests', 'reference')!r}); import ismrmrd_writer; "
+            f"d = {directory!r}; ismrmrd_writer.write({str(path)!r}, np.load(d + '/_k.npy'), np.load(d + '/_m.npy'), "
+            f"np.load(d + '/_c.npy'), placement={placement!r})")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT, cli, data_file
+from conftest import ROOT, cli, data_file, write_ismrmrd
 
 sys.path.insert(0, os.path.join(ROOT, "Tests", "reference"))
 import grappa3d_numpy as reference  # noqa: E402
@@ -140,18 +140,10 @@ def test_an_ismrmrd_3d_file_accelerated_along_ky_and_kz(tmp_path, volume):
     nz, _, ny, _ = noisy.shape
     mask, origin = reference.uniform_mask(nz, ny, 2, 2, 1, (12, 16))
     box = reference.largest_box(mask)
-    calibration = np.zeros_like(mask)
-    calibration[box[0]:box[1], box[2]:box[3]] = True
-    np.save(tmp_path / "k.npy", noisy)
-    np.save(tmp_path / "m.npy", mask)
-    np.save(tmp_path / "c.npy", calibration)
     # Placed: the slab's centre and directions (LPS), its 5 mm (the writer's encoded z field of
     # view) shared by the 24 partitions.
     centre, read, phase, normal = [10.0, -20.0, 30.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]
-    code = (f"import sys, numpy as np; sys.path.insert(0, {os.path.join(ROOT, 'Tests', 'reference')!r}); import ismrmrd_writer; "
-            f"d = {str(tmp_path)!r}; ismrmrd_writer.write(d + '/v.h5', np.load(d + '/k.npy'), np.load(d + '/m.npy'), np.load(d + '/c.npy'), "
-            f"placement=({centre}, {read}, {phase}, {normal}))")
-    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    write_ismrmrd(tmp_path / "v.h5", noisy, mask, reference.box_mask(mask), placement=(centre, read, phase, normal))
     acquired, info = metagrappa.read(tmp_path / "v.h5")
     assert acquired.shape == noisy.shape and np.array_equal(info["mask"].astype(bool), mask)
     r = cli("info", tmp_path / "v.h5")

@@ -8,7 +8,7 @@ import sys
 import nibabel as nib
 import numpy as np
 
-from conftest import ROOT, cli, data_file
+from conftest import ROOT, cli, data_file, write_ismrmrd
 
 sys.path.insert(0, os.path.join(ROOT, "Tests", "reference"))
 import grappa_numpy  # noqa: E402  (the project's independent numpy GRAPPA)
@@ -301,11 +301,7 @@ def test_ismrmrd_3d_with_partial_fourier_along_kz(tmp_path):
     mask = np.repeat(lines[None], nz, axis=0)
     mask[-6:] = False
     acquired = noisy * mask[:, None, :, None]
-    np.save(tmp_path / "k.npy", acquired)
-    np.save(tmp_path / "m.npy", mask)
-    code = (f"import sys, numpy as np; sys.path.insert(0, {os.path.join(ROOT, 'Tests', 'reference')!r}); import ismrmrd_writer; "
-            f"d = {str(tmp_path)!r}; ismrmrd_writer.write(d + '/v.h5', np.load(d + '/k.npy'), np.load(d + '/m.npy'))")
-    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    write_ismrmrd(tmp_path / "v.h5", acquired, mask)
     assert "partial Fourier along kz: partitions 0…17 of 24 measured" in cli("info", tmp_path / "v.h5").stdout
     r = cli("recon", tmp_path / "v.h5", "-o", tmp_path / "out.npy", "--kernel-lines", 4, "--kernel-readout", 5, "--lambda", 1e-4)
     assert r.returncode == 0, r.stderr

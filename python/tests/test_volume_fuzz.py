@@ -9,9 +9,8 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 
-from conftest import ROOT, cli, data_file
+from conftest import ROOT, cli, data_file, write_ismrmrd
 
 sys.path.insert(0, os.path.join(ROOT, "Tests", "reference"))
 import grappa3d_numpy as reference  # noqa: E402
@@ -79,11 +78,8 @@ def test_damaged_siemens_3d_files_are_refused_cleanly_or_read(tmp_path):
 
 
 DAMAGE = """
-import sys, numpy as np, h5py
-sys.path.insert(0, {reference!r})
-import ismrmrd_writer
+import numpy as np, h5py
 d = {directory!r}
-ismrmrd_writer.write(d + '/seed.h5', np.load(d + '/k.npy'), np.load(d + '/m.npy'), np.load(d + '/c.npy'))
 with h5py.File(d + '/seed.h5', 'r') as f:
     records, xml = f['dataset/data'][()], f['dataset/xml'][()]
 rng = np.random.default_rng(7)
@@ -114,14 +110,9 @@ def test_damaged_ismrmrd_3d_files_are_refused_cleanly_or_read(tmp_path):
     noisy, _ = reference.simulate(noise=0.002)
     nz, _, ny, _ = noisy.shape
     mask, _ = reference.uniform_mask(nz, ny, 2, 2, 1, (12, 16))
-    box = reference.largest_box(mask)
-    calibration = np.zeros_like(mask)
-    calibration[box[0]:box[1], box[2]:box[3]] = True
-    np.save(tmp_path / "k.npy", noisy)
-    np.save(tmp_path / "m.npy", mask)
-    np.save(tmp_path / "c.npy", calibration)
+    write_ismrmrd(tmp_path / "seed.h5", noisy, mask, reference.box_mask(mask))
     trials = 27
-    code = DAMAGE.format(reference=os.path.join(ROOT, "Tests", "reference"), directory=str(tmp_path), trials=trials)
+    code = DAMAGE.format(directory=str(tmp_path), trials=trials)
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
     # The undamaged seed reconstructs (the damage, not the writer, is what gets refused).
     assert not check_run(tmp_path / "seed.h5", tmp_path / "out.npy", "seed")
