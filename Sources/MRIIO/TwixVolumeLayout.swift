@@ -79,7 +79,13 @@ extension TwixVolumeReader {
         add("TR/TE", prot.number("alTR[0]").map { tr in String(format: "%.2f / %@ ms", tr / 1000, prot.number("alTE[0]").map { String(format: "%.2f", $0 / 1000) } ?? "?") })
         add("protocol matrix", prot.integer("sKSpace.lBaseResolution").map { "\($0) readout × \(prot.integer("sKSpace.lPhaseEncodingLines").map(String.init) ?? "?") phase encoding" })
         add("readout oversampling", prot.parameter("flReadoutOSFactor"))
-        add("protocol acceleration", prot.integer("sPat.lAccelFactPE").map { "R = \($0), \(prot.integer("sPat.lRefLinesPE").map(String.init) ?? "no") reference lines" })
+        add("protocol acceleration", prot.integer("sPat.lAccelFactPE").map { "R = \($0), \(prot.integer("sPat.lRefLinesPE").map(String.init) ?? "no") reference lines" }
+            .map { along in
+                // 3-D: the protocol's acceleration along kz and CAIPIRINHA shift, beside what the scans show.
+                guard let rz = prot.integer("sPat.lAccelFact3D"), rz > 1 else { return along }
+                let shift = prot.integer("sPat.lReorderingShift3D").flatMap { $0 > 0 ? ", CAIPIRINHA shift \($0)" : nil } ?? ""
+                return along + "; × \(rz) along kz, \(prot.integer("sPat.lRefLines3D").map(String.init) ?? "no") reference partitions\(shift)"
+            })
         add("lines", placement.note)
         add("readout", readout.note)
         add("scans", "\(counts.image) image, \(counts.reference) reference-only, \(counts.noise) noise-adjust")

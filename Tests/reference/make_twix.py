@@ -32,10 +32,11 @@ def flag(mdb, name):
     mdb.set_flag(name, True)
 
 
-def with_phase_lines(hdr_str, lines, partitions=None):
+def with_phase_lines(hdr_str, lines, partitions=None, pat=None):
     """The measurement header with sKSpace.lPhaseEncodingLines set to `lines` (and
     sKSpace.lPartitions to `partitions`, if given) in every ASCCONV copy (the shared files
-    are Pulseq scans whose host protocol says otherwise)."""
+    are Pulseq scans whose host protocol says otherwise); `pat`: further ASCCONV entries
+    (name: value), set where present and added where not."""
     raw = hdr_str.tobytes()
     length, count = np.frombuffer(raw[:8], dtype="<u4")
     pos, parts = 8, []
@@ -47,6 +48,12 @@ def with_phase_lines(hdr_str, lines, partitions=None):
         text = re.sub(rb"(sKSpace\.lPhaseEncodingLines\s*=\s*)\d+", rb"\g<1>%d" % lines, text)
         if partitions is not None:
             text = re.sub(rb"(sKSpace\.lPartitions\s*=\s*)\d+", rb"\g<1>%d" % partitions, text)
+        for key, value in (pat or {}).items():
+            entry = re.compile(rb"(\n" + re.escape(key.encode()) + rb"\s*=\s*)\S+")
+            if entry.search(text):
+                text = entry.sub(rb"\g<1>%d" % value, text)
+            elif b"### ASCCONV END ###" in text:
+                text = text.replace(b"### ASCCONV END ###", b"%s\t = \t%d\n### ASCCONV END ###" % (key.encode(), value), 1)
         parts.append(name + b"\0" + np.uint32(len(text)).tobytes() + text)
         pos = end + 5 + size
     body = b"".join(parts) + raw[pos:length]
@@ -193,7 +200,11 @@ def main():
     new = copy.copy(scan)
     new["mdb"] = out
     if a.protocol_lines:
-        new["hdr_str"] = with_phase_lines(scan["hdr_str"], ny, a.partitions if a.partitions > 1 else None)
+        pat = {"sPat.lAccelFactPE": a.accel, "sPat.lRefLinesPE": a.acs}
+        if a.partition_accel > 1 or a.caipi_shift:
+            pat.update({"sPat.lAccelFact3D": a.partition_accel, "sPat.lRefLines3D": a.partition_acs,
+                        "sPat.lReorderingShift3D": a.caipi_shift})
+        new["hdr_str"] = with_phase_lines(scan["hdr_str"], ny, a.partitions if a.partitions > 1 else None, pat)
     twixtools.write_twix([new], a.output, version_is_ve=True)
 
 

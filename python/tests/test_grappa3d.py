@@ -105,6 +105,9 @@ def test_a_siemens_3d_file_accelerated_along_ky_and_kz(tmp_path, shift):
     expected_mask, origin = reference.uniform_mask(16, 128, 2, 2, shift, (8, 24))
     assert acquired.shape == (16, 16, 128, 128) and np.array_equal(mask, expected_mask)
     r = cli("info", path)
+    # What the protocol says (make_twix writes sPat) beside what the scans show.
+    assert "protocol acceleration: R = 2, 24 reference lines; × 2 along kz, 8 reference partitions" + (
+        f", CAIPIRINHA shift {shift}" if shift else "") in r.stdout, r.stdout
     assert ("slab 0 acquisitions (ky and kz): lattice 2 × 2 (ky × kz)" + (", CAIPIRINHA shift 1" if shift else "")
             + ", calibration box of 8 partitions [4, 12) × 24 lines [52, 76)") in r.stdout, r.stdout
     out = tmp_path / "out.npy"
