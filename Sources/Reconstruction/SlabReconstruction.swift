@@ -12,72 +12,87 @@ import MRIIO
 /// slab is held once while it is reconstructed (``MRICore/PartitionSlab``).
 struct SlabReconstruction {
     let reader: any KSpaceVolumeReader
-    let writer: any KSpaceVolumeWriter
-    /// Whether the writer takes z planes (images) rather than partitions (k-space).
+    /// Whether the output takes z planes (images) rather than partitions (k-space).
     let writesImages: Bool
     let sampling: SamplingSource
     let input: String
     /// How partial Fourier is completed (along kz only zero filling is offered).
     var completion = PartialFourierCompletion.zeros
 
+    /// How one slab is reconstructed.
+    enum Plan {
+        /// By z plane: the partitions `measured` sampled alike, any others never acquired.
+        case planes(measured: Range<Int>)
+        /// As one problem in (kz, ky).
+        case volume(VolumeAcquisition)
+    }
+
     /// A reconstruction of a slab accelerated along kz too: it reads partition `z` of the slab
     /// with `read(z)` and hands each filled partition to `emit(z, k)`.
     typealias VolumeReconstructor = (VolumeAcquisition, _ read: (Int) throws -> KSpace, _ emit: (Int, KSpace) throws -> Void) throws -> Void
 
-    /// Runs `reconstructPlane(index, k)` on every z plane (index: the plane's slice number in
-    /// the volume), or `reconstructVolume` on a slab accelerated along kz too (nil: refused,
-    /// with `refusal` saying why), and writes the results.
-    func run(_ reconstructPlane: (Int, consuming KSpace) throws -> KSpace,
-             volume reconstructVolume: VolumeReconstructor?, refusal: String) throws {
+    /// Every slab's plan, from the sampling alone, before anything is read or written; a slab
+    /// accelerated along kz is refused unless `acrossKyAndKz` (with `refusal` saying why).
+    func plans(acrossKyAndKz: Bool, refusal: String) throws -> [Plan] {
         let planes = reader.partitions
-        for slab in 0..<(reader.slices / planes) {
-            let indices = (slab * planes)..<((slab + 1) * planes)
-            var measured = 0..<planes
-            if case .recordedInFile = sampling {
-                let lines = try reader.acquiredLines(ofSlab: slab)
-                let holding = measuredPartitions(lines)
-                if lines[holding].allSatisfy({ $0 == lines[holding.lowerBound] }) {
-                    // Sampled alike where measured: by plane, never-acquired end partitions zero.
-                    measured = holding
-                    guard measured == 0..<planes || completion == .zeros else {
-                        throw MRIError(.invalidArgument, "\(input), slab \(slab): partial Fourier along kz (partitions \(Self.describe(measured, of: planes)) measured) is completed by zero filling only, not \(completion.rawValue)")
-                    }
-                } else {
-                    guard let reconstructVolume else {
-                        throw MRIError(.invalidArgument, "\(input): the partitions of slab \(slab) are sampled differently (acceleration along kz): \(refusal)")
-                    }
-                    let acquisition: VolumeAcquisition
-                    do {
-                        acquisition = try VolumeAcquisition(partitionLines: lines)
-                    } catch let error as MRIError {
-                        // Beyond the lattice's last partitions, a kz-accelerated slab with partitions
-                        // never acquired at an end is partial Fourier along kz as well.
-                        let partial = holding == 0..<planes ? ""
-                            : " (partitions \(Self.describe(holding, of: planes)) measured: partial Fourier along kz with acceleration along kz is not supported)"
-                        throw MRIError(error.kind, "\(input), slab \(slab): \(error.message)\(partial)")
-                    }
-                    // k-space out partition by partition; images need the whole slab for the kz transform.
-                    let images = writesImages ? newSlab() : nil
-                    try reconstructVolume(acquisition, { try reader.readSlice(indices.lowerBound + $0) }) { z, k in
-                        if let images { images.store(k, at: z) } else { try writer.write(k, slice: indices.lowerBound + z) }
-                    }
-                    if let images {
-                        images.transform(forward: false)
-                        for (z, index) in indices.enumerated() { try writer.write(images.load(z), slice: index) }
-                    }
-                    continue
+        return try (0..<(reader.slices / planes)).map { slab in
+            guard case .recordedInFile = sampling else { return .planes(measured: 0..<planes) }
+            let lines = try reader.acquiredLines(ofSlab: slab)
+            let holding = measuredPartitions(lines)
+            if lines[holding].allSatisfy({ $0 == lines[holding.lowerBound] }) {
+                // Sampled alike where measured: by plane, never-acquired end partitions zero.
+                guard holding == 0..<planes || completion == .zeros else {
+                    throw MRIError(.invalidArgument, "\(input), slab \(slab): partial Fourier along kz (partitions \(Self.describe(holding, of: planes)) measured) is completed by zero filling only, not \(completion.rawValue)")
                 }
+                return .planes(measured: holding)
             }
-            // The slab held once: partitions in, z planes reconstructed in place, partitions out.
-            let slab = newSlab()
-            for (z, index) in indices.enumerated() { slab.store(try reader.readSlice(index), at: z) }
-            slab.transform(forward: false)
-            for (z, index) in indices.enumerated() { slab.store(try reconstructPlane(index, slab.load(z)), at: z) }
-            if !writesImages || measured != 0..<planes { slab.transform(forward: true) }
-            // Partitions never acquired stay zero, as partial Fourier in ky leaves its lines.
-            for z in 0..<planes where !measured.contains(z) { slab.clear(z) }
-            if writesImages && measured != 0..<planes { slab.transform(forward: false) }
-            for (z, index) in indices.enumerated() { try writer.write(slab.load(z), slice: index) }
+            guard acrossKyAndKz else {
+                throw MRIError(.invalidArgument, "\(input): the partitions of slab \(slab) are sampled differently (acceleration along kz): \(refusal)")
+            }
+            do {
+                return .volume(try VolumeAcquisition(partitionLines: lines))
+            } catch let error as MRIError {
+                // Beyond the lattice's last partitions, a kz-accelerated slab with partitions
+                // never acquired at an end is partial Fourier along kz as well.
+                let partial = holding == 0..<planes ? ""
+                    : " (partitions \(Self.describe(holding, of: planes)) measured: partial Fourier along kz with acceleration along kz is not supported)"
+                throw MRIError(error.kind, "\(input), slab \(slab): \(error.message)\(partial)")
+            }
+        }
+    }
+
+    /// Carries out `plans` (``plans(acrossKyAndKz:refusal:)``): `reconstructPlane(index, k)` on
+    /// every z plane (index: the plane's slice number in the volume), `reconstructVolume` on a
+    /// slab solved in (kz, ky), the results to `writer`.
+    func run(_ plans: [Plan], writer: any KSpaceVolumeWriter, _ reconstructPlane: (Int, consuming KSpace) throws -> KSpace,
+             volume reconstructVolume: VolumeReconstructor?) throws {
+        let planes = reader.partitions
+        for (slab, plan) in plans.enumerated() {
+            let indices = (slab * planes)..<((slab + 1) * planes)
+            switch plan {
+            case let .volume(acquisition):
+                guard let reconstructVolume else { preconditionFailure("a volume plan without its reconstruction") }
+                // k-space out partition by partition; images need the whole slab for the kz transform.
+                let images = writesImages ? newSlab() : nil
+                try reconstructVolume(acquisition, { try reader.readSlice(indices.lowerBound + $0) }) { z, k in
+                    if let images { images.store(k, at: z) } else { try writer.write(k, slice: indices.lowerBound + z) }
+                }
+                if let images {
+                    images.transform(forward: false)
+                    for (z, index) in indices.enumerated() { try writer.write(images.load(z), slice: index) }
+                }
+            case let .planes(measured):
+                // The slab held once: partitions in, z planes reconstructed in place, partitions out.
+                let slab = newSlab()
+                for (z, index) in indices.enumerated() { slab.store(try reader.readSlice(index), at: z) }
+                slab.transform(forward: false)
+                for (z, index) in indices.enumerated() { slab.store(try reconstructPlane(index, slab.load(z)), at: z) }
+                if !writesImages || measured != 0..<planes { slab.transform(forward: true) }
+                // Partitions never acquired stay zero, as partial Fourier in ky leaves its lines.
+                for z in 0..<planes where !measured.contains(z) { slab.clear(z) }
+                if writesImages && measured != 0..<planes { slab.transform(forward: false) }
+                for (z, index) in indices.enumerated() { try writer.write(slab.load(z), slice: index) }
+            }
         }
     }
 

@@ -189,6 +189,18 @@ public struct VolumeReconstruction {
         // own, fails here; only a file's own per-slice patterns are looked up per slice.
         let first = try sampling.acquisition(for: reader, slice: selected[0], source: input)
         let combiner = Self.combiner(imageCombination, complex: complexImage, whitening: whitening)
+        // A 3-D file's slabs are planned from their sampling before the output is made.
+        let slabs = SlabReconstruction(reader: reader, writesImages: NiftiFile.isNifti(output), sampling: sampling, input: input,
+                                       completion: settings.partialFourier)
+        let acrossKyAndKz = Self.acrossKyAndKz(settings, gFactor: gFactorOutput, png: imageOutput)
+        var slabPlans: [SlabReconstruction.Plan] = []
+        if reader.partitions > 1 {
+            guard slice == nil else {
+                throw MRIError(.invalidArgument, "\(input): a 3-D acquisition is reconstructed whole (no --slice)", setting: .slice)
+            }
+            slabPlans = try slabs.plans(acrossKyAndKz: acrossKyAndKz != nil,
+                                        refusal: "only GRAPPA (without a kernel file, coil compression, --gfactor or --png) reconstructs it, with a kernel across ky and kz")
+        }
         let writer = try KSpaceFiles.createWriter(output, slices: selected.count, sliceShape: reader.sliceShape, like: reader, sourceSlices: selected,
                                                   combiner: combiner)
         times.open = total.seconds
@@ -214,28 +226,22 @@ public struct VolumeReconstruction {
             return result.kspace
         }
         if reader.partitions > 1 {
-            guard slice == nil else {
-                throw MRIError(.invalidArgument, "\(input): a 3-D acquisition is reconstructed whole (no --slice)", setting: .slice)
-            }
             guard shared.sources.isEmpty else {
                 throw MRIError(.format, "\(input): frames of a 3-D acquisition without reference lines of their own (echoes, repetitions or sets sharing one calibration) are not supported: each frame needs its own")
             }
-            try SlabReconstruction(reader: reader, writer: writer, writesImages: NiftiFile.isNifti(output), sampling: sampling, input: input,
-                                   completion: settings.partialFourier)
-                .run(process, volume: Self.acrossKyAndKz(settings, gFactor: gFactorOutput, png: imageOutput).map { grappa in
-                    { acquisition, read, emit in
-                        // On the coils as prewhitened; the acquired samples back as acquired.
-                        let started = Stopwatch()
-                        defer { times.apply += started.seconds }
-                        try grappa.reconstruct(acquisition, coils: reader.sliceShape.coils, nx: reader.sliceShape.nx,
-                                               read: { try whitening?.whitened(read($0)) ?? read($0) }) { z, k in
-                            var out = try whitening?.unwhitened(k) ?? k
-                            acquisition.restoreAcquired(partition: z, of: try read(z), into: &out)
-                            try emit(z, out)
-                        }
+            try slabs.run(slabPlans, writer: writer, process, volume: acrossKyAndKz.map { grappa in
+                { acquisition, read, emit in
+                    // On the coils as prewhitened; the acquired samples back as acquired.
+                    let started = Stopwatch()
+                    defer { times.apply += started.seconds }
+                    try grappa.reconstruct(acquisition, coils: reader.sliceShape.coils, nx: reader.sliceShape.nx,
+                                           read: { try whitening?.whitened(read($0)) ?? read($0) }) { z, k in
+                        var out = try whitening?.unwhitened(k) ?? k
+                        acquisition.restoreAcquired(partition: z, of: try read(z), into: &out)
+                        try emit(z, out)
                     }
-                },
-                     refusal: "only GRAPPA (without a kernel file, coil compression, --gfactor or --png) reconstructs it, with a kernel across ky and kz")
+                }
+            })
         } else {
             var pipeline = SlicePipeline(reader: reader, writer: writer, indices: selected)
             try pipeline.run { (index: Int, k: consuming KSpace) in try process(index, k) }
