@@ -147,7 +147,6 @@ public struct VolumeGrappa: Sendable {
     /// and their targets as those of `Y`, the row-vector fit `min ‖Wᵀ X − Y‖² + λ‖W‖²` has
     /// the normal equations `(X Xᴴ + λI) V = X Yᴴ` for `V = conj(W)`: both products are plain
     /// BLAS calls on the gathered columns.
-
     func fit(_ hybrid: HybridVolume, positions: [(Int, Int)], offsets: [(z: Int, y: Int)], unknowns n: Int,
              workspace: inout FitWorkspace) -> [Complex<Float>] {
         let (nx, coils, p) = (hybrid.nx, hybrid.coils, positions.count)

@@ -61,7 +61,7 @@ public enum CenteredFFT {
 
     /// `dst[y, x] = scale · src[(y + dy) mod ny, (x + dx) mod nx]`.
     static func shiftCopy(from src: UnsafePointer<Complex<Float>>, to dst: UnsafeMutablePointer<Complex<Float>>,
-                                  ny: Int, nx: Int, dy: Int, dx: Int, scale: Float) {
+                          ny: Int, nx: Int, dy: Int, dx: Int, scale: Float) {
         for y in 0..<ny {
             let sy = (y + dy) % ny
             let srow = src + sy * nx, drow = dst + y * nx
