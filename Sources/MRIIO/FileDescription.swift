@@ -36,16 +36,14 @@ public enum FileDescription {
     /// differently (acceleration along kz).
     static func sampling(of reader: any KSpaceVolumeReader) throws -> [String] {
         guard let first = try reader.planeLines(slice: 0) else { return [] }
-        let slab = try reader.acquiredLines(ofSlab: 0)
-        let measured = measuredPartitions(slab)
-        let partial = measured == slab.indices ? ""
-            : "partial Fourier along kz: partitions \(measured.lowerBound)…\(measured.upperBound - 1) of \(slab.count) measured"
-        guard reader.partitions > 1, !slab[measured].allSatisfy({ $0 == first.acquired }) else {
+        let slab = try reader.sampling(ofSlab: 0)
+        let partial = slab.partialAlongKz ? "partial Fourier along kz: partitions \(slab.measuredDescription) measured" : ""
+        guard reader.partitions > 1, !slab.alike else {
             return ["slice 0 acquisitions: \(first.summary)\(partial.isEmpty ? "" : "; " + partial)"]
         }
         do {
-            let v = try VolumeAcquisition(partitionLines: slab)
-            return ["slab 0 acquisitions (ky and kz): lattice \(v.lattice), calibration box of \(v.calibrationPartitions.count) partitions [\(v.calibrationPartitions.lowerBound), \(v.calibrationPartitions.upperBound)) × \(v.calibrationLines.count) lines [\(v.calibrationLines.lowerBound), \(v.calibrationLines.upperBound)); \(slab.joined().filter { $0 }.count) of \(slab.count * first.ny) lines acquired"]
+            let v = try VolumeAcquisition(partitionLines: slab.lines)
+            return ["slab 0 acquisitions (ky and kz): lattice \(v.lattice), calibration box of \(v.calibrationPartitions.count) partitions [\(v.calibrationPartitions.lowerBound), \(v.calibrationPartitions.upperBound)) × \(v.calibrationLines.count) lines [\(v.calibrationLines.lowerBound), \(v.calibrationLines.upperBound)); \(slab.lines.joined().filter { $0 }.count) of \(slab.lines.count * first.ny) lines acquired"]
         } catch let error as MRIError {
             return ["slab 0 acquisitions (ky and kz): not reconstructable: \(error.message)\(partial.isEmpty ? "" : " (\(partial)?)")"]
         }

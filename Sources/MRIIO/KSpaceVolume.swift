@@ -78,13 +78,27 @@ func requirePlausibleCounters(_ counters: [Int], of what: String, name: String, 
     }
 }
 
-/// The partitions of a slab from the first to the last that hold any of `lines` (a reader's
-/// ``KSpaceVolumeReader/acquiredLines(ofSlab:)``): all of them, or fewer under partial Fourier
-/// along kz.
-public func measuredPartitions(_ lines: [[Bool]]) -> Range<Int> {
-    let holding = lines.indices.filter { lines[$0].contains(true) }
-    guard let first = holding.first, let last = holding.last else { return 0..<lines.count }
-    return first..<(last + 1)
+/// How the partitions of one 3-D slab were sampled, as `recon` and `info` both judge it.
+public struct SlabSampling {
+    /// Each partition's acquired lines (empty for a partition without a record).
+    public let lines: [[Bool]]
+    /// The partitions from the first to the last that hold any line: all of them, or fewer
+    /// under partial Fourier along kz.
+    public let measured: Range<Int>
+
+    public init(lines: [[Bool]]) {
+        self.lines = lines
+        let holding = lines.indices.filter { lines[$0].contains(true) }
+        measured = holding.first.flatMap { first in holding.last.map { first..<($0 + 1) } } ?? 0..<lines.count
+    }
+
+    /// Whether the measured partitions are sampled alike (acceleration along ky alone): the
+    /// slab is reconstructed plane by plane; otherwise in (kz, ky).
+    public var alike: Bool { lines[measured].allSatisfy { $0 == lines[measured.lowerBound] } }
+    /// Whether partitions at an end were never acquired.
+    public var partialAlongKz: Bool { measured != lines.indices }
+    /// "a…b of N", the measured partitions.
+    public var measuredDescription: String { "\(measured.lowerBound)…\(measured.upperBound - 1) of \(lines.count)" }
 }
 
 /// Multi-slice k-space being written, slice by slice in any order; the file appears only
@@ -105,23 +119,23 @@ extension KSpaceVolumeReader {
     public func calibrationSlice(for index: Int) throws -> Int? { nil }
     public var partitions: Int { 1 }
 
-    /// The lines slice `index` is reconstructed with: a 2-D slice's own; for a z plane of a 3-D
-    /// slab sampled alike in every partition it holds (ky-only acceleration), those of the
-    /// slab's first partition that holds any — partitions at an end never acquired (partial
-    /// Fourier along kz) hold none.
+    /// The lines slice `index` is reconstructed with: its own; for a z plane of a 3-D slab
+    /// sampled alike in every partition that holds lines (ky-only acceleration) whose own
+    /// partition holds none (partial Fourier along kz), those of the slab's first partition
+    /// that holds any.
     public func planeLines(slice index: Int) throws -> SamplingMask? {
-        guard partitions > 1 else { return try acquiredLines(slice: index) }
+        let own = try acquiredLines(slice: index)
+        guard partitions > 1, own.map({ !$0.acquired.contains(true) }) ?? false else { return own }
         let slab = index / partitions
         for z in (slab * partitions)..<((slab + 1) * partitions) {
             if let lines = try acquiredLines(slice: z), lines.acquired.contains(true) { return lines }
         }
-        return try acquiredLines(slice: index)
+        return own
     }
 
-    /// The lines each partition of 3-D slab `slab` records as acquired (empty for a partition
-    /// without a record).
-    public func acquiredLines(ofSlab slab: Int) throws -> [[Bool]] {
-        try (slab * partitions..<(slab + 1) * partitions).map { try acquiredLines(slice: $0)?.acquired ?? [] }
+    /// The lines each partition of 3-D slab `slab` records as acquired.
+    public func sampling(ofSlab slab: Int) throws -> SlabSampling {
+        SlabSampling(lines: try (slab * partitions..<(slab + 1) * partitions).map { try acquiredLines(slice: $0)?.acquired ?? [] })
     }
 
     /// The noise variance of one sample of one coil of ``readSlice(_:)`` (mean over the coils):

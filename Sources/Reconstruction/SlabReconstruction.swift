@@ -37,25 +37,24 @@ struct SlabReconstruction {
         let planes = reader.partitions
         return try (0..<(reader.slices / planes)).map { slab in
             guard case .recordedInFile = sampling else { return .planes(measured: 0..<planes) }
-            let lines = try reader.acquiredLines(ofSlab: slab)
-            let holding = measuredPartitions(lines)
-            if lines[holding].allSatisfy({ $0 == lines[holding.lowerBound] }) {
+            let sampled = try reader.sampling(ofSlab: slab)
+            if sampled.alike {
                 // Sampled alike where measured: by plane, never-acquired end partitions zero.
-                guard holding == 0..<planes || completion == .zeros else {
-                    throw MRIError(.invalidArgument, "\(input), slab \(slab): partial Fourier along kz (partitions \(Self.describe(holding, of: planes)) measured) is completed by zero filling only, not \(completion.rawValue)")
+                guard !sampled.partialAlongKz || completion == .zeros else {
+                    throw MRIError(.invalidArgument, "\(input), slab \(slab): partial Fourier along kz (partitions \(sampled.measuredDescription) measured) is completed by zero filling only, not \(completion.rawValue)")
                 }
-                return .planes(measured: holding)
+                return .planes(measured: sampled.measured)
             }
             guard acrossKyAndKz else {
                 throw MRIError(.invalidArgument, "\(input): the partitions of slab \(slab) are sampled differently (acceleration along kz): \(refusal)")
             }
             do {
-                return .volume(try VolumeAcquisition(partitionLines: lines))
+                return .volume(try VolumeAcquisition(partitionLines: sampled.lines))
             } catch let error as MRIError {
                 // Beyond the lattice's last partitions, a kz-accelerated slab with partitions
                 // never acquired at an end is partial Fourier along kz as well.
-                let partial = holding == 0..<planes ? ""
-                    : " (partitions \(Self.describe(holding, of: planes)) measured: partial Fourier along kz with acceleration along kz is not supported)"
+                let partial = !sampled.partialAlongKz ? ""
+                    : " (partitions \(sampled.measuredDescription) measured: partial Fourier along kz with acceleration along kz is not supported)"
                 throw MRIError(error.kind, "\(input), slab \(slab): \(error.message)\(partial)")
             }
         }
@@ -94,10 +93,6 @@ struct SlabReconstruction {
                 for (z, index) in indices.enumerated() { try writer.write(slab.load(z), slice: index) }
             }
         }
-    }
-
-    static func describe(_ measured: Range<Int>, of planes: Int) -> String {
-        "\(measured.lowerBound)…\(measured.upperBound - 1) of \(planes)"
     }
 
     private func newSlab() -> PartitionSlab {
